@@ -1,0 +1,416 @@
+"""The session: one open project, its trainer, the undo stacks, the selection, and the signals widgets follow.
+
+State flows one way: a widget calls a Session method → the session changes the project/engine →
+the session emits a signal → every widget that shows that state refreshes itself. Widgets never
+change the engine directly and never hold maths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from ..engine import (
+    DivergenceError,
+    EngineError,
+    Network,
+    StepTrace,
+    TrainConfig,
+    Trainer,
+    TrainingRefused,
+)
+from ..engine.stepper import MicroStep
+from ..formats import Project, load_project, save_project
+from ..workspace import load_example, trainer_for, update_project
+
+#: byte budget for the "undo step" history (weights + optimiser state snapshots)
+STEP_UNDO_BYTES = 200 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What is selected, shared by the canvas, the inspector and the δ/Δw table.
+
+    kind ``neuron``: neuron ``index`` of neuron layer ``layer`` (0 = input).
+    kind ``edge``: the weight from neuron ``frm`` of layer ``layer`` to neuron ``index`` of
+    layer ``layer + 1``.
+    kind ``bias``: the bias of neuron ``index`` of layer ``layer + 1`` (weight layer ``layer``).
+    """
+
+    kind: str = "none"
+    layer: int = -1
+    index: int = -1
+    frm: int = -1
+
+
+NO_SELECTION = Selection()
+
+
+class NetworkEdit(QUndoCommand):
+    """An undoable change of the network: the whole network before and after (cheap and exact)."""
+
+    def __init__(self, session: Session, text: str, before: Network, after: Network, structural: bool):
+        super().__init__(text)
+        self.session = session
+        self.before = before
+        self.after = after
+        self.structural = structural
+
+    def redo(self) -> None:
+        self.session._set_network(self.after.copy(), self.structural)
+
+    def undo(self) -> None:
+        self.session._set_network(self.before.copy(), self.structural)
+
+
+class Session(QObject):
+    """Holds the open project and tells widgets when any part of it changes."""
+
+    projectChanged = Signal()  # a different project was opened or created: refresh everything
+    structureChanged = Signal()  # layer sizes, activations or connections changed
+    valuesChanged = Signal()  # weights or biases changed (edit or training step)
+    configChanged = Signal()  # training settings changed
+    datasetChanged = Signal()  # the dataset, its preprocessing or split changed
+    traceChanged = Signal(object)  # the current StepTrace (maybe partial) or None
+    stageChanged = Signal(str)  # the micro-stage just computed ("" when no step is in progress)
+    historyChanged = Signal()  # loss/accuracy history grew or shrank
+    selectionChanged = Signal(object)  # Selection
+    viewChanged = Signal(str)  # a view option (notation, labels, bias style...) changed: its key
+    dirtyChanged = Signal(bool)
+    fileChanged = Signal(str)  # the project's file path ("" for untitled)
+    runningChanged = Signal(bool)
+    stepUndoAvailable = Signal(bool)
+    statusMessage = Signal(str)
+    errorOccurred = Signal(str, str)  # title, message
+
+    def __init__(self, project: Project | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.cleanChanged.connect(lambda _clean: self._emit_dirty())
+        self.project: Project = project if project is not None else load_example()
+        self.path: Path | None = None
+        self.trainer: Trainer | None = None
+        self.data = None
+        self.trainer_problem = ""
+        self.micro: MicroStep | None = None
+        self.trace: StepTrace | None = None
+        self.selection: Selection = NO_SELECTION
+        self.running = False
+        self._trained_since_save = False
+        self._step_undo: list = []
+        self._rebuild_trainer()
+
+    # ------------------------------------------------------------------ project and files
+    @property
+    def network(self) -> Network:
+        return self.project.network
+
+    @property
+    def config(self) -> TrainConfig:
+        return self.project.training
+
+    @property
+    def dirty(self) -> bool:
+        return self._trained_since_save or not self.undo_stack.isClean()
+
+    def _emit_dirty(self) -> None:
+        self.dirtyChanged.emit(self.dirty)
+
+    def set_project(self, project: Project, path: str | Path | None = None) -> None:
+        """Replace the open project (after New, Open or Open Example)."""
+        self.project = project
+        self.path = Path(path) if path else None
+        self.undo_stack.clear()
+        self._trained_since_save = False
+        self._step_undo.clear()
+        self.micro = None
+        self.trace = None
+        self.selection = NO_SELECTION
+        self._rebuild_trainer()
+        self.projectChanged.emit()
+        self.traceChanged.emit(None)
+        self.stageChanged.emit("")
+        self.selectionChanged.emit(self.selection)
+        self.fileChanged.emit(str(self.path or ""))
+        self.stepUndoAvailable.emit(False)
+        self._emit_dirty()
+
+    def open(self, path: str | Path) -> None:
+        """Load a project file; raises EngineError (FormatError) with a clear message on bad input."""
+        project = load_project(path)
+        self.set_project(project, path)
+
+    def save(self, path: str | Path | None = None) -> Path:
+        """Save atomically to ``path`` (or the current file)."""
+        target = Path(path) if path else self.path
+        if target is None:
+            raise EngineError("this project has no file yet: choose Save As")
+        if self.trainer is not None:
+            update_project(self.project, self.trainer)
+        save_project(target, self.project)
+        self.path = target
+        self._trained_since_save = False
+        self.undo_stack.setClean()
+        self.fileChanged.emit(str(target))
+        self._emit_dirty()
+        return target
+
+    def _mark_trained(self) -> None:
+        if not self._trained_since_save:
+            self._trained_since_save = True
+            self._emit_dirty()
+
+    def _rebuild_trainer(self) -> None:
+        """A fresh trainer for the current network, settings and dataset (or a reason why not)."""
+        try:
+            self.trainer, self.data = trainer_for(self.project)
+            self.trainer_problem = ""
+        except EngineError as exc:
+            self.trainer, self.data = None, None
+            self.trainer_problem = str(exc)
+            self.statusMessage.emit(f"Cannot train yet: {exc}")
+        self.micro = None
+
+    # ------------------------------------------------------------------ editing the network
+    def can_edit(self) -> bool:
+        if self.running:
+            self.errorOccurred.emit(
+                "Training is running", "Pause training (Space) before editing the network."
+            )
+            return False
+        return True
+
+    def edit_network(self, text: str, change: Callable[[Network], None], structural: bool = False) -> bool:
+        """Apply ``change`` to a copy of the network as one undoable command; False if refused."""
+        if not self.can_edit():
+            return False
+        before = self.network.copy()
+        after = self.network.copy()
+        try:
+            change(after)
+            after.validate()
+        except EngineError as exc:
+            self.errorOccurred.emit("Cannot change the network", str(exc))
+            return False
+        self.undo_stack.push(NetworkEdit(self, text, before, after, structural))
+        return True
+
+    def _set_network(self, net: Network, structural: bool) -> None:
+        self.project.network = net
+        self.trace = None
+        self.micro = None
+        if structural or self.trainer is None:
+            self.project.optimiser_state = None
+            self.project.history = None
+            self._step_undo.clear()
+            self.stepUndoAvailable.emit(False)
+            self._rebuild_trainer()
+            if self.selection != NO_SELECTION:
+                self.selection = NO_SELECTION
+                self.selectionChanged.emit(self.selection)
+            self.structureChanged.emit()
+            self.historyChanged.emit()
+        else:
+            self.trainer.network = net
+        self.valuesChanged.emit()
+        self.traceChanged.emit(None)
+        self.stageChanged.emit("")
+
+    # ------------------------------------------------------------------ settings, data, view
+    def set_config(self, config: TrainConfig) -> bool:
+        """New training settings; they take effect at the next step, even during a run."""
+        try:
+            config.validate()
+            if self.trainer is not None:
+                self.trainer.set_config(config)
+        except EngineError as exc:
+            self.errorOccurred.emit("Invalid setting", str(exc))
+            return False
+        self.project.training = config
+        self._mark_trained()
+        self.configChanged.emit()
+        return True
+
+    def set_dataset(self, spec: dict[str, Any]) -> bool:
+        if not self.can_edit():
+            return False
+        old = self.project.dataset
+        self.project.dataset = spec
+        self._rebuild_trainer()
+        if self.trainer is None and self.trainer_problem:
+            self.project.dataset = old
+            self._rebuild_trainer()
+            self.errorOccurred.emit("Dataset does not fit", self.trainer_problem)
+            return False
+        self.project.optimiser_state = None
+        self.project.history = None
+        self._rebuild_trainer()
+        self._step_undo.clear()
+        self.stepUndoAvailable.emit(False)
+        self._mark_trained()
+        self.datasetChanged.emit()
+        self.historyChanged.emit()
+        self.traceChanged.emit(None)
+        return True
+
+    def view_option(self, key: str, default: Any = None) -> Any:
+        return self.project.view.get(key, default)
+
+    def set_view_option(self, key: str, value: Any) -> None:
+        if self.project.view.get(key) == value:
+            return
+        self.project.view[key] = value
+        self.viewChanged.emit(key)
+
+    @property
+    def notation(self) -> str:
+        """``gradient`` (δ = ∂E/∂z) or ``error_signal`` (Δ = −∂E/∂z)."""
+        return self.project.view.get("notation", "gradient")
+
+    # ------------------------------------------------------------------ selection
+    def select(self, selection: Selection) -> None:
+        if selection != self.selection:
+            self.selection = selection
+            self.selectionChanged.emit(selection)
+
+    # ------------------------------------------------------------------ stepping
+    def _require_trainer(self) -> Trainer | None:
+        if self.running:
+            self.statusMessage.emit("Training is running: pause it first")
+            return None
+        if self.trainer is None:
+            self.errorOccurred.emit("Cannot train", self.trainer_problem or "no dataset")
+        return self.trainer
+
+    def _push_step_undo(self) -> None:
+        assert self.trainer is not None
+        snap = self.trainer.snapshot()
+        self._step_undo.append(snap)
+        size = sum(w.nbytes + b.nbytes for w, b in zip(snap.weights, snap.biases)) * 4 + 1
+        limit = max(5, STEP_UNDO_BYTES // size)
+        if len(self._step_undo) > limit:
+            del self._step_undo[: len(self._step_undo) - limit]
+        self.stepUndoAvailable.emit(True)
+
+    def _step(self, what: str, fn: Callable[[], StepTrace | None]) -> StepTrace | None:
+        tr = self._require_trainer()
+        if tr is None:
+            return None
+        self._push_step_undo()
+        try:
+            trace = fn()
+        except (DivergenceError, TrainingRefused) as exc:
+            self._discard_step_undo()
+            title = "Training diverged" if isinstance(exc, DivergenceError) else "Cannot train"
+            self.errorOccurred.emit(title, str(exc))
+            return None
+        except EngineError as exc:
+            self._discard_step_undo()
+            self.errorOccurred.emit(f"Cannot {what}", str(exc))
+            return None
+        self.micro = None
+        if trace is not None:
+            self.trace = trace
+        self._after_update()
+        self.traceChanged.emit(self.trace)
+        self.stageChanged.emit("")
+        return trace
+
+    def _discard_step_undo(self) -> None:
+        if self._step_undo:
+            self.trainer.restore(self._step_undo.pop())  # type: ignore[union-attr]
+        self.stepUndoAvailable.emit(bool(self._step_undo))
+
+    def _after_update(self) -> None:
+        self._mark_trained()
+        self.valuesChanged.emit()
+        self.historyChanged.emit()
+
+    def step_batch(self) -> StepTrace | None:
+        """One update on the next batch (finishing a micro-step in progress)."""
+        if self.micro is not None:
+            return self._step("step", self._finish_micro)
+        return self._step("step", lambda: self.trainer.step_batch())  # type: ignore[union-attr]
+
+    def _finish_micro(self) -> StepTrace:
+        assert self.micro is not None
+        self._step_undo.pop()  # the micro-step pushed its own snapshot when it began
+        return self.micro.finish()
+
+    def step_sample(self) -> StepTrace | None:
+        return self._step("step", lambda: self.trainer.step_sample())  # type: ignore[union-attr]
+
+    def step_epoch(self) -> StepTrace | None:
+        def run() -> None:
+            self.trainer.step_epoch()  # type: ignore[union-attr]
+            return None
+
+        return self._step("run an epoch", run)
+
+    def micro_step(self) -> str | None:
+        """Compute the next stage of the current step (starting a step if none is in progress)."""
+        tr = self._require_trainer()
+        if tr is None:
+            return None
+        try:
+            if self.micro is None:
+                self._push_step_undo()
+                self.micro = tr.begin_step()
+                self.trace = self.micro.trace
+            stage = self.micro.advance()
+        except (DivergenceError, TrainingRefused, EngineError) as exc:
+            if self.micro is not None and self.micro.position == 0:
+                self.micro = None
+                self._discard_step_undo()
+            elif isinstance(exc, DivergenceError):
+                self.micro = None
+                self._discard_step_undo()
+            title = "Training diverged" if isinstance(exc, DivergenceError) else "Cannot continue the step"
+            self.errorOccurred.emit(title, str(exc))
+            return None
+        if self.micro.done:
+            self.micro = None
+            self._after_update()
+        self.traceChanged.emit(self.trace)
+        self.stageChanged.emit(stage)
+        return stage
+
+    def undo_step(self) -> bool:
+        """Restore the weights, optimiser state and position from before the last step."""
+        if self.running or self.trainer is None or not self._step_undo:
+            return False
+        self.trainer.restore(self._step_undo.pop())
+        self.micro = None
+        self.trace = None
+        self._after_update()
+        self.traceChanged.emit(None)
+        self.stageChanged.emit("")
+        self.stepUndoAvailable.emit(bool(self._step_undo))
+        return True
+
+    def reset_weights(self, seed: int | None = None) -> None:
+        """Redraw the weights with the settings' initialiser (undoable as a network edit)."""
+        cfg = self.config
+
+        def redraw(net: Network) -> None:
+            net.initialise(cfg.init, cfg.init_params, seed=cfg.seed if seed is None else seed)
+
+        if self.edit_network("Randomise weights", redraw, structural=False):
+            if self.trainer is not None:
+                self.trainer.reset(seed)
+                self.trainer.network.weights = [w.copy() for w in self.network.weights]
+                self.trainer.network.biases = [b.copy() for b in self.network.biases]
+            self._step_undo.clear()
+            self.stepUndoAvailable.emit(False)
+            self.historyChanged.emit()
+
+    def set_running(self, running: bool) -> None:
+        """Called by the run controller when a background run starts or stops."""
+        if running != self.running:
+            self.running = running
+            self.runningChanged.emit(running)

@@ -1,0 +1,175 @@
+"""Micro-steps: one training step split into stages a student can follow one at a time.
+
+For a network with L weight layers the stages are
+
+    forward 1 … forward L → loss → backward L … backward 1 → update
+
+``forward l`` computes z⁽ˡ⁾, a⁽ˡ⁾ and f′(z⁽ˡ⁾); ``loss`` the per-sample errors and the batch loss;
+``backward l`` computes δ⁽ˡ⁾ and the gradients of the weight layer feeding layer l; ``update`` hands the
+gradients to the trainer, which applies the optimiser (or, when only part of a mini-batch has been
+seen, accumulates them). The maths is the same functions the fast training loop uses, so stepping
+and running give bit-identical weights.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .errors import EngineError
+from .losses import get_loss
+from .network import backward_layer, forward_layer, layer_gradients
+from .optimisers import copy_state
+from .regularisation import penalty
+from .trace import LayerRecord, StepTrace, UpdateRecord
+
+if TYPE_CHECKING:
+    from .training import Trainer
+
+
+def stage_names(n_layers: int) -> list[str]:
+    """The stage names of one step for a network with ``n_layers`` weight layers."""
+    return (
+        [f"forward {i}" for i in range(1, n_layers + 1)]
+        + ["loss"]
+        + [f"backward {i}" for i in range(n_layers, 0, -1)]
+        + ["update"]
+    )
+
+
+class MicroStep:
+    """One step on the samples ``indices`` of the trainer's training set, run stage by stage.
+
+    ``scale`` is the reduction factor of the whole batch these samples belong to; ``advance_position``
+    is False for a step on hand-picked samples that must not move the trainer through its epoch.
+    """
+
+    def __init__(
+        self,
+        trainer: Trainer,
+        indices: Sequence[int],
+        scale: float,
+        advance_position: bool = True,
+    ) -> None:
+        self.trainer = trainer
+        net = trainer.network
+        cfg = trainer.config
+        idx = [int(i) for i in indices]
+        if not idx:
+            raise EngineError("a step needs at least one sample")
+        n = trainer.X.shape[0]
+        for i in idx:
+            if not 0 <= i < n:
+                raise EngineError(f"sample {i} does not exist: the training set has samples 0 to {n - 1}")
+        self.indices = idx
+        self.advance_position = advance_position
+        self.stages = stage_names(net.n_layers)
+        self.position = 0
+        X = trainer.X[idx]
+        T = trainer.T[idx]
+        layers = [LayerRecord(0, net.sizes[0], None, a=X)]
+        for i in range(1, len(net.sizes)):
+            layers.append(LayerRecord(i, net.sizes[i], net.activations[i - 1]))
+        updates = [UpdateRecord(i, net.weights[i].copy(), net.biases[i].copy()) for i in range(net.n_layers)]
+        self.trace = StepTrace(
+            sample_indices=idx,
+            inputs=X,
+            targets=T,
+            loss=cfg.loss,
+            reduction=cfg.reduction,
+            scale=scale,
+            optimiser=cfg.optimiser,
+            optimiser_params=dict(trainer.hyper),
+            layers=layers,
+            updates=updates,
+            state_before=copy_state(trainer.opt_state),
+        )
+
+    @property
+    def done(self) -> bool:
+        return self.position >= len(self.stages)
+
+    @property
+    def next_stage(self) -> str | None:
+        return None if self.done else self.stages[self.position]
+
+    def advance(self) -> str:
+        """Compute the next stage and return its name."""
+        if self.done:
+            raise EngineError("this step is complete")
+        stage = self.stages[self.position]
+        kind, _, num = stage.partition(" ")
+        if kind == "forward":
+            self._forward(int(num))
+        elif kind == "loss":
+            self._loss()
+        elif kind == "backward":
+            self._backward(int(num))
+        else:
+            self._update()
+        self.position += 1
+        self.trace.stages_done.append(stage)
+        return stage
+
+    def finish(self) -> StepTrace:
+        """Run the remaining stages and return the complete trace."""
+        while not self.done:
+            self.advance()
+        return self.trace
+
+    def run_until(self, stage: str) -> StepTrace:
+        """Run stages up to and including ``stage`` (e.g. ``"loss"`` for a forward pass only)."""
+        if stage not in self.stages:
+            raise EngineError(f"no stage {stage!r}; the stages are: {', '.join(self.stages)}")
+        target = self.stages.index(stage)
+        while self.position <= target:
+            self.advance()
+        return self.trace
+
+    # ------------------------------------------------------------------ stages
+    def _forward(self, layer: int) -> None:
+        net = self.trainer.network
+        prev = self.trace.layers[layer - 1].a
+        rec = self.trace.layers[layer]
+        act = net.activation(layer)
+        rec.z = forward_layer(net, layer - 1, prev)
+        rec.a = act.fn(rec.z)
+        rec.fprime = act.grad(rec.z, rec.a)
+
+    def _loss(self) -> None:
+        tr = self.trainer
+        net = tr.network
+        loss = get_loss(tr.config.loss)
+        loss.check_output(net.activations[-1])
+        out = self.trace.layers[-1]
+        per = loss.value(out.a, self.trace.targets, out.z)
+        self.trace.loss_per_sample = per
+        self.trace.data_loss = float(self.trace.scale * np.sum(per))
+        pen = penalty(net.weights, tr.config.l1, tr.config.l2)
+        self.trace.penalty = float(self.trace.scale * pen)
+        self.trace.loss_before = self.trace.data_loss + self.trace.penalty
+
+    def _backward(self, layer: int) -> None:
+        tr = self.trainer
+        tr.check_trainable()
+        net = tr.network
+        rec = self.trace.layers[layer]
+        if layer == net.n_layers:
+            loss = get_loss(tr.config.loss)
+            rec.delta = loss.output_delta(rec.z, rec.a, self.trace.targets, net.activation(layer))
+        else:
+            rec.delta = backward_layer(net, layer, self.trace.layers[layer + 1].delta, rec.z, rec.a)
+        up = self.trace.updates[layer - 1]
+        up.grad_W, up.grad_b = layer_gradients(
+            rec.delta, self.trace.layers[layer - 1].a, self.trace.scale, net.masks[layer - 1]
+        )
+
+    def _update(self) -> None:
+        tr = self.trainer
+        grads = []
+        for up in self.trace.updates:
+            grads.append(up.grad_W)
+            grads.append(up.grad_b)
+        tr.receive_gradients(self, grads)
