@@ -12,6 +12,7 @@ Errors in files or arguments print one line on stderr and exit with status 2; no
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 import time
@@ -24,6 +25,19 @@ from .engine import EngineError, Progress
 COMMANDS: dict[
     str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
 ] = {}
+
+
+#: modules that add sub-commands with @command; imported before the parser is built
+COMMAND_MODULES: tuple[str, ...] = ("bpstudio.data.commands", "bpstudio.teaching.commands")
+
+
+def _load_command_modules() -> None:
+    for name in COMMAND_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
 
 
 class CliError(Exception):
@@ -261,6 +275,7 @@ def build_gui_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    _load_command_modules()
     try:
         if argv and (argv[0] in COMMANDS or argv[0] in ("-h", "--help", "--version")):
             args = build_parser().parse_args(argv)
