@@ -36,7 +36,7 @@ def _load_command_modules() -> None:
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:
-            if exc.name != name:
+            if not exc.name or not (name == exc.name or name.startswith(exc.name + ".")):
                 raise
 
 
