@@ -17,6 +17,7 @@ import json
 import sys
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from . import __version__
 from .engine import EngineError, Progress
@@ -116,6 +117,9 @@ def _configure_train(p: argparse.ArgumentParser) -> None:
     p.add_argument("--epochs", type=int, help="epochs to train (default: the project's setting)")
     p.add_argument("--out", required=True, help="where to write the trained project")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    from .data.commands import add_train_data_options
+
+    add_train_data_options(p)
 
 
 @command("train", "train a project headless and write the trained project")(_configure_train)
@@ -125,7 +129,7 @@ def _run_train(args: argparse.Namespace) -> int:
 
     project = _load_project(args.project)
     _apply_data_options(project, args)
-    trainer, _ = trainer_for(project)
+    trainer, _ = trainer_for(project, Path(args.project).resolve().parent)
     epochs = project.training.epochs if args.epochs is None else args.epochs
     if epochs < 0:
         raise CliError("--epochs: must be 0 or more")
@@ -176,7 +180,7 @@ def _run_trace(args: argparse.Namespace) -> int:
 
     project = _load_project(args.project)
     samples = _parse_samples(args.samples)
-    trainer, _ = trainer_for(project)
+    trainer, _ = trainer_for(project, Path(args.project).resolve().parent)
     trace = trainer.trace_samples(samples)
     data = {"format": "bpstudio-trace", "version": 1, "project": str(args.project)}
     data.update(trace.to_dict(args.notation))
@@ -207,36 +211,6 @@ def _run_export(args: argparse.Namespace) -> int:
         f"wrote weights of a {'-'.join(map(str, project.network.sizes))} network to {args.out}",
         file=sys.stderr,
     )
-    return 0
-
-
-# ---------------------------------------------------------------------------- datasets
-def _configure_datasets(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-
-
-@command("datasets", "list the built-in datasets with their shapes and tasks")(_configure_datasets)
-def _run_datasets(args: argparse.Namespace) -> int:
-    from .data import builtin_names, load_dataset
-
-    rows = []
-    for name in builtin_names():
-        ds = load_dataset({"builtin": name, "params": {}})
-        rows.append(
-            {
-                "name": name,
-                "samples": len(ds),
-                "inputs": ds.n_inputs,
-                "outputs": ds.n_outputs,
-                "task": ds.task,
-            }
-        )
-    if args.json:
-        print(json.dumps(rows, indent=1))
-    else:
-        print(f"{'name':<16}{'samples':>8}{'inputs':>8}{'outputs':>8}  task")
-        for r in rows:
-            print(f"{r['name']:<16}{r['samples']:>8}{r['inputs']:>8}{r['outputs']:>8}  {r['task']}")
     return 0
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from . import resource_path
-from .data import PreparedData, prepare
+from .data import PreparedData, check_fits, prepare
 from .engine import History, Trainer
 from .formats import Project, load_project
 
@@ -13,13 +14,15 @@ EXAMPLES_DIR = "examples"
 DEFAULT_EXAMPLE = "xor"
 
 
-def trainer_for(project: Project) -> tuple[Trainer, PreparedData]:
+def trainer_for(project: Project, base_dir: str | os.PathLike | None = None) -> tuple[Trainer, PreparedData]:
     """A Trainer on the project's network (shared, trained in place) and prepared dataset.
 
-    The project's saved optimiser state and history are carried over, so training resumes where it
-    stopped.
+    A dataset file named by a relative path is looked up relative to ``base_dir`` (the project's
+    folder). The project's saved optimiser state and history are carried over, so training resumes
+    where it stopped.
     """
-    data = prepare(project.dataset)
+    data = prepare(project.dataset, base_dir=base_dir)
+    check_fits(data.dataset, project.network.sizes)
     trainer = Trainer(
         project.network,
         project.training,

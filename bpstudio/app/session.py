@@ -40,6 +40,7 @@ class Selection:
     kind ``edge``: the weight from neuron ``frm`` of layer ``layer`` to neuron ``index`` of
     layer ``layer + 1``.
     kind ``bias``: the bias of neuron ``index`` of layer ``layer + 1`` (weight layer ``layer``).
+    kind ``layer``: neuron layer ``layer`` as a whole (a layer's title or collapsed block was clicked).
     """
 
     kind: str = "none"
@@ -87,11 +88,15 @@ class Session(QObject):
     stepUndoAvailable = Signal(bool)
     statusMessage = Signal(str)
     errorOccurred = Signal(str, str)  # title, message
+    highlightRequested = Signal(object)  # tuple of Selection a walkthrough line uses (empty: none)
+    lockedChanged = Signal(str)  # why the project is read-only ("" when it is not), e.g. an exercise
 
     def __init__(self, project: Project | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.undo_stack = QUndoStack(self)
-        self.undo_stack.cleanChanged.connect(lambda _clean: self._emit_dirty())
+        # a bound method, not a lambda: Qt drops the connection when the session is destroyed, before the
+        # undo stack (its child) is, whose destructor would otherwise emit into a dead session
+        self.undo_stack.cleanChanged.connect(self._emit_dirty)
         self.project: Project = project if project is not None else load_example()
         self.path: Path | None = None
         self.trainer: Trainer | None = None
@@ -103,7 +108,13 @@ class Session(QObject):
         self.running = False
         self._trained_since_save = False
         self._step_undo: list = []
+        #: non-empty while the project is read-only (an exercise): no edits, settings, data or steps
+        self.locked = ""
+        self.highlighted: tuple[Selection, ...] = ()
+        self._preview: StepTrace | None = None
         self._rebuild_trainer()
+        for sig in (self.projectChanged, self.structureChanged, self.valuesChanged, self.datasetChanged):
+            sig.connect(self._drop_preview)
 
     # ------------------------------------------------------------------ project and files
     @property
@@ -118,11 +129,17 @@ class Session(QObject):
     def dirty(self) -> bool:
         return self._trained_since_save or not self.undo_stack.isClean()
 
-    def _emit_dirty(self) -> None:
-        self.dirtyChanged.emit(self.dirty)
+    def _emit_dirty(self, *_args) -> None:
+        try:
+            dirty = self.dirty
+        except RuntimeError:  # the undo stack is being destroyed with the session
+            return
+        self.dirtyChanged.emit(dirty)
 
     def set_project(self, project: Project, path: str | Path | None = None) -> None:
         """Replace the open project (after New, Open or Open Example)."""
+        if self.locked:
+            self.set_locked("")
         self.project = project
         self.path = Path(path) if path else None
         self.undo_stack.clear()
@@ -168,7 +185,8 @@ class Session(QObject):
     def _rebuild_trainer(self) -> None:
         """A fresh trainer for the current network, settings and dataset (or a reason why not)."""
         try:
-            self.trainer, self.data = trainer_for(self.project)
+            base = self.path.parent if self.path is not None else None
+            self.trainer, self.data = trainer_for(self.project, base)
             self.trainer_problem = ""
         except EngineError as exc:
             self.trainer, self.data = None, None
@@ -178,6 +196,9 @@ class Session(QObject):
 
     # ------------------------------------------------------------------ editing the network
     def can_edit(self) -> bool:
+        if self.locked:
+            self.errorOccurred.emit("The project is locked", self.locked)
+            return False
         if self.running:
             self.errorOccurred.emit(
                 "Training is running", "Pause training (Space) before editing the network."
@@ -224,6 +245,10 @@ class Session(QObject):
     # ------------------------------------------------------------------ settings, data, view
     def set_config(self, config: TrainConfig) -> bool:
         """New training settings; they take effect at the next step, even during a run."""
+        if self.locked:
+            self.errorOccurred.emit("The project is locked", self.locked)
+            self.configChanged.emit()  # widgets showing the refused value go back to the project's
+            return False
         try:
             config.validate()
             if self.trainer is not None:
@@ -272,7 +297,43 @@ class Session(QObject):
         """``gradient`` (δ = ∂E/∂z) or ``error_signal`` (Δ = −∂E/∂z)."""
         return self.project.view.get("notation", "gradient")
 
+    # ------------------------------------------------------------------ what the canvas shows
+    def _drop_preview(self) -> None:
+        self._preview = None
+
+    def display_trace(self) -> StepTrace | None:
+        """The current step's trace, else a forward pass of the first training sample (None without data).
+
+        The forward pass changes nothing: it is the engine's micro-step run to its last forward stage
+        on sample 0, without moving the trainer through its epoch.
+        """
+        if self.locked:  # an exercise shows no computed values
+            return None
+        if self.trace is not None:
+            return self.trace
+        if self.trainer is None:
+            return None
+        if self._preview is None or self._preview.layers[0].size != self.network.sizes[0]:
+            try:
+                micro = MicroStep(self.trainer, [0], 1.0, advance_position=False)
+                self._preview = micro.run_until(f"forward {self.network.n_layers}")
+            except EngineError:
+                return None
+        return self._preview
+
     # ------------------------------------------------------------------ selection
+    def set_locked(self, reason: str) -> None:
+        """Make the project read-only (``reason`` says why, e.g. "This is an exercise") or editable ("")."""
+        if reason != self.locked:
+            self.locked = reason
+            self.lockedChanged.emit(reason)
+            self.traceChanged.emit(self.trace)
+
+    def highlight(self, selections: tuple[Selection, ...]) -> None:
+        """Ask the canvas to mark the neurons and edges a computation uses (empty tuple: none)."""
+        self.highlighted = tuple(selections)
+        self.highlightRequested.emit(self.highlighted)
+
     def select(self, selection: Selection) -> None:
         if selection != self.selection:
             self.selection = selection
@@ -280,6 +341,9 @@ class Session(QObject):
 
     # ------------------------------------------------------------------ stepping
     def _require_trainer(self) -> Trainer | None:
+        if self.locked:
+            self.errorOccurred.emit("The project is locked", self.locked)
+            return None
         if self.running:
             self.statusMessage.emit("Training is running: pause it first")
             return None
@@ -393,18 +457,22 @@ class Session(QObject):
         self.stepUndoAvailable.emit(bool(self._step_undo))
         return True
 
-    def reset_weights(self, seed: int | None = None) -> None:
-        """Redraw the weights with the settings' initialiser (undoable as a network edit)."""
+    def reset_weights(
+        self, seed: int | None = None, init: str | None = None, init_params: dict[str, float] | None = None
+    ) -> None:
+        """Redraw the weights with the settings' initialiser, or ``init`` (undoable as a network edit)."""
         cfg = self.config
+        name = cfg.init if init is None else init
+        params = cfg.init_params if init is None else (init_params or {})
 
         def redraw(net: Network) -> None:
-            net.initialise(cfg.init, cfg.init_params, seed=cfg.seed if seed is None else seed)
+            net.initialise(name, params, seed=cfg.seed if seed is None else seed)
 
         if self.edit_network("Randomise weights", redraw, structural=False):
             if self.trainer is not None:
-                self.trainer.reset(seed)
-                self.trainer.network.weights = [w.copy() for w in self.network.weights]
-                self.trainer.network.biases = [b.copy() for b in self.network.biases]
+                drawn = ([w.copy() for w in self.network.weights], [b.copy() for b in self.network.biases])
+                self.trainer.reset(seed)  # fresh optimiser state, history and epoch order
+                self.trainer.network.weights, self.trainer.network.biases = drawn
             self._step_undo.clear()
             self.stepUndoAvailable.emit(False)
             self.historyChanged.emit()

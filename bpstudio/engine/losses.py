@@ -3,13 +3,18 @@
 o is the network output (row per sample), t the target, z the output layer's net input. The loss of a
 batch is the per-sample errors reduced by ``sum`` (E = Σₓ Eₓ) or ``mean`` (E = (1/m)·Σₓ Eₓ); see
 :func:`reduction_scale`.
+
+``value`` gives every sample's error (for display), ``total`` their sum Σₓ Eₓ (what training uses, in the
+traced and in the fast loop alike), ``output_delta``/``delta_into`` the output layer's δ. ``unit_rows=True``
+promises that every target row sums to exactly 1 (one-hot targets), which lets the categorical
+cross-entropy skip a sum whose value would be exactly 1; the numbers are the same either way.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .activations import Activation
+from .activations import Activation, row_sums, softmax_parts
 from .errors import EngineError
 from .registry import Registry
 
@@ -35,16 +40,45 @@ class Loss:
     requires_output: str | None = None
 
     def value(self, o: np.ndarray, t: np.ndarray, z: np.ndarray | None = None) -> np.ndarray:
-        """Per-sample error Eₓ, shape (m,)."""
+        """Per-sample error Eₓ, shape (m,); from z (the output layer's net input) where that is stabler."""
+        with np.errstate(over="ignore", under="ignore"):  # saturating exponentials, tiny errors
+            return self._value(o, t, z)
+
+    def total(
+        self, o: np.ndarray, t: np.ndarray, z: np.ndarray | None = None, unit_rows: bool = False
+    ) -> float:
+        """Σₓ Eₓ over the batch (the sum of :meth:`value`, computed without the per-sample array)."""
+        with np.errstate(over="ignore", under="ignore"):
+            return self._total(o, t, z, unit_rows)
+
+    def _value(self, o: np.ndarray, t: np.ndarray, z: np.ndarray | None) -> np.ndarray:
         raise NotImplementedError
+
+    def _total(self, o: np.ndarray, t: np.ndarray, z: np.ndarray | None, unit_rows: bool) -> float:
+        return float(np.add.reduce(self._value(o, t, z), axis=None))
 
     def grad(self, o: np.ndarray, t: np.ndarray) -> np.ndarray:
         """∂Eₓ/∂o, shape (m, K)."""
         raise NotImplementedError
 
-    def output_delta(self, z: np.ndarray, o: np.ndarray, t: np.ndarray, activation: Activation) -> np.ndarray:
+    def delta_into(
+        self,
+        z: np.ndarray,
+        o: np.ndarray,
+        t: np.ndarray,
+        activation: Activation,
+        out: np.ndarray,
+        unit_rows: bool = False,
+    ) -> np.ndarray:
+        """δᴸ = ∂Eₓ/∂zᴸ written into ``out``; returns the array holding δ (``out`` or a temporary)."""
+        return activation.backward_into(z, o, self.grad(o, t), out)
+
+    def output_delta(
+        self, z: np.ndarray, o: np.ndarray, t: np.ndarray, activation: Activation, unit_rows: bool = False
+    ) -> np.ndarray:
         """δᴸ = ∂Eₓ/∂zᴸ = f′(zᴸ)·∂Eₓ/∂o (or the activation's Jacobian applied to ∂Eₓ/∂o)."""
-        return activation.backward(z, o, self.grad(o, t))
+        with np.errstate(over="ignore", under="ignore"):
+            return self.delta_into(z, o, t, activation, np.empty_like(o, dtype=np.float64), unit_rows)
 
     def check_output(self, activation_name: str) -> None:
         """Raise EngineError if this loss cannot be used with that output activation."""
@@ -64,9 +98,13 @@ class HalfSumSquares(Loss):
     formula = "Eₓ = ½·Σₖ (tₖ − oₖ)²"
     output_derivative = "∂E/∂oₖ = oₖ − tₖ"
 
-    def value(self, o: np.ndarray, t: np.ndarray, z: np.ndarray | None = None) -> np.ndarray:
+    def _value(self, o, t, z):
         d = o - t
         return 0.5 * np.sum(d * d, axis=-1)
+
+    def _total(self, o, t, z, unit_rows):
+        d = np.subtract(o, t)
+        return 0.5 * float(np.vdot(d, d))
 
     def grad(self, o: np.ndarray, t: np.ndarray) -> np.ndarray:
         return o - t
@@ -78,9 +116,13 @@ class SumSquares(Loss):
     formula = "Eₓ = Σₖ (tₖ − oₖ)²"
     output_derivative = "∂E/∂oₖ = 2·(oₖ − tₖ)"
 
-    def value(self, o: np.ndarray, t: np.ndarray, z: np.ndarray | None = None) -> np.ndarray:
+    def _value(self, o, t, z):
         d = o - t
         return np.sum(d * d, axis=-1)
+
+    def _total(self, o, t, z, unit_rows):
+        d = np.subtract(o, t)
+        return float(np.vdot(d, d))
 
     def grad(self, o: np.ndarray, t: np.ndarray) -> np.ndarray:
         return 2.0 * (o - t)
@@ -92,9 +134,13 @@ class MeanSquares(Loss):
     formula = "Eₓ = (1/K)·Σₖ (tₖ − oₖ)²"
     output_derivative = "∂E/∂oₖ = (2/K)·(oₖ − tₖ)"
 
-    def value(self, o: np.ndarray, t: np.ndarray, z: np.ndarray | None = None) -> np.ndarray:
+    def _value(self, o, t, z):
         d = o - t
         return np.mean(d * d, axis=-1)
+
+    def _total(self, o, t, z, unit_rows):
+        d = np.subtract(o, t)
+        return float(np.vdot(d, d)) / o.shape[-1]
 
     def grad(self, o: np.ndarray, t: np.ndarray) -> np.ndarray:
         return (2.0 / o.shape[-1]) * (o - t)
@@ -107,7 +153,7 @@ class BinaryCrossEntropy(Loss):
     output_derivative = "with sigmoid outputs: δₖ = oₖ − tₖ"
     requires_output = "sigmoid"
 
-    def value(self, o: np.ndarray, t: np.ndarray, z: np.ndarray | None = None) -> np.ndarray:
+    def _value(self, o, t, z):
         if z is not None:
             # −[t·ln σ(z) + (1 − t)·ln(1 − σ(z))] = softplus(z) − t·z, stable for any z.
             return np.sum(np.logaddexp(0.0, z) - t * z, axis=-1)
@@ -115,13 +161,19 @@ class BinaryCrossEntropy(Loss):
         qc = np.clip(1.0 - o, 1e-300, 1.0)
         return -np.sum(t * np.log(oc) + (1.0 - t) * np.log(qc), axis=-1)
 
+    def _total(self, o, t, z, unit_rows):
+        if z is None:
+            return super()._total(o, t, z, unit_rows)
+        sp = np.logaddexp(0.0, z)
+        return float(np.add.reduce(sp, axis=None)) - float(np.vdot(t, z))
+
     def grad(self, o: np.ndarray, t: np.ndarray) -> np.ndarray:
         return (o - t) / (o * (1.0 - o))
 
-    def output_delta(self, z: np.ndarray, o: np.ndarray, t: np.ndarray, activation: Activation) -> np.ndarray:
+    def delta_into(self, z, o, t, activation, out, unit_rows=False):
         if activation.name == "sigmoid":
-            return o - t
-        return super().output_delta(z, o, t, activation)
+            return np.subtract(o, t, out=out)
+        return super().delta_into(z, o, t, activation, out)
 
 
 class CategoricalCrossEntropy(Loss):
@@ -131,21 +183,45 @@ class CategoricalCrossEntropy(Loss):
     output_derivative = "with softmax outputs and one-hot targets: δₖ = oₖ − tₖ"
     requires_output = "softmax"
 
-    def value(self, o: np.ndarray, t: np.ndarray, z: np.ndarray | None = None) -> np.ndarray:
+    def _value(self, o, t, z):
         if z is not None:
-            zmax = z.max(axis=-1, keepdims=True)
-            log_o = z - zmax - np.log(np.sum(np.exp(z - zmax), axis=-1, keepdims=True))
+            zmax, total = softmax_parts(z, np.empty_like(z))
+            log_o = z - zmax - np.log(total)
             return -np.sum(t * log_o, axis=-1)
         return -np.sum(t * np.log(np.clip(o, 1e-300, 1.0)), axis=-1)
+
+    def _total(self, o, t, z, unit_rows):
+        """Σₓ Eₓ = Σₓ [(mₓ + ln Sₓ)·Σₖ tₖ − Σₖ tₖ·zₖ], mₓ = maxₖ zₖ, Sₓ = Σₖ e^(zₖ − mₓ) (z if given)."""
+        if z is None:
+            return super()._total(o, t, z, unit_rows)
+        zmax, total = softmax_parts(z, np.empty_like(z))
+        return self.total_from_parts(zmax, total, t, z, unit_rows)
+
+    @staticmethod
+    def total_from_parts(
+        zmax: np.ndarray, s: np.ndarray, t: np.ndarray, z: np.ndarray, unit_rows: bool
+    ) -> float:
+        """Σₓ Eₓ from the softmax's per-row maximum m and sum S (see ``softmax_parts``)."""
+        lse = np.log(s)
+        lse += zmax
+        if unit_rows:
+            first = float(np.add.reduce(lse, axis=None))
+        else:
+            first = float(np.vdot(lse, row_sums(t)))
+        return first - float(np.vdot(t, z))
 
     def grad(self, o: np.ndarray, t: np.ndarray) -> np.ndarray:
         return -t / o
 
-    def output_delta(self, z: np.ndarray, o: np.ndarray, t: np.ndarray, activation: Activation) -> np.ndarray:
+    def delta_into(self, z, o, t, activation, out, unit_rows=False):
         if activation.name == "softmax":
-            # δ = o·Σₖtₖ − t, which is the familiar o − t when the targets sum to one (one-hot).
-            return o * np.sum(t, axis=-1, keepdims=True) - t
-        return super().output_delta(z, o, t, activation)
+            # δ = o·Σₖtₖ − t, which is the familiar o − t when the targets sum to one (one-hot);
+            # o·1 = o exactly, so ``unit_rows`` changes no bit.
+            if unit_rows:
+                return np.subtract(o, t, out=out)
+            np.multiply(o, row_sums(t), out=out)
+            return np.subtract(out, t, out=out)
+        return super().delta_into(z, o, t, activation, out)
 
 
 LOSSES: Registry[Loss] = Registry("loss")

@@ -6,6 +6,10 @@ are a plain dict (``lr``, ``momentum``, ``beta1``...) so they can change between
 
 The parameter list is ordered [W⁰, b⁰, W¹, b¹, ...]; the state holds one array per parameter for each
 of its ``state_keys`` and a step counter ``t``.
+
+Every optimiser's arithmetic lives in one place, :meth:`Optimiser.step`, which works element by element
+on arrays of any shape and writes into arrays it is given (the trainer passes all parameters as one
+flat vector). :meth:`Optimiser.update`, the list-in/list-out form, calls it, so both give the same bits.
 """
 
 from __future__ import annotations
@@ -60,11 +64,47 @@ class Optimiser:
             state[key] = [np.zeros_like(p) for p in params]
         return state
 
+    def step(
+        self,
+        g: np.ndarray,
+        state: Mapping[str, np.ndarray],
+        hp: Mapping[str, float],
+        t: int,
+        delta: np.ndarray,
+        new_state: Mapping[str, np.ndarray],
+        work: np.ndarray,
+    ) -> None:
+        """Write Δθ for gradient ``g`` into ``delta`` and the new state arrays into ``new_state``.
+
+        ``state``/``new_state`` map each of ``state_keys`` to an array of g's shape; ``t`` is the number of
+        this update (1 for the first); ``work`` is scratch space of g's shape. Nothing else is modified.
+        """
+        raise NotImplementedError
+
     def update(
         self, grads: Sequence[np.ndarray], state: State, hp: Mapping[str, float]
     ) -> tuple[list[np.ndarray], State]:
         """Return (Δθ per parameter, new state); the inputs are not modified."""
-        raise NotImplementedError
+        sizes = [int(np.size(g)) for g in grads]
+        shapes = [np.shape(g) for g in grads]
+        flat_g = np.concatenate([np.ravel(g) for g in grads]) if grads else np.zeros(0)
+        old = {
+            k: np.concatenate([np.ravel(a) for a in state[k]]) if grads else np.zeros(0)
+            for k in self.state_keys
+        }
+        new = {k: np.empty_like(flat_g) for k in self.state_keys}
+        delta = np.empty_like(flat_g)
+        t = int(state["t"]) + 1
+        self.step(flat_g, old, hp, t, delta, new, np.empty_like(flat_g))
+        bounds = np.cumsum([0] + sizes)
+
+        def split(v: np.ndarray) -> list[np.ndarray]:
+            return [v[bounds[i] : bounds[i + 1]].reshape(shapes[i]) for i in range(len(sizes))]
+
+        new_state: State = {"t": t}
+        for k in self.state_keys:
+            new_state[k] = split(new[k])
+        return split(delta), new_state
 
     def __repr__(self) -> str:
         return f"<optimiser {self.name}>"
@@ -77,9 +117,8 @@ class SGD(Optimiser):
     defaults = {"lr": 0.1}
     parameter_help = {"lr": "learning rate η: Δw = −η·∂E/∂w"}
 
-    def update(self, grads, state, hp):
-        lr = hp["lr"]
-        return [-lr * g for g in grads], {"t": state["t"] + 1}
+    def step(self, g, state, hp, t, delta, new_state, work):
+        np.multiply(g, -hp["lr"], out=delta)
 
 
 class Momentum(Optimiser):
@@ -93,10 +132,12 @@ class Momentum(Optimiser):
     }
     state_keys = ("velocity",)
 
-    def update(self, grads, state, hp):
-        lr, mu = hp["lr"], hp["momentum"]
-        vel = [mu * v - lr * g for v, g in zip(state["velocity"], grads)]
-        return list(vel), {"t": state["t"] + 1, "velocity": vel}
+    def step(self, g, state, hp, t, delta, new_state, work):
+        vel = new_state["velocity"]
+        np.multiply(state["velocity"], hp["momentum"], out=vel)
+        np.multiply(g, hp["lr"], out=work)
+        np.subtract(vel, work, out=vel)
+        np.copyto(delta, vel)
 
 
 class Nesterov(Optimiser):
@@ -110,11 +151,14 @@ class Nesterov(Optimiser):
     }
     state_keys = ("velocity",)
 
-    def update(self, grads, state, hp):
-        lr, mu = hp["lr"], hp["momentum"]
-        vel = [mu * v - lr * g for v, g in zip(state["velocity"], grads)]
-        deltas = [mu * v - lr * g for v, g in zip(vel, grads)]
-        return deltas, {"t": state["t"] + 1, "velocity": vel}
+    def step(self, g, state, hp, t, delta, new_state, work):
+        mu = hp["momentum"]
+        vel = new_state["velocity"]
+        np.multiply(state["velocity"], mu, out=vel)
+        np.multiply(g, hp["lr"], out=work)
+        np.subtract(vel, work, out=vel)
+        np.multiply(vel, mu, out=delta)
+        np.subtract(delta, work, out=delta)
 
 
 class Adagrad(Optimiser):
@@ -125,11 +169,14 @@ class Adagrad(Optimiser):
     parameter_help = {"lr": "learning rate η", "eps": "ε, keeps the division finite"}
     state_keys = ("sum_sq",)
 
-    def update(self, grads, state, hp):
-        lr, eps = hp["lr"], hp["eps"]
-        acc = [s + g * g for s, g in zip(state["sum_sq"], grads)]
-        deltas = [-lr * g / (np.sqrt(s) + eps) for g, s in zip(grads, acc)]
-        return deltas, {"t": state["t"] + 1, "sum_sq": acc}
+    def step(self, g, state, hp, t, delta, new_state, work):
+        acc = new_state["sum_sq"]
+        np.multiply(g, g, out=work)
+        np.add(state["sum_sq"], work, out=acc)
+        np.sqrt(acc, out=work)
+        np.add(work, hp["eps"], out=work)
+        np.multiply(g, -hp["lr"], out=delta)
+        np.divide(delta, work, out=delta)
 
 
 class RMSProp(Optimiser):
@@ -144,11 +191,17 @@ class RMSProp(Optimiser):
     }
     state_keys = ("mean_sq",)
 
-    def update(self, grads, state, hp):
-        lr, rho, eps = hp["lr"], hp["rho"], hp["eps"]
-        ms = [rho * s + (1.0 - rho) * g * g for s, g in zip(state["mean_sq"], grads)]
-        deltas = [-lr * g / (np.sqrt(s) + eps) for g, s in zip(grads, ms)]
-        return deltas, {"t": state["t"] + 1, "mean_sq": ms}
+    def step(self, g, state, hp, t, delta, new_state, work):
+        rho = hp["rho"]
+        ms = new_state["mean_sq"]
+        np.multiply(state["mean_sq"], rho, out=ms)
+        np.multiply(g, 1.0 - rho, out=work)
+        np.multiply(work, g, out=work)
+        np.add(ms, work, out=ms)
+        np.sqrt(ms, out=work)
+        np.add(work, hp["eps"], out=work)
+        np.multiply(g, -hp["lr"], out=delta)
+        np.divide(delta, work, out=delta)
 
 
 class Adam(Optimiser):
@@ -167,15 +220,22 @@ class Adam(Optimiser):
     }
     state_keys = ("m", "v")
 
-    def update(self, grads, state, hp):
-        lr, b1, b2, eps = hp["lr"], hp["beta1"], hp["beta2"], hp["eps"]
-        t = state["t"] + 1
-        m = [b1 * mi + (1.0 - b1) * g for mi, g in zip(state["m"], grads)]
-        v = [b2 * vi + (1.0 - b2) * g * g for vi, g in zip(state["v"], grads)]
-        c1 = 1.0 - b1**t
-        c2 = 1.0 - b2**t
-        deltas = [-lr * (mi / c1) / (np.sqrt(vi / c2) + eps) for mi, vi in zip(m, v)]
-        return deltas, {"t": t, "m": m, "v": v}
+    def step(self, g, state, hp, t, delta, new_state, work):
+        b1, b2 = hp["beta1"], hp["beta2"]
+        m, v = new_state["m"], new_state["v"]
+        np.multiply(state["m"], b1, out=m)
+        np.multiply(g, 1.0 - b1, out=work)
+        np.add(m, work, out=m)
+        np.multiply(state["v"], b2, out=v)
+        np.multiply(g, 1.0 - b2, out=work)
+        np.multiply(work, g, out=work)
+        np.add(v, work, out=v)
+        np.divide(v, 1.0 - b2**t, out=work)  # v̂
+        np.sqrt(work, out=work)
+        np.add(work, hp["eps"], out=work)
+        np.divide(m, 1.0 - b1**t, out=delta)  # m̂
+        np.multiply(delta, -hp["lr"], out=delta)
+        np.divide(delta, work, out=delta)
 
 
 OPTIMISERS: Registry[Optimiser] = Registry("optimiser")

@@ -25,11 +25,29 @@ def penalty(weights: Sequence[np.ndarray], l1: float, l2: float) -> float:
     return total
 
 
+def penalty_grad_into(w: np.ndarray, l1: float, l2: float, out: np.ndarray) -> np.ndarray:
+    """out = λ₂·w + λ₁·sign(w) (at least one λ non-zero)."""
+    if l2:
+        np.multiply(w, l2, out=out)
+        if l1:
+            out += np.multiply(np.sign(w), l1)
+    else:
+        np.sign(w, out=out)
+        np.multiply(out, l1, out=out)
+    return out
+
+
 def penalty_grad(w: np.ndarray, l1: float, l2: float) -> np.ndarray | None:
     """λ₂·w + λ₁·sign(w) for one weight matrix, or None when both λ are zero."""
     if not l1 and not l2:
         return None
-    g = l2 * w if l2 else np.zeros_like(w)
-    if l1:
-        g = g + l1 * np.sign(w)
-    return g
+    return penalty_grad_into(w, l1, l2, np.empty_like(w))
+
+
+def add_penalty_grad(
+    g: np.ndarray, w: np.ndarray, l1: float, l2: float, scale: float, work: np.ndarray
+) -> None:
+    """g ← g + s·(λ₂·w + λ₁·sign(w)) in place (``work`` is scratch space of w's shape)."""
+    penalty_grad_into(w, l1, l2, work)
+    np.multiply(work, scale, out=work)
+    np.add(g, work, out=g)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import blas
 from .errors import EngineError
 from .losses import get_loss
 from .network import backward_layer, forward_layer, layer_gradients
@@ -101,14 +102,16 @@ class MicroStep:
             raise EngineError("this step is complete")
         stage = self.stages[self.position]
         kind, _, num = stage.partition(" ")
-        if kind == "forward":
-            self._forward(int(num))
-        elif kind == "loss":
-            self._loss()
-        elif kind == "backward":
-            self._backward(int(num))
-        else:
-            self._update()
+        # NaN/∞ show in the trace (the update refuses them as divergence); BLAS threads as in the fast loop
+        with np.errstate(all="ignore"), blas.limit(self.trainer.blas_threads()):
+            if kind == "forward":
+                self._forward(int(num))
+            elif kind == "loss":
+                self._loss()
+            elif kind == "backward":
+                self._backward(int(num))
+            else:
+                self._update()
         self.position += 1
         self.trace.stages_done.append(stage)
         return stage
@@ -144,9 +147,8 @@ class MicroStep:
         loss = get_loss(tr.config.loss)
         loss.check_output(net.activations[-1])
         out = self.trace.layers[-1]
-        per = loss.value(out.a, self.trace.targets, out.z)
-        self.trace.loss_per_sample = per
-        self.trace.data_loss = float(self.trace.scale * np.sum(per))
+        self.trace.loss_per_sample = loss.value(out.a, self.trace.targets, out.z)
+        self.trace.data_loss = self.trace.scale * loss._total(out.a, self.trace.targets, out.z, tr.unit_rows)
         pen = penalty(net.weights, tr.config.l1, tr.config.l2)
         self.trace.penalty = float(self.trace.scale * pen)
         self.trace.loss_before = self.trace.data_loss + self.trace.penalty
@@ -158,7 +160,9 @@ class MicroStep:
         rec = self.trace.layers[layer]
         if layer == net.n_layers:
             loss = get_loss(tr.config.loss)
-            rec.delta = loss.output_delta(rec.z, rec.a, self.trace.targets, net.activation(layer))
+            rec.delta = loss.output_delta(
+                rec.z, rec.a, self.trace.targets, net.activation(layer), tr.unit_rows
+            )
         else:
             rec.delta = backward_layer(net, layer, self.trace.layers[layer + 1].delta, rec.z, rec.a)
         up = self.trace.updates[layer - 1]

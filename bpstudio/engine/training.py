@@ -13,101 +13,39 @@ test splits). Its steps, from finest to coarsest:
 Each update computes the gradient g of the batch loss J = s·[Σₓ Eₓ + penalty] and applies θ ← θ + Δθ
 where Δθ comes from the optimiser. An update that would make the loss or any parameter NaN or infinite
 is refused with :class:`DivergenceError` and nothing changes.
+
+Both ways of stepping share one implementation of the arithmetic (:mod:`bpstudio.engine.fastpath`), so
+traced steps and the fast loop give bit-identical weights. While a trainer trains a network, the
+network's weight and bias arrays are views into the trainer's flat parameter vector and are updated in
+place.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
+from . import blas
+from .activations import row_sums
 from .config import TrainConfig
 from .errors import DivergenceError, EngineError, TrainingRefused
+from .fastpath import Workspace
 from .history import History
 from .losses import get_loss, reduction_scale
-from .network import Network, backward_layer, layer_gradients
+from .network import Network
 from .optimisers import State, copy_state, get_optimiser
-from .regularisation import penalty, penalty_grad
+from .regularisation import penalty
+from .runinfo import Progress, RunResult, Snapshot, Split, as_data, infer_task
 from .stepper import MicroStep
 from .trace import StepTrace
 
-Split = tuple[np.ndarray, np.ndarray]
+__all__ = ["GATHER_BYTES", "Progress", "RunResult", "Snapshot", "Trainer", "infer_task"]
 
-
-def infer_task(T: np.ndarray) -> str:
-    """``multiclass`` for one-hot targets, ``binary`` for one column of two values, else ``regression``."""
-    if T.size == 0:
-        return "regression"
-    if T.shape[1] > 1:
-        if np.all((T == 0) | (T == 1)) and np.all(T.sum(axis=1) == 1):
-            return "multiclass"
-        return "regression"
-    return "binary" if np.unique(T).size == 2 else "regression"
-
-
-@dataclass
-class Progress:
-    """What a progress callback is told."""
-
-    epoch: int
-    step: int
-    epochs_target: int
-    step_loss: float | None
-    epoch_loss: float | None
-
-
-@dataclass
-class RunResult:
-    """Why :meth:`Trainer.run` returned: ``epochs``, ``target``, ``early_stopping`` or ``cancelled``."""
-
-    reason: str
-    epochs: int
-    steps: int
-
-
-@dataclass
-class Snapshot:
-    """Everything a training step changes, so that it can be undone exactly."""
-
-    weights: list[np.ndarray]
-    biases: list[np.ndarray]
-    opt_state: State
-    rng_state: dict
-    order: np.ndarray
-    epoch: int
-    step_count: int
-    cursor: int
-    pending: list[np.ndarray] | None
-    pending_count: int
-    pending_loss: float
-    batch_end: int
-    n_history_steps: int
-    n_history_epochs: int
-    best: tuple | None
-    wait: int
-    stop_reason: str | None
-
-
-def _as_data(X, T, n_in: int, n_out: int, what: str) -> Split:
-    X = np.ascontiguousarray(X, dtype=np.float64)
-    T = np.ascontiguousarray(T, dtype=np.float64)
-    if X.ndim == 1:
-        X = X.reshape(-1, 1)
-    if T.ndim == 1:
-        T = T.reshape(-1, 1)
-    if X.shape[0] != T.shape[0]:
-        raise EngineError(f"{what}: {X.shape[0]} input rows but {T.shape[0]} target rows")
-    if X.shape[1] != n_in:
-        raise EngineError(f"{what}: inputs have {X.shape[1]} columns but the input layer has {n_in} neurons")
-    if T.shape[1] != n_out:
-        raise EngineError(
-            f"{what}: targets have {T.shape[1]} columns but the output layer has {n_out} neurons"
-        )
-    if not (np.all(np.isfinite(X)) and np.all(np.isfinite(T))):
-        raise EngineError(f"{what}: contains NaN or infinity")
-    return X, T
+#: training sets larger than this are gathered batch by batch (in the CPU cache) instead of being
+#: copied in shuffled order once per epoch
+GATHER_BYTES = 8 * 1024 * 1024
 
 
 class Trainer:
@@ -125,18 +63,18 @@ class Trainer:
     ) -> None:
         config.validate()
         self.network = network
-        self.X, self.T = _as_data(X, T, network.n_inputs, network.n_outputs, "training data")
+        self.X, self.T = as_data(X, T, network.n_inputs, network.n_outputs, "training data")
         if self.X.shape[0] == 0:
             raise EngineError("training data: no samples")
         self.val = (
             None
             if val is None or len(val[0]) == 0
-            else _as_data(*val, network.n_inputs, network.n_outputs, "validation data")
+            else as_data(*val, network.n_inputs, network.n_outputs, "validation data")
         )
         self.test = (
             None
             if test is None or len(test[0]) == 0
-            else _as_data(*test, network.n_inputs, network.n_outputs, "test data")
+            else as_data(*test, network.n_inputs, network.n_outputs, "test data")
         )
         self.task = task or infer_task(self.T)
         self._binary_levels = tuple(np.unique(self.T)[[0, -1]]) if self.task == "binary" else (0.0, 1.0)
@@ -154,7 +92,27 @@ class Trainer:
         self._batch_end = 0
         self._best: tuple | None = None
         self._wait = 0
+        #: every target row sums to exactly 1 (one-hot): lets categorical cross-entropy skip that sum
+        self.unit_rows = bool(np.all(row_sums(self.T) == 1.0))
+        self._ws: Workspace | None = None
+        self._gather = self.X.nbytes > GATHER_BYTES
+        self._Xbuf: np.ndarray | None = None
+        self._Tbuf: np.ndarray | None = None
+        self._shuffled_ok = False
+        self._eval_cache: dict[int, tuple] = {}
         self._new_epoch_order()
+
+    def __copy__(self) -> Trainer:
+        """A shallow copy that shares the data but none of the working arrays (see :meth:`restore`)."""
+        clone = object.__new__(Trainer)
+        clone.__dict__.update(self.__dict__)
+        clone._ws = None
+        clone._Xbuf = clone._Tbuf = None
+        clone._shuffled_ok = False
+        clone._eval_cache = {}
+        clone.opt_state = copy_state(self.opt_state)
+        clone.order = self.order.copy()
+        return clone
 
     # ------------------------------------------------------------------ settings
     def set_config(self, config: TrainConfig) -> None:
@@ -198,22 +156,34 @@ class Trainer:
         """How many samples of the current epoch have been processed."""
         return self._cursor
 
+    def blas_threads(self) -> int | None:
+        """BLAS threads for this network and batch size (1 or the library's choice); see :mod:`.blas`."""
+        return blas.threads_for(self.network.sizes, self.batch_size)
+
     def _new_epoch_order(self) -> None:
         n = self.n_train
         self.order = self.rng.permutation(n) if self.config.shuffle else np.arange(n)
         self._cursor = 0
-        self._Xs: np.ndarray | None = None
-        self._Ts: np.ndarray | None = None
+        self._shuffled_ok = False
 
     def _shuffled(self) -> Split:
-        if self._Xs is None:
-            self._Xs = np.ascontiguousarray(self.X[self.order])
-            self._Ts = np.ascontiguousarray(self.T[self.order])
-        return self._Xs, self._Ts  # type: ignore[return-value]
+        """The training set in this epoch's order (copied into arrays reused from epoch to epoch)."""
+        if not self.config.shuffle and np.array_equal(self.order, np.arange(self.n_train)):
+            return self.X, self.T
+        if self._Xbuf is None or self._Xbuf.shape != self.X.shape or self._Tbuf.shape != self.T.shape:
+            self._Xbuf = np.empty_like(self.X)
+            self._Tbuf = np.empty_like(self.T)
+            self._shuffled_ok = False
+        if not self._shuffled_ok:
+            # mode="clip" (never needed: the order is a permutation) lets take() write straight into out
+            np.take(self.X, self.order, axis=0, out=self._Xbuf, mode="clip")
+            np.take(self.T, self.order, axis=0, out=self._Tbuf, mode="clip")
+            self._shuffled_ok = True
+        return self._Xbuf, self._Tbuf  # type: ignore[return-value]
 
     def _batch_bounds(self) -> tuple[int, int]:
         if self._pending is not None:
-            return self._batch_end - self._pending_count, self._batch_end
+            return self._cursor - self._pending_count, self._batch_end
         start = self._cursor
         return start, min(start + self.batch_size, self.n_train)
 
@@ -286,51 +256,39 @@ class Trainer:
             up.W_after, up.b_after = net.weights[i].copy(), net.biases[i].copy()
         zs, acts = net.forward(tr.inputs)
         loss = get_loss(self.config.loss)
-        after = float(tr.scale * np.sum(loss.value(acts[-1], tr.targets, zs[-1])))
+        after = tr.scale * loss.total(acts[-1], tr.targets, zs[-1], self.unit_rows)
         tr.loss_after = after + tr.scale * penalty(net.weights, self.config.l1, self.config.l2)
         tr.state_after = copy_state(self.opt_state)
         tr.applied = True
 
     # ------------------------------------------------------------------ the update
+    def _workspace(self) -> Workspace:
+        """The working arrays for the current network, bound to it and to the optimiser state."""
+        ws = self._ws
+        if ws is None or not ws.fits(self.network):
+            if ws is not None and ws.net is not None:
+                ws._release(ws.net)
+            ws = self._ws = Workspace(self.network)
+        ws.bind(self)
+        return ws
+
     def _apply(
         self, grads: list[np.ndarray], data_loss: float, scale: float
     ) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        net = self.network
-        cfg = self.config
-        if cfg.l1 or cfg.l2:
-            grads = list(grads)
-            for i, w in enumerate(net.weights):
-                pg = penalty_grad(w, cfg.l1, cfg.l2)
-                if pg is not None:
-                    g = grads[2 * i] + scale * pg
-                    if net.masks[i] is not None:
-                        g *= net.masks[i]
-                    grads[2 * i] = g
-            loss_before = data_loss + scale * penalty(net.weights, cfg.l1, cfg.l2)
-        else:
-            loss_before = data_loss
-        deltas, new_state = get_optimiser(cfg.optimiser).update(grads, self.opt_state, self.hyper)
-        params = net.parameters()
-        new_params = []
-        total = loss_before
-        deltas = list(deltas)
-        for i, (p, d) in enumerate(zip(params, deltas)):
-            if i % 2 == 0 and net.masks[i // 2] is not None:
-                d = d * net.masks[i // 2]
-                deltas[i] = d
-            q = p + d
-            total += float(q.sum())
-            new_params.append(q)
-        if not np.isfinite(total):
-            self._diverged(loss_before)
-        for i in range(net.n_layers):
-            net.weights[i] = new_params[2 * i]
-            net.biases[i] = new_params[2 * i + 1]
-        self.opt_state = new_state
+        """Apply the batch gradients ``grads`` ([∂E/∂W⁰, ∂E/∂b⁰, ...], already scaled by s); returns
+        copies of (the gradients including regularisation, the changes Δθ applied)."""
+        ws = self._workspace()
+        for dst, src in zip(ws.g, grads):
+            np.copyto(dst, src)
+        with np.errstate(all="ignore"):
+            self._commit(ws, data_loss, scale)
+        return [g.copy() for g in ws.g], [d.copy() for d in ws.d]
+
+    def _commit(self, ws: Workspace, data_loss: float, scale: float) -> None:
+        loss_before = ws.apply(self, data_loss, scale)
         self.step_count += 1
         self.history.step_loss.append(float(loss_before))
-        self.history.grad_norms.append([float(np.sqrt(np.vdot(g, g))) for g in grads[0::2]])
-        return grads, deltas
+        self.history.grad_norms.append(ws.grad_norms())
 
     def _diverged(self, loss: float) -> None:
         lr = self.hyper.get("lr")
@@ -344,29 +302,49 @@ class Trainer:
         )
 
     # ------------------------------------------------------------------ fast loop
-    def _fast_step(self, Xb: np.ndarray, Tb: np.ndarray) -> None:
-        net = self.network
-        cfg = self.config
-        m = Xb.shape[0]
-        scale = 1.0 / m if cfg.reduction == "mean" else 1.0
-        L = net.n_layers
-        zs: list = [None]
-        acts = [Xb]
-        a = Xb
-        for i in range(L):
-            z = a @ net.weights[i].T + net.biases[i]
-            a = net.activation(i + 1).fn(z)
-            zs.append(z)
-            acts.append(a)
-        loss = get_loss(cfg.loss)
-        data_loss = float(scale * np.sum(loss.value(a, Tb, z)))
-        delta = loss.output_delta(z, a, Tb, net.activation(L))
-        grads: list = [None] * (2 * L)
-        for i in range(L - 1, -1, -1):
-            grads[2 * i], grads[2 * i + 1] = layer_gradients(delta, acts[i], scale, net.masks[i])
-            if i > 0:
-                delta = backward_layer(net, i, delta, zs[i], acts[i])
-        self._apply(grads, data_loss, scale)
+    def _train_segment(self, goal: int, deadline: float | None, per_epoch: bool, target: float | None) -> str:
+        """Train with the fast loop until ``goal`` epochs are done (``"epochs"``), early stopping or the
+        target loss stops it, an epoch ends and ``per_epoch`` asks to hear of it (``"epoch"``), or the
+        clock passes ``deadline`` between two steps of an epoch (``"deadline"``)."""
+        ws = self._workspace()
+        step = ws.compile_step(self)
+        n = self.n_train
+        B = self.config.effective_batch_size(n)
+        reduction_scale(self.config.reduction, 1)  # refuses an unknown reduction
+        perf = time.perf_counter
+        gather = self._gather
+        if gather:
+            xbuf = np.empty((B, self.X.shape[1]))
+            tbuf = np.empty((B, self.T.shape[1]))
+        while True:
+            order = self.order
+            if gather:
+                X, T = self.X, self.T
+            else:
+                X, T = self._shuffled()
+            start = self._cursor
+            while start < n:
+                end = min(start + B, n)
+                if gather:
+                    idx = order[start:end]
+                    m = end - start
+                    xb = np.take(X, idx, axis=0, out=xbuf[:m], mode="clip")
+                    step(xb, np.take(T, idx, axis=0, out=tbuf[:m], mode="clip"))
+                else:
+                    step(X[start:end], T[start:end])
+                self._cursor = start = end
+                if deadline is not None and end < n and perf() >= deadline:
+                    return "deadline"
+            self._end_epoch()
+            if self.stop_reason == "early_stopping":
+                return "early_stopping"
+            loss = self.history.loss["train"][-1]
+            if target is not None and loss is not None and loss <= target:
+                return "target"
+            if self.epoch >= goal:
+                return "epochs"
+            if per_epoch:
+                return "epoch"
 
     def step_epoch(self) -> None:
         """Run the rest of the current epoch with the fast loop (no traces)."""
@@ -394,33 +372,21 @@ class Trainer:
         reason = "epochs"
         self.stop_reason = None
         while self.epoch < goal:
-            Xs, Ts = self._shuffled()
-            n = self.n_train
-            epoch_now = self.epoch
-            while self.epoch == epoch_now:
-                start = self._cursor
-                end = min(start + self.batch_size, n)
-                self._fast_step(Xs[start:end], Ts[start:end])
-                self._cursor = end
-                if end >= n:
-                    self._end_epoch()
-                    break
-                if callback is not None and time.perf_counter() - last >= interval:
-                    last = time.perf_counter()
-                    if not callback(self._progress(goal)):
-                        return RunResult("cancelled", self.epoch - epochs0, self.step_count - steps0)
+            # NaN/∞ are caught as divergence, not warned about
+            with np.errstate(all="ignore"), blas.limit(self.blas_threads()):
+                deadline = None if callback is None else last + interval
+                why = self._train_segment(goal, deadline, callback is not None, target)
             if callback is not None:
                 last = time.perf_counter()
                 if not callback(self._progress(goal)):
+                    if why == "deadline":
+                        return RunResult("cancelled", self.epoch - epochs0, self.step_count - steps0)
                     reason = "cancelled"
                     break
-            if self.stop_reason == "early_stopping":
-                reason = "early_stopping"
-                break
-            train_loss = self.history.loss["train"][-1] if self.history.loss["train"] else None
-            if target is not None and train_loss is not None and train_loss <= target:
-                reason = "target"
-                self.stop_reason = "target"
+            if why in ("early_stopping", "target"):
+                reason = why
+                if why == "target":
+                    self.stop_reason = "target"
                 break
         return RunResult(reason, self.epoch - epochs0, self.step_count - steps0)
 
@@ -444,7 +410,7 @@ class Trainer:
                 h.loss[name].append(None)
                 h.accuracy[name].append(None)
             else:
-                loss, acc = self.evaluate(*split)
+                loss, acc = self._evaluate(*split)
                 h.loss[name].append(loss)
                 h.accuracy[name].append(acc)
         if self.config.early_stopping and self.val is not None:
@@ -464,12 +430,48 @@ class Trainer:
                     self.stop_reason = "early_stopping"
         self._new_epoch_order()
 
+    def _counter(self, T: np.ndarray):
+        """A function counting the correct outputs of a block of rows of T (None for regression)."""
+        key = id(T)
+        hit = self._eval_cache.get(key)
+        if hit is not None and hit[0] is T:
+            return hit[1]
+        if self.task == "multiclass":
+            labels = np.argmax(T, axis=1)
+
+            def count(o: np.ndarray, rows: slice) -> int:
+                return int(np.count_nonzero(np.argmax(o, axis=1) == labels[rows]))
+
+        elif self.task == "binary":
+            lo, hi = self._binary_levels
+            mid = 0.5 * (lo + hi)
+            positive = T[:, 0] > mid
+
+            def count(o: np.ndarray, rows: slice) -> int:
+                return int(np.count_nonzero((o[:, 0] > mid) == positive[rows]))
+
+        else:
+            count = None  # type: ignore[assignment]
+        if len(self._eval_cache) > 8:
+            self._eval_cache.clear()
+        self._eval_cache[key] = (T, count)
+        return count
+
     def evaluate(self, X: np.ndarray, T: np.ndarray) -> tuple[float, float | None]:
         """(mean per-sample error, accuracy or None for regression) of the current network on X, T."""
-        zs, acts = self.network.forward(X)
-        o = acts[-1]
-        loss = float(np.mean(get_loss(self.config.loss).value(o, T, zs[-1])))
-        return loss, self.accuracy(o, T)
+        X, T = as_data(X, T, self.network.n_inputs, self.network.n_outputs, "evaluation data")
+        with np.errstate(all="ignore"), blas.limit(self.blas_threads()):
+            return self._evaluate(X, T)
+
+    def _evaluate(self, X: np.ndarray, T: np.ndarray) -> tuple[float, float | None]:
+        """:meth:`evaluate` inside the training loops (which have set the NumPy and BLAS state)."""
+        n = X.shape[0]
+        if n == 0:
+            return float("nan"), None
+        ws = self._workspace()
+        unit = self.unit_rows if T is self.T else bool(np.all(row_sums(T) == 1.0))
+        total, correct = ws.evaluate(X, T, self.config.loss, unit, self._counter(T))
+        return total / n, (None if correct is None else correct / n)
 
     def accuracy(self, o: np.ndarray, T: np.ndarray) -> float | None:
         """Fraction classified correctly: argmax for one-hot targets, nearest target level for binary."""
@@ -514,7 +516,7 @@ class Trainer:
         self.opt_state = copy_state(snap.opt_state)
         self.rng.bit_generator.state = snap.rng_state
         self.order = snap.order.copy()
-        self._Xs = self._Ts = None
+        self._shuffled_ok = False
         self.epoch = snap.epoch
         self.step_count = snap.step_count
         self._cursor = snap.cursor

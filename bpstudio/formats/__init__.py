@@ -1,45 +1,66 @@
-"""bpstudio file formats: project and weights JSON, schemas, migrations, atomic saves. Qt-free."""
+"""bpstudio file formats: project and weights JSON, schemas, migrations, atomic saves. Qt-free.
 
-from .io import (
-    FormatError,
-    load_project,
-    load_weights,
-    read_json,
-    save_project,
-    save_weights,
-    write_json_atomic,
-)
+Reading a file never executes anything (no pickle, no eval): it is parsed as strict JSON, migrated
+from older format versions, validated against the JSON Schema in ``resources/schema/`` and against
+shape rules, and only then turned into objects. Every problem is a :class:`FormatError` whose message
+names the file and the field, e.g. ``xor.bps.json: network.weights[1]: expected 3×4, got 3×5``.
+"""
+
+from .errors import FileSaveError, FormatError
+from .io import MAX_DEPTH, MAX_FILE_BYTES, dumps, parse_json, read_json, write_json_atomic
 from .project import (
+    CREATED_WITH,
+    PROJECT,
     PROJECT_FORMAT,
     PROJECT_VERSION,
+    WEIGHTS,
     WEIGHTS_FORMAT,
     WEIGHTS_VERSION,
     Project,
+    load_project,
+    load_weights,
     network_from_dict,
     network_to_dict,
     project_from_dict,
     project_to_dict,
+    save_project,
+    save_weights,
     weights_from_dict,
     weights_to_dict,
 )
+from .registry import FORMATS, FileFormat, get_format, load_document, register_format, save_document
 
 __all__ = [
+    "FileSaveError",
     "FormatError",
-    "load_project",
-    "load_weights",
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
+    "dumps",
+    "parse_json",
     "read_json",
-    "save_project",
-    "save_weights",
     "write_json_atomic",
+    "CREATED_WITH",
+    "PROJECT",
     "PROJECT_FORMAT",
     "PROJECT_VERSION",
+    "WEIGHTS",
     "WEIGHTS_FORMAT",
     "WEIGHTS_VERSION",
     "Project",
+    "load_project",
+    "load_weights",
     "network_from_dict",
     "network_to_dict",
     "project_from_dict",
     "project_to_dict",
+    "save_project",
+    "save_weights",
     "weights_from_dict",
     "weights_to_dict",
+    "FORMATS",
+    "FileFormat",
+    "get_format",
+    "load_document",
+    "register_format",
+    "save_document",
 ]

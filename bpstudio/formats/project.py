@@ -1,24 +1,57 @@
 """The project file (``*.bps.json``) and the weights file, as plain data: no pickle, no code.
 
 A project holds the network (sizes, activations, weights, biases, masks), the training settings, the
-dataset specification (a built-in name with parameters, or inline arrays, plus preprocessing and
-split), the optimiser state, the training history and view options. A weights file holds the network
-alone. Both carry ``format`` and ``version``; see ``docs/file-format.md``.
+dataset specification (a built-in name with parameters, inline arrays or a file reference, plus
+preprocessing and split), the optimiser state, the training history and view options. A weights file
+holds the network alone. Both carry ``format``, ``version`` and ``created_with``; see
+``docs/file-format.md`` and ``resources/schema/``.
+
+Loading is all-or-nothing: a document is migrated, validated (schema and shape rules) and only then
+turned into objects, so a bad file raises FormatError and never yields a half-built project.
 """
 
 from __future__ import annotations
 
+import copy
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from ..engine import History, Network, TrainConfig
+from .. import __version__
+from ..engine import EngineError, History, Network, TrainConfig
+from .errors import FormatError
+from .migrations import migrate_project_v1_to_v2, migrate_weights_v1_to_v2
+from .registry import FileFormat, load_document, register_format, save_document
+from .rules import check_network, check_project, check_weights, training_config
 
 PROJECT_FORMAT = "bpstudio-project"
 WEIGHTS_FORMAT = "bpstudio-weights"
-PROJECT_VERSION = 1
-WEIGHTS_VERSION = 1
+PROJECT_VERSION = 2
+WEIGHTS_VERSION = 2
+CREATED_WITH = f"bpstudio {__version__}"
+
+PROJECT = register_format(
+    FileFormat(
+        name=PROJECT_FORMAT,
+        version=PROJECT_VERSION,
+        schema_file="project.schema.json",
+        what="project file",
+        migrations={1: migrate_project_v1_to_v2},
+        check=check_project,
+    )
+)
+WEIGHTS = register_format(
+    FileFormat(
+        name=WEIGHTS_FORMAT,
+        version=WEIGHTS_VERSION,
+        schema_file="weights.schema.json",
+        what="weights file",
+        migrations={1: migrate_weights_v1_to_v2},
+        check=check_weights,
+    )
+)
 
 
 @dataclass
@@ -27,8 +60,8 @@ class Project:
 
     network: Network
     training: TrainConfig = field(default_factory=TrainConfig)
-    #: {"builtin": name, "params": {...}} or {"inline": {"inputs": [[...]], "targets": [[...]]}},
-    #: optionally with "preprocessing" and "split" entries (see bpstudio.data)
+    #: {"builtin": name, "params": {...}}, {"inline": {"inputs": [[...]], "targets": [[...]]}} or
+    #: {"file": ...}, optionally with "preprocessing", "split" and "name" entries (see bpstudio.data)
     dataset: dict[str, Any] = field(default_factory=lambda: {"builtin": "xor", "params": {}})
     name: str = ""
     description: str = ""
@@ -38,77 +71,129 @@ class Project:
     view: dict[str, Any] = field(default_factory=dict)
 
 
+# ---------------------------------------------------------------------------------------------- to dicts
 def network_to_dict(net: Network) -> dict[str, Any]:
     """The network part shared by project and weights files."""
     return {
-        "sizes": list(net.sizes),
+        "sizes": [int(s) for s in net.sizes],
         "activations": list(net.activations),
-        "weights": [w.tolist() for w in net.weights],
-        "biases": [b.tolist() for b in net.biases],
-        "masks": [None if m is None else m.astype(bool).tolist() for m in net.masks],
+        "weights": [np.asarray(w, dtype=np.float64).tolist() for w in net.weights],
+        "biases": [np.asarray(b, dtype=np.float64).tolist() for b in net.biases],
+        "masks": [None if m is None else np.asarray(m).astype(bool).tolist() for m in net.masks],
     }
 
 
-def network_from_dict(data: dict[str, Any]) -> Network:
-    masks = data.get("masks") or [None] * (len(data["sizes"]) - 1)
-    return Network(
-        sizes=list(data["sizes"]),
-        activations=list(data["activations"]),
-        weights=[np.array(w, dtype=np.float64) for w in data["weights"]],
-        biases=[np.array(b, dtype=np.float64) for b in data["biases"]],
-        masks=[None if m is None else np.array(m, dtype=bool) for m in masks],
-    )
-
-
 def state_to_dict(state: dict[str, Any] | None) -> dict[str, Any] | None:
+    """An optimiser state as JSON data: ``t`` and, per state key, one nested list per parameter."""
     if state is None:
         return None
     out: dict[str, Any] = {}
     for key, value in state.items():
-        out[key] = [np.asarray(a).tolist() for a in value] if isinstance(value, list) else value
-    return out
-
-
-def state_from_dict(data: dict[str, Any] | None) -> dict[str, Any] | None:
-    if data is None:
-        return None
-    out: dict[str, Any] = {}
-    for key, value in data.items():
-        out[key] = [np.array(a, dtype=np.float64) for a in value] if isinstance(value, list) else int(value)
+        if isinstance(value, (list, tuple)):
+            out[key] = [np.asarray(a, dtype=np.float64).tolist() for a in value]
+        else:
+            out[key] = int(value)
     return out
 
 
 def project_to_dict(project: Project) -> dict[str, Any]:
+    """The current-version project document (not yet validated: :func:`save_project` does that)."""
     return {
         "format": PROJECT_FORMAT,
         "version": PROJECT_VERSION,
+        "created_with": CREATED_WITH,
         "name": project.name,
         "description": project.description,
         "network": network_to_dict(project.network),
         "training": project.training.to_dict(),
-        "dataset": project.dataset,
+        "dataset": copy.deepcopy(project.dataset),
         "optimiser_state": state_to_dict(project.optimiser_state),
         "history": None if project.history is None else project.history.to_dict(),
-        "view": dict(project.view),
+        "view": copy.deepcopy(project.view),
     }
 
 
-def project_from_dict(data: dict[str, Any]) -> Project:
+def weights_to_dict(net: Network) -> dict[str, Any]:
+    return {
+        "format": WEIGHTS_FORMAT,
+        "version": WEIGHTS_VERSION,
+        "created_with": CREATED_WITH,
+        "network": network_to_dict(net),
+    }
+
+
+# ---------------------------------------------------------------------------------------------- from dicts
+def _build_network(net: dict[str, Any], path: str = "network") -> Network:
+    """A Network from a validated network object."""
+    try:
+        return Network(
+            sizes=[int(s) for s in net["sizes"]],
+            activations=list(net["activations"]),
+            weights=[np.array(w, dtype=np.float64) for w in net["weights"]],
+            biases=[np.array(b, dtype=np.float64) for b in net["biases"]],
+            masks=[None if m is None else np.array(m, dtype=bool) for m in net["masks"]],
+        )
+    except EngineError as exc:  # the rules have checked all this already; belt and braces
+        raise FormatError(str(exc), path) from None
+
+
+def _build_state(state: dict[str, Any] | None) -> dict[str, Any] | None:
+    if state is None:
+        return None
+    out: dict[str, Any] = {"t": int(state["t"])}
+    for key, arrays in state.items():
+        if key != "t":
+            out[key] = [np.array(a, dtype=np.float64) for a in arrays]
+    return out
+
+
+def _build_project(doc: dict[str, Any]) -> Project:
+    """A Project from a validated current-version document; shares nothing with ``doc``."""
     return Project(
-        network=network_from_dict(data["network"]),
-        training=TrainConfig.from_dict(data.get("training", {})),
-        dataset=data.get("dataset") or {"builtin": "xor", "params": {}},
-        name=data.get("name", ""),
-        description=data.get("description", ""),
-        optimiser_state=state_from_dict(data.get("optimiser_state")),
-        history=None if data.get("history") is None else History.from_dict(data["history"]),
-        view=dict(data.get("view") or {}),
+        network=_build_network(doc["network"]),
+        training=training_config(doc["training"]),
+        dataset=copy.deepcopy(doc["dataset"]),
+        name=doc["name"],
+        description=doc["description"],
+        optimiser_state=_build_state(doc["optimiser_state"]),
+        history=None if doc["history"] is None else History.from_dict(doc["history"]),
+        view=copy.deepcopy(doc["view"]),
     )
 
 
-def weights_to_dict(net: Network) -> dict[str, Any]:
-    return {"format": WEIGHTS_FORMAT, "version": WEIGHTS_VERSION, "network": network_to_dict(net)}
+def project_from_dict(data: dict[str, Any]) -> Project:
+    """A Project from a parsed project document of any known version (migrated, then validated)."""
+    return _build_project(PROJECT.decode(data))
 
 
 def weights_from_dict(data: dict[str, Any]) -> Network:
-    return network_from_dict(data["network"])
+    """The Network of a parsed weights document of any known version (migrated, then validated)."""
+    return _build_network(WEIGHTS.decode(data)["network"])
+
+
+def network_from_dict(data: dict[str, Any], path: str = "network") -> Network:
+    """A Network from the network part alone (current version), validated like a file's."""
+    PROJECT.schema.validate(data, path, ref="#/$defs/network")
+    check_network(data, path)
+    return _build_network(data, path)
+
+
+# ---------------------------------------------------------------------------------------------- files
+def load_project(path: str | os.PathLike) -> Project:
+    """Read a project file; FormatError (naming the file and field) on anything wrong, nothing changed."""
+    return _build_project(load_document(path, PROJECT))
+
+
+def save_project(path: str | os.PathLike, project: Project) -> None:
+    """Write a project file atomically, after checking it would load again (FormatError if not)."""
+    save_document(path, project_to_dict(project), PROJECT)
+
+
+def load_weights(path: str | os.PathLike) -> Network:
+    """Read a weights file (a network alone)."""
+    return _build_network(load_document(path, WEIGHTS)["network"])
+
+
+def save_weights(path: str | os.PathLike, net: Network) -> None:
+    """Write a weights file atomically."""
+    save_document(path, weights_to_dict(net), WEIGHTS)

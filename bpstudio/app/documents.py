@@ -1,0 +1,254 @@
+"""File handling of the studio window: New, Open, Open Example, Save, Save As, recent files,
+weights import/export, canvas export, and the unsaved-changes prompt.
+
+File dialogs and message boxes are Qt's static functions, so tests can answer them by monkeypatching.
+Errors in files are shown as a message naming the problem; the open project is left untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
+
+from ..engine import EngineError, Network, TrainConfig
+from ..formats import Project, load_weights, save_weights
+from ..workspace import list_examples, load_example
+from .canvas_export import export_png, export_svg
+from .dialogs import ExampleDialog
+from .view_options import DEFAULTS
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+PROJECT_SUFFIX = ".bps.json"
+WEIGHTS_SUFFIX = ".weights.json"
+PROJECT_FILTER = "Backprop Studio projects (*.bps.json);;JSON files (*.json);;All files (*)"
+WEIGHTS_FILTER = "Weights files (*.weights.json *.json);;All files (*)"
+
+
+def new_project() -> Project:
+    """An untitled project: a single sigmoid neuron with two inputs on the XOR data (ready to grow)."""
+    cfg = TrainConfig(optimiser_params={"lr": 0.5}, init_params={"r": 0.5}, epochs=1000)
+    net = Network.create([2, 1], "sigmoid", init=cfg.init, init_params=cfg.init_params, seed=cfg.seed)
+    return Project(network=net, training=cfg, dataset={"builtin": "xor", "params": {}}, name="Untitled")
+
+
+def with_suffix(path: str, suffix: str) -> str:
+    """``path`` ending in ``suffix`` (added when the user typed a bare name)."""
+    return path if path.lower().endswith(suffix) or path.lower().endswith(".json") else path + suffix
+
+
+class Documents(QObject):
+    """The window's file operations; ``openers`` may handle other kinds of file before projects."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.session = window.session
+        self.settings = window.settings
+        #: functions tried in order by open_path: return True if they opened the file
+        self.openers: list[Callable[[Path], bool]] = []
+        self.example_name = ""
+
+    # ------------------------------------------------------------------ helpers
+    def _error(self, title: str, message: str) -> None:
+        QMessageBox.warning(self.window, title, message)
+
+    def prepare(self, project: Project) -> Project:
+        """Fill the view options the project does not set with the preferences' defaults."""
+        for key in DEFAULTS:
+            project.view.setdefault(key, self.settings.view_default(key))
+        return project
+
+    def _start_dir(self) -> str:
+        if self.session.path is not None:
+            return str(self.session.path.parent)
+        recent = self.settings.recent_files()
+        return str(Path(recent[0]).parent) if recent else str(Path.home())
+
+    def maybe_save(self) -> bool:
+        """True when it is fine to discard the open project (saved, or the user said so)."""
+        if not self.session.dirty:
+            return True
+        answer = QMessageBox.question(
+            self.window,
+            "Unsaved changes",
+            f"Save the changes to {self.window.document_name()}?",
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    # ------------------------------------------------------------------ new / open
+    def new(self) -> bool:
+        if not self.maybe_save():
+            return False
+        self.example_name = ""
+        self.session.set_project(self.prepare(new_project()))
+        self.session.statusMessage.emit(
+            "New project: right-click the canvas or use the Network menu to add layers"
+        )
+        return True
+
+    def open(self) -> bool:
+        if not self.maybe_save():
+            return False
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open Project", self._start_dir(), PROJECT_FILTER)
+        if not path:
+            return False
+        return self.open_path(path, ask=False)
+
+    def open_path(self, path: str | Path, ask: bool = True, raise_errors: bool = False) -> bool:
+        """Open ``path`` (a project, or any file an installed opener handles)."""
+        if ask and not self.maybe_save():
+            return False
+        p = Path(path)
+        try:
+            for opener in self.openers:
+                if opener(p):
+                    self.settings.add_recent(p)
+                    return True
+            from ..formats import load_project
+
+            project = load_project(p)
+        except (EngineError, OSError) as exc:
+            if raise_errors:
+                raise
+            self._error("Cannot open the file", str(exc))
+            if isinstance(exc, EngineError) and "no such file" in str(exc):
+                self.settings.remove_recent(str(p.resolve()))
+            return False
+        self.example_name = ""
+        self.session.set_project(self.prepare(project), p)
+        self.settings.add_recent(p)
+        self.session.statusMessage.emit(f"Opened {p.name}")
+        return True
+
+    def open_example(self, key: str | None = None) -> bool:
+        """Open a shipped example (asking which one when ``key`` is None); it opens untitled."""
+        if key is None:
+            dlg = ExampleDialog(self.window, list_examples())
+            if dlg.exec() != QDialog.DialogCode.Accepted or dlg.selected is None:
+                return False
+            key = dlg.selected
+        if not self.maybe_save():
+            return False
+        try:
+            project = load_example(key)
+        except EngineError as exc:
+            self._error("Cannot open the example", str(exc))
+            return False
+        self.example_name = project.name or key
+        self.session.set_project(self.prepare(project))
+        self.session.statusMessage.emit(
+            f"Opened the example “{self.example_name}”: Save As to keep your changes"
+        )
+        return True
+
+    # ------------------------------------------------------------------ save
+    def save(self) -> bool:
+        if self.session.path is None:
+            return self.save_as()
+        return self._save_to(self.session.path)
+
+    def save_as(self) -> bool:
+        start = str(Path(self._start_dir()) / (self.window.document_stem() + PROJECT_SUFFIX))
+        path, _ = QFileDialog.getSaveFileName(self.window, "Save Project As", start, PROJECT_FILTER)
+        if not path:
+            return False
+        return self._save_to(Path(with_suffix(path, PROJECT_SUFFIX)))
+
+    def _save_to(self, path: Path) -> bool:
+        try:
+            self.session.save(path)
+        except (EngineError, OSError, ValueError) as exc:
+            self._error("Cannot save", f"{path}: {exc}")
+            return False
+        self.example_name = ""
+        self.settings.add_recent(path)
+        self.session.statusMessage.emit(f"Saved {path.name}")
+        return True
+
+    # ------------------------------------------------------------------ weights
+    def export_weights(self) -> bool:
+        start = str(Path(self._start_dir()) / (self.window.document_stem() + WEIGHTS_SUFFIX))
+        path, _ = QFileDialog.getSaveFileName(self.window, "Export Weights", start, WEIGHTS_FILTER)
+        if not path:
+            return False
+        path = with_suffix(path, WEIGHTS_SUFFIX)
+        try:
+            save_weights(path, self.session.network)
+        except (EngineError, OSError, ValueError) as exc:
+            self._error("Cannot export the weights", f"{path}: {exc}")
+            return False
+        self.session.statusMessage.emit(f"Exported the weights to {Path(path).name}")
+        return True
+
+    def import_weights(self) -> bool:
+        path, _ = QFileDialog.getOpenFileName(
+            self.window, "Import Weights", self._start_dir(), WEIGHTS_FILTER
+        )
+        if not path:
+            return False
+        try:
+            net = load_weights(path)
+        except (EngineError, OSError) as exc:
+            self._error("Cannot import the weights", str(exc))
+            return False
+        old = self.session.network
+        structural = (
+            net.sizes != old.sizes
+            or net.activations != old.activations
+            or any(
+                (a is None) != (b is None) or (a is not None and not (a == b).all())
+                for a, b in zip(net.masks, old.masks)
+            )
+        )
+
+        def replace(n: Network) -> None:
+            n.sizes, n.activations = list(net.sizes), list(net.activations)
+            n.weights = [w.copy() for w in net.weights]
+            n.biases = [b.copy() for b in net.biases]
+            n.masks = [None if m is None else m.copy() for m in net.masks]
+
+        if not self.session.edit_network(
+            f"Import weights from {Path(path).name}", replace, structural=structural
+        ):
+            return False
+        if structural and self.session.trainer is None and self.session.trainer_problem:
+            self._error(
+                "Weights imported",
+                f"The imported network is {'-'.join(map(str, net.sizes))}; it does not fit the dataset yet: "
+                f"{self.session.trainer_problem}",
+            )
+        return True
+
+    # ------------------------------------------------------------------ canvas
+    def export_canvas(self, kind: str) -> bool:
+        """Export the drawing as ``png`` or ``svg``."""
+        flt = "PNG images (*.png)" if kind == "png" else "SVG drawings (*.svg)"
+        start = str(Path(self._start_dir()) / f"{self.window.document_stem()}.{kind}")
+        path, _ = QFileDialog.getSaveFileName(self.window, f"Export Canvas as {kind.upper()}", start, flt)
+        if not path:
+            return False
+        if not path.lower().endswith("." + kind):
+            path += "." + kind
+        scene = self.window.canvas.network_scene
+        try:
+            if kind == "png":
+                export_png(scene, path)
+            else:
+                export_svg(scene, path, title=self.window.document_name())
+        except OSError as exc:
+            self._error("Cannot export the canvas", str(exc))
+            return False
+        self.session.statusMessage.emit(f"Exported the canvas to {Path(path).name}")
+        return True

@@ -1,0 +1,264 @@
+"""The studio window: the network canvas in the centre, dockable panels around it, menus and toolbars.
+
+Extension points for the other parts of the app (the training workspace, the walkthrough)::
+
+    window.session                       # the Session every widget follows
+    window.add_dock(widget, "Plots", Qt.DockWidgetArea.BottomDockWidgetArea, "plotsDock")
+    window.menus["train"], window.toolbars["train"]   # hidden until an action is added
+    window.menus["view"], window.menus["panels"], window.actions["save"], ...
+    window.documents.openers.append(fn)  # fn(path) -> bool: open other kinds of file
+    window.close_hooks.append(fn)        # fn() -> bool, before closing (False cancels)
+    window.canvas                        # the NetworkView (its scene: window.canvas.network_scene)
+
+At the end of ``__init__`` the optional installers ``bpstudio.app.workspace_ui.install(window)`` and
+``bpstudio.app.walkthrough_ui.install(window)`` run if those modules exist.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtWidgets import QApplication, QDialog, QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
+
+from .canvas_editor import CanvasEditor
+from .canvas_view import NetworkView
+from .dialogs import show_about
+from .documents import Documents
+from .inspector import Inspector
+from .preferences import PreferencesDialog, apply_preferences
+from .session import Session
+from .settings import AppSettings
+from .theme import app_icon, apply_theme, icon
+from .view_options import DEFAULTS
+from .window_menus import build_menus
+
+#: optional modules that add panels and menus: each has ``install(window)``
+INSTALLERS = ("bpstudio.app.workspace_ui", "bpstudio.app.walkthrough_ui")
+APP_NAME = "Backprop Studio"
+
+
+class MainWindow(QMainWindow):
+    """One window on one Session."""
+
+    def __init__(self, session: Session | None = None, settings: AppSettings | None = None) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.settings = settings or AppSettings(self)
+        self.session = session or Session(parent=self)
+        self.menus: dict = {}
+        self.toolbars: dict = {}
+        self.actions: dict[str, QAction] = {}
+        self.docks: dict[str, QDockWidget] = {}
+        #: called before the window closes (after the unsaved-changes prompt); one returning False cancels
+        self.close_hooks: list[Callable[[], bool]] = []
+        self._icon_actions: list[tuple[QAction, str]] = []
+        self.setWindowIcon(app_icon())
+        self.setDockNestingEnabled(True)
+        self.setDockOptions(
+            QMainWindow.DockOption.AnimatedDocks
+            | QMainWindow.DockOption.AllowNestedDocks
+            | QMainWindow.DockOption.AllowTabbedDocks
+        )
+        # side panels run the full height; the bottom area (δ/Δw table) sits under the canvas only
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+
+        self.documents = Documents(self)
+        self.documents.prepare(self.session.project)
+        if session is None:  # the built-in example the app opens on
+            self.documents.example_name = self.session.project.name
+        self.canvas = NetworkView(self.session, self)
+        self.setCentralWidget(self.canvas)
+        self.editor = CanvasEditor(self.session, self.canvas, self)
+        build_menus(self)
+        self.inspector = Inspector(
+            self.session, [self.editor.act_edit_value, self.editor.act_toggle_connection]
+        )
+        dock = self.add_dock(
+            self.inspector, "Inspector", Qt.DockWidgetArea.RightDockWidgetArea, "inspectorDock"
+        )
+        self.resizeDocks([dock], [270], Qt.Orientation.Horizontal)
+
+        self.summary = QLabel()
+        self.summary.setObjectName("networkSummary")
+        self.statusBar().addPermanentWidget(self.summary)
+        self.zoom_label = QLabel()
+        self.statusBar().addPermanentWidget(self.zoom_label)
+        self.canvas.zoomChanged.connect(lambda s: self.zoom_label.setText(f"{s:.0%}"))
+
+        s = self.session
+        s.dirtyChanged.connect(self.update_title)
+        s.fileChanged.connect(self.update_title)
+        s.projectChanged.connect(self._on_project)
+        s.structureChanged.connect(self._update_summary)
+        s.viewChanged.connect(self._sync_view_actions)
+        s.statusMessage.connect(self.show_status)
+        s.errorOccurred.connect(self.show_error)
+        self.settings.changed.connect(self._on_setting)
+        self._sync_view_actions()
+        self._update_summary()
+        self.update_title()
+        self.resize(1280, 800)
+        self.run_installers()
+        self.restore_layout()
+
+    # ------------------------------------------------------------------ extension points
+    def add_dock(
+        self,
+        widget: QWidget,
+        title: str,
+        area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea,
+        object_name: str | None = None,
+        visible: bool = True,
+    ) -> QDockWidget:
+        """Put ``widget`` in a dock panel (listed in View ▸ Panels); ``object_name`` keys the saved layout."""
+        name = object_name or (title.lower().replace(" ", "_") + "Dock")
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetClosable
+            | QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        )
+        self.addDockWidget(area, dock)
+        self.docks[name] = dock
+        self.menus["panels"].addAction(dock.toggleViewAction())
+        dock.setVisible(visible)
+        return dock
+
+    def set_action_icon(self, action: QAction, name: str) -> None:
+        """Give ``action`` the themed icon ``name`` (redrawn when the theme changes)."""
+        action.setIcon(icon(name))
+        self._icon_actions.append((action, name))
+
+    def run_installers(self) -> None:
+        for module_name in INSTALLERS:
+            try:
+                module = importlib.import_module(module_name)
+            except ModuleNotFoundError as exc:
+                if exc.name == module_name or module_name.startswith(f"{exc.name}."):
+                    continue  # that part of the app is not installed
+                raise
+            module.install(self)
+
+    # ------------------------------------------------------------------ title, status, errors
+    def document_name(self) -> str:
+        if self.session.path is not None:
+            return self.session.path.name
+        if self.documents.example_name:
+            return f"{self.documents.example_name} (example)"
+        return self.session.project.name or "Untitled"
+
+    def document_stem(self) -> str:
+        if self.session.path is not None:
+            name = self.session.path.name
+            return name[: -len(".bps.json")] if name.endswith(".bps.json") else Path(name).stem
+        base = self.session.project.name or "untitled"
+        return (
+            "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in base).strip("-").lower() or "untitled"
+        )
+
+    def show_status(self, message: str) -> None:
+        self.statusBar().showMessage(message, 8000)
+
+    def update_title(self, *_args) -> None:
+        self.setWindowTitle(f"{self.document_name()}[*] — {APP_NAME}")
+        self.setWindowModified(self.session.dirty)
+
+    def _update_summary(self) -> None:
+        net = self.session.network
+        text = f"{'-'.join(map(str, net.sizes))} · {net.n_parameters():,} parameters"
+        if self.session.trainer is None and self.session.trainer_problem:
+            text += " · cannot train yet"
+            self.summary.setToolTip(self.session.trainer_problem)
+        else:
+            self.summary.setToolTip("")
+        self.summary.setText(text)
+
+    def _on_project(self) -> None:
+        self.documents.prepare(self.session.project)
+        self._sync_view_actions()
+        self._update_summary()
+        self.update_title()
+
+    def show_error(self, title: str, message: str) -> None:
+        QMessageBox.warning(self, title, message)
+
+    def _sync_view_actions(self, _key: str = "") -> None:
+        s, A = self.session, self.actions
+        pairs = (
+            ("labels", bool(s.view_option("labels", DEFAULTS["labels"]))),
+            ("fill_delta", s.view_option("fill", DEFAULTS["fill"]) == "delta"),
+            ("bias_nodes", s.view_option("bias_style", DEFAULTS["bias_style"]) == "node"),
+        )
+        for key, on in pairs:
+            a = A[key]
+            a.blockSignals(True)
+            a.setChecked(on)
+            a.blockSignals(False)
+
+    # ------------------------------------------------------------------ recent files
+    def fill_recent_menu(self) -> None:
+        menu = self.menus["recent"]
+        menu.clear()
+        files = self.settings.recent_files()
+        for i, f in enumerate(files):
+            a = menu.addAction(f"&{i + 1}  {Path(f).name}")
+            a.setToolTip(f)
+            a.setStatusTip(f)
+            a.setData(f)
+            a.triggered.connect(lambda _c=False, path=f: self.documents.open_path(path))
+        if files:
+            menu.addSeparator()
+            menu.addAction("Clear the List", self.settings.clear_recent)
+        else:
+            menu.addAction("No recent files").setEnabled(False)
+
+    # ------------------------------------------------------------------ dialogs
+    def show_preferences(self) -> bool:
+        view = {key: self.session.view_option(key, self.settings.view_default(key)) for key in DEFAULTS}
+        dlg = PreferencesDialog(self, view, self.settings.theme())
+        if dlg.exec() != QDialog.DialogCode.Accepted:
+            return False
+        view, theme = dlg.values()
+        apply_preferences(self.settings, self.session, view, theme)
+        return True
+
+    def show_about(self) -> None:
+        show_about(self)
+
+    def _on_setting(self, key: str) -> None:
+        if key == "theme":
+            app = QApplication.instance()
+            if isinstance(app, QApplication):
+                apply_theme(app, self.settings.theme())
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            QTimer.singleShot(0, self._refresh_theme)
+        super().changeEvent(event)
+
+    def _refresh_theme(self) -> None:
+        for action, name in self._icon_actions:
+            action.setIcon(icon(name))
+        self.canvas.network_scene.update_colours()
+
+    # ------------------------------------------------------------------ layout persistence and closing
+    def restore_layout(self) -> None:
+        geometry, state = self.settings.window_state()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.documents.maybe_save() or not all(hook() for hook in list(self.close_hooks)):
+            event.ignore()
+            return
+        self.settings.save_window_state(self.saveGeometry(), self.saveState())
+        event.accept()

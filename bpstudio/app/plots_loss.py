@@ -1,0 +1,251 @@
+"""Loss and accuracy curves: per-update batch loss (raw and smoothed) and per-epoch loss/accuracy for the
+training, validation and test splits.
+
+Curves are kept as NumPy arrays that grow by the new history entries only, and drawn with
+``setData`` (pyqtgraph clips to the view and downsamples), so 100,000 updates stay fluid; refreshes
+are throttled while a run streams updates.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from ..engine.history import SPLITS
+from .plots_common import (
+    SPLIT_COLOURS,
+    SPLIT_NAMES,
+    ExportButton,
+    Throttle,
+    as_float_array,
+    auto_window,
+    display_positions,
+    for_log_axis,
+    make_plot_widget,
+    moving_average,
+    style_plot,
+)
+
+SMOOTHING = [("auto", 0), ("off", 1), ("10", 10), ("50", 50), ("100", 100), ("500", 500), ("2000", 2000)]
+
+
+class LossPlotPanel(QWidget):
+    """The "Loss" dock."""
+
+    def __init__(self, session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.setObjectName("lossPlotPanel")
+        self.log_box = QCheckBox("Log scale")
+        self.log_box.setToolTip("Logarithmic loss axis (small losses become visible)")
+        self.raw_box = QCheckBox("Raw")
+        self.raw_box.setChecked(True)
+        self.raw_box.setToolTip("Show every update's batch loss (faint) under the smoothed curve")
+        self.smooth_box = QComboBox()
+        for label, w in SMOOTHING:
+            self.smooth_box.addItem(label, w)
+        self.smooth_box.setToolTip(
+            "Smoothing of the per-update loss: mean of the last N updates (auto: 1 % of the updates)"
+        )
+        self.export_button = ExportButton(self, lambda: self.plots.scene(), self.csv_data, "loss")
+        bar = QHBoxLayout()
+        bar.addWidget(self.log_box)
+        bar.addWidget(self.raw_box)
+        bar.addWidget(QLabel("Smoothing"))
+        bar.addWidget(self.smooth_box)
+        bar.addStretch(1)
+        bar.addWidget(self.export_button)
+
+        self.plots = make_plot_widget()
+        self.epoch_plot = pg.PlotItem()
+        style_plot(self.epoch_plot, "Loss per epoch", "epoch", "loss")
+        self.legend = self.epoch_plot.addLegend(offset=(-10, 10), labelTextColor="#222")
+        self.acc_plot = pg.PlotItem()
+        style_plot(self.acc_plot, "Accuracy", "epoch", "accuracy")
+        self.acc_plot.setYRange(0, 1.02)
+        self.acc_plot.setXLink(self.epoch_plot)
+        self.step_plot = pg.PlotItem()
+        style_plot(self.step_plot, "Loss per update", "update", "loss")
+        self._arrangement: tuple = ()
+
+        self.epoch_curves = {}
+        self.acc_curves = {}
+        for sp in SPLITS:
+            pen = pg.mkPen(SPLIT_COLOURS[sp], width=2)
+            self.epoch_curves[sp] = self.epoch_plot.plot(pen=pen)
+            self.acc_curves[sp] = self.acc_plot.plot(pen=pen)
+        self._in_legend: set[str] = set()
+        self.raw_curve = self.step_plot.plot(pen=pg.mkPen(180, 190, 210, 150))
+        self.smooth_curve = self.step_plot.plot(pen=pg.mkPen("#0072B2", width=2))
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(bar)
+        layout.addWidget(self.plots, 1)
+
+        self._steps = np.zeros(0)
+        self._epochs: dict[str, np.ndarray] = {}
+        self._acc: dict[str, np.ndarray] = {}
+        self._epoch_x = np.zeros(0)
+        self._history_id = None
+        # one plot per turn of the event loop during a run, so that each repaint is short
+        self.throttle = Throttle(
+            [self._refresh_epochs, self._draw_accuracy, self._draw_steps], lambda: session.running, self
+        )
+        session.historyChanged.connect(self.throttle)
+        session.projectChanged.connect(self.refresh)
+        session.datasetChanged.connect(self.refresh)
+        session.structureChanged.connect(self.refresh)
+        self.log_box.toggled.connect(self._set_log)
+        self.raw_box.toggled.connect(lambda _v: self.redraw())
+        self.smooth_box.currentIndexChanged.connect(lambda _i: self.redraw())
+        self.refresh()
+
+    # ------------------------------------------------------------------ data
+    def _history(self):
+        tr = self.session.trainer
+        return None if tr is None else tr.history
+
+    def _sync_arrays(self) -> None:
+        """Bring the cached arrays up to date with the history, converting only new entries."""
+        h = self._history()
+        if h is None:
+            self._steps = np.zeros(0)
+            self._epoch_x = np.zeros(0)
+            self._epochs = {sp: np.zeros(0) for sp in SPLITS}
+            self._acc = {sp: np.zeros(0) for sp in SPLITS}
+            self._history_id = None
+            return
+        n = len(h.step_loss)
+        if id(h) != self._history_id or n < self._steps.size:
+            self._steps = np.zeros(0)
+            self._history_id = id(h)
+        if n > self._steps.size:
+            self._steps = np.concatenate(
+                [self._steps, np.asarray(h.step_loss[self._steps.size : n], dtype=float)]
+            )
+        ne = min(len(h.epochs), *(len(h.loss[sp]) for sp in SPLITS), *(len(h.accuracy[sp]) for sp in SPLITS))
+        self._epoch_x = np.asarray(h.epochs[:ne], dtype=float)
+        self._epochs = {sp: as_float_array(h.loss[sp][:ne]) for sp in SPLITS}
+        self._acc = {sp: as_float_array(h.accuracy[sp][:ne]) for sp in SPLITS}
+
+    def refresh(self) -> None:
+        self._sync_arrays()
+        self.redraw()
+
+    @property
+    def smoothing_window(self) -> int:
+        w = int(self.smooth_box.currentData() or 0)
+        return auto_window(self._steps.size) if w == 0 else w
+
+    def _show(self, y: np.ndarray) -> np.ndarray:
+        return for_log_axis(y) if self.log_box.isChecked() else y
+
+    def redraw(self) -> None:
+        self._draw_epochs()
+        self._draw_accuracy()
+        self._draw_steps()
+
+    def _refresh_epochs(self) -> None:
+        self._sync_arrays()
+        self._draw_epochs()
+
+    def _draw_steps(self) -> None:
+        y = self._steps
+        x = np.arange(1, y.size + 1, dtype=float)
+        if self.raw_box.isChecked():
+            self.raw_curve.setData(x, self._show(y), connect="finite")
+        else:
+            self.raw_curve.setData([], [])
+        at = display_positions(y.size)
+        self.smooth_curve.setData(
+            x[at], self._show(moving_average(y, self.smoothing_window, at)), connect="finite"
+        )
+
+    def _draw_epochs(self) -> None:
+        for sp in SPLITS:
+            ly = self._epochs.get(sp, np.zeros(0))
+            if ly.size and np.isfinite(ly).any():
+                self.epoch_curves[sp].setData(
+                    self._epoch_x,
+                    self._show(ly),
+                    connect="finite",
+                    symbol=self._symbol(),
+                    symbolBrush=SPLIT_COLOURS[sp],
+                )
+                if sp not in self._in_legend:
+                    self.legend.addItem(self.epoch_curves[sp], SPLIT_NAMES[sp])
+                    self._in_legend.add(sp)
+            else:
+                self.epoch_curves[sp].setData([], [])
+                if sp in self._in_legend:
+                    self.legend.removeItem(self.epoch_curves[sp])
+                    self._in_legend.discard(sp)
+        self.has_accuracy = any(
+            a.size and np.isfinite(a).any() for a in (self._acc.get(sp, np.zeros(0)) for sp in SPLITS)
+        )
+        self._arrange()
+
+    def _draw_accuracy(self) -> None:
+        for sp in SPLITS:
+            ay = self._acc.get(sp, np.zeros(0))
+            if ay.size and np.isfinite(ay).any():
+                self.acc_curves[sp].setData(
+                    self._epoch_x, ay, connect="finite", symbol=self._symbol(), symbolBrush=SPLIT_COLOURS[sp]
+                )
+            else:
+                self.acc_curves[sp].setData([], [])
+
+    def _arrange(self) -> None:
+        """Lay the plots out in the grid whose cells are closest to a 1.6 : 1 landscape shape (side by
+        side in a wide dock, stacked in a tall one); no accuracy plot for regression."""
+        plots = (
+            [self.epoch_plot]
+            + ([self.acc_plot] if getattr(self, "has_accuracy", False) else [])
+            + [self.step_plot]
+        )
+        n = len(plots)
+        w, h = max(self.plots.width(), 1), max(self.plots.height(), 1)
+
+        def badness(cols: int) -> float:
+            rows = math.ceil(n / cols)
+            return abs(math.log((w / cols) / (h / rows) / 1.6))
+
+        cols = min(range(1, n + 1), key=badness)
+        key = (cols, n)
+        if key == self._arrangement:
+            return
+        self._arrangement = key
+        for p in (self.epoch_plot, self.acc_plot, self.step_plot):
+            if p.scene() is not None:
+                self.plots.removeItem(p)
+        for i, p in enumerate(plots):
+            self.plots.addItem(p, row=i // cols, col=i % cols)
+        self.acc_plot.setVisible(n == 3)
+
+    def _symbol(self) -> str | None:
+        return "o" if self._epoch_x.size <= 30 else None
+
+    def _set_log(self, on: bool) -> None:
+        self.epoch_plot.setLogMode(y=on)
+        self.step_plot.setLogMode(y=on)
+        self.redraw()
+
+    def csv_data(self) -> tuple[list[str], list[np.ndarray]]:
+        header = ["update", "batch_loss", f"batch_loss_smoothed_{self.smoothing_window}", "epoch"]
+        cols = [
+            np.arange(1, self._steps.size + 1),
+            self._steps,
+            moving_average(self._steps, self.smoothing_window),
+            self._epoch_x.astype(int),
+        ]
+        for sp in SPLITS:
+            header.append(f"{sp}_loss")
+            cols.append(self._epochs.get(sp, np.zeros(0)))
+        for sp in SPLITS:
+            header.append(f"{sp}_accuracy")
+            cols.append(self._acc.get(sp, np.zeros(0)))
+        return header, cols

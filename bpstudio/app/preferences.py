@@ -1,0 +1,89 @@
+"""The Preferences dialog: notation, precision, bias style, labels, names, neuron fill and theme.
+
+The view options apply to the open project at once (they are saved with it) and become the defaults
+for projects that do not set them; the theme is a setting of the application.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QSpinBox,
+    QWidget,
+)
+
+from .settings import THEMES, AppSettings
+from .view_options import CHOICES
+
+
+class PreferencesDialog(QDialog):
+    """Edits a copy of the options; :meth:`values` gives the result after Accept."""
+
+    def __init__(self, parent: QWidget | None, view: dict[str, Any], theme: str) -> None:
+        super().__init__(parent)
+        self.setObjectName("preferencesDialog")
+        self.setWindowTitle("Preferences")
+        self.boxes: dict[str, QComboBox] = {}
+        form = QFormLayout(self)
+        for key, label in (
+            ("notation", "Notation:"),
+            ("bias_style", "Biases:"),
+            ("names", "Neuron names:"),
+            ("fill", "Neuron fill:"),
+        ):
+            box = QComboBox()
+            box.setObjectName(f"pref_{key}")
+            for value, text in CHOICES[key].items():
+                box.addItem(text, value)
+            box.setCurrentIndex(max(0, box.findData(view[key])))
+            self.boxes[key] = box
+            form.addRow(label, box)
+        self.precision = QSpinBox()
+        self.precision.setObjectName("pref_precision")
+        self.precision.setRange(0, 10)
+        self.precision.setValue(int(view["precision"]))
+        self.precision.setSuffix(" decimals")
+        form.addRow("Numbers:", self.precision)
+        self.labels = QCheckBox("Show numeric labels on edges and neurons")
+        self.labels.setObjectName("pref_labels")
+        self.labels.setChecked(bool(view["labels"]))
+        form.addRow("", self.labels)
+        self.theme = QComboBox()
+        self.theme.setObjectName("pref_theme")
+        for value, text in THEMES.items():
+            self.theme.addItem(text, value)
+        self.theme.setCurrentIndex(max(0, self.theme.findData(theme)))
+        form.addRow("Theme:", self.theme)
+        note = QLabel(
+            "Display options apply to the open project and are saved with it; they are also the "
+            "defaults for projects that do not set them."
+        )
+        note.setWordWrap(True)
+        form.addRow(note)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def values(self) -> tuple[dict[str, Any], str]:
+        view: dict[str, Any] = {key: box.currentData() for key, box in self.boxes.items()}
+        view["precision"] = int(self.precision.value())
+        view["labels"] = self.labels.isChecked()
+        return view, str(self.theme.currentData())
+
+
+def apply_preferences(settings: AppSettings, session, view: dict[str, Any], theme: str) -> None:
+    """Store the defaults, set the open project's view options and the theme."""
+    for key, value in view.items():
+        settings.set_view_default(key, value)
+        session.set_view_option(key, value)
+    settings.set_theme(theme)

@@ -1,0 +1,118 @@
+"""View options of a project (how numbers and names are shown) and the notes' names for neurons and weights.
+
+View options live in ``Project.view`` (saved with the project) and are read through
+``Session.view_option(key, default)``; the defaults below can be overridden in Preferences. This module
+is Qt-free: widgets, the inspector and the δ/Δw table share these helpers so the same quantity is
+written the same way everywhere.
+
+Naming follows the notes (BMB3015): neuron layers are numbered from 1 (the input layer), inputs are
+x₁ … xₙ, the other neurons aⱼ⁽ˡ⁾; the weight from neuron k of layer l to neuron j of layer l + 1 is
+wⱼₖ⁽ˡ⁾ and the bias of that neuron is wⱼ₀⁽ˡ⁾ (a weight on x₀ = 1) or bⱼ⁽ˡ⁺¹⁾. Indices shown to the user
+are 1-based; ``Selection`` and the engine use 0-based indices.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+#: key → default value
+DEFAULTS: dict[str, Any] = {
+    "notation": "gradient",  # gradient: δ = ∂E/∂z; error_signal: Δ = −∂E/∂z
+    "precision": 3,  # decimals shown (trailing zeros dropped)
+    "bias_style": "value",  # value: b shown in the neuron; node: a "+1" node per layer with its own edges
+    "labels": True,  # numeric labels on edges and neurons (small networks)
+    "names": "index",  # index: 1, 2…; notes: x₁, a₁⁽²⁾…; none
+    "fill": "activation",  # neuron fill: activation a or δ
+}
+
+CHOICES: dict[str, dict[str, str]] = {
+    "notation": {
+        "gradient": "Gradient: δ = ∂E/∂z, w ← w − η·a·δ",
+        "error_signal": "Error signal: Δ = (t − o)·f′(z) = −δ, w ← w + η·a·Δ",
+    },
+    "bias_style": {"value": "Value in each neuron (b)", "node": "“+1” bias node per layer (w₀ on x₀ = 1)"},
+    "names": {"index": "Index (1, 2, …)", "notes": "Notes' names (x₁, a₁⁽²⁾, …)", "none": "No names"},
+    "fill": {"activation": "Activation a", "delta": "δ (after a backward pass)"},
+}
+
+SUBSCRIPTS = str.maketrans("0123456789+-()", "₀₁₂₃₄₅₆₇₈₉₊₋₍₎")
+SUPERSCRIPTS = str.maketrans("0123456789+-()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾")
+MINUS = "\u2212"
+
+
+def sub(text: object) -> str:
+    return str(text).translate(SUBSCRIPTS)
+
+
+def sup(text: object) -> str:
+    return str(text).translate(SUPERSCRIPTS)
+
+
+def fmt(value: float | None, precision: int = 3) -> str:
+    """``value`` rounded to ``precision`` decimals, trailing zeros dropped, with a typographic minus.
+
+    Very large or very small non-zero numbers use scientific notation so they never read as 0.
+    """
+    if value is None:
+        return "–"
+    v = float(value)
+    if math.isnan(v):
+        return "NaN"
+    if math.isinf(v):
+        return "∞" if v > 0 else MINUS + "∞"
+    p = max(0, int(precision))
+    a = abs(v)
+    if a != 0 and (a < 0.5 * 10.0**-p or a >= 1e7):
+        text = f"{v:.{max(p - 1, 1)}e}"
+        mant, exp = text.split("e")
+        if "." in mant:
+            mant = mant.rstrip("0").rstrip(".")
+        text = f"{mant}e{int(exp)}"
+    else:
+        text = f"{v:.{p}f}"
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        if text in ("-0", ""):
+            text = "0"
+    return text.replace("-", MINUS)
+
+
+def delta_symbol(notation: str) -> str:
+    """δ in the gradient convention, Δ in the error-signal convention."""
+    return "Δ" if notation == "error_signal" else "δ"
+
+
+def neuron_name(layer: int, index: int, style: str = "notes") -> str:
+    """The notes' name of neuron ``index`` of neuron layer ``layer`` (both 0-based): x₁ or a₁⁽²⁾.
+
+    ``style`` ``index`` gives the 1-based index alone and ``none`` an empty string.
+    """
+    if style == "none":
+        return ""
+    if style == "index":
+        return str(index + 1)
+    if layer == 0:
+        return f"x{sub(index + 1)}"
+    return f"a{sub(index + 1)}{sup(f'({layer + 1})')}"
+
+
+def weight_name(layer: int, to: int, frm: int) -> str:
+    """wⱼₖ⁽ˡ⁾ for weight layer ``layer``, target neuron ``to`` and source neuron ``frm`` (0-based)."""
+    return f"w{sub(to + 1)}{sub(frm + 1)}{sup(f'({layer + 1})')}"
+
+
+def bias_name(layer: int, index: int, bias_style: str = "value") -> str:
+    """The bias of neuron ``index`` of neuron layer ``layer + 1``: bⱼ⁽ˡ⁺¹⁾, or wⱼ₀⁽ˡ⁾ with a bias node."""
+    if bias_style == "node":
+        return f"w{sub(index + 1)}{sub(0)}{sup(f'({layer + 1})')}"
+    return f"b{sub(index + 1)}{sup(f'({layer + 2})')}"
+
+
+def layer_title(layer: int, n_layers: int) -> str:
+    """'Input', 'Hidden 1' … or 'Output' for neuron ``layer`` of ``n_layers`` weight layers."""
+    if layer == 0:
+        return "Input"
+    if layer == n_layers:
+        return "Output"
+    return f"Hidden {layer}" if n_layers > 2 else "Hidden"

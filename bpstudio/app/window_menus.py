@@ -1,0 +1,266 @@
+"""The studio window's menus and toolbars (File, Edit, View, Network, Train, Help).
+
+Standard shortcuts come from QKeySequence's standard keys so they match the platform. The Train menu and
+toolbar start empty and hidden; they appear as soon as another part of the app adds an action to them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QMenu, QToolBar
+
+from .view_options import CHOICES, DEFAULTS
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+SK = QKeySequence.StandardKey
+
+
+class ShowWhenFilled(QObject):
+    """Keeps a menu (in the menu bar) or a toolbar hidden while it has no actions."""
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.ActionAdded, QEvent.Type.ActionRemoved):
+            QTimer.singleShot(0, lambda o=obj: self.update(o))
+        return False
+
+    @staticmethod
+    def update(obj: QObject) -> None:
+        try:
+            filled = any(not a.isSeparator() for a in obj.actions())
+        except RuntimeError:  # deleted meanwhile
+            return
+        if isinstance(obj, QMenu):
+            obj.menuAction().setVisible(filled)
+        elif isinstance(obj, QToolBar):
+            if filled and not obj.property("shownOnce"):
+                obj.setProperty("shownOnce", True)
+                obj.setVisible(True)
+            obj.toggleViewAction().setVisible(filled)
+            if not filled:
+                obj.setVisible(False)
+
+
+def _action(
+    w: MainWindow,
+    text: str,
+    slot: Callable[[], object],
+    shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+    icon_name: str | None = None,
+    tip: str = "",
+) -> QAction:
+    a = QAction(text, w)
+    if shortcut is not None:
+        seq = shortcut if isinstance(shortcut, QKeySequence) else QKeySequence(shortcut)
+        if isinstance(shortcut, QKeySequence.StandardKey):
+            a.setShortcuts(QKeySequence.keyBindings(shortcut))
+        else:
+            a.setShortcut(seq)
+    if icon_name:
+        w.set_action_icon(a, icon_name)
+    if tip:
+        a.setStatusTip(tip)
+        a.setToolTip(tip)
+    a.triggered.connect(lambda _checked=False: slot())
+    return a
+
+
+def _radio_menu(w: MainWindow, title: str, key: str) -> QMenu:
+    """A submenu of radio items for view option ``key``, kept in step with the session."""
+    menu = QMenu(title, w)
+    group = QActionGroup(menu)
+    for value, label in CHOICES[key].items():
+        a = QAction(label, group)
+        a.setCheckable(True)
+        a.setData(value)
+        a.triggered.connect(lambda _c=False, v=value: w.session.set_view_option(key, v))
+        menu.addAction(a)
+
+    def sync(changed: str = key) -> None:
+        if changed != key:
+            return
+        current = w.session.view_option(key, DEFAULTS[key])
+        for a in group.actions():
+            a.setChecked(a.data() == current)
+
+    w.session.viewChanged.connect(sync)
+    w.session.projectChanged.connect(lambda: sync(key))
+    sync(key)
+    menu.setObjectName(f"menu_{key}")
+    return menu
+
+
+def build_menus(w: MainWindow) -> None:
+    """Create ``w.menus``, ``w.toolbars`` and ``w.actions`` (name → QAction)."""
+    docs, canvas, editor, session = w.documents, w.canvas, w.editor, w.session
+    A = w.actions
+    A["new"] = _action(w, "&New", docs.new, SK.New, "new", "Start a new network")
+    A["open"] = _action(w, "&Open…", docs.open, SK.Open, "open", "Open a project file")
+    A["open_example"] = _action(
+        w, "Open &Example…", docs.open_example, "Ctrl+Shift+O", None, "Open a worked example from the notes"
+    )
+    A["save"] = _action(w, "&Save", docs.save, SK.Save, "save", "Save the project")
+    A["save_as"] = _action(w, "Save &As…", docs.save_as, QKeySequence("Ctrl+Shift+S"), None)
+    A["import_weights"] = _action(
+        w, "&Import Weights…", docs.import_weights, "Ctrl+Shift+I", "import-weights"
+    )
+    A["export_weights"] = _action(
+        w, "E&xport Weights…", docs.export_weights, "Ctrl+Shift+E", "export-weights"
+    )
+    A["export_png"] = _action(
+        w, "Export Canvas as &PNG…", lambda: docs.export_canvas("png"), "Ctrl+Shift+P", "export-image"
+    )
+    A["export_svg"] = _action(w, "Export Canvas as S&VG…", lambda: docs.export_canvas("svg"))
+    A["quit"] = _action(w, "&Quit", w.close, SK.Quit)
+    A["quit"].setMenuRole(QAction.MenuRole.QuitRole)
+
+    undo = session.undo_stack.createUndoAction(w, "&Undo")
+    undo.setShortcuts(QKeySequence.keyBindings(SK.Undo))
+    w.set_action_icon(undo, "undo")
+    redo = session.undo_stack.createRedoAction(w, "&Redo")
+    redo.setShortcuts(QKeySequence.keyBindings(SK.Redo) or [QKeySequence("Ctrl+Shift+Z")])
+    w.set_action_icon(redo, "redo")
+    A["undo"], A["redo"] = undo, redo
+    prefs_keys = QKeySequence.keyBindings(SK.Preferences) or [QKeySequence("Ctrl+,")]
+    A["preferences"] = _action(w, "&Preferences…", w.show_preferences, None, "preferences")
+    A["preferences"].setShortcuts(prefs_keys)
+    A["preferences"].setMenuRole(QAction.MenuRole.PreferencesRole)
+
+    A["zoom_in"] = _action(w, "Zoom &In", canvas.zoom_in, SK.ZoomIn, "zoom-in")
+    A["zoom_out"] = _action(w, "Zoom &Out", canvas.zoom_out, SK.ZoomOut, "zoom-out")
+    A["fit"] = _action(w, "&Fit to Window", canvas.fit_to_window, "Ctrl+0", "zoom-fit")
+    A["labels"] = _action(w, "Show Numeric &Labels", lambda: None, "Ctrl+Shift+L", "labels")
+    A["labels"].setCheckable(True)
+    A["labels"].toggled.connect(lambda on: session.set_view_option("labels", bool(on)))
+    A["legend"] = _action(w, "Show Le&gend", lambda: None)
+    A["legend"].setCheckable(True)
+    A["legend"].setChecked(True)
+    A["legend"].toggled.connect(canvas.set_legend_visible)
+    A["fill_delta"] = _action(w, "Fill Neurons by &δ", lambda: None, "Ctrl+D", "fill-view")
+    A["fill_delta"].setCheckable(True)
+    A["fill_delta"].toggled.connect(
+        lambda on: session.set_view_option("fill", "delta" if on else "activation")
+    )
+    A["bias_nodes"] = _action(w, "Draw Biases as “+1” &Nodes", lambda: None, "Ctrl+B", "bias-node")
+    A["bias_nodes"].setCheckable(True)
+    A["bias_nodes"].toggled.connect(
+        lambda on: session.set_view_option("bias_style", "node" if on else "value")
+    )
+
+    A["about"] = _action(w, "&About Backprop Studio", w.show_about)
+    A["about"].setMenuRole(QAction.MenuRole.AboutRole)
+    A["about_qt"] = _action(
+        w, "About &Qt", lambda: __import__("PySide6.QtWidgets").QtWidgets.QApplication.aboutQt()
+    )
+    A["about_qt"].setMenuRole(QAction.MenuRole.AboutQtRole)
+
+    bar = w.menuBar()
+    m = w.menus
+    m["file"] = _submenu(w, bar, "&File")
+    for key in ("new", "open", "open_example"):
+        m["file"].addAction(A[key])
+    m["recent"] = _submenu(w, m["file"], "Open &Recent")
+    m["recent"].setObjectName("menu_recent")
+    m["recent"].aboutToShow.connect(w.fill_recent_menu)
+    m["file"].addSeparator()
+    for key in ("save", "save_as"):
+        m["file"].addAction(A[key])
+    m["file"].addSeparator()
+    for key in ("import_weights", "export_weights", "export_png", "export_svg"):
+        m["file"].addAction(A[key])
+    m["file"].addSeparator()
+    m["file"].addAction(A["quit"])
+
+    m["edit"] = _submenu(w, bar, "&Edit")
+    m["edit"].addAction(undo)
+    m["edit"].addAction(redo)
+    m["edit"].addSeparator()
+    m["edit"].addAction(A["preferences"])
+
+    m["view"] = _submenu(w, bar, "&View")
+    for key in ("zoom_in", "zoom_out", "fit"):
+        m["view"].addAction(A[key])
+    m["view"].addSeparator()
+    for key in ("labels", "legend", "fill_delta", "bias_nodes"):
+        m["view"].addAction(A[key])
+    m["view"].addMenu(_radio_menu(w, "Neuron &Names", "names"))
+    m["view"].addMenu(_radio_menu(w, "N&otation", "notation"))
+    m["view"].addSeparator()
+    m["panels"] = _submenu(w, m["view"], "&Panels")
+    m["toolbars"] = _submenu(w, m["view"], "&Toolbars")
+
+    m["network"] = _submenu(w, bar, "&Network")
+    for a in editor.actions():
+        if a is None:
+            m["network"].addSeparator()
+        else:
+            m["network"].addAction(a)
+    for a in editor.actions():
+        if a is not None and a.data():
+            w.set_action_icon(a, str(a.data()))
+
+    m["train"] = _submenu(w, bar, "&Train")
+    m["train"].setObjectName("menu_train")
+    m["help"] = _submenu(w, bar, "&Help")
+    m["help"].addAction(A["about"])
+    m["help"].addAction(A["about_qt"])
+    for key, menu in m.items():
+        if not menu.objectName():
+            menu.setObjectName(f"menu_{key}")
+
+    t = w.toolbars
+    t["main"] = _toolbar(w, "File and Edit", "toolbar_main")
+    for key in (
+        "new",
+        "open",
+        "save",
+        None,
+        "undo",
+        "redo",
+        None,
+        "zoom_in",
+        "zoom_out",
+        "fit",
+        "labels",
+        "bias_nodes",
+        "fill_delta",
+    ):
+        t["main"].addSeparator() if key is None else t["main"].addAction(A[key])
+    t["network"] = _toolbar(w, "Network", "toolbar_network")
+    for a in (
+        editor.act_add_after,
+        editor.act_remove_layer,
+        editor.act_add_neuron,
+        editor.act_toggle_connection,
+        editor.act_randomise,
+    ):
+        t["network"].addAction(a)
+    t["train"] = _toolbar(w, "Train", "toolbar_train")
+
+    w.filler = ShowWhenFilled(w)
+    m["train"].installEventFilter(w.filler)
+    t["train"].installEventFilter(w.filler)
+    ShowWhenFilled.update(m["train"])
+    ShowWhenFilled.update(t["train"])
+    t["train"].setVisible(False)
+
+
+def _submenu(w: MainWindow, parent, title: str) -> QMenu:
+    """A menu owned by the window (menus made by ``addMenu(title)`` can be freed by PySide's garbage
+    collection once their Python wrapper goes: a QAction.menu() round trip was enough to lose one)."""
+    menu = QMenu(title, w)
+    parent.addMenu(menu)
+    return menu
+
+
+def _toolbar(w: MainWindow, title: str, name: str) -> QToolBar:
+    tb = w.addToolBar(title)
+    tb.setObjectName(name)
+    tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+    w.menus["toolbars"].addAction(tb.toggleViewAction())
+    return tb

@@ -1,0 +1,374 @@
+"""The CSV / TSV importer.
+
+Rows and columns are numbered from 1, as in a spreadsheet: "row 17" is line 17 of the file (the
+header, if any, is row 1). A target column is chosen by name or by number (1 = first column,
+−1 = last); by default it is the last column. Missing values (an empty field, ``NA``, ``N/A``,
+``NaN``, ``null``, ``None``, ``?``) in an input column are replaced by the mean of that column's
+present values, and the :class:`ImportReport` says how many were filled. A target column of text
+(or any target when ``onehot`` is true) becomes one-hot, with the class names kept.
+"""
+
+from __future__ import annotations
+
+import array
+import csv
+import io
+import math
+from operator import itemgetter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .encode import class_text, finish, one_hot
+from .files import MAX_VALUES, read_bytes
+from .records import DataError, Dataset, ImportReport, shown
+
+MISSING = frozenset({"", "na", "n/a", "#n/a", "nan", "null", "none", "?"})
+
+
+def decode(raw: bytes, path: Path) -> str:
+    """The text of a file: UTF-8 (with or without BOM), else Latin-1; binary files are refused."""
+    if b"\x00" in raw[:65536]:
+        raise DataError(f"{path}: not a text file (it contains NUL bytes); is it a CSV file?")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    if "\x00" in text:
+        raise DataError(f"{path}: not a text file (it contains NUL bytes); is it a CSV file?")
+    return text
+
+
+def _number_or_missing(field: str) -> float:
+    """float(field), NaN for a missing-value marker, ValueError for anything else."""
+    try:
+        return float(field)
+    except ValueError:
+        if field.strip().lower() in MISSING:
+            return math.nan
+        raise
+
+
+def _is_number(field: str) -> bool:
+    try:
+        float(field)
+    except ValueError:
+        return field.strip().lower() in MISSING
+    return True
+
+
+class _Columns:
+    """Column names and how to refer to a column in a message."""
+
+    def __init__(self, names: list[str], header: bool) -> None:
+        self.names = names
+        self.header = header
+
+    def ref(self, j: int) -> str:
+        return f'column "{self.names[j]}"' if self.header else f"column {j + 1}"
+
+    def find(self, key: Any, where: str) -> int:
+        n = len(self.names)
+        if isinstance(key, bool) or not isinstance(key, (int, str)):
+            raise DataError(f"{where}: give a column name or number, not {shown(key)}")
+        if isinstance(key, str):
+            text = key.strip()
+            if self.header:
+                hits = [j for j, name in enumerate(self.names) if name == text]
+                if not hits:
+                    hits = [j for j, name in enumerate(self.names) if name.lower() == text.lower()]
+                if len(hits) > 1:
+                    raise DataError(
+                        f"{where}: the header has {len(hits)} columns named {text!r}; use a number"
+                    )
+                if hits:
+                    return hits[0]
+            try:
+                key = int(text)
+            except ValueError:
+                if not self.header:
+                    raise DataError(f"{where}: the file has no header, so give a column number") from None
+                listing = ", ".join(repr(s) for s in self.names[:12]) + (" …" if n > 12 else "")
+                raise DataError(f"{where}: no column named {shown(text)} (columns: {listing})") from None
+        if key == 0 or not -n <= key <= n:
+            raise DataError(
+                f"{where}: column {key} does not exist; the file has {n} columns "
+                f"(1 … {n}, or −1 for the last)"
+            )
+        return key - 1 if key > 0 else n + key
+
+
+def _targets(cols: _Columns, target: Any) -> list[int]:
+    if target is None:
+        return [len(cols.names) - 1]
+    keys = target if isinstance(target, (list, tuple)) else [target]
+    if isinstance(target, str) and "," in target and not (cols.header and target in cols.names):
+        keys = [k for k in target.split(",")]
+    if not keys:
+        raise DataError("dataset.target: give at least one target column")
+    out = []
+    for k in keys:
+        j = cols.find(k, "dataset.target")
+        if j in out:
+            raise DataError(f"dataset.target: {cols.ref(j)} is given twice")
+        out.append(j)
+    if len(out) >= len(cols.names):
+        raise DataError("dataset.target: every column is a target; no input columns are left")
+    return out
+
+
+def read_delimited(
+    path: Path,
+    delimiter: str = ",",
+    header: Any = "auto",
+    target: Any = None,
+    onehot: Any = "auto",
+    fmt: str = "csv",
+) -> Dataset:
+    """Import a CSV/TSV file as a Dataset (see the module docstring for the rules)."""
+    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '"\r\n':
+        raise DataError('dataset.delimiter: must be one character, e.g. ",", ";" or "\\t"')
+    if header not in (True, False, "auto"):
+        raise DataError('dataset.header: choose true, false or "auto"')
+    text = decode(read_bytes(path), path)
+    if not text.strip():
+        raise DataError(f"{path}: the file is empty")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        return _parse(reader, text, delimiter, path, header, target, onehot, fmt)
+    except csv.Error as exc:
+        raise DataError(f"{path}: row {reader.line_num}: {exc}") from None
+
+
+def _first_row(reader: Any) -> tuple[list[str], int]:
+    for row in reader:
+        if row and any(f.strip() for f in row):
+            return row, reader.line_num
+    raise StopIteration
+
+
+def _fast_numeric(
+    text: str, delimiter: str, first_line: int, header: bool, ncols: int, fcols: list[int], tcols: list[int]
+) -> tuple[np.ndarray, list[int], list[tuple[str, ...]]] | None:
+    """(X, line numbers, target texts) read by NumPy's C parser, or None to take the careful path.
+
+    Only for text without quotes or lone carriage returns, where a line is a row and a field is what
+    lies between two delimiters. Anything irregular (a wrong number of fields, a missing or non-numeric
+    value, too many values) returns None, and the careful path then reports it precisely.
+    """
+    if '"' in text:
+        return None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+        if "\r" in text:
+            return None
+    all_lines = text.split("\n")
+    expect = ncols - 1
+    data: list[str] = []
+    numbers: list[int] = []
+    for i in range(first_line if header else first_line - 1, len(all_lines)):
+        line = all_lines[i]
+        if line.count(delimiter) != expect:
+            if delimiter not in line and not line.strip():
+                continue  # a blank line
+            return None
+        data.append(line)
+        numbers.append(i + 1)
+    if not data or len(data) * len(fcols) > MAX_VALUES:
+        return None
+    try:
+        X = np.loadtxt(data, delimiter=delimiter, usecols=fcols, dtype=np.float64, ndmin=2, comments=None)
+    except (ValueError, TypeError, OverflowError):
+        return None
+    if X.shape != (len(data), len(fcols)):
+        return None
+    if tcols == [ncols - 1]:
+        tvals = [(line.rpartition(delimiter)[2],) for line in data]
+    elif tcols == [0]:
+        tvals = [(line.partition(delimiter)[0],) for line in data]
+    else:
+        tvals = []
+        for line in data:
+            parts = line.split(delimiter)
+            tvals.append(tuple(parts[j] for j in tcols))
+    return X, numbers, tvals
+
+
+def _parse(
+    reader: Any, text: str, delimiter: str, path: Path, header: Any, target: Any, onehot: Any, fmt: str
+) -> Dataset:
+    try:
+        first, first_line = _first_row(reader)
+    except StopIteration:
+        raise DataError(f"{path}: the file is empty") from None
+    ncols = len(first)
+    if header == "auto":
+        header = not all(_is_number(f) for f in first)
+    if header:
+        names = [f.strip() or f"column {j + 1}" for j, f in enumerate(first)]
+    else:
+        names = [f"column {j + 1}" for j in range(ncols)]
+    cols = _Columns(names, bool(header))
+    tcols = _targets(cols, target)
+    fcols = [j for j in range(ncols) if j not in tcols]
+    fast = _fast_numeric(text, delimiter, first_line, bool(header), ncols, fcols, tcols)
+    if fast is not None:
+        X, lines, tvals = fast
+    else:
+        X, lines, tvals = _careful(reader, path, cols, first, first_line, bool(header), fcols, tcols)
+    n = len(lines)
+    if n == 0:
+        raise DataError(f"{path}: no data rows" + (" after the header" if header else ""))
+    report = ImportReport(source=str(path), format=fmt, rows=n, columns=ncols, header=bool(header))
+    _fill_missing(X, lines, cols, fcols, report, path)
+    T, target_names, class_names = _target_matrix(tvals, lines, cols, tcols, onehot, path)
+    return finish(
+        name=path.name.split(".")[0] or "data",
+        X=X,
+        T=T,
+        input_names=[names[j] for j in fcols],
+        target_names=target_names,
+        class_names=class_names,
+        report=report,
+        source=str(path),
+    )
+
+
+def _careful(
+    reader: Any,
+    path: Path,
+    cols: _Columns,
+    first: list[str],
+    first_line: int,
+    header: bool,
+    fcols: list[int],
+    tcols: list[int],
+) -> tuple[np.ndarray, Any, list[tuple[str, ...]]]:
+    """Row by row with the csv module: quotes, missing values, and a precise message for any error."""
+    ncols = len(cols.names)
+    nf = len(fcols)
+    if fcols == list(range(nf)):
+        pick_x = None  # the inputs are the first nf fields: slice
+    else:
+        getter = itemgetter(*fcols)
+        pick_x = (lambda row: (row[fcols[0]],)) if nf == 1 else getter
+    tget = itemgetter(*tcols)
+    pick_t = (lambda row: (row[tcols[0]],)) if len(tcols) == 1 else tget
+    values = array.array("d")
+    extend = values.extend
+    lines = array.array("q")
+    tvals: list[tuple[str, ...]] = []
+    max_rows = MAX_VALUES // max(nf, 1)
+
+    def slow(row: list[str], line: int) -> None:
+        out = []
+        for j in fcols:
+            field = row[j].strip()
+            try:
+                out.append(float(field))
+            except ValueError:
+                if field.lower() in MISSING:
+                    out.append(math.nan)
+                else:
+                    shown = field if len(field) <= 40 else field[:37] + "..."
+                    raise DataError(f"{path}: row {line}, {cols.ref(j)}: not a number ({shown!r})") from None
+        extend(out)
+
+    def add(row: list[str], line: int) -> None:
+        if len(row) != ncols:
+            if not row or (len(row) == 1 and not row[0].strip()):
+                return  # a blank line
+            what = "the header has" if header else f"row {first_line} has"
+            raise DataError(f"{path}: row {line}: {len(row)} fields, but {what} {ncols}")
+        start = len(values)
+        fields = row[:nf] if pick_x is None else pick_x(row)
+        try:
+            extend(map(float, fields))
+        except ValueError:
+            del values[start:]  # extend() keeps the numbers before the bad one
+            try:
+                extend(map(_number_or_missing, fields))
+            except ValueError:
+                del values[start:]
+                slow(row, line)
+        tvals.append(pick_t(row))
+        lines.append(line)
+        if len(lines) > max_rows:
+            raise DataError(
+                f"{path}: more than {MAX_VALUES:,} input values; "
+                f"the limit is {max_rows:,} rows of {nf} columns"
+            )
+
+    if not header:
+        add(first, first_line)
+    for row in reader:
+        add(row, reader.line_num)
+    n = len(lines)
+    X = np.frombuffer(values, dtype=np.float64).reshape(n, nf).copy()
+    return X, lines, tvals
+
+
+def _fill_missing(
+    X: np.ndarray, lines: Any, cols: _Columns, fcols: list[int], report: ImportReport, path: Path
+) -> None:
+    """Refuse infinities; replace NaN (missing) by the column mean x̄ⱼ of the present values."""
+    bad = np.isinf(X)
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        raise DataError(f"{path}: row {lines[i]}, {cols.ref(fcols[j])}: infinite value")
+    missing = np.isnan(X)
+    if not missing.any():
+        return
+    counts = missing.sum(axis=0)
+    for j in np.flatnonzero(counts):
+        col = X[:, j]
+        present = col[~missing[:, j]]
+        if present.size == 0:
+            raise DataError(f"{path}: {cols.ref(fcols[j])}: every value is missing")
+        mean = float(np.mean(present))
+        if not math.isfinite(mean):
+            raise DataError(f"{path}: {cols.ref(fcols[j])}: the values are too large to average")
+        col[missing[:, j]] = mean
+        report.filled[cols.names[fcols[j]]] = int(counts[j])
+
+
+def _target_matrix(
+    tvals: list[tuple[str, ...]], lines: Any, cols: _Columns, tcols: list[int], onehot: Any, path: Path
+) -> tuple[np.ndarray, list[str], list[str] | None]:
+    k = len(tcols)
+    stripped = [[v.strip() for v in row] for row in tvals]
+    for c in range(k):
+        for i, row in enumerate(stripped):
+            if row[c].lower() in MISSING:
+                raise DataError(f"{path}: row {lines[i]}, {cols.ref(tcols[c])}: the target value is missing")
+    numeric = True
+    T = np.empty((len(stripped), k), dtype=np.float64)
+    try:
+        for i, row in enumerate(stripped):
+            T[i] = [float(v) for v in row]
+    except ValueError:
+        numeric = False
+    if numeric and onehot is not True:
+        bad = ~np.isfinite(T)
+        if bad.any():
+            i, c = np.argwhere(bad)[0]
+            raise DataError(f"{path}: row {lines[i]}, {cols.ref(tcols[c])}: infinite target value")
+        return T, [cols.names[j] for j in tcols], None
+    if onehot is False:
+        for i, row in enumerate(stripped):
+            for c, v in enumerate(row):
+                try:
+                    float(v)
+                except ValueError:
+                    raise DataError(
+                        f"{path}: row {lines[i]}, {cols.ref(tcols[c])}: not a number ({v[:40]!r}); "
+                        "set onehot to use it as a class label"
+                    ) from None
+    if k > 1:
+        raise DataError(
+            f"dataset.target: {cols.ref(tcols[0])} holds class labels, so it must be the only target column"
+        )
+    labels = [class_text(float(r[0])) if numeric else r[0] for r in stripped]
+    Toh, classes = one_hot(labels, f"{path}: {cols.ref(tcols[0])}")
+    return Toh, list(classes), list(classes)

@@ -1,0 +1,209 @@
+"""Reading data files safely: size limits before parsing, gzip with a limit, format by name or content.
+
+A file specification (see :mod:`bpstudio.data`) names a file and how to read it; :func:`load_file`
+dispatches on its ``format`` to the CSV/TSV, IDX or NPZ importer.
+"""
+
+from __future__ import annotations
+
+import copy
+import gzip
+import io
+import json
+import os
+import time
+import zlib
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from .records import DataError, Dataset, shown
+
+#: files (and decompressed .gz contents) larger than this are refused before parsing
+MAX_FILE_BYTES = 256 * 1024 * 1024
+#: at most this many numbers in X (60,000 MNIST images of 28 × 28 = 47 million fit)
+MAX_VALUES = 60_000_000
+#: at most this many classes in a one-hot target
+MAX_CLASSES = 1000
+
+FORMATS = ("csv", "tsv", "idx", "npz")
+GZIP_MAGIC = b"\x1f\x8b"
+
+#: keys a file specification may have (besides "preprocessing", "split", "name", "description")
+FILE_KEYS = {
+    "csv": ("file", "format", "target", "header", "delimiter", "onehot"),
+    "tsv": ("file", "format", "target", "header", "delimiter", "onehot"),
+    "idx": ("file", "format", "labels", "onehot"),
+    "npz": ("file", "format", "inputs_key", "targets_key", "onehot"),
+}
+
+
+def limit_text(n: int) -> str:
+    return f"{n / (1024 * 1024):,.0f} MB ({n:,} bytes)"
+
+
+def resolve_path(path: Any, base_dir: str | os.PathLike | None, what: str = "file") -> Path:
+    if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
+        raise DataError(f"{what}: expected the path of a file")
+    p = Path(path).expanduser()
+    if not p.is_absolute() and base_dir is not None:
+        p = Path(base_dir) / p
+    return p
+
+
+def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The file's bytes (decompressed if it is gzip), refusing missing, oversized or corrupt files.
+
+    The size on disk is checked before reading and the decompressed size while decompressing, so
+    neither a huge file nor a small "zip bomb" is ever held in memory beyond ``limit`` bytes.
+    """
+    try:
+        if path.is_dir():
+            raise DataError(f"{path}: is a folder, not a data file")
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if size > limit:
+        raise DataError(
+            f"{path}: {size:,} bytes is larger than the {limit_text(limit)} limit for a data file"
+        )
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if raw[:2] == GZIP_MAGIC:
+        raw = gunzip(raw, path, limit)
+    return raw
+
+
+def gunzip(raw: bytes, path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(raw)) as gz:
+            data = gz.read(limit + 1)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataError(f"{path}: damaged gzip file ({exc})") from None
+    if len(data) > limit:
+        raise DataError(f"{path}: decompresses to more than the {limit_text(limit)} limit for a data file")
+    return data
+
+
+def guess_format(path: Path) -> str | None:
+    """csv, tsv, idx or npz from the file name (``.gz`` ignored), or None."""
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        name = name[:-3]
+    if name.endswith(".csv"):
+        return "csv"
+    if name.endswith((".tsv", ".tab")):
+        return "tsv"
+    if name.endswith(".npz"):
+        return "npz"
+    if name.endswith(".idx") or "-idx" in name or ".idx" in name:
+        return "idx"
+    return None
+
+
+#: the last file loaded: (key, dataset); a second load of an unchanged file with the same options
+#: (e.g. check, then train) reuses it instead of parsing the file again
+_last: list[tuple[tuple, Dataset]] = []
+
+
+def _stamp(path: Path) -> tuple:
+    try:
+        st = path.stat()
+    except OSError:
+        return (str(path), None)
+    return (str(path.absolute()), st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def _cached(ds: Dataset) -> Dataset:
+    """A new Dataset record sharing the (read-only) arrays of ``ds``."""
+    report = ds.report
+    if report is not None:
+        report = replace(report, filled=dict(report.filled), notes=list(report.notes))
+    return replace(
+        ds,
+        input_names=list(ds.input_names),
+        target_names=list(ds.target_names),
+        class_names=list(ds.class_names),
+        suggested=copy.deepcopy(ds.suggested),
+        report=report,
+    )
+
+
+def load_file(spec: Mapping[str, Any], base_dir: str | os.PathLike | None = None) -> Dataset:
+    """The dataset of a file specification ``{"file": path, "format": ..., ...}``."""
+    path = resolve_path(spec.get("file"), base_dir, "dataset.file")
+    options = {k: v for k, v in spec.items() if k not in ("preprocessing", "split", "file")}
+    try:
+        opts_key = json.dumps(options, sort_keys=True, default=str)
+    except (TypeError, ValueError, RecursionError):
+        opts_key = repr(options)
+    labels_path = spec.get("labels")
+    stamps = [_stamp(path)]
+    if isinstance(labels_path, (str, os.PathLike)):
+        stamps.append(_stamp(resolve_path(labels_path, base_dir, "dataset.labels")))
+    key = (tuple(stamps), opts_key)
+    if _last and _last[0][0] == key:
+        return _cached(_last[0][1])
+    ds = _load_file(path, spec, base_dir)
+    # Only files last changed more than a second ago are remembered, so that a change within the
+    # file system's timestamp granularity can never be missed (git's "racy clean" rule).
+    now = time.time_ns()
+    if all(st[1] is not None and now - st[1] > 1_000_000_000 for st in stamps):
+        ds.X.flags.writeable = False
+        ds.T.flags.writeable = False
+        _last[:] = [(key, ds)]
+        return _cached(ds)
+    return ds
+
+
+def _load_file(path: Path, spec: Mapping[str, Any], base_dir: str | os.PathLike | None) -> Dataset:
+    fmt = spec.get("format")
+    if fmt is None:
+        fmt = guess_format(path)
+        if fmt is None:
+            raise DataError(
+                f"dataset.format: cannot tell the format of {path.name} from its name; "
+                f"give one of {', '.join(FORMATS)}"
+            )
+    if fmt not in FORMATS:
+        raise DataError(f"dataset.format: choose one of {', '.join(FORMATS)}, not {shown(fmt)}")
+    allowed = set(FILE_KEYS[fmt]) | {"preprocessing", "split", "name", "description"}
+    for key in spec:
+        if key not in allowed:
+            raise DataError(
+                f"dataset.{key}: not an option of a {fmt} file (options: {', '.join(FILE_KEYS[fmt])})"
+            )
+    onehot = spec.get("onehot", "auto")
+    if onehot not in (True, False, "auto"):
+        raise DataError('dataset.onehot: choose true, false or "auto"')
+    if fmt in ("csv", "tsv"):
+        from .csvfile import read_delimited
+
+        delimiter = spec.get("delimiter", "," if fmt == "csv" else "\t")
+        ds = read_delimited(
+            path,
+            delimiter=delimiter,
+            header=spec.get("header", "auto"),
+            target=spec.get("target"),
+            onehot=onehot,
+            fmt=fmt,
+        )
+    elif fmt == "idx":
+        from .idx import read_idx_dataset
+
+        if spec.get("labels") is None:
+            raise DataError("dataset.labels: an IDX dataset needs the IDX file of its labels")
+        labels = resolve_path(spec.get("labels"), base_dir, "dataset.labels")
+        ds = read_idx_dataset(path, labels, onehot=onehot)
+    else:
+        from .npzfile import read_npz
+
+        ds = read_npz(path, spec.get("inputs_key"), spec.get("targets_key"), onehot=onehot)
+    if isinstance(spec.get("name"), str) and spec["name"]:
+        ds.name = spec["name"]
+    return ds

@@ -1,0 +1,233 @@
+"""Teaching sub-commands of ``bpstudio``: walkthrough, make-exercise, answer-key, mark.
+
+bpstudio walkthrough PROJECT --samples 0 [--format text|markdown|html] [--out FILE]
+bpstudio make-exercise PROJECT --out EX.bpx.json [--samples 0,1] [--stop-after update] [--ask z,a,delta]
+bpstudio answer-key EXERCISE [--out KEY.csv]
+bpstudio mark EXERCISE ANSWERS.bpa.json ... [--out MARKS.csv]
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import sys
+
+from ..cli import CliError, _load_project, _parse_samples, command
+from ..engine import CONVENTIONS, get_activation
+from ..formats.io import write_bytes_atomic
+from .exercise import STOP_AFTER, Exercise, Tolerance, load_exercise, save_exercise
+from .model import KINDS, check_selector
+from .notation import BIAS_STYLES, Notation
+from .results import answer_key_csv, answer_key_text, mark, marks_csv
+from .walkthrough import build_walkthrough
+
+_STAGE = {"forward": "loss", "backward": "backward 1", "update": "update"}
+
+
+def _notation_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--notation",
+        choices=list(CONVENTIONS),
+        default="gradient",
+        help="gradient: δ = ∂E/∂z; error_signal: Δ = −δ",
+    )
+    p.add_argument(
+        "--bias",
+        choices=list(BIAS_STYLES),
+        default="w0",
+        help="w0: bias as w₀ on x₀ = 1 (default); b: a separate b",
+    )
+    p.add_argument(
+        "--layer-base", type=int, choices=[0, 1], default=1, help="number of the input layer (default 1)"
+    )
+    p.add_argument("--digits", type=int, default=4, help="decimals shown (default 4)")
+
+
+def _notation(args: argparse.Namespace) -> Notation:
+    try:
+        return Notation(
+            convention=args.notation, bias=args.bias, layer_base=args.layer_base, digits=args.digits
+        )
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _write_text(out: str, text: str) -> None:
+    if out == "-":
+        sys.stdout.write(text)
+    else:
+        write_bytes_atomic(out, text.encode("utf-8"))
+
+
+# ---------------------------------------------------------------------------- walkthrough
+def _configure_walkthrough(p: argparse.ArgumentParser) -> None:
+    p.add_argument("project", help="project file (*.bps.json)")
+    p.add_argument(
+        "--samples", default="0", help="training-set samples forming one batch, e.g. 0 or 0-3 (default 0)"
+    )
+    p.add_argument(
+        "--stage",
+        choices=list(STOP_AFTER),
+        default=None,
+        help="how far the step goes (default: update, or forward for step units)",
+    )
+    p.add_argument("--format", choices=["text", "markdown", "html"], default="text")
+    p.add_argument("--out", default="-", help="file to write ('-' for stdout, the default)")
+    _notation_args(p)
+
+
+@command("walkthrough", "write every computation of one training step, formulas filled in")(
+    _configure_walkthrough
+)
+def _run_walkthrough(args: argparse.Namespace) -> int:
+    from ..workspace import trainer_for
+
+    project = _load_project(args.project)
+    notation = _notation(args)
+    samples = _parse_samples(args.samples)
+    stage = args.stage
+    trainable = all(get_activation(a).trainable for a in project.network.activations)
+    if stage is None:
+        stage = "update" if trainable else "forward"
+    elif stage != "forward" and not trainable:
+        raise CliError("--stage: this network has step units, so only --stage forward is possible")
+    work = copy.copy(project)
+    work.network = project.network.copy()
+    trainer, _ = trainer_for(work)
+    trace = trainer.begin_step(samples).run_until(_STAGE[stage])
+    title = f"{project.name or args.project}: samples {', '.join(map(str, samples))}"
+    w = build_walkthrough(
+        trace, project.network, project.training, notation, list(range(trace.batch_size)), title
+    )
+    text = {"text": w.to_text, "markdown": w.to_markdown, "html": w.to_html_page}[args.format]()
+    _write_text(args.out, text)
+    if args.out != "-":
+        print(f"wrote {len(w)} lines to {args.out}", file=sys.stderr)
+    return 0
+
+
+# ---------------------------------------------------------------------------- make-exercise
+def _configure_make(p: argparse.ArgumentParser) -> None:
+    p.add_argument("project", help="project file (*.bps.json) with the network, weights and data")
+    p.add_argument("--out", required=True, help="the exercise file to write (*.bpx.json)")
+    p.add_argument("--title", default="", help="title shown to the student (default: the project's name)")
+    p.add_argument("--instructions", default="", help="what the student must do")
+    p.add_argument(
+        "--samples", default="0", help="training-set samples of the step, e.g. 0 or 0-3 (default 0)"
+    )
+    p.add_argument(
+        "--stop-after",
+        choices=list(STOP_AFTER),
+        default=None,
+        help="forward, backward or update (default: update, or forward for step units)",
+    )
+    p.add_argument(
+        "--ask",
+        default="*",
+        help=f"comma-separated quantities to ask: * or kinds ({', '.join(KINDS)}) or keys like delta[1,0]@0",
+    )
+    p.add_argument("--relative", type=float, default=0.01, help="relative tolerance (default 0.01)")
+    p.add_argument("--absolute", type=float, default=1e-4, help="absolute tolerance (default 0.0001)")
+    p.add_argument(
+        "--seed", type=int, default=None, help="draw the weights from this seed instead of the project's"
+    )
+    p.add_argument(
+        "--weight-decimals", type=int, default=2, help="decimals of the drawn weights (with --seed)"
+    )
+    p.add_argument("--unlocked", action="store_true", help="let students change the network and data")
+    p.add_argument("--no-hints", action="store_true", help="no hints")
+    p.add_argument("--hint-cost", type=float, default=0.0, help="part of a point lost per hint (0 to 1)")
+    _notation_args(p)
+
+
+@command("make-exercise", "build an exercise file from a project")(_configure_make)
+def _run_make(args: argparse.Namespace) -> int:
+    project = _load_project(args.project)
+    ask = [a.strip() for a in _split_selectors(args.ask)]
+    for sel in ask:
+        try:
+            check_selector(sel)
+        except ValueError as exc:
+            raise CliError(f"--ask: {exc}") from None
+    stop = args.stop_after
+    if stop is None:
+        stop = (
+            "update" if all(get_activation(a).trainable for a in project.network.activations) else "forward"
+        )
+    if not (0 <= args.relative <= 1 and args.absolute >= 0 and 0 <= args.hint_cost <= 1):
+        raise CliError("--relative and --hint-cost must be between 0 and 1, --absolute at least 0")
+    ex = Exercise(
+        project=project,
+        title=args.title or project.name or "Exercise",
+        instructions=args.instructions,
+        samples=_parse_samples(args.samples),
+        stop_after=stop,
+        notation=_notation(args),
+        ask=ask,
+        tolerance=Tolerance(args.relative, args.absolute),
+        locked=not args.unlocked,
+        seed=args.seed,
+        weight_decimals=args.weight_decimals,
+        allow_hints=not args.no_hints,
+        hint_cost=args.hint_cost,
+    )
+    questions = ex.questions()
+    save_exercise(args.out, ex)
+    print(f"wrote {args.out}: {len(questions)} questions", file=sys.stderr)
+    return 0
+
+
+def _split_selectors(text: str) -> list[str]:
+    """Split on commas outside brackets (a key such as grad[0,1,b] holds commas)."""
+    out, depth, cur = [], 0, ""
+    for ch in text:
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+        if ch == "," and depth == 0:
+            out.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    out.append(cur)
+    return [s for s in (x.strip() for x in out) if s]
+
+
+# ---------------------------------------------------------------------------- answer-key
+def _configure_key(p: argparse.ArgumentParser) -> None:
+    p.add_argument("exercise", help="exercise file (*.bpx.json)")
+    p.add_argument(
+        "--out", default=None, help="also write the key as CSV to this file ('-' for CSV on stdout)"
+    )
+
+
+@command("answer-key", "print every asked quantity of an exercise with its value")(_configure_key)
+def _run_key(args: argparse.Namespace) -> int:
+    ex = load_exercise(args.exercise)
+    if args.out == "-":
+        sys.stdout.write(answer_key_csv(ex))
+        return 0
+    sys.stdout.write(answer_key_text(ex))
+    if args.out:
+        _write_text(args.out, answer_key_csv(ex))
+        print(f"wrote the answer key ({len(ex.questions())} questions) to {args.out}", file=sys.stderr)
+    return 0
+
+
+# ---------------------------------------------------------------------------- mark
+def _configure_mark(p: argparse.ArgumentParser) -> None:
+    p.add_argument("exercise", help="the teacher's exercise file (*.bpx.json)")
+    p.add_argument("answers", nargs="+", help="students' answers files (*.bpa.json)")
+    p.add_argument("--out", default="-", help="CSV file of marks ('-' for stdout, the default)")
+
+
+@command("mark", "score students' answers files against an exercise (CSV)")(_configure_mark)
+def _run_mark(args: argparse.Namespace) -> int:
+    ex = load_exercise(args.exercise)
+    rows = mark(ex, list(args.answers))
+    _write_text(args.out, marks_csv(rows))
+    bad = sum(1 for r in rows if r["status"] != "ok")
+    if args.out != "-":
+        print(f"marked {len(rows) - bad} of {len(rows)} answers files; wrote {args.out}", file=sys.stderr)
+    return 1 if bad else 0

@@ -1,0 +1,434 @@
+"""Build the walkthrough of a training step from the engine's trace: one line per computation.
+
+Every value printed as a line's result is read from the :class:`~bpstudio.engine.StepTrace` (z, a,
+f′(z), δ, the errors, ∂E/∂w, Δw, the weights after, the optimiser state). This module only writes the
+formula and puts the trace's numbers into it; it never recomputes a result. Lines appear only for the
+stages the trace has reached, so a micro-step in progress shows the lines computed so far.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..engine import Network, StepTrace, TrainConfig, get_activation
+from .expr import Expr, Num, Prod, Sum, Sym, Text, const
+from .forms import activation_form, derivative_form, fprime_symbol, output_delta_form, sample_loss_form
+from .model import Line, Ref, Walkthrough, error_key, neuron_key
+from .notation import Notation, Symbols
+from .numbers import format_number
+from .updates import gradient_lines, update_lines
+
+#: a sum with more terms than this prints its first terms, "…" and its last term
+MAX_TERMS = 12
+#: weight layers with more parameters than this list only this many in the gradient/update lines
+MAX_WEIGHTS = 400
+
+SUP = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
+
+
+class Builder:
+    """Holds the trace, the network's masks and the notation while the lines are written."""
+
+    def __init__(
+        self,
+        trace: StepTrace,
+        network: Network | None,
+        config: TrainConfig | None,
+        notation: Notation,
+        max_terms: int = MAX_TERMS,
+        max_weights: int = MAX_WEIGHTS,
+    ) -> None:
+        self.tr = trace
+        self.config = config
+        self.n = notation
+        self.L = len(trace.layers) - 1
+        self.sym = Symbols(notation, self.L)
+        self.sign = notation.sign
+        self.max_terms = max(3, max_terms)
+        self.max_weights = max_weights
+        self.m = trace.batch_size
+        self.masks: list[np.ndarray | None] = [None] * self.L
+        if network is not None and [w.shape for w in network.weights] == [
+            u.W_before.shape for u in trace.updates
+        ]:
+            self.masks = list(network.masks)
+        self.lines: list[Line] = []
+        self.notes: list[str] = []
+        #: the samples' errors are written E₁, E₂, … when a batch loss line sums them
+        self.per_sample_errors = self.m > 1 or bool(trace.penalty)
+
+    # -------------------------------------------------------------- helpers
+    def done(self, stage: str) -> bool:
+        return stage in self.tr.stages_done
+
+    def present(self, wl: int, j: int, k: int) -> bool:
+        m = self.masks[wl]
+        return True if m is None else bool(m[j, k])
+
+    def fmt(self, x: float) -> str:
+        return format_number(x, self.n.digits)
+
+    def group_prefix(self, sample: int | None, multi: bool) -> str:
+        return f"Sample {sample + 1}, " if (multi and sample is not None) else ""
+
+    def layer_name(self, layer: int) -> str:
+        return str(self.sym.layer(layer))
+
+    def wname(self, wl: int) -> str:
+        return "W" + f"({self.sym.weight_layer(wl)})".translate(SUP)
+
+    def a_num(self, layer: int, k: int, p: int) -> Num:
+        """The activation (or input) k of ``layer`` for sample p, as a referenced number."""
+        value = float(self.tr.layers[layer].a[p, k])  # type: ignore[index]
+        key = f"x[{k}]@{p}" if layer == 0 else neuron_key("a", layer, k, p)
+        return Num(value, key, self.sym.a(layer, k))
+
+    def delta_num(self, layer: int, j: int, p: int) -> Num:
+        value = self.sign * float(self.tr.layers[layer].delta[p, j])  # type: ignore[index]
+        return Num(value, neuron_key("delta", layer, j, p), self.sym.delta(layer, j))
+
+    def fprime_parts(self, layer: int, j: int, p: int) -> tuple[Num, Expr]:
+        act = self.tr.layers[layer].activation or "identity"
+        fsym = fprime_symbol(act, self.sym.z(layer, j))
+        value = float(self.tr.layers[layer].fprime[p, j])  # type: ignore[index]
+        return Num(value, neuron_key("fprime", layer, j, p), fsym), fsym
+
+    def elide(self, terms: list[Expr]) -> tuple[list[Expr], bool]:
+        if len(terms) <= self.max_terms:
+            return terms, False
+        keep = self.max_terms - 2
+        return [*terms[:keep], Text("…"), terms[-1]], True
+
+    def scale_const(self) -> Num | None:
+        s = self.tr.scale
+        if s == 1.0:
+            return None
+        m = round(1.0 / s)
+        if m >= 1 and abs(m * s - 1.0) < 1e-12:
+            return const(s, f"(1/{m})")
+        return Num(s)
+
+    # -------------------------------------------------------------- forward
+    def forward(self, p: int, multi: bool) -> None:
+        tr = self.tr
+        for layer in range(1, self.L + 1):
+            if not self.done(f"forward {layer}"):
+                return
+            rec = tr.layers[layer]
+            act = rec.activation or "identity"
+            group = f"{self.group_prefix(p, multi)}Forward: layer {self.layer_name(layer)}"
+            wl = layer - 1
+            up = tr.updates[wl]
+            z_nums = [
+                (
+                    Num(float(rec.z[p, j]), neuron_key("z", layer, j, p), self.sym.z(layer, j)),
+                    self.sym.z(layer, j),
+                )  # type: ignore[index]
+                for j in range(rec.size)
+            ]
+            for j in range(rec.size):
+                self.lines.append(self.z_line(layer, j, p, group, up.W_before, up.b_before))
+                z = float(rec.z[p, j])  # type: ignore[index]
+                z_num, z_sym = z_nums[j]
+                formula, subst, note = activation_form(act, z, z_num, z_sym, z_nums)
+                refs = (Ref("neuron", layer, j),)
+                if act == "softmax":
+                    refs = tuple(Ref("neuron", layer, i) for i in range(rec.size))
+                self.lines.append(
+                    Line(
+                        key=neuron_key("a", layer, j, p),
+                        kind="a",
+                        group=group,
+                        layer=layer,
+                        lhs=self.sym.a(layer, j),
+                        formula=formula,
+                        substituted=subst,
+                        value=float(rec.a[p, j]),  # type: ignore[index]
+                        refs=refs,
+                        note=note,
+                        sample=p,
+                    )
+                )
+                if get_activation(act).trainable:
+                    a_num = Num(float(rec.a[p, j]), neuron_key("a", layer, j, p), self.sym.a(layer, j))  # type: ignore[index]
+                    formula, subst, note = derivative_form(act, z, z_num, z_sym, a_num, self.sym.a(layer, j))
+                    self.lines.append(
+                        Line(
+                            key=neuron_key("fprime", layer, j, p),
+                            kind="fprime",
+                            group=group,
+                            layer=layer,
+                            lhs=fprime_symbol(act, z_sym),
+                            formula=formula,
+                            substituted=subst,
+                            value=float(rec.fprime[p, j]),  # type: ignore[index]
+                            refs=(Ref("neuron", layer, j),),
+                            note=note,
+                            sample=p,
+                        )
+                    )
+
+    def z_line(self, layer: int, j: int, p: int, group: str, W: np.ndarray, b: np.ndarray) -> Line:
+        """zⱼ⁽ˡ⁾ = wⱼ₀·x₀ + Σₖ wⱼₖ·aₖ (or bⱼ + Σₖ wⱼₖ·aₖ) with the weights before the update."""
+        wl = layer - 1
+        sym = self.sym
+        n_prev = W.shape[1]
+        f_terms: list[Expr] = []
+        n_terms: list[Expr] = []
+        bias_val = float(b[j])
+        bias_num = Num(bias_val, f"b[{wl},{j}]", sym.w(wl, j, None))
+        if self.n.bias == "w0":
+            f_terms.append(Prod([sym.w(wl, j, None), sym.bias_input(wl)]))
+            n_terms.append(Prod([bias_num, Num(1.0)]))
+        else:
+            f_terms.append(sym.w(wl, j, None))
+            n_terms.append(bias_num)
+        refs = [Ref("neuron", layer, j), Ref("bias", wl, j)]
+        for k in range(n_prev):
+            if not self.present(wl, j, k):
+                continue
+            f_terms.append(Prod([sym.w(wl, j, k), sym.a(wl, k)]))
+            n_terms.append(
+                Prod([Num(float(W[j, k]), f"w[{wl},{j},{k}]", sym.w(wl, j, k)), self.a_num(wl, k, p)])
+            )
+            refs.append(Ref("edge", wl, j, k))
+            refs.append(Ref("neuron", wl, k))
+        f_terms, _ = self.elide(f_terms)
+        n_terms, elided = self.elide(n_terms)
+        return Line(
+            key=neuron_key("z", layer, j, p),
+            kind="z",
+            group=group,
+            layer=layer,
+            lhs=sym.z(layer, j),
+            formula=Sum(f_terms) if len(f_terms) > 1 else f_terms[0],
+            substituted=Sum(n_terms) if len(n_terms) > 1 else n_terms[0],
+            value=float(self.tr.layers[layer].z[p, j]),  # type: ignore[index]
+            refs=tuple(refs),
+            elided=elided,
+            sample=p,
+        )
+
+    # -------------------------------------------------------------- loss
+    def outputs(self, p: int) -> list[tuple[Num, Sym, Num, Sym]]:
+        rec = self.tr.layers[self.L]
+        out = []
+        for j in range(rec.size):
+            an = Num(float(rec.a[p, j]), neuron_key("a", self.L, j, p), self.sym.a(self.L, j))  # type: ignore[index]
+            tn = Num(float(self.tr.targets[p, j]), f"t[{j}]@{p}", self.sym.target(j))
+            out.append((an, self.sym.a(self.L, j), tn, self.sym.target(j)))
+        return out
+
+    def sample_loss(self, p: int, multi: bool) -> None:
+        tr = self.tr
+        if not self.done("loss") or tr.loss_per_sample is None:
+            return
+        formula, subst = sample_loss_form(tr.loss, self.outputs(p))
+        self.lines.append(
+            Line(
+                key=error_key(p),
+                kind="E",
+                group=f"{self.group_prefix(p, multi)}Error",
+                layer=self.L,
+                lhs=self.sym.error(p if self.per_sample_errors else None),
+                formula=formula,
+                substituted=subst,
+                value=float(tr.loss_per_sample[p]),
+                refs=tuple(Ref("neuron", self.L, j) for j in range(tr.layers[self.L].size)),
+                sample=p,
+            )
+        )
+
+    def batch_loss(self) -> None:
+        tr = self.tr
+        if not self.done("loss") or tr.loss_per_sample is None or tr.loss_before is None:
+            return
+        if self.m == 1 and not tr.penalty:
+            return
+        s = self.scale_const()
+        f_terms: list[Expr] = [self.sym.error(q) for q in range(self.m)]
+        n_terms: list[Expr] = [
+            Num(float(tr.loss_per_sample[q]), error_key(q), self.sym.error(q)) for q in range(self.m)
+        ]
+        f: Expr = Sum(f_terms) if len(f_terms) > 1 else f_terms[0]
+        n: Expr = Sum(n_terms) if len(n_terms) > 1 else n_terms[0]
+        if s is not None:
+            f = Prod([s, f])
+            n = Prod([s, n])
+        note = ""
+        if tr.penalty:
+            f = Sum([f, Sym("penalty")])
+            n = Sum([n, Num(float(tr.penalty))])
+            note = "penalty = s·[(λ₂/2)·Σw² + λ₁·Σ|w|] over the weights, not the biases"
+        self.lines.append(
+            Line(
+                key=error_key(None),
+                kind="E",
+                group="Batch loss",
+                layer=self.L,
+                lhs=self.sym.error(None),
+                formula=f,
+                substituted=n,
+                value=float(tr.loss_before),
+                refs=tuple(Ref("neuron", self.L, j) for j in range(tr.layers[self.L].size)),
+                note=note,
+            )
+        )
+
+    # -------------------------------------------------------------- backward (δ)
+    def deltas(self, p: int, multi: bool) -> None:
+        tr = self.tr
+        for layer in range(self.L, 0, -1):
+            if not self.done(f"backward {layer}"):
+                return
+            rec = tr.layers[layer]
+            group = f"{self.group_prefix(p, multi)}Backward: layer {self.layer_name(layer)}"
+            act = rec.activation or "identity"
+            for j in range(rec.size):
+                refs: list[Ref] = [Ref("neuron", layer, j)]
+                if layer == self.L:
+                    outs = self.outputs(p)
+                    fp = None if act == "softmax" else self.fprime_parts(layer, j, p)
+                    formula, subst, note = output_delta_form(
+                        tr.loss,
+                        act,
+                        j,
+                        outs,
+                        fp,
+                        self.n.error_signal,
+                        float(np.sum(tr.targets[p])),
+                    )
+                    elided = False
+                    if act == "softmax":
+                        refs = [Ref("neuron", layer, i) for i in range(rec.size)]
+                else:
+                    formula, subst, elided = self.hidden_delta(layer, j, p, refs)
+                    note = ""
+                self.lines.append(
+                    Line(
+                        key=neuron_key("delta", layer, j, p),
+                        kind="delta",
+                        group=group,
+                        layer=layer,
+                        lhs=self.sym.delta(layer, j),
+                        formula=formula,
+                        substituted=subst,
+                        value=self.sign * float(rec.delta[p, j]),  # type: ignore[index]
+                        refs=tuple(refs),
+                        note=note,
+                        elided=elided,
+                        sample=p,
+                    )
+                )
+
+    def hidden_delta(self, layer: int, j: int, p: int, refs: list[Ref]) -> tuple[Expr, Expr, bool]:
+        """δⱼ⁽ˡ⁾ = f′(zⱼ⁽ˡ⁾)·Σₖ wₖⱼ⁽ˡ⁾·δₖ⁽ˡ⁺¹⁾ with the weights before the update."""
+        W = self.tr.updates[layer].W_before
+        fp_num, fp_sym = self.fprime_parts(layer, j, p)
+        f_terms: list[Expr] = []
+        n_terms: list[Expr] = []
+        for k in range(W.shape[0]):
+            if not self.present(layer, k, j):
+                continue
+            wsym = self.sym.w(layer, k, j)
+            f_terms.append(Prod([wsym, self.sym.delta(layer + 1, k)]))
+            n_terms.append(
+                Prod([Num(float(W[k, j]), f"w[{layer},{k},{j}]", wsym), self.delta_num(layer + 1, k, p)])
+            )
+            refs.append(Ref("edge", layer, k, j))
+            refs.append(Ref("neuron", layer + 1, k))
+        if not f_terms:
+            return Prod([fp_sym, const(0.0, "0")]), Prod([fp_num, const(0.0, "0")]), False
+        f_terms, _ = self.elide(f_terms)
+        n_terms, elided = self.elide(n_terms)
+        if len(f_terms) == 1:
+            return (
+                Prod([fp_sym, *f_terms[0].factors]),  # type: ignore[attr-defined]
+                Prod([fp_num, *n_terms[0].factors]),  # type: ignore[attr-defined]
+                elided,
+            )
+        return Prod([fp_sym, Sum(f_terms)]), Prod([fp_num, Sum(n_terms)]), elided
+
+    # -------------------------------------------------------------- all
+    def build(self, samples: Sequence[int]) -> list[Line]:
+        multi = len(samples) > 1
+        for p in samples:
+            if not 0 <= p < self.m:
+                raise ValueError(f"sample {p + 1} is not in this step (it has {self.m})")
+        for p in samples:
+            self.forward(p, multi)
+            self.sample_loss(p, multi)
+        self.batch_loss()
+        for p in samples:
+            self.deltas(p, multi)
+        for layer in range(self.L, 0, -1):
+            if self.done(f"backward {layer}"):
+                self.lines.extend(gradient_lines(self, layer - 1))
+        if self.done("update"):
+            if self.tr.applied:
+                for wl in range(self.L):
+                    self.lines.extend(update_lines(self, wl))
+            else:
+                self.notes.append(
+                    "This sample's gradients were added to its mini-batch's total; the weights change "
+                    "after the last sample of the batch."
+                )
+        return self.lines
+
+
+def header_lines(
+    trace: StepTrace, notation: Notation, samples: Sequence[int], config: TrainConfig | None
+) -> list[str]:
+    """Plain-text facts for the top of a walkthrough: samples, inputs, targets, loss, optimiser."""
+    d = notation.digits
+    out = []
+    for p in samples:
+        x = ", ".join(format_number(float(v), d) for v in trace.inputs[p])
+        t = ", ".join(format_number(float(v), d) for v in trace.targets[p])
+        which = f"Sample {p + 1} of {trace.batch_size} (training sample {trace.sample_indices[p] + 1})"
+        out.append(f"{which}: x = ({x}), t = ({t})")
+    from ..engine import get_loss, get_optimiser
+
+    loss = get_loss(trace.loss)
+    red = "mean" if trace.reduction == "mean" else "sum"
+    out.append(
+        f"Loss: {loss.label}, {loss.formula}; batch reduction: {red} over {trace.batch_size} sample(s)"
+    )
+    opt = get_optimiser(trace.optimiser)
+    params = ", ".join(f"{k} = {format_number(v, d)}" for k, v in trace.optimiser_params.items())
+    out.append(f"Optimiser: {opt.label} ({opt.formula}); {params}")
+    if config is not None and (config.l1 or config.l2):
+        out.append(f"Regularisation: λ₁ = {format_number(config.l1, d)}, λ₂ = {format_number(config.l2, d)}")
+    out.append(f"Notation: {notation.describe()}")
+    return out
+
+
+def build_walkthrough(
+    trace: StepTrace,
+    network: Network | None = None,
+    config: TrainConfig | None = None,
+    notation: Notation | None = None,
+    samples: Sequence[int] | None = None,
+    title: str = "",
+    max_terms: int = MAX_TERMS,
+    max_weights: int = MAX_WEIGHTS,
+) -> Walkthrough:
+    """The walkthrough of ``trace`` for the given sample positions (default: the first sample).
+
+    ``network`` supplies the connection masks (removed connections are left out of the sums);
+    ``config`` the regularisation strengths. Gradient and update lines cover the whole batch.
+    """
+    notation = notation or Notation()
+    samples = [0] if samples is None else [int(p) for p in samples]
+    b = Builder(trace, network, config, notation, max_terms, max_weights)
+    lines = b.build(samples)
+    return Walkthrough(
+        lines=lines,
+        notation=notation,
+        title=title,
+        header=header_lines(trace, notation, samples, config),
+        notes=b.notes,
+        samples=samples,
+    )

@@ -1,0 +1,323 @@
+"""The network canvas driven with the mouse: selecting, editing by double-click, context menus, zoom,
+collapsed layers, the inspector, and exporting PNG/SVG."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
+from PySide6.QtGui import QContextMenuEvent, QImage, QWheelEvent
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from bpstudio.app.canvas_export import export_png, export_svg
+from bpstudio.app.main_window import MainWindow
+from bpstudio.app.session import NO_SELECTION, Selection
+from bpstudio.app.view_options import fmt
+from bpstudio.engine import Network
+from bpstudio.formats import Project
+
+
+@pytest.fixture
+def warnings(monkeypatch):
+    """Message boxes answered by the test: warnings are recorded, "unsaved changes" is answered Discard."""
+    shown: list[tuple[str, str]] = []
+    monkeypatch.setattr(
+        QMessageBox, "warning", lambda parent, title, text, *a, **k: shown.append((title, text))
+    )
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
+    return shown
+
+
+@pytest.fixture
+def window(qtbot, warnings):
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.resize(1200, 800)
+    w.show()
+    qtbot.waitExposed(w)
+    w.canvas.fit_to_window()
+    return w
+
+
+def view_point(window, scene_point) -> QPoint:
+    return window.canvas.mapFromScene(scene_point)
+
+
+def click(qtbot, window, scene_point, button=Qt.MouseButton.LeftButton):
+    qtbot.mouseClick(window.canvas.viewport(), button, pos=view_point(window, scene_point))
+
+
+def right_click(qtbot, window, scene_point):
+    """A right-click: the button press and the context-menu event the platform sends with it."""
+    vp = window.canvas.viewport()
+    pos = view_point(window, scene_point)
+    qtbot.mouseClick(vp, Qt.MouseButton.RightButton, pos=pos)
+    QApplication.sendEvent(vp, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos, vp.mapToGlobal(pos)))
+
+
+def double_click(qtbot, window, scene_point):
+    qtbot.mouseDClick(
+        window.canvas.viewport(), Qt.MouseButton.LeftButton, pos=view_point(window, scene_point)
+    )
+
+
+def when_modal(name: str, action):
+    """Run ``action(dialog)`` as soon as a modal dialog with objectName ``name`` is open."""
+    timer = QTimer()
+
+    def poll():
+        w = QApplication.activeModalWidget()
+        if w is not None and w.objectName() == name and w.isVisible():
+            timer.stop()
+            try:
+                action(w)
+            finally:
+                if w.isVisible():  # the action failed: close the dialog so the test reports it
+                    w.reject()
+
+    timer.timeout.connect(poll)
+    timer.start(10)
+    return timer
+
+
+def type_value(qtbot, text):
+    def act(dlg):
+        edit = dlg.findChild(type(dlg.edit), "valueEdit")
+        edit.clear()
+        qtbot.keyClicks(edit, text)
+        qtbot.keyClick(edit, Qt.Key.Key_Return)
+
+    return act
+
+
+def choose_from_popup(qtbot, text: str):
+    """Click the item ``text`` of the context menu as soon as it pops up."""
+    timer = QTimer()
+
+    def poll():
+        popup = QApplication.activePopupWidget()
+        if popup is None:
+            return
+        timer.stop()
+        for a in popup.actions():
+            if a.text().replace("&", "") == text:
+                qtbot.mouseClick(popup, Qt.MouseButton.LeftButton, pos=popup.actionGeometry(a).center())
+                return
+        popup.close()
+        raise AssertionError(f"no {text!r} in {[a.text() for a in popup.actions()]}")
+
+    timer.timeout.connect(poll)
+    timer.start(10)
+    return timer
+
+
+# ---------------------------------------------------------------------------- selection
+def test_clicking_a_neuron_selects_it_and_the_inspector_shows_its_values(qtbot, window):
+    scene = window.canvas.network_scene
+    click(qtbot, window, scene.neuron_centre(1, 0))
+    assert window.session.selection == Selection("neuron", 1, 0)
+    text = window.inspector.text()
+    assert "a₁⁽²⁾" in text and "0.31" in text  # name and bias of hidden neuron 1 of the XOR example
+    trace = window.session.display_trace()
+    z = trace.layers[1].z[0, 0]  # z of the first sample, computed by the engine
+    assert f"z {fmt(z, 3)}" in " ".join(text.split())
+    assert len(scene.highlight.lines) == 3  # two incoming and one outgoing connection highlighted
+    empty = QPoint(20, 20)  # the top-left corner of the canvas is empty
+    assert window.canvas.hit_at(empty) is None
+    qtbot.mouseClick(window.canvas.viewport(), Qt.MouseButton.LeftButton, pos=empty)
+    assert window.session.selection == NO_SELECTION
+
+
+def test_clicking_an_edge_selects_it_and_shows_its_weight(qtbot, window):
+    scene = window.canvas.network_scene
+    click(qtbot, window, scene.edge_point(1, 0, 1, 0.5))
+    assert window.session.selection == Selection("edge", 1, 0, 1)
+    assert "w₁₂⁽²⁾" in window.inspector.text() and "0.23" in window.inspector.text()
+
+
+def test_double_click_an_edge_label_edits_the_weight_and_undo_redo(qtbot, window):
+    scene = window.canvas.network_scene
+    from bpstudio.app.canvas_scene import Hit
+
+    rect = scene.label_rect(Hit("edge", 0, 1, 0))
+    assert rect is not None
+    t = when_modal("valueDialog", type_value(qtbot, "-1.25"))
+    double_click(qtbot, window, rect.center())
+    t.stop()
+    net = window.session.network
+    assert net.weights[0][1, 0] == -1.25
+    assert window.isWindowModified()
+    qtbot.waitUntil(lambda: any("−1.25" in text for _, text, _ in scene.labels_item.labels))
+    window.actions["undo"].trigger()
+    assert window.session.network.weights[0][1, 0] == -0.46
+    window.actions["redo"].trigger()
+    assert window.session.network.weights[0][1, 0] == -1.25
+
+
+def test_double_click_a_neuron_edits_its_bias(qtbot, window):
+    scene = window.canvas.network_scene
+    t = when_modal("valueDialog", type_value(qtbot, "0.5"))
+    double_click(qtbot, window, scene.neuron_centre(2, 0))
+    t.stop()
+    assert window.session.network.biases[1][0] == 0.5
+
+
+def test_right_click_remove_and_restore_a_connection(qtbot, window):
+    scene = window.canvas.network_scene
+    p = scene.edge_point(0, 0, 0, 0.5)
+    t = choose_from_popup(qtbot, "Remove Connection")
+    right_click(qtbot, window, p)
+    t.stop()
+    net = window.session.network
+    assert not net.connection_present(0, 0, 0) and net.weights[0][0, 0] == 0.0
+    assert scene.info.removed and "removed connection" in window.canvas.legend.text()
+    t = choose_from_popup(qtbot, "Restore Connection")
+    right_click(qtbot, window, p)
+    t.stop()
+    assert window.session.network.connection_present(0, 0, 0)
+
+
+def test_context_menu_adds_a_layer_and_the_layout_stays_tidy(qtbot, window):
+    scene = window.canvas.network_scene
+    t = choose_from_popup(qtbot, "Add Layer After")
+    right_click(qtbot, window, scene.neuron_centre(1, 0))
+    t.stop()
+    assert window.session.network.sizes == [2, 2, 2, 1]
+    xs = [item.g.x for item in scene.layer_items]
+    assert xs == sorted(xs) and len(scene.edge_items) == 3
+    # the drawing still fits the window after the edit
+    vis = window.canvas.mapToScene(window.canvas.viewport().rect()).boundingRect()
+    for item in scene.layer_items:
+        assert vis.contains(item.neuron_rect(0))
+
+
+def test_editing_while_training_runs_is_refused_with_a_message(qtbot, window, warnings):
+    messages = warnings
+    window.session.set_running(True)
+    before = window.session.network.copy()
+    window.session.select(Selection("neuron", 1, 0))
+    assert not window.editor.act_add_neuron.isEnabled()
+    window.editor.add_neuron()  # even if triggered, the session refuses
+    assert window.session.network.sizes == before.sizes
+    assert messages and "running" in messages[0][0].lower()
+    window.session.set_running(False)
+
+
+def test_zoom_wheel_and_fit(qtbot, window):
+    view = window.canvas
+    s0 = view.current_scale()
+    view.zoom_in()
+    assert view.current_scale() == pytest.approx(s0 * 1.25)
+    assert not view.auto_fit
+    window.actions["fit"].trigger()
+    assert view.current_scale() == pytest.approx(s0) and view.auto_fit
+    # a mouse wheel notch up zooms in by 1.15 around the cursor
+    vp = view.viewport()
+    pos = QPointF(vp.width() / 2, vp.height() / 2)
+    wheel = QWheelEvent(
+        pos,
+        vp.mapToGlobal(pos),
+        QPoint(),
+        QPoint(0, 120),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(vp, wheel)
+    assert view.current_scale() == pytest.approx(s0 * 1.15)
+
+
+def test_large_network_is_drawn_in_bulk_and_collapses(qtbot, warnings):
+    net = Network.create([784, 30, 10], "sigmoid", init="normal", seed=0)
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.session.set_project(Project(network=net, dataset={"builtin": "digits", "params": {}}))
+    w.resize(1200, 800)
+    w.show()
+    qtbot.waitExposed(w)
+    scene = w.canvas.network_scene
+    assert len(scene.items()) < 20  # a few items per layer, not one per connection
+    assert scene.layer_items[0].g.collapsed
+    double_click(
+        qtbot,
+        w,
+        scene.layer_items[0].boundingRect().center() * 0 + scene.layer_items[0].neuron_rect(0).center(),
+    )
+    assert 0 in scene.expanded and scene.layer_items[0].g.grid
+    assert scene.edge_items[0].n_edges == 23520
+    assert scene.edge_items[0].drawn_when_zoomed_out == 3000  # level of detail when zoomed out
+    hit = w.canvas.hit_at(view_point(w, scene.neuron_centre(0, 29)))
+    assert hit is not None and (hit.kind, hit.layer, hit.index) == ("neuron", 0, 29)
+    w.session.select(Selection("neuron", 1, 3))
+    assert len(scene.highlight.lines) == 784 + 10
+    img = w.canvas.grab().toImage()
+    assert img.width() > 0
+    w.close()
+
+
+def test_export_png_and_svg(qtbot, window, tmp_path):
+    scene = window.canvas.network_scene
+    png, svg = tmp_path / "net.png", tmp_path / "net.svg"
+    size = export_png(scene, png)
+    img = QImage(str(png))
+    assert (img.width(), img.height()) == (size.width(), size.height()) and img.width() > 600
+    colours = {img.pixel(x, y) for x in range(0, img.width(), 7) for y in range(0, img.height(), 7)}
+    assert len(colours) > 20  # not blank: lines, fills and text in several colours
+    export_svg(scene, svg)
+    root = ET.parse(svg).getroot()
+    assert root.tag.endswith("svg")
+    text = ET.tostring(root, encoding="unicode")
+    assert "0.14" in text and "−0.46" in text and "Hidden" in text  # labels and headers as text
+    shapes = [
+        el
+        for el in root.iter()
+        if el.tag.rsplit("}", 1)[-1] in ("path", "polyline", "line", "ellipse", "circle")
+    ]
+    assert len(shapes) >= 6 + 5  # six connections and five neurons at least
+
+
+def test_view_options_change_the_drawing(qtbot, window):
+    scene = window.canvas.network_scene
+    s = window.session
+    window.actions["bias_nodes"].trigger()
+    assert s.view_option("bias_style") == "node"
+    assert all(item.g.bias is not None for item in scene.layer_items[:-1])
+    assert scene.edge_items[0].bias_starts is not None
+    assert any(t.kind == "bias" for t in scene.label_targets)
+    window.actions["labels"].trigger()
+    assert s.view_option("labels") is False and scene.labels_item.labels == []
+    s.set_view_option("names", "notes")
+    assert scene.layer_items[1].names == ["a₁⁽²⁾", "a₂⁽²⁾"]
+    window.actions["fill_delta"].trigger()
+    assert s.view_option("fill") == "delta"
+    assert scene.layer_items[1].values is None  # no backward pass yet
+    s.micro_step()
+    for _ in range(4):
+        s.micro_step()  # forward 1, forward 2, loss, backward 2, backward 1
+    scene.flush()
+    d = s.trace.layers[1].delta[0]
+    np.testing.assert_allclose(scene.layer_items[1].values, d)
+    s.set_view_option("notation", "error_signal")
+    scene.flush()
+    np.testing.assert_allclose(scene.layer_items[1].values, -d)
+    assert "Δ" in window.canvas.legend.text()
+
+
+def test_dark_theme_recolours_the_canvas_and_icons(qtbot, window):
+    from bpstudio.app.theme import apply_theme, is_dark
+
+    app = QApplication.instance()
+    scene = window.canvas.network_scene
+    try:
+        apply_theme(app, "dark")
+        qtbot.waitUntil(lambda: scene.colours.background.lightness() < 80)
+        assert is_dark() and scene.colours.text.lightness() > 180
+        icon = window.actions["save"].icon().pixmap(24, 24).toImage()
+        lit = [QImage.pixelColor(icon, x, y) for x in range(24) for y in range(24)]
+        assert max(c.lightness() for c in lit if c.alpha() > 0) > 180  # light strokes on a dark toolbar
+    finally:
+        apply_theme(app, "system")  # as the other tests found it
+    qtbot.waitUntil(lambda: scene.colours.background.lightness() > 200)

@@ -1,0 +1,68 @@
+"""Headless commands fail cleanly: exit status 2, one line on stderr, no traceback."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bpstudio import resource_path
+from bpstudio.cli import main
+
+XNOR_STEP = str(resource_path("examples/xnor-step.bps.json"))
+XOR = str(resource_path("examples/xor.bps.json"))
+
+
+@pytest.fixture
+def files(tmp_path):
+    bad_json = tmp_path / "broken.bps.json"
+    bad_json.write_text('{"format": "bpstudio-project", "version": 1,', encoding="utf-8")
+    wrong = tmp_path / "weights.json"
+    wrong.write_text(json.dumps({"format": "something-else", "version": 1}), encoding="utf-8")
+    array = tmp_path / "array.json"
+    array.write_text("[1, 2, 3]", encoding="utf-8")
+    return {
+        "missing": str(tmp_path / "nope.bps.json"),
+        "not json": str(bad_json),
+        "wrong format": str(wrong),
+        "not an object": str(array),
+        "out": str(tmp_path / "out.json"),
+    }
+
+
+def _one_line_error(capsys, code: int) -> str:
+    captured = capsys.readouterr()
+    assert code == 2
+    err = captured.err.strip()
+    assert err.startswith("bpstudio: error:")
+    assert "\n" not in err and "Traceback" not in captured.err and "Traceback" not in captured.out
+    return err
+
+
+@pytest.mark.parametrize("kind", ["missing", "not json", "wrong format", "not an object"])
+@pytest.mark.parametrize("command", ["train", "trace", "export-weights"])
+def test_unreadable_project_files(command, kind, files, capsys):
+    code = main([command, files[kind], "--out", files["out"]])
+    err = _one_line_error(capsys, code)
+    assert files[kind].rsplit("/", 1)[-1] in err
+
+
+@pytest.mark.parametrize("samples", ["abc", "3-1", "99", "0,x", ",", "-1"])
+def test_trace_with_bad_samples(samples, files, capsys):
+    code = main(["trace", XOR, "--samples", samples, "--out", files["out"]])
+    _one_line_error(capsys, code)
+
+
+@pytest.mark.parametrize("command", [["train", "--epochs", "5"], ["trace", "--samples", "0"]])
+def test_training_step_units_is_refused(command, files, capsys):
+    code = main([command[0], XNOR_STEP, *command[1:], "--out", files["out"]])
+    err = _one_line_error(capsys, code)
+    assert "step" in err
+
+
+def test_the_commands_work_on_a_good_project(files, capsys):
+    assert main(["trace", XOR, "--samples", "0-1", "--out", files["out"]]) == 0
+    data = json.loads(open(files["out"], encoding="utf-8").read())
+    assert data["format"] == "bpstudio-trace" and data["samples"] == [0, 1]
+    assert main(["train", XOR, "--epochs", "3", "--quiet", "--out", files["out"]]) == 0
+    assert "trained 3 epochs" in capsys.readouterr().err

@@ -1,0 +1,128 @@
+"""The fast path's machinery: BLAS thread policy, binding of the network and optimiser state to the
+trainer's flat vectors, settings changed between steps, and evaluation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bpstudio.engine import Network, TrainConfig, Trainer, blas
+
+
+def _data(n=40, n_in=5, k=3, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, n_in)), np.eye(k)[rng.integers(0, k, n)]
+
+
+def _bits(net: Network) -> list[bytes]:
+    return [p.tobytes() for p in net.parameters()]
+
+
+def test_small_steps_use_one_blas_thread_and_large_ones_the_librarys_choice():
+    assert blas.threads_for([2, 2, 1], 1) == 1
+    assert blas.threads_for([64, 30, 10], 10) == 1
+    assert blas.threads_for([784, 100, 10], 64) is None  # 64·784·100 multiply-adds ≥ THREADED_MNK
+    assert blas.threads_for([784, 100, 10], 32) == 1
+
+
+def test_blas_limit_sets_one_thread_and_restores_the_count():
+    before = blas.get_threads()
+    with blas.limit(1):
+        inside = blas.get_threads()
+        with blas.limit(1):  # nested holders
+            assert blas.get_threads() == inside
+        assert blas.get_threads() == inside
+    with blas.limit(None):
+        assert blas.get_threads() == before
+    assert blas.get_threads() == before
+    if blas.available():
+        assert inside == 1
+    else:
+        assert before is None and inside is None
+
+
+def test_a_network_above_the_thread_threshold_is_still_bit_identical_both_ways():
+    rng = np.random.default_rng(1)
+    X = rng.random((80, 700))
+    T = np.eye(10)[rng.integers(0, 10, 80)]
+    net = Network.create([700, 100, 10], ["sigmoid", "softmax"], init="xavier", seed=0)
+    cfg = TrainConfig(loss="cce", optimiser="momentum", batch_mode="minibatch", batch_size=64, seed=0)
+    assert blas.threads_for(net.sizes, 64) is None
+    fast, traced = Trainer(net.copy(), cfg, X, T), Trainer(net.copy(), cfg, X, T)
+    fast.run(epochs=2)
+    while traced.epoch < 2:
+        traced.step_batch()
+    assert _bits(fast.network) == _bits(traced.network)
+    assert fast.history.step_loss == traced.history.step_loss
+
+
+def test_the_network_arrays_are_updated_in_place_while_bound():
+    X, T = _data()
+    net = Network.create([5, 4, 3], ["tanh", "softmax"], seed=0)
+    trainer = Trainer(net, TrainConfig(loss="cce", batch_mode="full"), X, T)
+    trainer.run(epochs=1)
+    w = net.weights[0]
+    before = w.copy()
+    trainer.run(epochs=1)
+    assert net.weights[0] is w and not np.array_equal(w, before)
+    trainer.step_batch()
+    assert net.weights[0] is w
+
+
+def test_replaced_arrays_and_state_are_picked_up():
+    """Whatever replaces the network's arrays or the optimiser state between steps is what trains on."""
+    X, T = _data()
+    cfg = TrainConfig(loss="cce", optimiser="adam", batch_mode="minibatch", batch_size=8, shuffle=False)
+    a = Trainer(Network.create([5, 4, 3], ["tanh", "softmax"], seed=0), cfg, X, T)
+    a.run(epochs=1)
+    b = Trainer(Network.create([5, 4, 3], ["tanh", "softmax"], seed=9), cfg, X, T)
+    b.run(epochs=1)
+    # give b a's weights and optimiser state: it must then continue exactly like a
+    b.network.weights = [w.copy() for w in a.network.weights]
+    b.network.biases = [x.copy() for x in a.network.biases]
+    b.opt_state = {k: ([x.copy() for x in v] if isinstance(v, list) else v) for k, v in a.opt_state.items()}
+    a.run(epochs=2)
+    b.run(epochs=2)
+    assert _bits(a.network) == _bits(b.network)
+
+
+def test_settings_changed_in_a_callback_apply_from_the_next_step():
+    X, T = _data()
+    net = Network.create([5, 4, 3], ["tanh", "softmax"], seed=0)
+    first = TrainConfig(loss="cce", optimiser="sgd", optimiser_params={"lr": 0.1}, batch_mode="full")
+    second = TrainConfig(
+        loss="cce", optimiser="momentum", optimiser_params={"lr": 0.3}, batch_mode="full", l2=0.1
+    )
+    live = Trainer(net.copy(), first, X, T)
+
+    def switch(progress):
+        if progress.epoch == 2:
+            live.set_config(second)
+        return True
+
+    live.run(epochs=4, callback=switch)
+    by_hand = Trainer(net.copy(), first, X, T)
+    by_hand.run(epochs=2)
+    by_hand.set_config(second)
+    by_hand.run(epochs=2)
+    assert _bits(live.network) == _bits(by_hand.network)
+    assert live.opt_state["t"] == 2
+
+
+def test_evaluate_matches_the_formulas_on_any_split():
+    X, T = _data()
+    Xv, Tv = _data(n=13, seed=3)
+    net = Network.create([5, 4, 3], ["sigmoid", "softmax"], seed=0)
+    trainer = Trainer(net, TrainConfig(loss="cce"), X, T, val=(Xv, Tv))
+    trainer.run(epochs=2)
+    loss, acc = trainer.evaluate(Xv, Tv)
+    zs, acts = net.forward(Xv)
+    o = acts[-1]
+    assert loss == pytest.approx(float(np.mean(-np.sum(Tv * np.log(o), axis=1))), rel=1e-12)
+    assert acc == np.mean(np.argmax(o, axis=1) == np.argmax(Tv, axis=1))
+    assert (loss, acc) == (trainer.history.loss["val"][-1], trainer.history.accuracy["val"][-1])
+    reg = Trainer(net.copy(), TrainConfig(loss="mse"), X, T)
+    loss, acc = reg.evaluate(X, T)
+    reg_o = net.forward(X)[1][-1]
+    assert acc == np.mean(np.argmax(reg_o, axis=1) == np.argmax(T, axis=1))
+    assert loss == pytest.approx(float(np.mean(np.mean((reg_o - T) ** 2, axis=1))), rel=1e-12)

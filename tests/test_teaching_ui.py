@@ -1,0 +1,285 @@
+"""The walkthrough panel and exercise mode in the studio window, used as a student and a teacher would."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QLineEdit, QMessageBox, QToolButton
+
+from bpstudio import resource_path
+from bpstudio.formats import read_json
+from bpstudio.teaching import load_exercise
+from bpstudio.teaching.numbers import format_number
+
+XOR_EXERCISE = resource_path("exercises", "xor-backprop-221.bpx.json")
+XNOR_EXERCISE = resource_path("exercises", "xnor-step-forward.bpx.json")
+
+
+@pytest.fixture
+def window(qtbot, monkeypatch):
+    from bpstudio.app.main_window import MainWindow
+
+    warnings: list[tuple[str, str]] = []
+    monkeypatch.setattr(
+        QMessageBox, "warning", lambda _p, title, text, *a, **k: warnings.append((title, text))
+    )
+    monkeypatch.setattr(
+        QMessageBox, "information", lambda _p, title, text, *a, **k: warnings.append((title, text))
+    )
+    # closing the window at the end of a test discards the trained project and any answers
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
+    w = MainWindow()
+    w.warnings = warnings
+    qtbot.addWidget(w)
+    w.resize(1400, 900)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def answer(qtbot, panel, key: str, text: str) -> None:
+    """Type ``text`` into question ``key``'s box and press Return (ASCII: the typed minus is '-')."""
+    text = text.replace("−", "-")
+    edit = panel.findChild(QLineEdit, f"answer:{key}")
+    edit.setFocus()
+    edit.selectAll()
+    qtbot.keyClicks(edit, text)
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+
+
+def open_via_file_menu(window, monkeypatch, path) -> None:
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), ""))
+    window.actions["open"].trigger()
+
+
+# ---------------------------------------------------------------------------- walkthrough
+def test_walkthrough_follows_micro_steps_and_navigates(window, qtbot):
+    t, s = window.teaching, window.session
+    panel = t.panel
+    t.show_walkthrough()
+    assert panel.walkthrough is not None  # the forward pass the canvas shows, before any step
+    assert {ln.kind for ln in panel.walkthrough.lines} == {"z", "a", "fprime"}
+    assert "Forward pass of training sample" in panel.message.text()
+    for _ in range(len(s.network.sizes) - 1 + 1):
+        s.micro_step()  # forward 1, forward 2, loss
+    assert any(ln.kind == "E" for ln in panel.walkthrough.lines)
+    while s.micro is not None:
+        s.micro_step()
+    kinds = {ln.kind for ln in panel.walkthrough.lines}
+    assert {"delta", "grad", "dw", "new_w"} <= kinds
+    # every line's value is the trace's
+    trace = s.trace
+    assert panel.walkthrough.line("new_w[1,0,0]").value == trace.updates[1].W_after[0, 0]
+
+    panel.view.setFocus()
+    panel.set_row(panel.model.line_rows()[0])
+    first = panel.current_line()
+    qtbot.keyClick(panel.view, Qt.Key.Key_N)
+    qtbot.keyClick(panel.view, Qt.Key.Key_N)
+    assert panel.current_line() is panel.walkthrough.lines[2]
+    qtbot.keyClick(panel.view, Qt.Key.Key_P)
+    assert panel.current_line() is panel.walkthrough.lines[1]
+    panel.next_button.click()
+    assert panel.current_line() is panel.walkthrough.lines[2]
+    # the canvas marks what the line uses: z₁⁽²⁾ uses its neuron, the inputs, the edges and the bias
+    panel.select_key("z[1,0]@0")
+    assert s.highlighted and {sel.kind for sel in s.highlighted} >= {"neuron", "edge"}
+    edges, rings = t.highlighter.marked()
+    assert edges == 2 and rings >= 1
+    # jump to a layer
+    j = panel.jump_box.findText("Backward: layer 2")
+    panel.jump_box.setCurrentIndex(j)
+    panel.jump_box.activated.emit(j)
+    assert panel.current_line().key.startswith("delta[1,")
+    assert first.key == "z[1,0]@0"
+
+
+def test_walkthrough_follows_the_notation_and_exports(window, qtbot, monkeypatch, tmp_path):
+    t, s = window.teaching, window.session
+    panel = t.panel
+    s.step_sample()
+    assert panel.ensure_current() is panel.walkthrough  # brought up to date although hidden
+    t.show_walkthrough()
+    assert panel.walkthrough.line("delta[2,0]@0").text().startswith("δ₁⁽³⁾ = (a₁⁽³⁾ − t₁)")
+    # the notation menu of the panel sets the project's view options
+    for key, group in panel._radio_groups:
+        if key == "notation":
+            next(a for a in group.actions() if a.data() == "error_signal").trigger()
+        if key == "bias_style":
+            next(a for a in group.actions() if a.data() == "node").trigger()
+    assert s.notation == "error_signal" and s.view_option("bias_style") == "node"
+    line = panel.walkthrough.line("delta[2,0]@0")
+    assert line.text().startswith("Δ₁⁽³⁾ = (t₁ − a₁⁽³⁾)")
+    assert "w₁₀⁽¹⁾·x₀" in panel.walkthrough.line("z[1,0]@0").text()
+
+    panel.act_copy_text.trigger()
+    assert "Δ₁⁽³⁾ = (t₁ − a₁⁽³⁾)" in QApplication.clipboard().text()
+    panel.act_copy_markdown.trigger()
+    assert "## Backward: layer 3" in QApplication.clipboard().text()
+    out = tmp_path / "report"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    panel.act_export_html.trigger()
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "<sub>" in page and "Δ<sub>1</sub><sup>(3)</sup>" in page
+
+
+# ---------------------------------------------------------------------------- exercises
+def test_student_does_an_exercise_saves_reopens_and_exports(window, qtbot, monkeypatch, tmp_path):
+    t, s = window.teaching, window.session
+    open_via_file_menu(window, monkeypatch, XOR_EXERCISE)
+    assert t.exercise is not None and t.exercise_dock.isVisible()
+    assert s.locked and s.display_trace() is None
+    # the network, settings and steps are locked
+    before = s.network.weights[0].copy()
+    s.micro_step()
+    assert s.trace is None and window.warnings[-1][0] == "The project is locked"
+    assert not s.edit_network("x", lambda n: None)
+    assert not s.set_config(s.config) and not s.set_dataset({"builtin": "and", "params": {}})
+    assert (s.network.weights[0] == before).all()
+
+    panel = t.exercise_panel
+    ex = load_exercise(XOR_EXERCISE)
+    keys = [q.key for q in ex.questions()]
+    values = {q.key: q.value for q in ex.questions()}
+    first = keys[0]
+    label = panel.rows[first].label.text()
+    assert "?" in label and "0.22" not in label
+    answer(qtbot, panel, first, "0.3")
+    assert "not right" in panel.rows[first].status.text()
+    hint_button = panel.findChild(QToolButton, f"hint:{first}")
+    hint_button.click()
+    assert (
+        panel.rows[first].hint.isVisible() and "b<sub>1</sub><sup>(2)</sup>" in panel.rows[first].hint.text()
+    )
+    answer(qtbot, panel, first, "0.31 + 0.14 - 0.23")
+    assert "right" in panel.rows[first].status.text() and "not" not in panel.rows[first].status.text()
+    assert "= <b>0.22</b>" in panel.rows[first].label.text()
+    assert QApplication.focusWidget() is panel.findChild(QLineEdit, f"answer:{keys[1]}")
+    # a line computed from an unanswered question stays hidden: σ′(z₁⁽²⁾) needs a₁⁽²⁾
+    assert "…" in panel.rows["fprime[1,0]@0"].label.text()
+    answer(qtbot, panel, keys[1], format_number(values[keys[1]]))
+    assert "…" not in panel.rows["fprime[1,0]@0"].label.text()
+
+    panel.student.setText("")
+    qtbot.keyClicks(panel.student, "Ana Lee")
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "ana"), ""))
+    panel.save_button.click()
+    saved = tmp_path / "ana.bpa.json"
+    doc = read_json(saved)
+    assert (
+        doc["student"] == "Ana Lee"
+        and doc["answers"][first]["attempts"] == 2
+        and doc["answers"][first]["hinted"]
+    )
+
+    # close the exercise, open the answers again: the work is back, the window locked again
+    t.close_exercise()
+    assert t.attempt is None and not s.locked and not t.exercise_dock.isVisible()
+    open_via_file_menu(window, monkeypatch, saved)
+    assert t.attempt is not None and t.attempt.student == "Ana Lee" and s.locked
+    assert t.attempt.answers[first].correct and t.attempt.answers[first].hinted
+    assert t.exercise_panel.student.text() == "Ana Lee"
+    for key in keys[2:]:
+        answer(qtbot, t.exercise_panel, key, format_number(values[key]))
+    wrong = {k: (a.text, a.verdict.status) for k, a in t.attempt.answers.items() if not a.correct}
+    assert not wrong
+    assert t.exercise_panel.score.text().startswith("All done! Score: 28 / 28")
+
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "res"), "JSON (*.json)")
+    )
+    t.exercise_panel.export_button.click()
+    res = json.loads((tmp_path / "res.json").read_text(encoding="utf-8"))
+    assert res["score"]["correct"] == 28 and res["score"]["hints"] == 1
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "res.csv"), ""))
+    t.act_export.trigger()
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "res.csv").read_text(encoding="utf-8"))))
+    assert len(rows) == 28 and all(r["correct"] == "yes" for r in rows) and rows[0]["student"] == "Ana Lee"
+
+
+def test_unsaved_answers_are_offered_for_saving_before_closing(window, qtbot, monkeypatch, tmp_path):
+    t = window.teaching
+    open_via_file_menu(window, monkeypatch, XNOR_EXERCISE)
+    answer(qtbot, t.exercise_panel, "z[1,0]@0", "-0.3")
+    asked = []
+
+    def question(*args, **kwargs):
+        asked.append(args[1])
+        return QMessageBox.StandardButton.Cancel
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    assert not t.close_exercise() and t.attempt is not None
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
+    assert t.close_exercise() and t.attempt is None
+    assert asked == ["Unsaved answers"]
+
+
+def test_xnor_exercise_hides_the_canvas_values(window, qtbot, monkeypatch):
+    t, s = window.teaching, window.session
+    open_via_file_menu(window, monkeypatch, XNOR_EXERCISE)
+    assert s.network.activations == ["step", "step"]
+    t.show_walkthrough()
+    assert s.display_trace() is None and t.panel.walkthrough is None  # no values anywhere but the exercise
+    assert "exercise" in t.panel.message.text()
+    assert len(t.attempt.questions) == 24
+    answer(qtbot, t.exercise_panel, "a[2,0]@3", "1")
+    assert t.attempt.answers["a[2,0]@3"].correct
+
+
+def test_practice_on_the_current_step(window, qtbot):
+    t, s = window.teaching, window.session
+    s.step_sample()
+    for kind, action in t.practice_actions.items():
+        action.setChecked(kind == "delta")
+    assert t.start_practice()
+    keys = t.attempt.keys()
+    assert keys and all(k.startswith("delta[") for k in keys)
+    assert s.locked and not t.exercise_panel.save_button.isVisible()
+    for key in keys:
+        answer(qtbot, t.exercise_panel, key, format_number(t.attempt.question(key).value))
+    assert t.attempt.complete()
+    t.exercise_panel.close_button.click()
+    assert not s.locked and t.attempt is None
+
+
+def test_teacher_creates_an_exercise(window, monkeypatch, tmp_path):
+    from bpstudio.app.exercise_dialog import ExerciseDialog
+
+    t = window.teaching
+
+    def fill(dialog):
+        dialog.title.setText("My exercise")
+        dialog.samples.setText("2-3")
+        for kind, box in dialog.kind_boxes.items():
+            box.setChecked(kind in ("delta", "dw"))
+        dialog.relative.setValue(2.0)
+        assert dialog.count.text().startswith("15 questions") or dialog.ok_button.isEnabled()
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(ExerciseDialog, "exec", fill)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "mine"), ""))
+    t.act_create.trigger()
+    ex = load_exercise(tmp_path / "mine.bpx.json")
+    assert ex.title == "My exercise" and ex.samples == [1, 2] and ex.tolerance.relative == pytest.approx(0.02)
+    assert {q.kind for q in ex.questions()} == {"delta", "dw"}
+    assert len(ex.questions()) == 3 * 2 + 9
+
+
+def test_exercise_dialog_reports_problems(qtbot):
+    from bpstudio.app.exercise_dialog import ExerciseDialog
+    from bpstudio.teaching import Notation
+    from bpstudio.workspace import load_example
+
+    dlg = ExerciseDialog(None, load_example("xor"), Notation())
+    qtbot.addWidget(dlg)
+    assert dlg.ok_button.isEnabled() and dlg.count.text().startswith("28 questions")
+    dlg.samples.setText("10")
+    assert not dlg.ok_button.isEnabled() and "does not exist" in dlg.count.text()
+    dlg.samples.setText("1")
+    for box in dlg.kind_boxes.values():
+        box.setChecked(False)
+    assert not dlg.ok_button.isEnabled()

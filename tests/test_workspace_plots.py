@@ -1,0 +1,169 @@
+"""Plot docks: loss curves follow the history, the decision boundary is the network's forward pass,
+gradient norms and weight histograms, and every plot exports PNG, SVG and CSV."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QFileDialog
+
+from bpstudio.app.plots_boundary import RESOLUTION, BoundaryPlotPanel
+from bpstudio.app.plots_common import moving_average
+from bpstudio.app.plots_grads import HIST_BINS, GradientPlotPanel
+from bpstudio.app.plots_loss import LossPlotPanel
+from bpstudio.app.session import Selection, Session
+from bpstudio.engine import Network
+
+
+@pytest.fixture
+def session():
+    return Session()
+
+
+def show(qtbot, widget):
+    qtbot.addWidget(widget)
+    widget.resize(600, 400)
+    widget.show()
+    return widget
+
+
+def test_loss_curves_follow_the_history(session, qtbot):
+    p = show(qtbot, LossPlotPanel(session))
+    session.step_epoch()
+    session.step_epoch()
+    h = session.trainer.history
+    x, y = p.raw_curve.getOriginalDataset()
+    np.testing.assert_array_equal(y, h.step_loss)
+    np.testing.assert_array_equal(x, np.arange(1, len(h.step_loss) + 1))
+    ex, ey = p.epoch_curves["train"].getOriginalDataset()
+    np.testing.assert_array_equal(ey, h.loss["train"])
+    assert p.acc_plot.isVisible()  # XOR is a classification task
+    assert (
+        p.epoch_curves["val"].getOriginalDataset()[1] is None
+        or len(p.epoch_curves["val"].getOriginalDataset()[1]) == 0
+    )
+    session.undo_step()  # the history shrinks: the curves follow
+    assert len(p.raw_curve.getOriginalDataset()[1]) == len(h.step_loss) == 4
+    p.log_box.setChecked(True)
+    assert p.step_plot.ctrl.logYCheck.isChecked()
+
+
+def test_a_hundred_thousand_updates_are_drawn_downsampled(session, qtbot):
+    p = show(qtbot, LossPlotPanel(session))
+    h = session.trainer.history
+    rng = np.random.default_rng(0)
+    h.step_loss.extend((np.exp(-np.linspace(0, 5, 100_000)) + 0.01 * rng.random(100_000)).tolist())
+    session.historyChanged.emit()
+    assert len(p.raw_curve.getOriginalDataset()[1]) == 100_000  # every update, downsampled when drawn
+    assert p.raw_curve.opts["autoDownsample"] and p.raw_curve.opts["clipToView"]
+    sx, sy = p.smooth_curve.getOriginalDataset()  # the smooth curve is drawn at 2,000 points
+    assert len(sx) == 2000 and sx[0] == 1 and sx[-1] == 100_000
+    full = moving_average(np.array(h.step_loss), 1000)
+    np.testing.assert_allclose(sy, full[sx.astype(int) - 1])
+    h.step_loss.extend([0.5] * 10)  # only the new entries are converted
+    session.historyChanged.emit()
+    assert len(p.raw_curve.getOriginalDataset()[1]) == 100_010
+
+
+def test_moving_average():
+    y = np.array([1.0, 2.0, 3.0, np.nan, 5.0])
+    np.testing.assert_allclose(moving_average(y, 2), [1.0, 1.5, 2.5, 3.0, 5.0])
+    np.testing.assert_allclose(moving_average(y, 2, np.array([1, 4])), [1.5, 5.0])
+    np.testing.assert_array_equal(moving_average(y, 1), y)
+
+
+def test_decision_boundary_is_the_network_output(session, qtbot):
+    p = show(qtbot, BoundaryPlotPanel(session))
+    assert p.stack.currentWidget() is p.plots
+    xs, ys = p.grid
+    gx, gy = np.meshgrid(xs, ys, indexing="ij")
+    expect = session.network.predict(np.column_stack([gx.ravel(), gy.ravel()]))[:, 0]
+    np.testing.assert_allclose(p.values.ravel(), expect)
+    assert p.values.shape == (RESOLUTION, RESOLUTION)
+    session.step_epoch()  # trained: the map follows the new weights
+    expect = session.network.predict(np.column_stack([gx.ravel(), gy.ravel()]))[:, 0]
+    np.testing.assert_allclose(p.values.ravel(), expect)
+    # a hidden neuron selected on the canvas shows its own output
+    session.select(Selection("neuron", 1, 1))
+    assert p.shown == (1, 1)
+    _zs, acts = session.network.forward(np.column_stack([gx.ravel(), gy.ravel()]))
+    np.testing.assert_allclose(p.values.ravel(), acts[1][:, 1])
+    assert len(p.scatter["train"].data) == 4
+
+
+def test_decision_boundary_needs_two_inputs(session, qtbot):
+    p = show(qtbot, BoundaryPlotPanel(session))
+    big = Network.create([3, 2, 1], "sigmoid")
+
+    def change(n):
+        n.sizes, n.activations, n.weights, n.biases, n.masks = (
+            big.sizes,
+            big.activations,
+            big.weights,
+            big.biases,
+            big.masks,
+        )
+
+    session.edit_network("3 inputs", change, structural=True)
+    assert p.stack.currentWidget() is p.message
+    assert "2 inputs" in p.message.text()
+
+
+def test_multiclass_boundary_colours_the_winning_class(qtbot):
+    s = Session()
+    s.project.dataset = {"builtin": "gaussians"}
+    net = Network.create([2, 4, 2], ["tanh", "softmax"], seed=0)
+
+    def change(n):
+        n.sizes, n.activations, n.weights, n.biases, n.masks = (
+            net.sizes,
+            net.activations,
+            net.weights,
+            net.biases,
+            net.masks,
+        )
+
+    s.edit_network("two outputs", change, structural=True)
+    s.set_dataset({"inline": {"inputs": [[0, 0], [1, 1], [0, 1]], "targets": [[1, 0], [0, 1], [1, 0]]}})
+    p = show(qtbot, BoundaryPlotPanel(s))
+    assert set(np.unique(p.values)) <= {0.0, 1.0}
+    assert p.image.image.ndim == 3  # RGB
+
+
+def test_gradient_norms_and_weight_histogram(session, qtbot):
+    p = show(qtbot, GradientPlotPanel(session))
+    session.step_epoch()
+    h = session.trainer.history
+    assert len(p.norm_curves) == 2
+    p.smooth_box.setChecked(False)
+    p.log_box.setChecked(False)  # on the log axis a zero norm is a gap
+    for l, curve in enumerate(p.norm_curves):
+        np.testing.assert_allclose(curve.getOriginalDataset()[1], [g[l] for g in h.grad_norms])
+    counts = sum(c.getOriginalDataset()[1].sum() for c in p.hist_curves if c.isVisible())
+    assert counts == 6  # every weight once (biases are not weights)
+    p.hist_box.setCurrentIndex(p.hist_box.findData(1))
+    assert [c.isVisible() for c in p.hist_curves] == [False, True]
+    assert len(p.hist_curves[1].getOriginalDataset()[0]) == HIST_BINS + 1
+
+
+@pytest.mark.parametrize("cls", [LossPlotPanel, BoundaryPlotPanel, GradientPlotPanel])
+def test_every_plot_exports_png_svg_and_csv(session, qtbot, tmp_path, cls, monkeypatch):
+    p = show(qtbot, cls(session))
+    session.step_epoch()
+    p.refresh()
+    for kind in ("png", "svg"):
+        out = p.export_button.export(kind, str(tmp_path / f"plot.{kind}"))
+        assert out is not None and out.stat().st_size > 500
+    assert (tmp_path / "plot.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert b"<svg" in (tmp_path / "plot.svg").read_bytes()[:2000]
+    # through the menu, as a user would: the file dialog is answered by the test
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "data"), ""))
+    p.export_button.csv_action.trigger()
+    rows = list(csv.reader(open(tmp_path / "data.csv", encoding="utf-8")))
+    assert len(rows) > 2 and all(rows[0])
+    for row in rows[1:]:
+        for cell in row:
+            if cell:
+                float(cell)

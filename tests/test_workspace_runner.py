@@ -1,0 +1,210 @@
+"""Background training: run, pause, resume, undo, settings changed mid-run, divergence, shutdown."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+
+import numpy as np
+import pytest
+
+from bpstudio.app.runner import TrainingRunner, clone_trainer
+from bpstudio.app.session import Session
+from bpstudio.engine import Network, TrainConfig, Trainer
+from bpstudio.workspace import load_example, trainer_for
+
+TIMEOUT = 30_000
+
+
+@pytest.fixture
+def rig(qtbot):
+    session = Session()
+    runner = TrainingRunner(session)
+    yield session, runner
+    runner.stop(wait=True)
+
+
+def weights_of(net: Network) -> list[np.ndarray]:
+    return [w.copy() for w in net.weights] + [b.copy() for b in net.biases]
+
+
+def test_a_run_gives_the_same_weights_as_the_headless_trainer(rig, qtbot):
+    session, runner = rig
+    updates = []
+    runner.progress.connect(updates.append)
+    with qtbot.waitSignal(runner.finished, timeout=TIMEOUT) as blocker:
+        assert runner.start(epochs=300)
+        assert session.running
+    outcome = blocker.args[0]
+    assert outcome.reason == "epochs" and outcome.epochs == 300
+    assert not session.running and not runner.running
+    headless, _ = trainer_for(load_example())
+    headless.run(epochs=300)
+    for a, b in zip(weights_of(session.network), weights_of(headless.network)):
+        np.testing.assert_array_equal(a, b)
+    assert session.trainer.history.to_dict() == headless.history.to_dict()
+    assert session.trainer.epoch == 300
+    # stepping continues exactly where the run stopped
+    session.step_batch()
+    headless.step_batch()
+    for a, b in zip(weights_of(session.network), weights_of(headless.network)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_pause_resume_and_undo_the_run(rig, qtbot):
+    session, runner = rig
+    before = weights_of(session.network)
+    with qtbot.waitSignal(runner.progress, timeout=TIMEOUT):
+        runner.start(epochs=10_000_000)
+    with qtbot.waitSignal(runner.finished, timeout=TIMEOUT) as blocker:
+        runner.toggle()  # pause
+    assert blocker.args[0].reason == "cancelled"
+    paused_epoch = session.trainer.epoch
+    assert 0 < paused_epoch < 10_000_000
+    assert session.can_edit()
+    assert len(session.trainer.history.epochs) == paused_epoch
+    with qtbot.waitSignal(runner.progress, timeout=TIMEOUT):
+        runner.toggle()  # resume towards the same goal
+    with qtbot.waitSignal(runner.finished, timeout=TIMEOUT):
+        runner.pause()
+    assert session.trainer.epoch > paused_epoch
+    assert session.undo_step()  # back to the pause
+    assert session.trainer.epoch == paused_epoch
+    assert len(session.trainer.history.epochs) == paused_epoch
+    assert session.undo_step()  # back to before the first run
+    assert session.trainer.epoch == 0 and session.trainer.history.step_loss == []
+    for a, b in zip(weights_of(session.network), before):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_edits_and_steps_are_refused_while_running(rig, qtbot):
+    session, runner = rig
+    errors = []
+    session.errorOccurred.connect(lambda t, m: errors.append(t))
+    with qtbot.waitSignal(runner.progress, timeout=TIMEOUT):
+        runner.start(epochs=10_000_000)
+    assert session.step_batch() is None
+    assert session.micro_step() is None
+    assert not session.undo_step()
+    assert not session.set_dataset({"builtin": "xor"})
+    assert errors == ["Training is running"]
+    with qtbot.waitSignal(runner.finished, timeout=TIMEOUT):
+        runner.pause()
+
+
+def test_changing_the_optimiser_mid_run_takes_effect_at_the_next_step(rig, qtbot):
+    session, runner = rig
+    with qtbot.waitSignal(runner.progress, timeout=TIMEOUT):
+        runner.start(epochs=10_000_000)
+    steps_before = session.trainer.step_count
+    cfg = dataclasses.replace(copy.deepcopy(session.config), optimiser="adam", optimiser_params={"lr": 0.01})
+    assert session.set_config(cfg)
+    # the worker picks it up between two steps; the next snapshot carries Adam's moment estimates
+    qtbot.waitUntil(
+        lambda: "m" in session.trainer.opt_state and session.trainer.opt_state["t"] > 0, timeout=TIMEOUT
+    )
+    with qtbot.waitSignal(runner.finished, timeout=TIMEOUT):
+        runner.pause()
+    tr = session.trainer
+    assert tr.config.optimiser == "adam" and tr.hyper["lr"] == 0.01
+    assert set(tr.opt_state) == {"t", "m", "v"}
+    assert 0 < tr.opt_state["t"] < tr.step_count - steps_before + 1  # Adam started afresh mid-run
+    assert session.config.optimiser == "adam"
+
+
+def test_a_diverging_run_pauses_with_the_last_finite_weights(qtbot):
+    project = load_example()
+    project.network.activations = ["identity", "identity"]
+    project.training.loss = "sse"
+    project.training.optimiser_params = {"lr": 50.0}
+    session = Session(project)
+    runner = TrainingRunner(session)
+    errors = []
+    session.errorOccurred.connect(lambda t, m: errors.append((t, m)))
+    with qtbot.waitSignal(runner.finished, timeout=TIMEOUT) as blocker:
+        runner.start(epochs=1000)
+    outcome = blocker.args[0]
+    assert outcome.reason == "diverged"
+    assert errors and errors[0][0] == "Training diverged"
+    assert "smaller learning rate" in errors[0][1]
+    assert not session.running
+    assert all(np.all(np.isfinite(a)) for a in weights_of(session.network))
+    # the same weights as a headless trainer that stopped at the same update
+    headless = Trainer(copy.deepcopy(project.network), copy.deepcopy(project.training), *_xor())
+    with pytest.raises(Exception, match="diverged"):
+        headless.run(epochs=1000)
+    for a, b in zip(weights_of(session.network), weights_of(headless.network)):
+        np.testing.assert_array_equal(a, b)
+
+
+def _xor():
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    T = np.array([[0.0], [1.0], [1.0], [0.0]])
+    return X, T
+
+
+def test_slow_runs_stream_every_step_trace(rig, qtbot):
+    session, runner = rig
+    traces = []
+    session.traceChanged.connect(lambda t: traces.append(t))
+    runner.set_speed(25.0)
+    with qtbot.waitSignal(runner.finished, timeout=TIMEOUT):
+        runner.start(epochs=1)  # 4 online steps
+    shown = [t for t in traces if t is not None]
+    assert len(shown) >= 1 and all(t.applied for t in shown)
+    assert session.trace is shown[-1]
+    np.testing.assert_array_equal(session.trace.updates[0].W_after, session.network.weights[0])
+
+
+def test_switching_to_full_speed_mid_run(rig, qtbot):
+    session, runner = rig
+    runner.set_speed(10.0)
+    with qtbot.waitSignal(runner.progress, timeout=TIMEOUT):
+        runner.start(epochs=200)
+    runner.set_speed(0.0)
+    with qtbot.waitSignal(runner.finished, timeout=TIMEOUT) as blocker:
+        pass
+    assert blocker.args[0].reason == "epochs"
+    assert session.trainer.epoch == 200
+    assert session.trace is None  # the fast loop keeps no trace
+
+
+def test_the_loss_target_stops_the_run(rig, qtbot):
+    session, runner = rig
+    with qtbot.waitSignal(runner.finished, timeout=TIMEOUT) as blocker:
+        runner.start(epochs=100_000, target_loss=0.01)
+    assert blocker.args[0].reason == "target"
+    assert session.trainer.history.loss["train"][-1] <= 0.01
+
+
+def test_opening_another_project_cancels_the_run(rig, qtbot):
+    session, runner = rig
+    with qtbot.waitSignal(runner.progress, timeout=TIMEOUT):
+        runner.start(epochs=10_000_000)
+    with qtbot.waitSignal(runner.finished, timeout=TIMEOUT):
+        session.set_project(load_example())
+    assert not session.running
+    assert session.trainer.epoch == 0  # the new project was not touched by the old run
+
+
+def test_stop_waits_for_the_worker(rig, qtbot):
+    session, runner = rig
+    with qtbot.waitSignal(runner.progress, timeout=TIMEOUT):
+        runner.start(epochs=10_000_000)
+    runner.stop(wait=True)
+    assert not runner.running and not session.running
+    assert runner.last_outcome.reason == "cancelled"
+
+
+def test_clone_trainer_shares_nothing_that_training_changes():
+    tr, _ = trainer_for(load_example())
+    tr.run(epochs=3)
+    clone = clone_trainer(tr)
+    assert clone.network is not tr.network and clone.history is not tr.history
+    before = weights_of(tr.network)
+    hist = tr.history.to_dict()
+    clone.run(epochs=5)
+    for a, b in zip(weights_of(tr.network), before):
+        np.testing.assert_array_equal(a, b)
+    assert tr.history.to_dict() == hist
+    assert isinstance(clone.config, TrainConfig)

@@ -1,0 +1,212 @@
+"""The settings and dataset panels: every control changes the session's settings, and only that."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from bpstudio.app.dataset_panel import DatasetPanel, image_side
+from bpstudio.app.session import Session
+from bpstudio.app.settings_panel import SettingsPanel
+from bpstudio.app.tables_view import TraceTablePanel
+from bpstudio.engine import get_optimiser
+
+
+@pytest.fixture
+def panel(qtbot):
+    session = Session()
+    p = SettingsPanel(session)
+    qtbot.addWidget(p)
+    p.resize(400, 900)
+    return p
+
+
+def choose(box, data) -> None:
+    i = box.findData(data)
+    assert i >= 0, data
+    box.setCurrentIndex(i)
+
+
+def test_optimiser_parameters_come_from_the_registry(panel, qtbot):
+    s = panel.session
+    choose(panel.optimiser_box, "adam")
+    assert s.config.optimiser == "adam" and s.config.optimiser_params == {}
+    adam = get_optimiser("adam")
+    assert set(panel.param_boxes) == set(adam.defaults)
+    for key, box in panel.param_boxes.items():
+        assert box.value() == pytest.approx(adam.defaults[key])
+        assert adam.parameter_help[key] in box.toolTip() and adam.formula in box.toolTip()
+    box = panel.param_boxes["lr"]
+    box.lineEdit().selectAll()
+    qtbot.keyClicks(box.lineEdit(), "2e-3")
+    qtbot.keyClick(box.lineEdit(), Qt.Key.Key_Return)
+    assert s.config.optimiser_params == {"lr": 0.002}
+    assert s.trainer.hyper["lr"] == 0.002
+
+
+def test_a_refused_value_is_put_back(panel, qtbot):
+    s = panel.session
+    choose(panel.optimiser_box, "momentum")
+    errors = []
+    s.errorOccurred.connect(lambda t, m: errors.append(m))
+    panel.param_boxes["momentum"].setValue(1.0)  # α must be < 1
+    assert errors and "momentum" in errors[0]
+    assert s.config.optimiser_params.get("momentum", 0.9) == 0.9
+    assert panel.param_boxes["momentum"].value() == pytest.approx(0.9)
+
+
+def test_loss_reduction_batches_and_regularisation(panel, qtbot):
+    s = panel.session
+    choose(panel.loss_box, "sse")
+    choose(panel.reduction_box, "sum")
+    assert (s.config.loss, s.config.reduction) == ("sse", "sum")
+    assert "Σₓ [Σₖ (tₖ − oₖ)²]" in panel.loss_formula.text()
+    assert not panel.batch_size_box.isEnabled()
+    choose(panel.batch_box, "minibatch")
+    assert panel.batch_size_box.isEnabled()
+    panel.batch_size_box.setValue(3)
+    assert (s.config.batch_mode, s.config.batch_size) == ("minibatch", 3)
+    assert s.trainer.batch_size == 3
+    panel.l2_box.setValue(0.01)
+    panel.l1_box.setValue(0.001)
+    assert (s.config.l1, s.config.l2) == (0.001, 0.01)
+    assert "λ₂" in panel.l2_box.toolTip()
+    panel.epochs_box.setValue(50)
+    panel.target_check.setChecked(True)
+    panel.target_box.setValue(0.02)
+    assert s.config.epochs == 50 and s.config.target_loss == 0.02
+    panel.target_check.setChecked(False)
+    assert s.config.target_loss is None
+    panel.early_box.setChecked(True)
+    assert s.config.early_stopping
+    assert "validation" in panel.early_note.text()  # XOR has no validation split
+
+
+def test_every_control_has_a_tooltip(panel):
+    from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QPushButton, QSpinBox
+
+    widgets = [
+        w
+        for t in (QComboBox, QDoubleSpinBox, QSpinBox, QCheckBox, QPushButton)
+        for w in panel.findChildren(t)
+    ]
+    assert len(widgets) > 15
+    missing = [w for w in widgets if not w.toolTip() and not isinstance(w.parent(), QSpinBox)]
+    assert missing == []
+
+
+def test_activation_change_is_an_undoable_edit(panel, qtbot):
+    s = panel.session
+    choose(panel.activation_boxes[0], "tanh")
+    assert s.network.activations == ["tanh", "sigmoid"]
+    s.undo_stack.undo()
+    assert s.network.activations == ["sigmoid", "sigmoid"]
+    assert panel.activation_boxes[0].currentData() == "sigmoid"
+    assert panel.activation_boxes[1].findData("softmax") >= 0  # softmax only for the output layer
+    assert panel.activation_boxes[0].findData("softmax") < 0
+
+
+def test_notation_flips_the_table(panel, qtbot):
+    s = panel.session
+    table = TraceTablePanel(s)
+    qtbot.addWidget(table)
+    s.step_batch()
+    m = table.neuron_model
+    headers = [m.headerData(c, Qt.Orientation.Horizontal) for c in range(m.columnCount())]
+    d = headers.index("δ")
+    before = m.value(m.rowCount() - 1, d)
+    choose(panel.notation_box, "error_signal")
+    assert s.notation == "error_signal"
+    headers = [m.headerData(c, Qt.Orientation.Horizontal) for c in range(m.columnCount())]
+    assert "Δ" in headers and "−∂E/∂b" in headers
+    assert m.value(m.rowCount() - 1, headers.index("Δ")) == -before
+
+
+def test_reset_weights_uses_the_initialiser_and_seed(panel, qtbot):
+    s = panel.session
+    choose(panel.init_box, "normal")
+    panel.seed_box.setValue(7)
+    assert (s.config.init, s.config.seed) == ("normal", 7)
+    panel.init_param_boxes["sigma"].setValue(0.25)
+    assert s.config.init_params == {"sigma": 0.25}
+    s.step_batch()
+    qtbot.mouseClick(panel.reset_button, Qt.MouseButton.LeftButton)
+    from bpstudio.engine import Network
+
+    expect = Network.create([2, 2, 1], "sigmoid", init="normal", init_params={"sigma": 0.25}, seed=7)
+    for a, b in zip(s.network.weights, expect.weights):
+        np.testing.assert_array_equal(a, b)
+    assert s.trainer.step_count == 0
+
+
+# ---------------------------------------------------------------------------- dataset panel
+@pytest.fixture
+def dpanel(qtbot):
+    session = Session()
+    p = DatasetPanel(session)
+    qtbot.addWidget(p)
+    p.resize(400, 700)
+    return p
+
+
+def test_builtin_with_parameters_scaling_and_split(dpanel, qtbot):
+    s = dpanel.session
+    choose(dpanel.source_box, "moons")
+    dpanel.param_widgets["n"].setValue(120)
+    dpanel.param_widgets["noise"].setValue(0.1)
+    assert dpanel.preview.currentWidget() is dpanel.scatter_widget
+    assert len(dpanel.scatter.data) == 120
+    choose(dpanel.scaling_box, "standardise")
+    dpanel.val_box.setValue(0.25)
+    qtbot.mouseClick(dpanel.apply_button, Qt.MouseButton.LeftButton)
+    spec = s.project.dataset
+    assert spec["builtin"] == "moons" and spec["params"]["n"] == 120 and spec["params"]["noise"] == 0.1
+    assert spec["preprocessing"] == {"scaling": "standardise"}
+    assert spec["split"]["val"] == 0.25
+    assert s.trainer.n_train == 90 and s.trainer.val[0].shape[0] == 30
+    assert abs(float(s.trainer.X.mean())) < 1e-9  # standardised on the training split
+
+
+def test_a_dataset_that_does_not_fit_offers_the_suggested_network(dpanel, qtbot, monkeypatch):
+    s = dpanel.session
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    choose(dpanel.source_box, "digits")
+    assert dpanel.preview.currentWidget() is dpanel.image_widget
+    assert image_side(dpanel.preview_dataset) == 8
+    assert dpanel.apply()
+    assert s.network.sizes == [64, 30, 10]
+    assert s.network.activations == ["sigmoid", "softmax"]
+    assert s.config.loss == "cce"
+    assert s.trainer is not None and s.trainer.task == "multiclass"
+
+
+def test_refusing_the_suggested_network_keeps_everything(dpanel, monkeypatch):
+    s = dpanel.session
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
+    choose(dpanel.source_box, "iris")
+    assert dpanel.preview.currentWidget() is dpanel.table_view
+    assert not dpanel.apply()
+    assert s.network.sizes == [2, 2, 1] and s.project.dataset["builtin"] == "xor"
+
+
+def test_import_a_csv_file(dpanel, tmp_path, monkeypatch):
+    s = dpanel.session
+    path = tmp_path / "gate.csv"
+    path.write_text("a,b,y\n0,0,1\n0,1,0\n1,0,0\n1,1,1\n", encoding="utf-8")
+    assert dpanel.import_file(str(path), target="y")
+    assert dpanel.source_box.currentData() == "__file__"
+    assert dpanel.preview.currentWidget() is dpanel.scatter_widget
+    assert dpanel.apply()
+    assert s.project.dataset["file"] == str(path.resolve())
+    np.testing.assert_array_equal(s.trainer.T[:, 0], [1, 0, 0, 1])
+
+
+def test_a_bad_file_is_reported(dpanel, tmp_path, monkeypatch):
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: shown.append(a[2]))
+    path = tmp_path / "bad.csv"
+    path.write_text("a,b\nx,1\n", encoding="utf-8")
+    assert not dpanel.import_file(str(path), target="nope")
+    assert shown and "nope" in shown[0]
