@@ -1,18 +1,23 @@
 """Responsiveness of the studio window while a 64-30-10 digits network trains at full speed.
 
-    QT_QPA_PLATFORM=offscreen python benchmarks/training_ui.py      # about a minute
+    QT_QPA_PLATFORM=offscreen python benchmarks/training_ui.py      # about four minutes
+    BENCH_DEBUG=1 ... also prints, per run, the snapshots shown and the time the worker waited for them
 
-Two figures, for online updates (1,797 per epoch) and mini-batches of 10:
+Two figures, for online updates (1,797 per epoch, 60 epochs) and mini-batches of 10 (400 epochs):
 
-* the longest stall of the GUI event loop: a QTimer ticks every 5 ms during the run and the longest gap
-  between two ticks is recorded (minus the 5 ms period); the target is < 50 ms;
+* the longest stall of the GUI event loop while the network trains: a QTimer ticks every 5 ms and the
+  longest gap between two ticks is recorded (minus the 5 ms period), up to the moment the worker
+  stops; "after" is the longest gap while the window then shows the final state; the target is < 50 ms;
 * training throughput in the window (samples/s from Run to the end of the run, everything the window
-  does meanwhile included: plots, the canvas, the δ/Δw table, status line) against the headless engine
-  (``Trainer.run`` in the same process on the same data); the target is ≥ 80 %.
+  does meanwhile included: loss and gradient plots, the canvas, the δ/Δw table, the status line)
+  against the headless engine (``Trainer.run`` of as many epochs, in the same process, on the same
+  data); the target is ≥ 80 %.
 
-The window is the real MainWindow with every dock open (loss curves, gradients, table, canvas), on the
-shipped ``digits`` dataset (min–max scaled), sigmoid hidden layer, softmax output, cross-entropy, SGD.
-The machine may be shared, so each figure is the best of a few repetitions.
+The window is the real MainWindow with its default docks (the Decision Boundary tab is behind the
+Gradients tab: digits has 64 inputs), on the shipped ``digits`` dataset (min–max scaled), a sigmoid
+hidden layer, softmax output, cross-entropy and SGD. The machine may be shared and its speed varies by
+±15 % from run to run, so headless and window runs are interleaved and repeated: the table gives the
+best of each, and the medians.
 """
 
 from __future__ import annotations
@@ -114,6 +119,12 @@ def gui_run(batch_mode: str, epochs: int) -> tuple[float, float, float, float]:
     during = (ends - t[:-1])[t[:-1] < outcome.stopped_at] * 1000 - TICK_MS
     # and the refresh of the whole window after the run (the final weights, every panel)
     after = float(((t[1:] - t[:-1])[t[1:] > outcome.stopped_at] * 1000 - TICK_MS).max(initial=0.0))
+    if os.environ.get("BENCH_DEBUG"):
+        train = outcome.stopped_at - t0
+        print(
+            f"  {train:.2f} s training, {outcome.updates} snapshots, worker paused {outcome.paused:.2f} s, "
+            f"longest stall {during.max():.1f} ms at {t[int(np.argmax(during))] - t0:.2f} s"
+        )
     session.undo_stack.setClean()
     session._trained_since_save = False
     window.close()
@@ -124,7 +135,7 @@ def gui_run(batch_mode: str, epochs: int) -> tuple[float, float, float, float]:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--repeat", type=int, default=3, help="repetitions of each measurement (best kept)")
+    p.add_argument("--repeat", type=int, default=5, help="repetitions of each measurement")
     p.add_argument("--scale", type=float, default=1.0, help="multiply the epoch counts (longer runs)")
     args = p.parse_args(argv)
     QApplication.instance() or QApplication(sys.argv[:1])
@@ -133,9 +144,10 @@ def main(argv: list[str] | None = None) -> int:
         f"Qt platform {os.environ['QT_QPA_PLATFORM']}"
     )
     print(
-        f"{'updates':<12}{'headless':>14}{'in window':>14}{'ratio':>8}{'max stall':>12}{'p99 stall':>12}"
-        f"{'after run':>12}"
+        "(best of the runs, and in brackets the median: of the per-pair ratios, of each run's longest stall)"
     )
+    head_row = f"{'updates':<12}{'headless':>12}{'in window':>12}{'ratio':>14}"
+    print(head_row + f"{'longest stall':>20}{'p99':>8}{'after':>8}")
     ok = True
     for mode, label, epochs in (("online", "online", 60), ("minibatch", "batch of 10", 400)):
         epochs = max(1, int(epochs * args.scale))
@@ -143,17 +155,16 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(args.repeat):  # interleaved, so that both see the same machine load
             heads.append(headless_rate(mode, epochs))
             runs.append(gui_run(mode, epochs))
-        head = max(heads)
-        rate = max(r[0] for r in runs)
-        stall = min(r[1] for r in runs)
-        worst = max(r[1] for r in runs)
-        p99 = min(r[2] for r in runs)
-        after = min(r[3] for r in runs)
+        head, rate = max(heads), max(r[0] for r in runs)
+        pair = float(np.median([r[0] / h for r, h in zip(runs, heads)]))
+        stalls = [r[1] for r in runs]
+        p99 = float(np.median([r[2] for r in runs]))
+        after = float(np.median([r[3] for r in runs]))
         ratio = rate / head
-        ok = ok and ratio >= 0.8 and stall < 50
+        ok = ok and ratio >= 0.8 and min(stalls) < 50
         print(
-            f"{label:<12}{head:>12,.0f}/s{rate:>12,.0f}/s{ratio:>8.0%}{stall:>9.1f} ms{p99:>9.1f} ms"
-            f"{after:>9.1f} ms   (worst run's stall: {worst:.1f} ms)"
+            f"{label:<12}{head:>10,.0f}/s{rate:>10,.0f}/s{ratio:>7.0%} ({pair:.0%})"
+            f"{min(stalls):>10.1f} ({float(np.median(stalls)):.0f}) ms{p99:>6.1f}ms{after:>6.0f}ms"
         )
     print("targets: ratio ≥ 80 %, longest stall < 50 ms:", "met" if ok else "NOT met")
     return 0 if ok else 1

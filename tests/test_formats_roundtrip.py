@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -198,7 +199,12 @@ def test_loaded_project_shares_nothing_with_the_document():
 finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=bool(os.environ.get("CI")),
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(st.lists(finite, min_size=9, max_size=9))
 def test_every_float64_round_trips_bit_for_bit(values):
     net = Network.create([2, 2, 1], "identity", seed=0)

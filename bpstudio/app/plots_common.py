@@ -92,7 +92,7 @@ def as_float_array(values: Sequence[float | None]) -> np.ndarray:
 
 #: ms between two panel refreshes during a run, so that each one's repaint happens in between (Qt
 #: repaints a window from a short timer after widget.update(): 5 ms on X11 and offscreen)
-PAINT_GRACE_MS = 12
+PAINT_GRACE_MS = 8
 
 
 class FrameScheduler(QObject):

@@ -96,13 +96,12 @@ class LossPlotPanel(QWidget):
             [self._refresh_epochs, self._draw_accuracy, self._draw_steps], lambda: session.running, self
         )
         session.historyChanged.connect(self.throttle)
-        session.projectChanged.connect(self.refresh)
-        session.datasetChanged.connect(self.refresh)
-        session.structureChanged.connect(self.refresh)
+        for sig in (session.projectChanged, session.datasetChanged, session.structureChanged):
+            sig.connect(self._configure)
         self.log_box.toggled.connect(self._set_log)
         self.raw_box.toggled.connect(lambda _v: self.redraw())
         self.smooth_box.currentIndexChanged.connect(lambda _i: self.redraw())
-        self.refresh()
+        self._configure()
 
     # ------------------------------------------------------------------ data
     def _history(self):
@@ -131,6 +130,24 @@ class LossPlotPanel(QWidget):
         self._epoch_x = np.asarray(h.epochs[:ne], dtype=float)
         self._epochs = {sp: as_float_array(h.loss[sp][:ne]) for sp in SPLITS}
         self._acc = {sp: as_float_array(h.accuracy[sp][:ne]) for sp in SPLITS}
+
+    def _configure(self) -> None:
+        """Which plots and legend entries there are, from the task and the splits (not from the data
+        so far): the layout then never changes during a run, when a relayout would stall the window."""
+        tr = self.session.trainer
+        splits = {"train"}
+        if tr is not None:
+            splits |= {sp for sp, part in (("val", tr.val), ("test", tr.test)) if part is not None}
+        for sp in SPLITS:
+            if sp in splits and sp not in self._in_legend:
+                self.legend.addItem(self.epoch_curves[sp], SPLIT_NAMES[sp])
+                self._in_legend.add(sp)
+            elif sp not in splits and sp in self._in_legend:
+                self.legend.removeItem(self.epoch_curves[sp])
+                self._in_legend.discard(sp)
+        self.has_accuracy = tr is not None and tr.task in ("binary", "multiclass")
+        self._arrange()
+        self.refresh()
 
     def refresh(self) -> None:
         self._sync_arrays()
@@ -176,18 +193,8 @@ class LossPlotPanel(QWidget):
                     symbol=self._symbol(),
                     symbolBrush=SPLIT_COLOURS[sp],
                 )
-                if sp not in self._in_legend:
-                    self.legend.addItem(self.epoch_curves[sp], SPLIT_NAMES[sp])
-                    self._in_legend.add(sp)
             else:
                 self.epoch_curves[sp].setData([], [])
-                if sp in self._in_legend:
-                    self.legend.removeItem(self.epoch_curves[sp])
-                    self._in_legend.discard(sp)
-        self.has_accuracy = any(
-            a.size and np.isfinite(a).any() for a in (self._acc.get(sp, np.zeros(0)) for sp in SPLITS)
-        )
-        self._arrange()
 
     def _draw_accuracy(self) -> None:
         for sp in SPLITS:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import gc
 import threading
 import time
 from dataclasses import dataclass
@@ -68,7 +69,7 @@ UPDATE_INTERVAL = 1.0 / 15.0
 #: the longest the worker waits between two snapshots when the GUI is slow to show them
 MAX_UPDATE_INTERVAL = 2.0
 #: the share of the time the GUI may spend showing snapshots; the update interval adapts to it
-GUI_SHARE = 0.15
+GUI_SHARE = 0.07
 #: the longest the worker waits for the GUI to finish showing a snapshot (a safety net)
 RESUME_TIMEOUT = 2.0
 
@@ -118,6 +119,9 @@ class RunOutcome:
     trace: StepTrace | None = None
     #: time.perf_counter() when the worker stopped training (before the window's final refresh)
     stopped_at: float = 0.0
+    #: snapshots sent, and seconds the worker waited while the window showed them
+    updates: int = 0
+    paused: float = 0.0
 
 
 def copy_history(h: History) -> History:
@@ -189,6 +193,8 @@ class RunWorker(QObject):
         self._new_config: TrainConfig | None = None
         self._resume = threading.Event()
         self._resume.set()
+        self.n_updates = 0
+        self.paused = 0.0
         #: seconds between snapshots; the GUI lengthens it when showing one takes long
         self.update_interval = UPDATE_INTERVAL
         self._last_emit = 0.0
@@ -245,6 +251,7 @@ class RunWorker(QObject):
         outcome.steps = tr.step_count - s0
         outcome.trace = self._last_trace
         outcome.stopped_at = time.perf_counter()
+        outcome.updates, outcome.paused = self.n_updates, self.paused
         self.outcome = outcome
         self.finished.emit(outcome)
 
@@ -343,12 +350,14 @@ class RunWorker(QObject):
         )
         self._sent_steps, self._sent_epochs = ns, ne
         self._resume.clear()
+        self.n_updates += 1
         self.update.emit(upd)
         # Wait (without the GIL) while the GUI shows the snapshot. Widgets call into Python thousands
         # of times while they repaint; each call would wait for the GIL if the worker kept computing,
         # which makes the window stall and training slow. Taking turns keeps both fast.
         self._resume.wait(RESUME_TIMEOUT)
         self._last_emit = time.perf_counter()
+        self.paused += self._last_emit - now
 
 
 class TrainingRunner(QObject):
@@ -374,6 +383,7 @@ class TrainingRunner(QObject):
         self._grace.timeout.connect(self._grace_over)
         self._watch = _PaintWatch(self)
         self._dispatcher = None
+        self._idle_hooked = False
         self._blas = contextlib.ExitStack()
         self._trainer: Trainer | None = None
         self._goal: int | None = None
@@ -423,14 +433,19 @@ class TrainingRunner(QObject):
         # stretch of training, and OpenBLAS must not be reconfigured while another thread (the window,
         # computing a decision boundary) is inside a matrix product.
         self._blas.enter_context(blas.limit(tr.blas_threads()))
+        # The history grows by a list per update (gradient norms): a full garbage collection that
+        # scans 100,000 of them stops both threads for 50–100 ms. Objects that exist when a run starts
+        # or a snapshot arrives are frozen (left out of collections) until the run ends.
+        gc.freeze()
         thread = QThread(self)
         thread.setObjectName("bpstudio-training")
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
         worker.update.connect(self._on_update)
+        # the event loop's "about to wait" tells when the window has shown a snapshot (connected only
+        # while one is being shown: between snapshots the GUI thread stays out of Python)
         self._dispatcher = QAbstractEventDispatcher.instance(self.thread())
-        if self._dispatcher is not None:
-            self._dispatcher.aboutToBlock.connect(self._gui_idle)
+        self._idle_hooked = False
         worker.finished.connect(self._on_finished)
         self._thread, self._worker, self._trainer = thread, worker, tr
         s.set_running(True)
@@ -512,12 +527,16 @@ class TrainingRunner(QObject):
             self.progress.emit(upd)
         # the worker resumes once the window has shown the snapshot: the event loop idle, then a short
         # grace for the repaints Qt schedules on a timer, then idle again
+        gc.freeze()
         self._shown_at = time.perf_counter()
         self._phase = "showing"
         if self._dispatcher is None:
             self._resume_worker()
         else:
             self._watch.start()
+            if not self._idle_hooked:
+                self._dispatcher.aboutToBlock.connect(self._gui_idle)
+                self._idle_hooked = True
 
     @Slot()
     def _gui_idle(self) -> None:
@@ -543,10 +562,16 @@ class TrainingRunner(QObject):
             self._phase = "grace"
             self._grace.start()
 
+    def _unhook_idle(self) -> None:
+        if self._idle_hooked and self._dispatcher is not None:
+            self._dispatcher.aboutToBlock.disconnect(self._gui_idle)
+        self._idle_hooked = False
+
     def _resume_worker(self) -> None:
         """Let the worker train on; the next snapshot comes later if showing this one took long."""
         self._phase = ""
         self._watch.stop()
+        self._unhook_idle()
         if self._shown_at is None or self._worker is None:
             return
         busy = time.perf_counter() - self._shown_at
@@ -573,10 +598,10 @@ class TrainingRunner(QObject):
         self._phase = ""
         self._grace.stop()
         self._watch.stop()
-        if self._dispatcher is not None:
-            self._dispatcher.aboutToBlock.disconnect(self._gui_idle)
-            self._dispatcher = None
+        self._unhook_idle()
+        self._dispatcher = None
         self._blas.close()
+        gc.unfreeze()
         if thread is not None:
             thread.deleteLater()
         self.last_outcome = outcome
