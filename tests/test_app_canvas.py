@@ -321,3 +321,26 @@ def test_dark_theme_recolours_the_canvas_and_icons(qtbot, window):
     finally:
         apply_theme(app, "system")  # as the other tests found it
     qtbot.waitUntil(lambda: scene.colours.background.lightness() > 200)
+
+
+def test_pinch_zoom_with_a_touchpad_gesture(qtbot, window):
+    """A two-finger pinch (a native zoom gesture, as a touchpad sends it) zooms the canvas."""
+    from PySide6.QtGui import QNativeGestureEvent, QPointingDevice
+
+    view = window.canvas
+    s0 = view.current_scale()
+    vp = view.viewport()
+    pos = QPointF(vp.width() / 2, vp.height() / 2)
+    pinch = QNativeGestureEvent(
+        Qt.NativeGestureType.ZoomNativeGesture,
+        QPointingDevice.primaryPointingDevice(),
+        2,
+        pos,
+        pos,
+        vp.mapToGlobal(pos),
+        0.5,
+        QPointF(),
+    )
+    QApplication.sendEvent(vp, pinch)
+    assert view.current_scale() == pytest.approx(s0 * 1.5)
+    assert not view.auto_fit
