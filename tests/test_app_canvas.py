@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
+from gui_helpers import when_modal
 from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
 from PySide6.QtGui import QContextMenuEvent, QImage, QWheelEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -61,25 +62,6 @@ def double_click(qtbot, window, scene_point):
     qtbot.mouseDClick(
         window.canvas.viewport(), Qt.MouseButton.LeftButton, pos=view_point(window, scene_point)
     )
-
-
-def when_modal(name: str, action):
-    """Run ``action(dialog)`` as soon as a modal dialog with objectName ``name`` is open."""
-    timer = QTimer()
-
-    def poll():
-        w = QApplication.activeModalWidget()
-        if w is not None and w.objectName() == name and w.isVisible():
-            timer.stop()
-            try:
-                action(w)
-            finally:
-                if w.isVisible():  # the action failed: close the dialog so the test reports it
-                    w.reject()
-
-    timer.timeout.connect(poll)
-    timer.start(10)
-    return timer
 
 
 def type_value(qtbot, text):

@@ -13,6 +13,7 @@ import types
 
 import numpy as np
 import pytest
+from gui_helpers import when_modal
 from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QContextMenuEvent
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QDockWidget, QFileDialog, QLabel, QMessageBox
@@ -62,24 +63,6 @@ def menu_action(window, menu: str, text: str):
                     return a
             raise AssertionError(f"no {text!r} in {menu}: {[a.text() for a in top.menu().actions()]}")
     raise AssertionError(f"no menu {menu!r}")
-
-
-def when_modal(name, action):
-    timer = QTimer()
-
-    def poll():
-        w = QApplication.activeModalWidget()
-        if w is not None and w.objectName() == name and w.isVisible():
-            timer.stop()
-            try:
-                action(w)
-            finally:
-                if w.isVisible():  # the action failed: close the dialog so the test reports it
-                    w.reject()
-
-    timer.timeout.connect(poll)
-    timer.start(10)
-    return timer
 
 
 def set_layer(qtbot, size: int):
