@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
 
 import numpy as np
 import pytest
+from fuzz_profiles import formats_profile
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -30,14 +30,8 @@ from bpstudio.formats import (
 )
 from bpstudio.workspace import list_examples, trainer_for, update_project
 
-# CI runs the "ci" profile (derandomised when CI is set, so a CI run is repeatable);
-# BPSTUDIO_FUZZ=thorough runs 20 times as many examples
-settings.register_profile(
-    "bpstudio-formats-ci", max_examples=150, deadline=None, derandomize=bool(os.environ.get("CI"))
-)
-settings.register_profile("bpstudio-formats-thorough", max_examples=3000, deadline=None)
 FUZZ = settings(
-    settings.get_profile(f"bpstudio-formats-{os.environ.get('BPSTUDIO_FUZZ', 'ci')}"),
+    formats_profile(),
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
 )
 LOADERS = {"project": load_project, "weights": load_weights}

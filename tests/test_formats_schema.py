@@ -6,10 +6,10 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
-import os
 
 import jsonschema
 import pytest
+from fuzz_profiles import formats_profile
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -28,14 +28,8 @@ from bpstudio.formats import PROJECT, WEIGHTS, FormatError, Project, project_to_
 from bpstudio.formats.schema import Schema, SchemaDefinitionError
 from bpstudio.workspace import list_examples, load_example
 
-# CI runs the "ci" profile (derandomised when CI is set, so a CI run is repeatable);
-# BPSTUDIO_FUZZ=thorough runs 20 times as many examples
-settings.register_profile(
-    "bpstudio-formats-ci", max_examples=150, deadline=None, derandomize=bool(os.environ.get("CI"))
-)
-settings.register_profile("bpstudio-formats-thorough", max_examples=3000, deadline=None)
 FUZZ = settings(
-    settings.get_profile(f"bpstudio-formats-{os.environ.get('BPSTUDIO_FUZZ', 'ci')}"),
+    formats_profile(),
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 
