@@ -4,6 +4,7 @@
     bpstudio train PROJECT --epochs N --out OUT
     bpstudio trace PROJECT --samples 0,1 --out TRACE.json
     bpstudio export-weights PROJECT --out WEIGHTS
+    bpstudio predict MODEL --data FILE [--target COL] [--out OUT.csv]
     bpstudio datasets
 
 Errors in files or arguments print one line on stderr and exit with status 2; no traceback.
@@ -29,7 +30,11 @@ COMMANDS: dict[
 
 
 #: modules that add sub-commands with @command; imported before the parser is built
-COMMAND_MODULES: tuple[str, ...] = ("bpstudio.data.commands", "bpstudio.teaching.commands")
+COMMAND_MODULES: tuple[str, ...] = (
+    "bpstudio.data.commands",
+    "bpstudio.teaching.commands",
+    "bpstudio.predict",
+)
 
 
 def _load_command_modules() -> None:
@@ -199,16 +204,29 @@ def _configure_export(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, help="where to write the weights file")
 
 
-@command("export-weights", "write a project's network (weights, biases, masks) to a weights file")(
-    _configure_export
-)
+@command(
+    "export-weights",
+    "write a project's network (weights, biases, masks) and its input scaling to a weights file",
+)(_configure_export)
 def _run_export(args: argparse.Namespace) -> int:
+    from .data import DataError, describe_transform
     from .formats import save_weights
+    from .workspace import input_transform_for
 
     project = _load_project(args.project)
-    save_weights(args.out, project.network)
+    try:
+        transform = input_transform_for(project, Path(args.project).resolve().parent)
+    except DataError as exc:
+        print(
+            f"bpstudio: note: the project stores no input transform and its dataset cannot give one ({exc}); "
+            "the weights file records none",
+            file=sys.stderr,
+        )
+        transform = None
+    save_weights(args.out, project.network, transform)
+    scaled = "" if transform is None else f", input scaling: {describe_transform(transform)},"
     print(
-        f"wrote weights of a {'-'.join(map(str, project.network.sizes))} network to {args.out}",
+        f"wrote weights of a {'-'.join(map(str, project.network.sizes))} network{scaled} to {args.out}",
         file=sys.stderr,
     )
     return 0

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import copy
 import os
 from pathlib import Path
+from typing import Any
 
 from . import resource_path
-from .data import PreparedData, check_fits, prepare
+from .data import DataError, Dataset, PreparedData, check_fits, prepare
+from .data.preprocess import check_preprocessing
 from .engine import History, Trainer
 from .formats import Project, load_project
 
 EXAMPLES_DIR = "examples"
 DEFAULT_EXAMPLE = "xor"
+
+
+def _usable_transform(project: Project) -> dict[str, Any] | None:
+    """The project's stored input transform, dropped (set to None) when it no longer fits the input layer."""
+    stored = project.input_transform
+    if stored is not None and stored.get("n_inputs") != project.network.sizes[0]:
+        project.input_transform = stored = None
+    return stored
 
 
 def trainer_for(project: Project, base_dir: str | os.PathLike | None = None) -> tuple[Trainer, PreparedData]:
@@ -20,9 +31,16 @@ def trainer_for(project: Project, base_dir: str | os.PathLike | None = None) -> 
     A dataset file named by a relative path is looked up relative to ``base_dir`` (the project's
     folder). The project's saved optimiser state and history are carried over, so training resumes
     where it stopped.
+
+    The inputs are scaled with the project's stored ``input_transform`` when it was fitted for the
+    dataset's scaling choice and input count, even if the data file changed since (the weights were
+    trained on that scaling); otherwise the scaling is fitted on the training split. The transform used
+    is written back into ``project.input_transform``, so saving the project stores it. A stored
+    transform for another input count than the network's input layer is dropped.
     """
-    data = prepare(project.dataset, base_dir=base_dir)
+    data = prepare(project.dataset, base_dir=base_dir, transform=_usable_transform(project))
     check_fits(data.dataset, project.network.sizes)
+    project.input_transform = copy.deepcopy(data.preprocessing)
     trainer = Trainer(
         project.network,
         project.training,
@@ -46,8 +64,35 @@ def trainer_for(project: Project, base_dir: str | os.PathLike | None = None) -> 
     return trainer, data
 
 
+def input_transform_for(
+    project: Project, base_dir: str | os.PathLike | None = None, dataset: Dataset | None = None
+) -> dict[str, Any] | None:
+    """The transform the project's inputs are scaled with: the stored one, else fitted from its dataset
+    (``dataset``, when the caller has loaded it already).
+
+    A DataError when one must be fitted but the dataset cannot be loaded or does not fit the network,
+    unless the project's scaling is "none": then None (the inputs are used as they are). The project
+    is not changed.
+    """
+    stored = project.input_transform
+    if stored is not None and stored.get("n_inputs") == project.network.sizes[0]:
+        return copy.deepcopy(stored)
+    spec = project.dataset
+    try:
+        data = prepare(spec, dataset, base_dir=base_dir)
+        check_fits(data.dataset, project.network.sizes)
+    except DataError:
+        if check_preprocessing(spec.get("preprocessing") if isinstance(spec, dict) else None)[0] == "none":
+            return None
+        raise
+    return data.preprocessing
+
+
 def update_project(project: Project, trainer: Trainer) -> None:
-    """Store the trainer's optimiser state and history in the project (before saving it)."""
+    """Store the trainer's optimiser state and history in the project (before saving it).
+
+    The project's input transform (stored by :func:`trainer_for`) is kept.
+    """
     project.network = trainer.network
     project.training = trainer.config
     project.optimiser_state = trainer.opt_state

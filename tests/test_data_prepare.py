@@ -24,7 +24,7 @@ def test_no_split_keeps_every_sample_in_order():
     assert data.train[0].tolist() == [[0, 0], [0, 1], [1, 0], [1, 1]]
     assert data.val is None and data.test is None
     assert data.sizes() == {"train": 4, "val": 0, "test": 0}
-    assert data.preprocessing == {"scaling": "none", "per_feature": True, "n_inputs": 2}
+    assert data.preprocessing == {"scaling": "none", "per_feature": True, "n_inputs": 2, "train_samples": 4}
 
 
 def test_split_sizes_are_disjoint_and_cover_the_data():

@@ -20,12 +20,14 @@ from bpstudio.formats import (
     WEIGHTS,
     FormatError,
     Project,
+    WeightsFile,
     load_project,
-    load_weights,
+    load_weights_file,
     network_to_dict,
     project_to_dict,
     save_project,
     save_weights,
+    transform_to_dict,
     weights_to_dict,
 )
 from bpstudio.workspace import list_examples, trainer_for, update_project
@@ -34,17 +36,19 @@ FUZZ = settings(
     formats_profile(),
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
 )
-LOADERS = {"project": load_project, "weights": load_weights}
+LOADERS = {"project": load_project, "weights": load_weights_file}
 
 
 def _trained_project() -> Project:
-    """A project with Adam state, history, a mask and inline data: every part of the format in use."""
+    """A project with Adam state, history, a mask, inline data and a fitted input transform: every part
+    of the format in use."""
     X = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
     T = [[0.0], [1.0], [1.0], [0.0]]
     net = Network.create([2, 3, 1], ["tanh", "sigmoid"], seed=4)
     net.set_connection(0, 2, 1, False)
     cfg = TrainConfig(optimiser="adam", optimiser_params={"lr": 0.05}, batch_mode="full", epochs=3)
-    project = Project(net, cfg, {"inline": {"inputs": X, "targets": T}}, name="fuzz", view={"labels": True})
+    spec = {"inline": {"inputs": X, "targets": T}, "preprocessing": {"scaling": "minmax11"}}
+    project = Project(net, cfg, spec, name="fuzz", view={"labels": True})
     trainer, _ = trainer_for(project)
     trainer.run(epochs=3)
     update_project(project, trainer)
@@ -55,7 +59,9 @@ def _valid_documents() -> list[tuple[str, dict]]:
     docs = [("project", json.loads(p.read_text(encoding="utf-8"))) for _, p in list_examples()]
     trained = project_to_dict(_trained_project())
     docs.append(("project", json.loads(json.dumps(trained))))
-    docs.append(("weights", json.loads(json.dumps(weights_to_dict(_trained_project().network)))))
+    project = _trained_project()
+    weights = weights_to_dict(project.network, project.input_transform)
+    docs.append(("weights", json.loads(json.dumps(weights))))
     return docs
 
 
@@ -91,10 +97,11 @@ def _check_loaded(kind: str, result, path) -> None:
         save_project(path, result)
         assert project_to_dict(load_project(path)) == doc
     else:
-        assert isinstance(result, Network)
-        doc = network_to_dict(result)
-        save_weights(path, result)
-        assert network_to_dict(load_weights(path)) == doc
+        assert isinstance(result, WeightsFile) and isinstance(result.network, Network)
+        doc = (network_to_dict(result.network), transform_to_dict(result.input_transform))
+        save_weights(path, result.network, result.input_transform)
+        again = load_weights_file(path)
+        assert (network_to_dict(again.network), transform_to_dict(again.input_transform)) == doc
 
 
 # ---------------------------------------------------------------------------------------------- raw bytes
@@ -129,7 +136,9 @@ json_values = st.recursive(
 @given(
     st.sampled_from(sorted(LOADERS)),
     st.dictionaries(
-        st.sampled_from(["format", "version", "network", "training", "dataset", "history", "x"]),
+        st.sampled_from(
+            ["format", "version", "network", "training", "dataset", "input_transform", "history", "x"]
+        ),
         json_values,
         max_size=7,
     ),
@@ -260,7 +269,7 @@ def test_deep_nesting_never_overflows_the_stack(scratch, data, depth, kind_of_ne
 @FUZZ
 @given(st.data())
 def test_wrong_shapes_are_named(scratch, data):
-    """Any resized weight matrix, bias or state array is reported at exactly that field."""
+    """Any resized weight matrix, bias, state array or transform vector is reported at exactly that field."""
     doc = copy.deepcopy(VALID[-2][1])  # the trained project: masks, Adam state, history, inline data
     candidates = [
         ("network", "weights", 0),
@@ -269,12 +278,14 @@ def test_wrong_shapes_are_named(scratch, data):
         ("network", "biases", 1),
         ("optimiser_state", "m", 0),
         ("optimiser_state", "v", 3),
+        ("input_transform", "shift"),
+        ("input_transform", "scale"),
     ]
     path = data.draw(st.sampled_from(candidates))
     array = np.asarray(_get(doc, path))
     new_shape = tuple(s + data.draw(st.sampled_from([-1, 1, 2])) for s in array.shape)
     assume(all(s >= 1 for s in new_shape))
-    _set(doc, path, np.full(new_shape, 0.0).tolist())
+    _set(doc, path, np.full(new_shape, 1.0).tolist())
     doc["network"]["masks"] = [None, None]
     result = _load("project", scratch, json.dumps(doc).encode("utf-8"))
     assert isinstance(result, FormatError)

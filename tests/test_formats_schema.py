@@ -51,10 +51,14 @@ def test_schemas_are_valid_draft_2020_12_and_use_only_the_supported_subset(name)
     Schema(schema)  # refuses any keyword it does not implement
 
 
-def test_the_network_part_is_the_same_in_both_schemas():
+def test_the_network_and_transform_parts_are_the_same_in_both_schemas():
     p, w = raw_schema("project")["$defs"], raw_schema("weights")["$defs"]
-    for key in ("network", "activation", "vector", "matrix", "bool_matrix"):
+    for key in ("network", "activation", "vector", "matrix", "bool_matrix", "scaling", "input_transform"):
         assert p[key] == w[key], key
+    assert (
+        raw_schema("project")["properties"]["input_transform"]
+        == raw_schema("weights")["properties"]["input_transform"]
+    )
 
 
 def test_schema_names_match_the_engine_registries():
@@ -116,15 +120,34 @@ def _valid_documents():
         view={"labels": False},
     )
     project.network.set_connection(0, 0, 0, False)
+    project.input_transform = {
+        "scaling": "minmax11",
+        "per_feature": True,
+        "n_inputs": 3,
+        "shift": [0.0, 1.0, 2.0],
+        "scale": [1.0, 0.5, 2.0],
+        "train_samples": 1,
+    }
     docs.append(json.loads(json.dumps(project_to_dict(project))))
     return docs
+
+
+def _weights_of(doc) -> dict:
+    """The weights document of a project document's network and input transform."""
+    return {
+        "format": "bpstudio-weights",
+        "version": 3,
+        "created_with": "x",
+        "network": doc.get("network"),
+        "input_transform": doc.get("input_transform"),
+    }
 
 
 @pytest.mark.parametrize("doc", _valid_documents())
 def test_valid_documents_are_valid_for_both(doc):
     assert reference(raw_schema("project")).is_valid(doc)
     PROJECT.schema.validate(doc)
-    weights = {"format": "bpstudio-weights", "version": 2, "created_with": "x", "network": doc["network"]}
+    weights = _weights_of(doc)
     assert reference(raw_schema("weights")).is_valid(weights)
     WEIGHTS.schema.validate(weights)
 
@@ -238,13 +261,7 @@ def test_mutated_valid_documents_agree_with_jsonschema(data):
         _mutate(doc, data)
     _agree(raw_schema("project"), PROJECT.schema, doc)
     if isinstance(doc.get("network"), dict) or "network" in doc:
-        weights = {
-            "format": "bpstudio-weights",
-            "version": 2,
-            "created_with": "x",
-            "network": doc.get("network"),
-        }
-        _agree(raw_schema("weights"), WEIGHTS.schema, weights)
+        _agree(raw_schema("weights"), WEIGHTS.schema, _weights_of(doc))
 
 
 @FUZZ

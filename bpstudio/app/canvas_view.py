@@ -1,6 +1,7 @@
 """The network canvas widget: zoom (wheel, pinch), pan (drag), fit to window, click to select.
 
-Clicking a neuron, edge, bias or layer selects it through ``Session.select``; double-clicks and
+Clicking a neuron, edge, bias or layer selects it through ``Session.select``, and what the pointer rests
+on is reported through ``Session.hover`` (None when it leaves the canvas); double-clicks and
 context-menu requests are passed on as signals (the :class:`~bpstudio.app.canvas_editor.CanvasEditor`
 turns them into edits). Dragging the background pans; a click on empty space clears the selection.
 """
@@ -191,6 +192,8 @@ class NetworkView(QGraphicsView):
         self.viewport().setCursor(
             Qt.CursorShape.PointingHandCursor if hit is not None else Qt.CursorShape.ArrowCursor
         )
+        # what the pointer rests on, for previews elsewhere (the boundary plot maps a hovered neuron)
+        self.session.hover(hit.selection() if hit is not None else None)
         super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
@@ -247,6 +250,8 @@ class NetworkView(QGraphicsView):
         if t == QEvent.Type.NativeGesture and event.gestureType() == Qt.NativeGestureType.ZoomNativeGesture:
             self.zoom_by(1.0 + event.value())
             return True
+        if t == QEvent.Type.Leave:
+            self.session.hover(None)
         if t == QEvent.Type.ToolTip:
             hit = self.hit_at(event.pos())
             text = self.network_scene.describe(hit) if hit is not None else ""

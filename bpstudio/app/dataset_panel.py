@@ -4,6 +4,9 @@ grid for pictures such as the digits, a table otherwise).
 
 "Apply" hands the specification to ``Session.set_dataset``. When the data do not fit the network
 (other numbers of inputs or outputs) the panel offers the dataset's suggested network and loss.
+"Import file…" opens the import dialog (:mod:`bpstudio.app.import_dialog`); its OK applies the file
+with the panel's scaling and split. A file of a saved project is named relative to the project's
+folder when it is inside or next to it, and read relative to that folder.
 """
 
 from __future__ import annotations
@@ -26,7 +29,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -39,7 +41,9 @@ from PySide6.QtWidgets import (
 )
 
 from ..data import BUILTINS, SCALINGS, DataError, Dataset, load_dataset
+from ..data.files import relative_data_path
 from ..engine import EngineError, Network
+from .import_dialog import FILE_FILTER, ask_import
 from .plots_boundary import POINT_COLOURS
 from .view_options import fmt
 
@@ -53,7 +57,6 @@ SCALING_TEXT = {
 PREVIEW_ROWS = 200
 #: pictures shown by the image preview
 PREVIEW_IMAGES = 40
-FILE_FILTER = "Data files (*.csv *.tsv *.tab *.txt *.npz *.idx *ubyte *.gz);;All files (*)"
 
 #: the invalid index that stands for the root (the parent of every row)
 _ROOT = QModelIndex()
@@ -217,6 +220,7 @@ class DatasetPanel(QWidget):
             w.currentIndexChanged.connect(lambda _i: self._update_preview())
         session.projectChanged.connect(self.load_from_session)
         session.datasetChanged.connect(self.load_from_session)
+        session.fileChanged.connect(self._project_moved)
         session.runningChanged.connect(lambda r: self.apply_button.setEnabled(not r))
         self.load_from_session()
 
@@ -259,6 +263,12 @@ class DatasetPanel(QWidget):
         finally:
             self._updating = False
         self._update_preview()
+
+    def _project_moved(self) -> None:
+        """After Save As the project names its data file for the new folder: follow it."""
+        spec = self.session.project.dataset or {}
+        if "file" in spec and self._file_spec is not None:
+            self._file_spec = {k: v for k, v in spec.items() if k not in ("preprocessing", "split")}
 
     def _set_file_item(self, spec: dict[str, Any]) -> None:
         label = f"File: {Path(str(spec['file'])).name}"
@@ -368,58 +378,62 @@ class DatasetPanel(QWidget):
             }
         return spec
 
+    def base_dir(self) -> Path | None:
+        """The project's folder (relative data paths are read from there), None while it has no file."""
+        path = self.session.path
+        return Path(path).parent if path else None
+
     def import_file(
         self, path: str | None = None, labels: str | None = None, target: str | None = None
     ) -> bool:
-        """Choose a data file (asking for an IDX labels file and a CSV target column when needed)."""
+        """Import a data file.
+
+        Without ``labels`` or ``target`` the import dialog asks for the file (unless ``path`` is
+        given) and its options, and OK applies it. With them (scripts, tests) the file is read at once
+        (``labels``: the IDX labels file; ``target``: a CSV column name or number) and shown in the
+        panel, to be applied with Apply.
+        """
+        if labels is None and target is None:
+            spec = ask_import(self, self.base_dir(), path)
+            if spec is None:
+                return False
+            return self.use_file(spec)
         if path is None:
             path, _ = QFileDialog.getOpenFileName(self, "Import a dataset", "", FILE_FILTER)
             if not path:
                 return False
-        spec: dict[str, Any] = {"file": str(Path(path).resolve())}
-        lower = Path(path).name.lower()
-        if lower.endswith((".npz",)):
-            spec["format"] = "npz"
-        elif "idx" in lower or "ubyte" in lower:
+        spec: dict[str, Any] = {"file": relative_data_path(path, self.base_dir())}
+        if labels is not None:
             spec["format"] = "idx"
-            if labels is None:
-                labels, _ = QFileDialog.getOpenFileName(
-                    self, "The labels file that goes with these images", str(Path(path).parent), FILE_FILTER
-                )
-                if not labels:
-                    return False
-            spec["labels"] = str(Path(labels).resolve())
-        else:
-            if target is None:
-                target, ok = QInputDialog.getText(
-                    self,
-                    "Target column",
-                    "Which column holds the targets? A name, or a number (1 = first, −1 = last):",
-                    text="-1",
-                )
-                if not ok:
-                    return False
+            spec["labels"] = relative_data_path(labels, self.base_dir())
+        if target is not None:
             t = target.strip().replace("\u2212", "-")
             spec["target"] = int(t) if t.lstrip("-").isdigit() else t
+        return self.use_file(spec, apply=False)
+
+    def use_file(self, spec: dict[str, Any], apply: bool = True) -> bool:
+        """Show the file a specification names in the panel and (with ``apply``) use it for training."""
         try:
-            ds = load_dataset(spec)
+            ds = load_dataset(spec, self.base_dir())
         except (DataError, EngineError, OSError) as exc:
             QMessageBox.warning(self, "Cannot import this file", str(exc))
             return False
-        self._file_spec = spec
+        self._file_spec = dict(spec)
         self._updating = True
-        self._set_file_item(spec)
-        self._build_params({})
-        self._updating = False
+        try:
+            self._set_file_item(spec)
+            self._build_params({})
+        finally:
+            self._updating = False
         self._show_preview(ds)
-        return True
+        return self.apply() if apply else True
 
     def apply(self) -> bool:
         """Use the dataset for training; offers the suggested network when it does not fit."""
         s = self.session
         try:
             spec = self.spec()
-            ds = load_dataset(spec)
+            ds = load_dataset(spec, self.base_dir())
         except (DataError, EngineError, OSError) as exc:
             s.errorOccurred.emit("Cannot use this dataset", str(exc))
             return False
@@ -468,7 +482,7 @@ class DatasetPanel(QWidget):
         if self._updating:
             return
         try:
-            ds = load_dataset(self.spec())
+            ds = load_dataset(self.spec(), self.base_dir())
         except (DataError, EngineError, OSError) as exc:
             self.preview_dataset = None
             self.info.setText(f"<b>Cannot load:</b> {exc}")

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
 
+from ..data import SCALING_TITLES
 from ..engine import EngineError, Network, TrainConfig
-from ..formats import Project, load_weights, save_weights
+from ..formats import Project, load_weights_file, save_weights
 from ..workspace import list_examples, load_example
 from .canvas_export import export_png, export_svg
 from .dialogs import ExampleDialog
@@ -184,12 +185,14 @@ class Documents(QObject):
         if not path:
             return False
         path = with_suffix(path, WEIGHTS_SUFFIX)
+        transform = self.session.project.input_transform
         try:
-            save_weights(path, self.session.network)
+            save_weights(path, self.session.network, transform)
         except (EngineError, OSError, ValueError) as exc:
             self._error("Cannot export the weights", f"{path}: {exc}")
             return False
-        self.session.statusMessage.emit(f"Exported the weights to {Path(path).name}")
+        scaling = "" if transform is None else " and the input scaling"
+        self.session.statusMessage.emit(f"Exported the weights{scaling} to {Path(path).name}")
         return True
 
     def import_weights(self) -> bool:
@@ -199,10 +202,11 @@ class Documents(QObject):
         if not path:
             return False
         try:
-            net = load_weights(path)
+            loaded = load_weights_file(path)
         except (EngineError, OSError) as exc:
             self._error("Cannot import the weights", str(exc))
             return False
+        net, transform = loaded.network, loaded.input_transform
         old = self.session.network
         structural = (
             net.sizes != old.sizes
@@ -219,11 +223,29 @@ class Documents(QObject):
             n.biases = [b.copy() for b in net.biases]
             n.masks = [None if m is None else m.copy() for m in net.masks]
 
+        project = self.session.project
+        inputs = None
+        if transform is not None and transform != project.input_transform:
+            # the file's scaling goes with its weights: the project adopts it (and its scaling choice)
+            prep = {"scaling": transform["scaling"]}
+            if not transform["per_feature"]:
+                prep["per_feature"] = False
+            inputs = ({**project.dataset, "preprocessing": prep}, transform)
         if not self.session.edit_network(
-            f"Import weights from {Path(path).name}", replace, structural=structural
+            f"Import weights from {Path(path).name}", replace, structural=structural, inputs=inputs
         ):
             return False
-        if structural and self.session.trainer is None and self.session.trainer_problem:
+        if inputs is not None and transform is not None:
+            title = SCALING_TITLES.get(transform["scaling"], transform["scaling"])
+            self.session.statusMessage.emit(
+                f"Imported weights; inputs now scaled with the file's {title} transform"
+                if transform["scaling"] != "none"
+                else "Imported weights; inputs now used unscaled, as in the file"
+            )
+        else:
+            self.session.statusMessage.emit(f"Imported the weights from {Path(path).name}")
+        changed = structural or inputs is not None
+        if changed and self.session.trainer is None and self.session.trainer_problem:
             self._error(
                 "Weights imported",
                 f"The imported network is {'-'.join(map(str, net.sizes))}; it does not fit the dataset yet: "

@@ -4,16 +4,20 @@ heat map over the input plane, with the data points on top, updated live.
 The map is the engine's ``Network.forward`` on a grid of input points; this widget only builds the
 grid and colours the result. Selecting a hidden neuron (here or on the canvas) shows that neuron's
 own output: with a sigmoid or tanh unit, its 0.5 (or 0) contour is the line that neuron draws.
+Hovering a neuron on the canvas (``Session.hoverChanged``) shows its map while the pointer rests on it.
+
+One forward pass gives every layer's activations on the grid; they are kept until the weights, the
+network or the data change, so switching between neurons (hovering along a layer) only recolours.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
-from .plots_common import COLOURS, ExportButton, Throttle, make_plot_widget, style_plot
+from .plots_common import COLOURS, ExportButton, Throttle, hidden, make_plot_widget, set_title, style_plot
 from .view_options import layer_title, neuron_name
 
 #: grid points per axis
@@ -84,11 +88,22 @@ class BoundaryPlotPanel(QWidget):
         self.grid: tuple[np.ndarray, np.ndarray] | None = None
         self.values: np.ndarray | None = None
         self._bounds: tuple[float, float, float, float] | None = None
+        #: every layer's activations on the grid for the current weights (None: to be computed)
+        self._acts: list[np.ndarray] | None = None
+        #: (layer, neuron) of the hovered neuron being shown, neuron −1: the network's output
+        self.hovered: tuple[int, int] | None = None
         self.throttle = Throttle(self.refresh, lambda: session.running, self)
+        session.valuesChanged.connect(self._forget_activations)  # before the refresh it may cause
         session.valuesChanged.connect(self.throttle)
         for sig in (session.structureChanged, session.projectChanged, session.datasetChanged):
             sig.connect(self._rebuild)
         session.selectionChanged.connect(self._follow)
+        # hover changes arriving in one turn of the event loop are applied once, the last one winning
+        self._hover_timer = QTimer(self)
+        self._hover_timer.setSingleShot(True)
+        self._hover_timer.setInterval(0)
+        self._hover_timer.timeout.connect(self._apply_hover)
+        session.hoverChanged.connect(self._hover_soon)  # a bound method: dropped with this panel
         self.what_box.currentIndexChanged.connect(lambda _i: self.refresh())
         self.points_box.toggled.connect(lambda _v: self._draw_points())
         self._rebuild()
@@ -103,6 +118,8 @@ class BoundaryPlotPanel(QWidget):
         s = self.session
         net = s.network
         self._bounds = None
+        self._acts = None
+        self.hovered = self._hover_target(s.hovered)
         self.what_box.blockSignals(True)
         self.what_box.clear()
         L = net.n_layers
@@ -139,13 +156,71 @@ class BoundaryPlotPanel(QWidget):
             self.what_box.setCurrentIndex(pos)
 
     @property
-    def shown(self) -> tuple[int, int]:
-        """(neuron layer, neuron) whose output is mapped; neuron −1: the network's output."""
+    def chosen(self) -> tuple[int, int]:
+        """(neuron layer, neuron) chosen in the Show box (or by following the selection)."""
         data = self.what_box.currentData()
         if not data:
             return self.session.network.n_layers, -1
         layer, j = str(data).split(":")
         return int(layer), int(j)
+
+    @property
+    def shown(self) -> tuple[int, int]:
+        """(neuron layer, neuron) whose output is mapped: the hovered neuron, else the chosen one;
+        neuron −1: the network's output."""
+        return self.hovered if self.hovered is not None else self.chosen
+
+    # ------------------------------------------------------------------ hover
+    def _hover_target(self, sel) -> tuple[int, int] | None:
+        """The (layer, neuron) a hovered Selection asks to map: a hidden or output neuron; else None."""
+        net = self.session.network
+        if sel is None or sel.kind != "neuron" or not 1 <= sel.layer <= net.n_layers:
+            return None
+        if not 0 <= sel.index < net.sizes[sel.layer]:
+            return None
+        if sel.layer == net.n_layers and net.n_outputs == 1:
+            return net.n_layers, -1
+        return sel.layer, sel.index
+
+    def _hover_soon(self, _sel) -> None:
+        self._hover_timer.start()
+
+    def _apply_hover(self) -> None:
+        target = self._hover_target(self.session.hovered)
+        if target == self.hovered:
+            return
+        self.hovered = target
+        if not self.available:
+            return
+        if hidden(self):  # drawn when the dock is shown again
+            self.throttle.stale = True
+            return
+        self.refresh()
+
+    def _forget_activations(self) -> None:
+        self._acts = None
+
+    def activations(self) -> list[np.ndarray]:
+        """Every layer's activations on the grid points (``Network.forward``), computed once per weights."""
+        if self._acts is None:
+            self._grid()
+            _zs, self._acts = self.session.network.forward(self._points)
+        return self._acts
+
+    def describe(self, layer: int, j: int) -> str:
+        """Whose map is shown, in the notes' names: "Network output" or "a₂⁽²⁾, hidden neuron 2",
+        after "Hover:" or "Selected:" when that is why it is shown."""
+        net = self.session.network
+        if j < 0:
+            who = "network output"
+        else:
+            who = f"{neuron_name(layer, j)}, {layer_title(layer, net.n_layers).lower()} neuron {j + 1}"
+        sel = self.session.selection
+        if sel.kind == "neuron" and self._hover_target(sel) == (layer, j) and (j >= 0 or self.hovered):
+            return f"Selected: {who}"  # (also while the pointer still rests on it)
+        if self.hovered is not None:
+            return f"Hover: {who}"
+        return who[0].upper() + who[1:]
 
     def _splits(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         tr = self.session.trainer
@@ -165,6 +240,7 @@ class BoundaryPlotPanel(QWidget):
             span = np.maximum(hi - lo, 0.5)
             lo, hi = lo - 0.1 * span, hi + 0.1 * span
             self._bounds = (float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1]))
+            self._acts = None
             xs = np.linspace(lo[0], hi[0], RESOLUTION)
             ys = np.linspace(lo[1], hi[1], RESOLUTION)
             gx, gy = np.meshgrid(xs, ys, indexing="ij")
@@ -181,8 +257,7 @@ class BoundaryPlotPanel(QWidget):
         net = s.network
         xs, ys, (x0, x1, y0, y1) = self._grid()
         layer, j = self.shown
-        _zs, acts = net.forward(self._points)
-        out = acts[layer]
+        out = self.activations()[layer]
         act_name = net.activations[layer - 1]
         rect = QRectF(x0, y0, x1 - x0, y1 - y0)
         tr = s.trainer
@@ -192,7 +267,7 @@ class BoundaryPlotPanel(QWidget):
             self.image.setImage(self._class_image(out, xs.size, ys.size), autoLevels=False, levels=(0, 255))
             self.iso.setData(None)
             self.colorbar.setVisible(False)
-            title = "Network output: the class with the largest output (paler = less sure)"
+            title = f"{self.describe(layer, j)}: the class with the largest output (paler = less sure)"
         else:
             col = 0 if j < 0 else j
             vals = out[:, col].reshape(xs.size, ys.size)
@@ -202,14 +277,11 @@ class BoundaryPlotPanel(QWidget):
             self.image.setImage(vals, autoLevels=False)
             self.colorbar.setLevels((lo, hi))
             self.iso.setData(vals, level=0.5 * (lo + hi))
-            who = (
-                "Network output"
-                if layer == net.n_layers and net.n_outputs == 1
-                else self.what_box.currentText()
-            )
-            title = f"{who} ({act_name}); line: output = {0.5 * (lo + hi):g}"
+            symbol = "output" if j < 0 else "a"
+            title = f"{self.describe(layer, j)} · {act_name}; line: {symbol} = {0.5 * (lo + hi):g}"
         self.image.setRect(rect)
-        self.plot.setTitle(title, color="#222", size="9pt")
+        set_title(self.plot, title, 9)
+        self.plot.titleLabel.setMinimumWidth(0)  # a longer title (hovering) must not shift the map
         self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
 
     def _levels(self, layer, act_name, vals, tr) -> tuple[float, float]:
@@ -260,4 +332,5 @@ class BoundaryPlotPanel(QWidget):
         if self.values is None or self.grid is None:
             return ["x1", "x2", "value"], []
         gx, gy = np.meshgrid(self.grid[0], self.grid[1], indexing="ij")
-        return ["x1", "x2", self.what_box.currentText()], [gx.ravel(), gy.ravel(), self.values.ravel()]
+        name = self.describe(*self.shown)
+        return ["x1", "x2", name], [gx.ravel(), gy.ravel(), self.values.ravel()]

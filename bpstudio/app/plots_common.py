@@ -7,6 +7,7 @@ plotted numbers as CSV (written by the dock, one column per curve).
 from __future__ import annotations
 
 import csv
+import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -15,8 +16,10 @@ import pyqtgraph as pg
 import pyqtgraph.exporters  # noqa: F401  (registers ImageExporter/SVGExporter)
 import shiboken6
 from PySide6.QtCore import QObject, QTimer
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QFont, QFontMetricsF
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QToolButton, QWidget
+
+from .plots_axes import ReadableAxis
 
 #: curve colours (colour-blind safe, Okabe–Ito)
 COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -32,8 +35,20 @@ def make_plot_widget() -> pg.GraphicsLayoutWidget:
     return w
 
 
+def set_title(plot: pg.PlotItem, title: str, points: float = 10.0) -> None:
+    """The plot's title in a row just high enough for it (pyqtgraph's fixed 30 px is a lot in a dock)."""
+    plot.setTitle(title, color="#222", size=f"{points:g}pt")
+    font = QFont()
+    font.setPointSizeF(points)
+    height = math.ceil(QFontMetricsF(font).height()) + 5
+    plot.titleLabel.setMaximumHeight(height)
+    plot.layout.setRowFixedHeight(0, height)
+
+
 def style_plot(plot: pg.PlotItem, title: str, x: str, y: str) -> None:
-    plot.setTitle(title, color="#222", size="10pt")
+    """Title, axis labels and colours; axes whose tick labels never overlap (:class:`ReadableAxis`)."""
+    plot.setAxisItems({"left": ReadableAxis("left"), "bottom": ReadableAxis("bottom")})
+    set_title(plot, title)
     plot.setLabel("bottom", x, color="#222")
     plot.setLabel("left", y, color="#222")
     # no grid: alpha-blended grid lines across the plot cost more to repaint than everything else
@@ -41,6 +56,7 @@ def style_plot(plot: pg.PlotItem, title: str, x: str, y: str) -> None:
         axis = plot.getAxis(name)
         axis.setPen(pg.mkPen("#555"))
         axis.setTextPen(pg.mkPen("#222"))
+        axis.setTickFont(QFont())  # explicit, so that labels are measured in the font they are drawn in
         axis.enableAutoSIPrefix(False)
     plot.setClipToView(True)
     plot.setDownsampling(auto=True, mode="peak")

@@ -7,6 +7,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from .plots_axes import LegendRow
 from .plots_common import (
     COLOURS,
     ExportButton,
@@ -52,11 +53,13 @@ class GradientPlotPanel(QWidget):
         bar.addWidget(self.export_button)
 
         self.plots = make_plot_widget()
-        self.norm_plot = self.plots.addPlot(row=0, col=0)
+        # the weight layers' colours (of the norm curves and the histogram), in a row above the plots
+        self.legend = LegendRow()
+        self.plots.addItem(self.legend, row=0, col=0)
+        self.norm_plot = self.plots.addPlot(row=1, col=0)
         self._side_by_side = False
         style_plot(self.norm_plot, "Gradient norm ‖∂E/∂Wˡ‖ per update", "update", "norm")
-        self.norm_legend = self.norm_plot.addLegend(offset=(-10, 10), labelTextColor="#222")
-        self.hist_plot = self.plots.addPlot(row=1, col=0)
+        self.hist_plot = self.plots.addPlot(row=2, col=0)
         style_plot(self.hist_plot, "Weights", "w", "count")
         self.hist_plot.setDownsampling(auto=False)
         self.hist_curves: list[pg.PlotDataItem] = []
@@ -85,7 +88,6 @@ class GradientPlotPanel(QWidget):
         L = net.n_layers
         for c in self.norm_curves:
             self.norm_plot.removeItem(c)
-            self.norm_legend.removeItem(c)
         for c in self.hist_curves:
             self.hist_plot.removeItem(c)
         self.norm_curves, self.hist_curves = [], []
@@ -94,6 +96,9 @@ class GradientPlotPanel(QWidget):
             self.norm_curves.append(self.norm_plot.plot(pen=pen, name=f"W{l + 1}: {weight_layer_name(l, L)}"))
             brush = pg.mkBrush(COLOURS[l % len(COLOURS)] + "66")
             self.hist_curves.append(self.hist_plot.plot(stepMode="center", fillLevel=0, brush=brush, pen=pen))
+        self.legend.set_entries(
+            [(COLOURS[l % len(COLOURS)], f"W{l + 1}: {weight_layer_name(l, L)}") for l in range(L)]
+        )
         self.hist_box.blockSignals(True)
         self.hist_box.clear()
         self.hist_box.addItem("All layers", None)
@@ -166,8 +171,10 @@ class GradientPlotPanel(QWidget):
         wide = self.plots.width() > 1.3 * self.plots.height()
         if wide != self._side_by_side:
             self._side_by_side = wide
+            self.plots.removeItem(self.legend)
             self.plots.removeItem(self.hist_plot)
-            self.plots.addItem(self.hist_plot, row=0 if wide else 1, col=1 if wide else 0)
+            self.plots.addItem(self.legend, row=0, col=0, colspan=2 if wide else 1)
+            self.plots.addItem(self.hist_plot, row=1 if wide else 2, col=1 if wide else 0)
 
     def _set_log(self, on: bool) -> None:
         self.norm_plot.setLogMode(y=on)

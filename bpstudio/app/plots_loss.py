@@ -12,9 +12,11 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ..engine.history import SPLITS
+from .plots_axes import LegendRow
 from .plots_common import (
     SPLIT_COLOURS,
     SPLIT_NAMES,
@@ -28,6 +30,9 @@ from .plots_common import (
     moving_average,
     style_plot,
 )
+
+#: grid cells lower than this (pixels) leave out the axes' names
+COMPACT_BELOW = 170
 
 SMOOTHING = [("auto", 0), ("off", 1), ("10", 10), ("50", 50), ("100", 100), ("500", 500), ("2000", 2000)]
 
@@ -62,9 +67,10 @@ class LossPlotPanel(QWidget):
         self.plots = make_plot_widget()
         self.epoch_plot = pg.PlotItem()
         style_plot(self.epoch_plot, "Loss per epoch", "epoch", "loss")
-        self.legend = self.epoch_plot.addLegend(offset=(-10, 10), labelTextColor="#222")
+        # the splits' colours, in a grid cell the plots leave free or a row above them: never over a curve
+        self.legend = LegendRow()
         self.acc_plot = pg.PlotItem()
-        style_plot(self.acc_plot, "Accuracy", "epoch", "accuracy")
+        style_plot(self.acc_plot, "Accuracy per epoch", "epoch", "accuracy")
         self.acc_plot.setYRange(0, 1.02)
         self.acc_plot.setXLink(self.epoch_plot)
         self.step_plot = pg.PlotItem()
@@ -77,7 +83,7 @@ class LossPlotPanel(QWidget):
             pen = pg.mkPen(SPLIT_COLOURS[sp], width=2)
             self.epoch_curves[sp] = self.epoch_plot.plot(pen=pen)
             self.acc_curves[sp] = self.acc_plot.plot(pen=pen)
-        self._in_legend: set[str] = set()
+        self.splits: list[str] = ["train"]
         self.raw_curve = self.step_plot.plot(pen=pg.mkPen(180, 190, 210, 150))
         self.smooth_curve = self.step_plot.plot(pen=pg.mkPen("#0072B2", width=2))
 
@@ -135,16 +141,10 @@ class LossPlotPanel(QWidget):
         """Which plots and legend entries there are, from the task and the splits (not from the data
         so far): the layout then never changes during a run, when a relayout would stall the window."""
         tr = self.session.trainer
-        splits = {"train"}
-        if tr is not None:
-            splits |= {sp for sp, part in (("val", tr.val), ("test", tr.test)) if part is not None}
-        for sp in SPLITS:
-            if sp in splits and sp not in self._in_legend:
-                self.legend.addItem(self.epoch_curves[sp], SPLIT_NAMES[sp])
-                self._in_legend.add(sp)
-            elif sp not in splits and sp in self._in_legend:
-                self.legend.removeItem(self.epoch_curves[sp])
-                self._in_legend.discard(sp)
+        parts = {"train": True, "val": tr is not None and tr.val is not None}
+        parts["test"] = tr is not None and tr.test is not None
+        self.splits = [sp for sp in SPLITS if parts[sp]]
+        self.legend.set_entries([(SPLIT_COLOURS[sp], SPLIT_NAMES[sp]) for sp in self.splits])
         self.has_accuracy = tr is not None and tr.task in ("binary", "multiclass")
         self._arrange()
         self.refresh()
@@ -208,7 +208,9 @@ class LossPlotPanel(QWidget):
 
     def _arrange(self) -> None:
         """Lay the plots out in the grid whose cells are closest to a 1.6 : 1 landscape shape (side by
-        side in a wide dock, stacked in a tall one); no accuracy plot for regression."""
+        side in a wide dock, stacked in a tall one); no accuracy plot for regression. The legend takes
+        a cell the plots leave free, else a row above them. In low cells the axes' names go (the titles
+        say them) to leave the curves and tick labels room."""
         plots = (
             [self.epoch_plot]
             + ([self.acc_plot] if getattr(self, "has_accuracy", False) else [])
@@ -222,16 +224,33 @@ class LossPlotPanel(QWidget):
             return abs(math.log((w / cols) / (h / rows) / 1.6))
 
         cols = min(range(1, n + 1), key=badness)
-        key = (cols, n)
+        rows = math.ceil(n / cols)
+        compact = h / rows < COMPACT_BELOW
+        key = (cols, n, compact)
         if key == self._arrangement:
             return
         self._arrangement = key
-        for p in (self.epoch_plot, self.acc_plot, self.step_plot):
-            if p.scene() is not None:
-                self.plots.removeItem(p)
+        for item in (self.legend, self.epoch_plot, self.acc_plot, self.step_plot):
+            if item.scene() is not None:
+                self.plots.removeItem(item)
+        free = rows * cols > n
+        top = 0 if free else 1
         for i, p in enumerate(plots):
-            self.plots.addItem(p, row=i // cols, col=i % cols)
+            self.plots.addItem(p, row=top + i // cols, col=i % cols)
+            for name in ("bottom", "left"):
+                p.getAxis(name).showLabel(not compact)
+        if free:  # the first free cell (and the rest of its row)
+            self.plots.addItem(self.legend, row=n // cols, col=n % cols, colspan=cols - n % cols)
+            self.plots.ci.layout.setAlignment(self.legend, Qt.AlignmentFlag.AlignCenter)
+        else:
+            self.plots.addItem(self.legend, row=0, col=0, colspan=cols)
+        self.legend.set_stacked(free)
         self.acc_plot.setVisible(n == 3)
+
+    def resizeEvent(self, event) -> None:
+        """A dock resized to a different shape gets the grid that suits it."""
+        super().resizeEvent(event)
+        self._arrange()
 
     def _symbol(self) -> str | None:
         return "o" if self._epoch_x.size <= 30 else None

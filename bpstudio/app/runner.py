@@ -28,16 +28,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import (
-    QAbstractEventDispatcher,
-    QCoreApplication,
-    QEvent,
-    QObject,
-    QThread,
-    QTimer,
-    Signal,
-    Slot,
-)
+from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from ..engine import (
     DivergenceError,
@@ -51,7 +42,7 @@ from ..engine import (
     blas,
 )
 from ..engine.history import SPLITS
-from .plots_common import PAINT_GRACE_MS, frame_scheduler
+from .runner_gate import ShowGate
 
 #: (label, steps per second); 0 means as fast as possible (the engine's fast loop, no traces)
 SPEEDS: list[tuple[str, float]] = [
@@ -365,6 +356,8 @@ class TrainingRunner(QObject):
 
     runningChanged = Signal(bool)
     progress = Signal(object)  # RunUpdate, after the session has been updated
+    #: the window has shown a snapshot and the worker trains on: seconds from its arrival until now
+    snapshotShown = Signal(float)
     finished = Signal(object)  # RunOutcome, after the session has its final state
 
     def __init__(self, session, parent: QObject | None = None) -> None:
@@ -375,15 +368,9 @@ class TrainingRunner(QObject):
         self.last_outcome: RunOutcome | None = None
         self._thread: QThread | None = None
         self._worker: RunWorker | None = None
-        self._shown_at: float | None = None
-        self._phase = ""  # "showing" → "grace" → "ready" while the GUI shows a snapshot
-        self._grace = QTimer(self)
-        self._grace.setSingleShot(True)
-        self._grace.setInterval(PAINT_GRACE_MS)
-        self._grace.timeout.connect(self._grace_over)
-        self._watch = _PaintWatch(self)
-        self._dispatcher = None
-        self._idle_hooked = False
+        # tells when the window has shown a snapshot, so that the worker trains on (see runner_gate)
+        self._gate = ShowGate(self)
+        self._gate.shown.connect(self._resume_worker)
         self._blas = contextlib.ExitStack()
         self._trainer: Trainer | None = None
         self._goal: int | None = None
@@ -442,10 +429,6 @@ class TrainingRunner(QObject):
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
         worker.update.connect(self._on_update)
-        # the event loop's "about to wait" tells when the window has shown a snapshot (connected only
-        # while one is being shown: between snapshots the GUI thread stays out of Python)
-        self._dispatcher = QAbstractEventDispatcher.instance(self.thread())
-        self._idle_hooked = False
         worker.finished.connect(self._on_finished)
         self._thread, self._worker, self._trainer = thread, worker, tr
         s.set_running(True)
@@ -525,59 +508,18 @@ class TrainingRunner(QObject):
             if upd.trace is not None:
                 s.traceChanged.emit(upd.trace)
             self.progress.emit(upd)
-        # the worker resumes once the window has shown the snapshot: the event loop idle, then a short
-        # grace for the repaints Qt schedules on a timer, then idle again
+        # the worker resumes once the window has shown the snapshot (all its repaints and relayouts)
         gc.freeze()
-        self._shown_at = time.perf_counter()
-        self._phase = "showing"
-        if self._dispatcher is None:
-            self._resume_worker()
-        else:
-            self._watch.start()
-            if not self._idle_hooked:
-                self._dispatcher.aboutToBlock.connect(self._gui_idle)
-                self._idle_hooked = True
+        self._gate.begin()
 
-    @Slot()
-    def _gui_idle(self) -> None:
-        """The event loop has processed everything and is about to wait."""
-        if not self._phase:
+    def _resume_worker(self, busy: float) -> None:
+        """The window has shown the snapshot: let the worker train on; the next snapshot comes later
+        if showing this one took long (``busy`` seconds)."""
+        if self._worker is None:
             return
-        if frame_scheduler().busy:  # panels still to refresh, one per turn of the event loop
-            self._phase = "showing"
-            self._grace.stop()
-        elif self._phase == "showing":
-            self._phase = "grace"
-            self._grace.start()
-        elif self._phase == "ready":
-            self._resume_worker()
-
-    def _grace_over(self) -> None:
-        if self._phase == "grace":
-            self._phase = "ready"
-
-    def _painting(self) -> None:
-        """Something is still being repainted: wait for a quiet grace period again."""
-        if self._phase in ("grace", "ready"):
-            self._phase = "grace"
-            self._grace.start()
-
-    def _unhook_idle(self) -> None:
-        if self._idle_hooked and self._dispatcher is not None:
-            self._dispatcher.aboutToBlock.disconnect(self._gui_idle)
-        self._idle_hooked = False
-
-    def _resume_worker(self) -> None:
-        """Let the worker train on; the next snapshot comes later if showing this one took long."""
-        self._phase = ""
-        self._watch.stop()
-        self._unhook_idle()
-        if self._shown_at is None or self._worker is None:
-            return
-        busy = time.perf_counter() - self._shown_at
-        self._shown_at = None
         interval = min(max(UPDATE_INTERVAL, busy * (1.0 / GUI_SHARE - 1.0)), MAX_UPDATE_INTERVAL)
         self._worker.resume(interval)
+        self.snapshotShown.emit(busy)
 
     @Slot(object)
     def _on_finished(self, outcome: RunOutcome) -> None:
@@ -594,12 +536,7 @@ class TrainingRunner(QObject):
         tr = self._trainer
         thread = self._thread
         self._worker = self._thread = self._trainer = None
-        self._shown_at = None
-        self._phase = ""
-        self._grace.stop()
-        self._watch.stop()
-        self._unhook_idle()
-        self._dispatcher = None
+        self._gate.cancel()
         self._blas.close()
         gc.unfreeze()
         if thread is not None:
@@ -628,35 +565,6 @@ class TrainingRunner(QObject):
         elif outcome.reason in ("refused", "error"):
             s.errorOccurred.emit("Training stopped", outcome.message)
         self.finished.emit(outcome)
-
-
-class _PaintWatch(QObject):
-    """While the window shows a snapshot, notices repaints (and the queued calls that lead to them)
-    so that the worker resumes only once the window has been quiet for a moment."""
-
-    EVENTS = (QEvent.Type.UpdateRequest, QEvent.Type.Paint, QEvent.Type.MetaCall)
-
-    def __init__(self, runner: TrainingRunner) -> None:
-        super().__init__(runner)
-        self.runner = runner
-        self.active = False
-
-    def start(self) -> None:
-        app = QCoreApplication.instance()
-        if not self.active and app is not None:
-            app.installEventFilter(self)
-            self.active = True
-
-    def stop(self) -> None:
-        app = QCoreApplication.instance()
-        if self.active and app is not None:
-            app.removeEventFilter(self)
-        self.active = False
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if event.type() in self.EVENTS:
-            self.runner._painting()
-        return False
 
 
 def describe(outcome: RunOutcome) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from ..data.files import rebase_data_paths
 from ..engine import (
     DivergenceError,
     EngineError,
@@ -52,21 +53,48 @@ class Selection:
 NO_SELECTION = Selection()
 
 
-class NetworkEdit(QUndoCommand):
-    """An undoable change of the network: the whole network before and after (cheap and exact)."""
+#: a project's dataset specification and input transform, changed with the network by a weights import
+Inputs = tuple[dict[str, Any], dict[str, Any] | None]
 
-    def __init__(self, session: Session, text: str, before: Network, after: Network, structural: bool):
+
+class NetworkEdit(QUndoCommand):
+    """An undoable change of the network: the whole network before and after (cheap and exact).
+
+    ``inputs`` (before, after): the dataset specification and input transform change with it (a weights
+    file's transform adopted); the data are then prepared again, as after a structural change.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        text: str,
+        before: Network,
+        after: Network,
+        structural: bool,
+        inputs: tuple[Inputs, Inputs] | None = None,
+    ):
         super().__init__(text)
         self.session = session
         self.before = before
         self.after = after
-        self.structural = structural
+        self.structural = structural or inputs is not None
+        self.inputs = inputs
 
     def redo(self) -> None:
-        self.session._set_network(self.after.copy(), self.structural)
+        self._apply(self.after, 1)
 
     def undo(self) -> None:
-        self.session._set_network(self.before.copy(), self.structural)
+        self._apply(self.before, 0)
+
+    def _apply(self, net: Network, side: int) -> None:
+        project = self.session.project
+        # the inputs change back and forth only while the dataset is the one the other side left
+        swap = self.inputs is not None and project.dataset is self.inputs[1 - side][0]
+        if swap:
+            project.dataset, project.input_transform = self.inputs[side]  # type: ignore[index]
+        self.session._set_network(net.copy(), self.structural)
+        if swap:
+            self.session.datasetChanged.emit()
 
 
 class Session(QObject):
@@ -81,6 +109,7 @@ class Session(QObject):
     stageChanged = Signal(str)  # the micro-stage just computed ("" when no step is in progress)
     historyChanged = Signal()  # loss/accuracy history grew or shrank
     selectionChanged = Signal(object)  # Selection
+    hoverChanged = Signal(object)  # what the pointer rests on (a Selection: a neuron, a table row) or None
     viewChanged = Signal(str)  # a view option (notation, labels, bias style...) changed: its key
     dirtyChanged = Signal(bool)
     fileChanged = Signal(str)  # the project's file path ("" for untitled)
@@ -105,6 +134,7 @@ class Session(QObject):
         self.micro: MicroStep | None = None
         self.trace: StepTrace | None = None
         self.selection: Selection = NO_SELECTION
+        self.hovered: Selection | None = None
         self.running = False
         self._trained_since_save = False
         self._step_undo: list = []
@@ -148,6 +178,7 @@ class Session(QObject):
         self.micro = None
         self.trace = None
         self.selection = NO_SELECTION
+        self.hovered = None
         self._rebuild_trainer()
         self.projectChanged.emit()
         self.traceChanged.emit(None)
@@ -169,7 +200,15 @@ class Session(QObject):
             raise EngineError("this project has no file yet: choose Save As")
         if self.trainer is not None:
             update_project(self.project, self.trainer)
-        save_project(target, self.project)
+        dataset = self.project.dataset
+        if self.path is not None and target.parent.absolute() != self.path.parent.absolute():
+            # a data file named relative to the old folder: name it for the new one
+            self.project.dataset = rebase_data_paths(dataset, self.path.parent, target.parent)
+        try:
+            save_project(target, self.project)
+        except BaseException:
+            self.project.dataset = dataset
+            raise
         self.path = target
         self._trained_since_save = False
         self.undo_stack.setClean()
@@ -206,8 +245,17 @@ class Session(QObject):
             return False
         return True
 
-    def edit_network(self, text: str, change: Callable[[Network], None], structural: bool = False) -> bool:
-        """Apply ``change`` to a copy of the network as one undoable command; False if refused."""
+    def edit_network(
+        self,
+        text: str,
+        change: Callable[[Network], None],
+        structural: bool = False,
+        inputs: Inputs | None = None,
+    ) -> bool:
+        """Apply ``change`` to a copy of the network as one undoable command; False if refused.
+
+        ``inputs``: a new (dataset specification, input transform) that goes with the new network.
+        """
         if not self.can_edit():
             return False
         before = self.network.copy()
@@ -218,7 +266,9 @@ class Session(QObject):
         except EngineError as exc:
             self.errorOccurred.emit("Cannot change the network", str(exc))
             return False
-        self.undo_stack.push(NetworkEdit(self, text, before, after, structural))
+        old = (self.project.dataset, self.project.input_transform)
+        pair = None if inputs is None else (old, inputs)
+        self.undo_stack.push(NetworkEdit(self, text, before, after, structural, pair))
         return True
 
     def _set_network(self, net: Network, structural: bool) -> None:
@@ -264,11 +314,13 @@ class Session(QObject):
     def set_dataset(self, spec: dict[str, Any]) -> bool:
         if not self.can_edit():
             return False
-        old = self.project.dataset
+        old, old_transform = self.project.dataset, self.project.input_transform
         self.project.dataset = spec
+        if spec != old:  # the stored input transform belongs to the old data, scaling or split: refit
+            self.project.input_transform = None
         self._rebuild_trainer()
         if self.trainer is None and self.trainer_problem:
-            self.project.dataset = old
+            self.project.dataset, self.project.input_transform = old, old_transform
             self._rebuild_trainer()
             self.errorOccurred.emit("Dataset does not fit", self.trainer_problem)
             return False
@@ -338,6 +390,12 @@ class Session(QObject):
         if selection != self.selection:
             self.selection = selection
             self.selectionChanged.emit(selection)
+
+    def hover(self, selection: Selection | None) -> None:
+        """What the pointer rests on (None: nothing); plots may preview it, e.g. a hovered neuron's map."""
+        if selection != self.hovered:
+            self.hovered = selection
+            self.hoverChanged.emit(selection)
 
     # ------------------------------------------------------------------ stepping
     def _require_trainer(self) -> Trainer | None:

@@ -1,12 +1,14 @@
 """Persistent application settings (QSettings, organisation and application "bpstudio").
 
 Holds the preferences (theme, and the defaults of the project view options), the recent-files list,
-and the window geometry and dock layout. Tests point XDG_CONFIG_HOME/HOME at a temporary folder; with
-``BPSTUDIO_NO_RESTORE=1`` the window's geometry and dock layout are not restored.
+the last data-import folder and options, and the window geometry and dock layout. Tests point
+XDG_CONFIG_HOME/HOME at a temporary folder; with ``BPSTUDIO_NO_RESTORE=1`` the window's geometry
+and dock layout are not restored.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -102,6 +104,25 @@ class AppSettings(QObject):
         self.store.setValue("recent/files", [])
         self.store.sync()
         self.recentChanged.emit()
+
+    # ------------------------------------------------------------------ data import
+    def import_folder(self) -> str:
+        """The folder of the last imported data file, or "" (none yet, or it no longer exists)."""
+        folder = str(self.store.value("import/folder", "") or "")
+        return folder if folder and Path(folder).is_dir() else ""
+
+    def import_options(self) -> dict[str, Any]:
+        """The options of the last import (the import dialog's choices), or {}."""
+        try:
+            value = json.loads(str(self.store.value("import/options", "{}") or "{}"))
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    def remember_import(self, folder: str | Path, options: dict[str, Any]) -> None:
+        self.store.setValue("import/folder", str(folder))
+        self.store.setValue("import/options", json.dumps(options, sort_keys=True))
+        self.store.sync()
 
     # ------------------------------------------------------------------ window layout
     def window_state(self) -> tuple[QByteArray | None, QByteArray | None]:

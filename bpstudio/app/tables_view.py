@@ -1,7 +1,8 @@
 """The δ/Δw table dock: a Neurons tab and a Weights tab that follow the session's current step.
 
 Selecting a row selects that neuron, connection or bias everywhere (``Session.select``) and a
-selection made elsewhere (the canvas) selects the row. The numbers come from
+selection made elsewhere (the canvas) selects the row; the row under the pointer is hovered
+(``Session.hover``), as a neuron on the canvas is. The numbers come from
 :mod:`bpstudio.app.tables_data`; the models only format them.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import QEvent, QItemSelectionModel, Qt
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -137,7 +138,19 @@ class TraceTablePanel(QWidget):
         view.selectionModel().currentRowChanged.connect(
             lambda cur, _prev: self._row_selected(model, cur.row())
         )
+        # the row under the pointer is hovered, like a neuron on the canvas (the boundary plot maps it)
+        view.setMouseTracking(True)
+        view.entered.connect(lambda index: self.session.hover(self._row_selection(model, index.row())))
+        view.viewport().installEventFilter(self)
         return view
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Type.Leave and obj in (
+            self.neuron_view.viewport(),
+            self.weight_view.viewport(),
+        ):
+            self.session.hover(None)
+        return super().eventFilter(obj, event)
 
     # ------------------------------------------------------------------ refreshing
     def _schedule(self) -> None:
@@ -259,16 +272,22 @@ class TraceTablePanel(QWidget):
         self.session.set_view_option("table_precision", int(decimals))
 
     # ------------------------------------------------------------------ selection, both ways
-    def _row_selected(self, model: TraceTableModel, row: int) -> None:
-        if self._syncing or row < 0 or row >= model.rowCount():
-            return
+    @staticmethod
+    def _row_selection(model: TraceTableModel, row: int) -> Selection | None:
+        """The neuron, connection or bias of ``row`` (None outside the table)."""
+        if row < 0 or row >= model.rowCount():
+            return None
         layer, index, frm = model.row_key(row)
         if model.kind == "neurons":
-            sel = Selection("neuron", layer, index)
-        elif frm < 0:
-            sel = Selection("bias", layer, index)
-        else:
-            sel = Selection("edge", layer, index, frm)
+            return Selection("neuron", layer, index)
+        if frm < 0:
+            return Selection("bias", layer, index)
+        return Selection("edge", layer, index, frm)
+
+    def _row_selected(self, model: TraceTableModel, row: int) -> None:
+        sel = self._row_selection(model, row)
+        if self._syncing or sel is None:
+            return
         self._syncing = True
         try:
             self.session.select(sel)

@@ -109,6 +109,14 @@ def build_menus(w: MainWindow) -> None:
     A["import_weights"] = _action(
         w, "&Import Weights…", docs.import_weights, "Ctrl+Shift+I", "import-weights"
     )
+    A["import_dataset"] = _action(
+        w,
+        "Import &Dataset…",
+        lambda: _import_dataset(w),
+        None,
+        None,
+        "Import a CSV/TSV, NPZ or IDX file as the data",
+    )
     A["export_weights"] = _action(
         w, "E&xport Weights…", docs.export_weights, "Ctrl+Shift+E", "export-weights"
     )
@@ -171,7 +179,7 @@ def build_menus(w: MainWindow) -> None:
     for key in ("save", "save_as"):
         m["file"].addAction(A[key])
     m["file"].addSeparator()
-    for key in ("import_weights", "export_weights", "export_png", "export_svg"):
+    for key in ("import_dataset", "import_weights", "export_weights", "export_png", "export_svg"):
         m["file"].addAction(A[key])
     m["file"].addSeparator()
     m["file"].addAction(A["quit"])
@@ -248,6 +256,17 @@ def build_menus(w: MainWindow) -> None:
     ShowWhenFilled.update(m["train"])
     ShowWhenFilled.update(t["train"])
     t["train"].setVisible(False)
+
+
+def _import_dataset(w: MainWindow) -> None:
+    """File ▸ Import Dataset…: the dataset panel's import dialog, with its dock shown."""
+    ws = getattr(w, "workspace", None)
+    if ws is None:
+        return
+    dock = ws.docks["dataset"]
+    dock.show()
+    dock.raise_()
+    ws.dataset_panel.import_file()
 
 
 def _submenu(w: MainWindow, parent, title: str) -> QMenu:

@@ -17,7 +17,8 @@ File options, by ``format`` (guessed from the file name when absent; ``.gz`` fil
 
 * ``"csv"`` / ``"tsv"``: ``"target"``: a column name or number (1 = first, −1 = last; the default is
   the last column), or a list of them; ``"header"``: true, false or "auto" (a first row with text is a
-  header); ``"delimiter"``: one character (default "," or tab); ``"onehot"``: "auto" (text targets
+  header); ``"delimiter"``: one character (default "," or tab), "whitespace" (runs of spaces/tabs) or
+  "auto" (detected from the first rows); ``"onehot"``: "auto" (text targets
   become one-hot), true (class labels even if numeric) or false. Rows are numbered as file lines.
   Missing input values are replaced by the column mean and counted in ``Dataset.report``.
 * ``"idx"`` (MNIST as distributed): ``"file"`` is the images file, ``"labels"`` the labels file;
@@ -32,16 +33,27 @@ Any kind may also carry::
     "name": "my data"
 
 :func:`load_dataset` turns a specification into a :class:`Dataset`; :func:`prepare` also draws the
-split (seeded, stratified for classification) and fits the scaling on the training split, and returns
-the arrays a Trainer needs with the fitted transform (:attr:`PreparedData.preprocessing`), which
-:func:`apply_preprocessing` applies to new inputs. Every error is a :class:`DataError` naming the
+split (seeded, stratified for classification) and fits the scaling on the training split (or applies a
+stored transform fitted for the same choice), and returns the arrays a Trainer needs with the
+transform used (:attr:`PreparedData.preprocessing`), which :func:`apply_preprocessing` applies to new
+inputs. Every error is a :class:`DataError` naming the
 field, row or column at fault.
 """
 
 from .builtins import BUILTINS, builtin_names, get_builtin
 from .core import check_fits, load_dataset, prepare, spec_kind
 from .files import MAX_FILE_BYTES, MAX_VALUES
-from .preprocess import SCALINGS, apply_preprocessing, fit_scaling, invert_preprocessing, split_indices
+from .preprocess import (
+    SCALING_TITLES,
+    SCALINGS,
+    apply_preprocessing,
+    check_transform,
+    describe_transform,
+    fit_scaling,
+    invert_preprocessing,
+    split_indices,
+    transform_fits,
+)
 from .records import DataError, Dataset, ImportReport, PreparedData
 
 __all__ = [
@@ -49,6 +61,7 @@ __all__ = [
     "MAX_FILE_BYTES",
     "MAX_VALUES",
     "SCALINGS",
+    "SCALING_TITLES",
     "DataError",
     "Dataset",
     "ImportReport",
@@ -56,6 +69,8 @@ __all__ = [
     "apply_preprocessing",
     "builtin_names",
     "check_fits",
+    "check_transform",
+    "describe_transform",
     "fit_scaling",
     "get_builtin",
     "invert_preprocessing",
@@ -63,4 +78,5 @@ __all__ = [
     "prepare",
     "spec_kind",
     "split_indices",
+    "transform_fits",
 ]

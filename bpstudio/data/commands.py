@@ -248,4 +248,6 @@ def apply_train_data_options(project: Any, args: argparse.Namespace) -> None:
         check_fits(ds, project.network.sizes)
         if ds.report is not None and ds.report.filled:
             print(f"bpstudio: {ds.report.summary()}", file=sys.stderr)
+    if spec != old:  # the stored input transform belongs to the old data, scaling or split
+        project.input_transform = None
     project.dataset = spec

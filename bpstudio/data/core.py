@@ -11,7 +11,14 @@ import numpy as np
 from ..engine import infer_task
 from .builtins import builtin_names, load_builtin
 from .files import load_file
-from .preprocess import apply_preprocessing, check_preprocessing, check_split, fit_scaling, split_indices
+from .preprocess import (
+    apply_preprocessing,
+    check_preprocessing,
+    check_split,
+    fit_scaling,
+    split_indices,
+    transform_fits,
+)
 from .records import DataError, Dataset, ImportReport, PreparedData, suggest
 
 __all__ = [
@@ -140,13 +147,21 @@ def _inline(inline: Any, name: str) -> Dataset:
 
 
 def prepare(
-    spec: Mapping[str, Any], dataset: Dataset | None = None, base_dir: str | os.PathLike | None = None
+    spec: Mapping[str, Any],
+    dataset: Dataset | None = None,
+    base_dir: str | os.PathLike | None = None,
+    transform: Mapping[str, Any] | None = None,
 ) -> PreparedData:
     """Load (unless given), split and preprocess the dataset of a specification.
 
     The split (``spec["split"]``: val and test fractions, seed, stratify) is drawn first; the scaling
     (``spec["preprocessing"]``) is then fitted on the training split only and applied to all three.
-    The fitted transform is returned in :attr:`PreparedData.preprocessing`.
+
+    ``transform``: a stored, fitted transform (a project's ``input_transform``). When it was fitted for
+    the same scaling choice (scaling and per_feature) and as many inputs as the data have, it is applied
+    as it is, not fitted again, so data that changed since are still scaled as the network was trained;
+    otherwise it is ignored and the scaling is fitted. A malformed one is a DataError.
+    The transform used is returned in :attr:`PreparedData.preprocessing`.
     """
     if not isinstance(spec, Mapping):
         raise DataError('dataset: expected an object such as {"builtin": "xor"}')
@@ -161,7 +176,10 @@ def prepare(
         idx = split_indices(n, val, test, seed, labels)
     if idx["train"].size == 0:
         raise DataError(f"split: no samples are left for training ({n} samples in all)")
-    fitted = fit_scaling(ds.X[idx["train"]], scaling, per_feature)
+    if transform is not None and transform_fits(transform, scaling, per_feature, ds.n_inputs):
+        fitted = _copy_transform(transform)
+    else:
+        fitted = fit_scaling(ds.X[idx["train"]], scaling, per_feature)
 
     def part(name: str) -> tuple[np.ndarray, np.ndarray] | None:
         rows = idx[name]
@@ -174,6 +192,14 @@ def prepare(
     return PreparedData(
         dataset=ds, train=train, val=part("val"), test=part("test"), preprocessing=fitted, indices=idx
     )
+
+
+def _copy_transform(transform: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(transform)
+    for key in ("shift", "scale"):
+        if key in out:
+            out[key] = [float(v) for v in out[key]]
+    return out
 
 
 def check_fits(dataset: Dataset, sizes: Sequence[int]) -> None:

@@ -6,14 +6,20 @@ header, if any, is row 1). A target column is chosen by name or by number (1 = f
 ``NaN``, ``null``, ``None``, ``?``) in an input column are replaced by the mean of that column's
 present values, and the :class:`ImportReport` says how many were filled. A target column of text
 (or any target when ``onehot`` is true) becomes one-hot, with the class names kept.
+
+The delimiter is one character, ``"whitespace"`` (fields separated by runs of spaces or tabs, as in
+many ``.txt``/``.dat`` tables) or ``"auto"`` (:func:`sniff_delimiter` picks comma, tab, semicolon,
+bar or whitespace from the first rows). :func:`peek_delimited` reads only the head of a file with the
+same rules, for a preview of the columns.
 """
 
 from __future__ import annotations
 
 import array
 import csv
-import io
 import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -21,10 +27,20 @@ from typing import Any
 import numpy as np
 
 from .encode import class_text, finish, one_hot
-from .files import MAX_VALUES, read_bytes
+from .files import HEAD_BYTES, MAX_VALUES, read_bytes, read_head
 from .records import DataError, Dataset, ImportReport, shown
 
 MISSING = frozenset({"", "na", "n/a", "#n/a", "nan", "null", "none", "?"})
+#: the delimiter value meaning "fields separated by runs of spaces or tabs"
+WHITESPACE = "whitespace"
+#: the delimiter value meaning "find out from the first rows"
+AUTO = "auto"
+#: the delimiters :func:`sniff_delimiter` tries, in order of preference when they do equally well
+SNIFF_ORDER = (",", "\t", ";", "|", WHITESPACE)
+#: rows :func:`sniff_delimiter` looks at
+SNIFF_ROWS = 30
+#: fields parsed by one call of NumPy's parser on the fast path
+BLOCK_VALUES = 100_000
 
 
 def decode(raw: bytes, path: Path) -> str:
@@ -127,18 +143,163 @@ def read_delimited(
     fmt: str = "csv",
 ) -> Dataset:
     """Import a CSV/TSV file as a Dataset (see the module docstring for the rules)."""
-    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '"\r\n':
-        raise DataError('dataset.delimiter: must be one character, e.g. ",", ";" or "\\t"')
-    if header not in (True, False, "auto"):
-        raise DataError('dataset.header: choose true, false or "auto"')
+    _check_options(delimiter, header)
     text = decode(read_bytes(path), path)
     if not text.strip():
         raise DataError(f"{path}: the file is empty")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    if delimiter == AUTO:
+        delimiter = sniff_delimiter(text[:HEAD_BYTES])
+    text, delimiter, reader = _reader(text, delimiter)
     try:
         return _parse(reader, text, delimiter, path, header, target, onehot, fmt)
     except csv.Error as exc:
         raise DataError(f"{path}: row {reader.line_num}: {exc}") from None
+
+
+def _check_options(delimiter: Any, header: Any) -> None:
+    if not isinstance(delimiter, str) or (
+        delimiter not in (AUTO, WHITESPACE) and (len(delimiter) != 1 or delimiter in '"\r\n')
+    ):
+        raise DataError(
+            f'dataset.delimiter: must be one character, e.g. ",", ";" or "\\t", or "{WHITESPACE}" or "{AUTO}"'
+        )
+    if header not in (True, False, "auto"):
+        raise DataError('dataset.header: choose true, false or "auto"')
+
+
+def _reader(text: str, delimiter: str) -> tuple[str, str, Any]:
+    """(text, delimiter, csv reader) for a delimiter; "whitespace" becomes single spaces.
+
+    Lines stay where they are, so row numbers in messages are still the file's line numbers.
+    """
+    skip = False
+    if delimiter == WHITESPACE:
+        lines = text.split("\n")
+        if '"' in text:  # quoted fields may hold spaces: let the csv module skip the runs
+            text = "\n".join(line.strip().replace("\t", " ") for line in lines)
+            skip = True
+        else:
+            text = "\n".join(" ".join(line.split()) for line in lines)
+        delimiter = " "
+    reader = csv.reader(_lines(text), delimiter=delimiter, strict=True, skipinitialspace=skip)
+    return text, delimiter, reader
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` with their endings (``\n``, ``\r\n`` or a lone ``\r``), as
+    ``io.StringIO(text, newline="")`` gives them, but one at a time instead of copying the whole text
+    first (which holds the interpreter for a moment on a large file)."""
+    n = len(text)
+    start = 0
+    has_cr = "\r" in text
+    while start < n:
+        end = text.find("\n", start)
+        if has_cr:
+            cr = text.find("\r", start, end if end >= 0 else n)
+            if cr >= 0 and cr + 1 != end:  # a lone carriage return ends the line
+                end = cr
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start : end + 1]
+        start = end + 1
+
+
+def _split_for_sniff(lines: list[str], delimiter: str) -> list[list[str]]:
+    if delimiter == WHITESPACE:
+        return [line.split() for line in lines]
+    try:
+        return list(csv.reader(lines, delimiter=delimiter))
+    except csv.Error:
+        return []
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter of a table, from its first (up to 30) non-blank rows.
+
+    Each candidate of :data:`SNIFF_ORDER` splits the rows into fields; the best is the one that gives
+    every row the same number (≥ 2) of fields, then the most fields that are numbers (so "1,5;2"
+    with decimal commas is split at ";"), then the most fields; ties go to the earlier candidate.
+    A table of one column gets ",".
+    """
+    lines = [line for line in text.splitlines() if line.strip()][:SNIFF_ROWS]
+    best, best_score = ",", (False, 0.0, 0)
+    for delimiter in SNIFF_ORDER:
+        rows = _split_for_sniff(lines, delimiter)
+        counts = {len(r) for r in rows}
+        if len(counts) != 1 or min(counts) < 2:
+            continue
+        body = rows[1:] or rows
+        fields = [f for r in body for f in r]
+        numeric = sum(1 for f in fields if _is_number(f)) / max(len(fields), 1)
+        score = (True, numeric, len(rows[0]))
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+@dataclass
+class TablePeek:
+    """The head of a delimited file as the importer sees it: resolved options, column names, rows."""
+
+    delimiter: str
+    header: bool
+    names: list[str]
+    rows: list[list[str]] = field(default_factory=list)
+    #: the whole file was read (so ``rows`` holds every row when fewer than asked for)
+    whole: bool = True
+
+
+def peek_delimited(path: Path, delimiter: str = AUTO, header: Any = "auto", rows: int = 20) -> TablePeek:
+    """The column names and the first ``rows`` data rows (as text) of a CSV/TSV file.
+
+    Only the head of the file is read (:data:`HEAD_BYTES`). The delimiter, the header rule and the
+    column names are those :func:`read_delimited` uses, so the preview matches the import.
+    """
+    _check_options(delimiter, header)
+    raw, whole = read_head(path)
+    if not whole:  # keep whole lines only
+        cut = max(raw.rfind(b"\n"), raw.rfind(b"\r"))
+        raw = raw[: cut + 1] if cut >= 0 else raw
+    text = decode(raw, path)
+    if not text.strip():
+        raise DataError(f"{path}: the file is empty")
+    if delimiter == AUTO:
+        delimiter = sniff_delimiter(text)
+    text, _, reader = _reader(text, delimiter)
+    try:
+        first, _ = _first_row(reader)
+    except StopIteration:
+        raise DataError(f"{path}: the file is empty") from None
+    except csv.Error as exc:
+        raise DataError(f"{path}: row {reader.line_num}: {exc}") from None
+    has_header = _has_header(first, header)
+    out = TablePeek(delimiter, has_header, _column_names(first, has_header), whole=whole)
+    if not has_header:
+        out.rows.append(first)
+    try:
+        for row in reader:
+            if len(out.rows) >= rows:
+                break
+            if row and any(f.strip() for f in row):
+                out.rows.append(row)
+    except csv.Error as exc:
+        if whole:  # else: the head may end inside a quoted field; the rows before it are fine
+            raise DataError(f"{path}: row {reader.line_num}: {exc}") from None
+    return out
+
+
+def _has_header(first: list[str], header: Any) -> bool:
+    """The header rule: given, or (for "auto") a first row with a field that is not a number."""
+    if header == "auto":
+        return not all(_is_number(f) for f in first)
+    return bool(header)
+
+
+def _column_names(first: list[str], header: bool) -> list[str]:
+    if header:
+        return [f.strip() or f"column {j + 1}" for j, f in enumerate(first)]
+    return [f"column {j + 1}" for j in range(len(first))]
 
 
 def _first_row(reader: Any) -> tuple[list[str], int]:
@@ -173,16 +334,27 @@ def _fast_numeric(
             if delimiter not in line and not line.strip():
                 continue  # a blank line
             return None
+        if expect == 0 and not line.strip():
+            return None  # one column: a blank line or a missing value, which the careful path tells apart
         data.append(line)
         numbers.append(i + 1)
     if not data or len(data) * len(fcols) > MAX_VALUES:
         return None
-    try:
-        X = np.loadtxt(data, delimiter=delimiter, usecols=fcols, dtype=np.float64, ndmin=2, comments=None)
-    except (ValueError, TypeError, OverflowError):
-        return None
-    if X.shape != (len(data), len(fcols)):
-        return None
+    # In blocks: NumPy's parser holds the GIL, so a load in a worker thread (the import dialog's)
+    # lets the user interface run between blocks.
+    X = np.empty((len(data), len(fcols)), dtype=np.float64)
+    step = max(1, BLOCK_VALUES // max(ncols, 1))
+    for start in range(0, len(data), step):
+        part = data[start : start + step]
+        try:
+            block = np.loadtxt(
+                part, delimiter=delimiter, usecols=fcols, dtype=np.float64, ndmin=2, comments=None
+            )
+        except (ValueError, TypeError, OverflowError):
+            return None
+        if block.shape != (len(part), len(fcols)):
+            return None
+        X[start : start + len(part)] = block
     if tcols == [ncols - 1]:
         tvals = [(line.rpartition(delimiter)[2],) for line in data]
     elif tcols == [0]:
@@ -203,12 +375,8 @@ def _parse(
     except StopIteration:
         raise DataError(f"{path}: the file is empty") from None
     ncols = len(first)
-    if header == "auto":
-        header = not all(_is_number(f) for f in first)
-    if header:
-        names = [f.strip() or f"column {j + 1}" for j, f in enumerate(first)]
-    else:
-        names = [f"column {j + 1}" for j in range(ncols)]
+    header = _has_header(first, header)
+    names = _column_names(first, header)
     cols = _Columns(names, bool(header))
     tcols = _targets(cols, target)
     fcols = [j for j in range(ncols) if j not in tcols]

@@ -27,6 +27,9 @@ MAX_VALUES = 60_000_000
 #: at most this many classes in a one-hot target
 MAX_CLASSES = 1000
 
+#: bytes read to look at the start of a file (the import dialog's preview)
+HEAD_BYTES = 256 * 1024
+
 FORMATS = ("csv", "tsv", "idx", "npz")
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -77,6 +80,71 @@ def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
     if raw[:2] == GZIP_MAGIC:
         raw = gunzip(raw, path, limit)
     return raw
+
+
+def read_head(path: Path, size: int = HEAD_BYTES) -> tuple[bytes, bool]:
+    """The first ``size`` bytes of a file (of its decompressed contents if it is gzip), and whether
+    that is the whole file. Only the head is read, so a look at a large file is quick."""
+    try:
+        if path.is_dir():
+            raise DataError(f"{path}: is a folder, not a data file")
+        with path.open("rb") as fh:
+            raw = fh.read(size + 1)
+            if raw[:2] == GZIP_MAGIC:
+                fh.seek(0)
+                try:
+                    with gzip.GzipFile(fileobj=fh) as gz:
+                        raw = gz.read(size + 1)
+                except (OSError, EOFError, zlib.error) as exc:
+                    raise DataError(f"{path}: damaged gzip file ({exc})") from None
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    return raw[:size], len(raw) <= size
+
+
+def relative_data_path(path: str | os.PathLike, base_dir: str | os.PathLike | None) -> str:
+    """How a project in ``base_dir`` should name the data file ``path``.
+
+    Relative (with ``/``) when the file is inside the project's folder (``data/iris.csv``) or next to
+    it, in a sibling folder (``../data/iris.csv``), so that the project and its data can be moved or
+    shared together; absolute otherwise (and when the project has no folder yet). A sibling of a
+    folder directly under the file system root or the home folder does not count as "next to".
+    """
+    p = Path(os.path.abspath(Path(path).expanduser()))
+    if base_dir is None:
+        return str(p)
+    base = Path(os.path.abspath(Path(base_dir).expanduser()))
+    try:
+        rel = Path(os.path.relpath(p, base))
+    except ValueError:  # another drive (Windows)
+        return str(p)
+    ups = 0
+    for part in rel.parts:
+        if part != "..":
+            break
+        ups += 1
+    if ups == 0 or (ups == 1 and base.parent not in (Path(base.anchor), Path.home())):
+        return rel.as_posix()
+    return str(p)
+
+
+def rebase_data_paths(spec: Any, old_dir: str | os.PathLike, new_dir: str | os.PathLike) -> Any:
+    """The dataset specification of a project saved from ``old_dir`` into ``new_dir``.
+
+    Relative ``file`` and ``labels`` paths pointed into ``old_dir``; they are named again for
+    ``new_dir`` by :func:`relative_data_path` (relative if still inside or next to it, else
+    absolute). Absolute paths and other specifications are returned unchanged (the same object).
+    """
+    if not isinstance(spec, Mapping) or "file" not in spec:
+        return spec
+    out = dict(spec)
+    for key in ("file", "labels"):
+        value = out.get(key)
+        if isinstance(value, str) and value.strip() and not Path(value).expanduser().is_absolute():
+            out[key] = relative_data_path(Path(old_dir) / value, new_dir)
+    return spec if out == spec else out
 
 
 def gunzip(raw: bytes, path: Path, limit: int = MAX_FILE_BYTES) -> bytes:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .encode import finish
-from .files import MAX_CLASSES, MAX_VALUES, read_bytes
+from .files import MAX_CLASSES, MAX_VALUES, read_bytes, read_head
 from .records import DataError, Dataset, ImportReport
 
 #: element type code → (NumPy dtype, name)
@@ -60,6 +60,43 @@ def parse_idx(raw: bytes, path: Path) -> np.ndarray:
             f"but the file has {have:,} bytes of data"
         )
     return np.frombuffer(raw, dtype=dtype, count=count, offset=head).reshape(dims)
+
+
+def idx_header(path: Path) -> tuple[list[int], str]:
+    """(dimensions, element type name) of an IDX file, read from its header only.
+
+    e.g. ``([60000, 28, 28], "unsigned byte")`` for MNIST's training images.
+    """
+    raw, _ = read_head(path, 4 + 4 * 4)
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
+        raise DataError(f"{path}: not an IDX file (it does not start with 00 00)")
+    code, ndim = raw[2], raw[3]
+    if code not in IDX_TYPES:
+        raise DataError(f"{path}: unknown IDX element type 0x{code:02x}")
+    if not 1 <= ndim <= 4:
+        raise DataError(f"{path}: an IDX file with {ndim} dimensions is not supported (1 to 4)")
+    if len(raw) < 4 + 4 * ndim:
+        raise DataError(f"{path}: the header is cut short")
+    dims = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
+    return dims, IDX_TYPES[code][1]
+
+
+def guess_labels_file(images: Path) -> Path | None:
+    """The labels file distributed with an images file, if it is in the same folder.
+
+    MNIST's ``train-images-idx3-ubyte.gz`` goes with ``train-labels-idx1-ubyte.gz`` (with or without
+    ``.gz``); ``t10k-images.idx3-ubyte`` with ``t10k-labels.idx1-ubyte``.
+    """
+    name = images.name
+    if "images" not in name:
+        return None
+    base = name.replace("images", "labels").replace("idx3", "idx1")
+    stem = base[:-3] if base.endswith(".gz") else base
+    for candidate in (base, stem, stem + ".gz"):
+        p = images.with_name(candidate)
+        if p != images and p.is_file():
+            return p
+    return None
 
 
 def read_idx(path: Path) -> np.ndarray:

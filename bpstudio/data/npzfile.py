@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import zipfile
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,63 @@ from .records import DataError, Dataset, ImportReport
 INPUT_KEYS = ("X", "x", "inputs", "data", "images")
 TARGET_KEYS = ("T", "y", "Y", "targets", "target", "labels")
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+
+
+@dataclass
+class ArrayInfo:
+    """One array of an .npz file, from its header only: name, shape and element type (a NumPy
+    type name such as ``float64``, ``text`` for strings, ``object`` for pickled Python objects)."""
+
+    name: str
+    shape: tuple[int, ...]
+    dtype: str
+
+    @property
+    def usable(self) -> bool:
+        """Numbers or text (objects, which would need pickle, are never loaded)."""
+        return self.dtype != "object"
+
+    def shape_text(self) -> str:
+        """e.g. ``150 × 4``; ``1 value`` for a 0-d array."""
+        return " × ".join(f"{d:,}" for d in self.shape) if self.shape else "1 value"
+
+
+def npz_arrays(path: Path) -> list[ArrayInfo]:
+    """The arrays an .npz file holds, read from the .npy headers only (no data, never pickle)."""
+    raw = read_bytes(path)
+    if raw[:4] not in ZIP_MAGIC:
+        raise DataError(f"{path}: not an .npz file (an .npz file is a zip archive of .npy arrays)")
+    out = []
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+            for info in zf.infolist():
+                if not info.filename.endswith(".npy"):
+                    continue
+                with zf.open(info) as fh:
+                    version = np.lib.format.read_magic(fh)
+                    if version == (1, 0):
+                        shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
+                    else:
+                        shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
+                kind = "object" if dtype.hasobject else "text" if dtype.kind in "US" else dtype.name
+                out.append(ArrayInfo(info.filename[:-4], tuple(int(d) for d in shape), kind))
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error) as exc:
+        text = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise DataError(f"{path}: cannot read the .npz file ({text})") from None
+    return out
+
+
+def default_keys(names: list[str]) -> tuple[str | None, str | None]:
+    """The arrays :func:`read_npz` takes by default: the first of :data:`INPUT_KEYS` and of
+    :data:`TARGET_KEYS` present, else the first two arrays (None when there are none)."""
+    kx = next((k for k in INPUT_KEYS if k in names), None)
+    kt = next((k for k in TARGET_KEYS if k in names), None)
+    rest = [n for n in names if n not in (kx, kt)]
+    if kx is None and rest:
+        kx = rest.pop(0)
+    if kt is None and rest:
+        kt = rest.pop(0)
+    return kx, kt
 
 
 def _pick(keys: list[str], wanted: Any, defaults: tuple[str, ...], what: str, path: Path) -> str:

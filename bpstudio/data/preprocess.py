@@ -8,7 +8,9 @@ Every scaling is x′ = (x − shift) / scale, column by column, fitted on the t
 
 A constant column (scale 0) gets scale 1. With ``per_feature: false`` one shift and scale are fitted
 to all inputs together (right for pixels, which share one range). The fitted transform is a JSON-able
-dict (:attr:`PreparedData.preprocessing`) that :func:`apply_preprocessing` applies to new inputs.
+dict {"scaling", "per_feature", "n_inputs", "shift", "scale", "train_samples"}
+(:attr:`PreparedData.preprocessing`; a project stores it as ``input_transform``) that
+:func:`apply_preprocessing` applies to new inputs.
 """
 
 from __future__ import annotations
@@ -22,8 +24,16 @@ import numpy as np
 from .records import DataError, shown
 
 SCALINGS = ("none", "minmax01", "minmax11", "standardise")
-#: keys a "preprocessing" object may have; shift/scale/n_inputs are written back by prepare()
-PREPROCESSING_KEYS = ("scaling", "per_feature", "shift", "scale", "n_inputs")
+#: keys a "preprocessing" object may have: the choice (scaling, per_feature) and, ignored by prepare(),
+#: the members of a fitted transform (so a fitted transform is accepted as a choice)
+PREPROCESSING_KEYS = ("scaling", "per_feature", "shift", "scale", "n_inputs", "train_samples")
+#: how a scaling is named in messages
+SCALING_TITLES = {
+    "none": "no scaling",
+    "minmax01": "min–max [0, 1]",
+    "minmax11": "min–max [−1, 1]",
+    "standardise": "standardisation",
+}
 SPLIT_KEYS = ("val", "test", "seed", "stratify")
 
 
@@ -48,10 +58,14 @@ def check_preprocessing(spec: Any) -> tuple[str, bool]:
 
 
 def fit_scaling(X: np.ndarray, scaling: str, per_feature: bool = True) -> dict[str, Any]:
-    """The transform {"scaling", "per_feature", "shift", "scale", "n_inputs"} fitted to X."""
+    """The transform {"scaling", "per_feature", "n_inputs", "shift", "scale", "train_samples"} fitted to X.
+
+    ``train_samples`` is the number of rows of X; "none" has no shift and scale.
+    """
     d = X.shape[1]
     out: dict[str, Any] = {"scaling": scaling, "per_feature": per_feature, "n_inputs": int(d)}
     if scaling == "none":
+        out["train_samples"] = int(X.shape[0])
         return out
     if X.shape[0] == 0:
         raise DataError("preprocessing: no training samples to fit the scaling to")
@@ -72,27 +86,70 @@ def fit_scaling(X: np.ndarray, scaling: str, per_feature: bool = True) -> dict[s
     scale[scale <= 1e-12 * np.maximum(1.0, np.abs(shift))] = 1.0
     out["shift"] = shift.tolist()
     out["scale"] = scale.tolist()
+    out["train_samples"] = int(X.shape[0])
     return out
 
 
-def _transform(preprocessing: Mapping[str, Any], n_inputs: int) -> tuple[np.ndarray, np.ndarray] | None:
-    scaling, _ = check_preprocessing(preprocessing)
+def _transform(
+    preprocessing: Mapping[str, Any], n_inputs: int, where: str = "preprocessing"
+) -> tuple[np.ndarray, np.ndarray] | None:
+    if where == "preprocessing":
+        scaling, _ = check_preprocessing(preprocessing)
+    else:
+        scaling = preprocessing.get("scaling")
+        if scaling not in SCALINGS:
+            raise DataError(f"{where}.scaling: choose one of {', '.join(SCALINGS)}, not {shown(scaling)}")
     if scaling == "none":
         return None
     try:
         shift = np.array(preprocessing["shift"], dtype=np.float64)
         scale = np.array(preprocessing["scale"], dtype=np.float64)
     except KeyError as exc:
-        raise DataError(f"preprocessing.{exc.args[0]}: missing; the scaling has not been fitted") from None
+        raise DataError(f"{where}.{exc.args[0]}: missing; the scaling has not been fitted") from None
     except (TypeError, ValueError, OverflowError, RecursionError):
-        raise DataError("preprocessing.shift/scale: expected lists of numbers") from None
+        raise DataError(f"{where}.shift/scale: expected lists of numbers") from None
     if shift.shape != (n_inputs,) or scale.shape != (n_inputs,):
         raise DataError(
-            f"preprocessing: the stored scaling is for {shift.size} inputs, but the data have {n_inputs}"
+            f"{where}: the stored scaling is for {shift.size} inputs, but the data have {n_inputs}"
         )
     if not (np.all(np.isfinite(shift)) and np.all(np.isfinite(scale)) and np.all(scale > 0)):
-        raise DataError("preprocessing.scale: must be finite numbers > 0")
+        raise DataError(f"{where}.scale: must be finite numbers > 0")
     return shift, scale
+
+
+def check_transform(transform: Any, where: str = "input_transform") -> tuple[str, bool, int]:
+    """(scaling, per_feature, n_inputs) of a stored, fitted transform, after checking it can be applied."""
+    if not isinstance(transform, Mapping):
+        raise DataError(f"{where}: expected a fitted transform (an object), not {shown(transform)}")
+    n = transform.get("n_inputs")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise DataError(f"{where}.n_inputs: expected a whole number ≥ 1, not {shown(n)}")
+    per_feature = transform.get("per_feature", True)
+    if not isinstance(per_feature, bool):
+        raise DataError(f"{where}.per_feature: must be true or false")
+    _transform(transform, n, where)
+    return str(transform["scaling"]), per_feature, n
+
+
+def transform_fits(transform: Mapping[str, Any], scaling: str, per_feature: bool, n_inputs: int) -> bool:
+    """True when a stored transform was fitted for this scaling choice and this many inputs."""
+    s, pf, n = check_transform(transform)
+    return s == scaling and pf == per_feature and n == n_inputs
+
+
+def describe_transform(transform: Mapping[str, Any] | None) -> str:
+    """A transform in words, e.g. ``min–max [0, 1] (fitted on 105 training samples)``."""
+    if transform is None:
+        return "no recorded transform"
+    scaling = transform.get("scaling", "none")
+    title = SCALING_TITLES.get(scaling, str(scaling))
+    if scaling == "none":
+        return title
+    extra = [] if transform.get("per_feature", True) else ["one range for all inputs"]
+    n = transform.get("train_samples")
+    if isinstance(n, int) and not isinstance(n, bool):
+        extra.append(f"fitted on {n:,} training sample{'s' if n != 1 else ''}")
+    return title + (f" ({'; '.join(extra)})" if extra else "")
 
 
 def apply_preprocessing(preprocessing: Mapping[str, Any] | None, X: np.ndarray) -> np.ndarray:

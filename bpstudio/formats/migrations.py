@@ -17,6 +17,14 @@ program wrote the file:
   layer, every missing ``training`` setting → its version-1 default (:data:`V1_TRAINING_DEFAULTS`,
   a frozen copy: later changes to TrainConfig's defaults do not change what an old file meant),
   and missing history lists → empty (per-split lists → ``null`` per epoch).
+
+Project and weights, version 2 → 3
+----------------------------------
+Version 3 records the input scaling the network was trained with, fitted on the training split, so
+that predictions and exports scale new inputs the same way: ``input_transform`` is ``null`` or
+``{"scaling", "per_feature", "n_inputs", "shift", "scale", "train_samples"}`` (x′ = (x − shift)/scale).
+Version 2 files never stored it, so the step adds ``input_transform: null`` ("not recorded"); bpstudio
+fits it again from the project's dataset the next time the project is prepared for training.
 """
 
 from __future__ import annotations
@@ -100,4 +108,18 @@ def migrate_weights_v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
     doc["version"] = 2
     doc.setdefault("created_with", V1_CREATED_WITH)
     _network_v1_to_v2(doc.get("network"))
+    return doc
+
+
+def migrate_project_v2_to_v3(doc: dict[str, Any]) -> dict[str, Any]:
+    """Project version 2 → 3: ``input_transform`` added as ``null`` (not recorded)."""
+    doc["version"] = 3
+    doc.setdefault("input_transform", None)
+    return doc
+
+
+def migrate_weights_v2_to_v3(doc: dict[str, Any]) -> dict[str, Any]:
+    """Weights version 2 → 3: ``input_transform`` added as ``null`` (not recorded)."""
+    doc["version"] = 3
+    doc.setdefault("input_transform", None)
     return doc

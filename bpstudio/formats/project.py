@@ -2,8 +2,9 @@
 
 A project holds the network (sizes, activations, weights, biases, masks), the training settings, the
 dataset specification (a built-in name with parameters, inline arrays or a file reference, plus
-preprocessing and split), the optimiser state, the training history and view options. A weights file
-holds the network alone. Both carry ``format``, ``version`` and ``created_with``; see
+preprocessing and split), the input transform fitted on the training split, the optimiser state, the
+training history and view options. A weights file holds the network and the input transform its
+inputs are to be scaled with. Both carry ``format``, ``version`` and ``created_with``; see
 ``docs/file-format.md`` and ``resources/schema/``.
 
 Loading is all-or-nothing: a document is migrated, validated (schema and shape rules) and only then
@@ -22,14 +23,21 @@ import numpy as np
 from .. import __version__
 from ..engine import EngineError, History, Network, TrainConfig
 from .errors import FormatError
-from .migrations import migrate_project_v1_to_v2, migrate_weights_v1_to_v2
+from .migrations import (
+    migrate_project_v1_to_v2,
+    migrate_project_v2_to_v3,
+    migrate_weights_v1_to_v2,
+    migrate_weights_v2_to_v3,
+)
 from .registry import FileFormat, load_document, register_format, save_document
 from .rules import check_network, check_project, check_weights, training_config
 
 PROJECT_FORMAT = "bpstudio-project"
 WEIGHTS_FORMAT = "bpstudio-weights"
-PROJECT_VERSION = 2
-WEIGHTS_VERSION = 2
+PROJECT_VERSION = 3
+WEIGHTS_VERSION = 3
+#: the members of an input transform, in the order they are written
+TRANSFORM_KEYS = ("scaling", "per_feature", "n_inputs", "shift", "scale", "train_samples")
 CREATED_WITH = f"bpstudio {__version__}"
 
 PROJECT = register_format(
@@ -38,7 +46,7 @@ PROJECT = register_format(
         version=PROJECT_VERSION,
         schema_file="project.schema.json",
         what="project file",
-        migrations={1: migrate_project_v1_to_v2},
+        migrations={1: migrate_project_v1_to_v2, 2: migrate_project_v2_to_v3},
         check=check_project,
     )
 )
@@ -48,7 +56,7 @@ WEIGHTS = register_format(
         version=WEIGHTS_VERSION,
         schema_file="weights.schema.json",
         what="weights file",
-        migrations={1: migrate_weights_v1_to_v2},
+        migrations={1: migrate_weights_v1_to_v2, 2: migrate_weights_v2_to_v3},
         check=check_weights,
     )
 )
@@ -69,6 +77,19 @@ class Project:
     history: History | None = None
     #: display options of the GUI (bias drawing, labels, notation); ignored headless
     view: dict[str, Any] = field(default_factory=dict)
+    #: the input scaling x′ = (x − shift)/scale the network is trained with, fitted on the training split:
+    #: {"scaling", "per_feature", "n_inputs", "shift", "scale", "train_samples"} (bpstudio.data.fit_scaling),
+    #: or None when not fitted yet (bpstudio.workspace.trainer_for fits and stores it)
+    input_transform: dict[str, Any] | None = None
+
+
+@dataclass
+class WeightsFile:
+    """What a weights file holds: the network, and the input transform its inputs are scaled with."""
+
+    network: Network
+    #: as :attr:`Project.input_transform`; None when the file records none
+    input_transform: dict[str, Any] | None = None
 
 
 # ---------------------------------------------------------------------------------------------- to dicts
@@ -96,6 +117,18 @@ def state_to_dict(state: dict[str, Any] | None) -> dict[str, Any] | None:
     return out
 
 
+def transform_to_dict(transform: Any) -> dict[str, Any] | None:
+    """An input transform as JSON data (a copy; NumPy arrays become lists). Validation is the caller's."""
+    if transform is None:
+        return None
+    if not isinstance(transform, dict):
+        return transform  # refused with the field named when the document is validated
+    out: dict[str, Any] = {}
+    for key, value in transform.items():
+        out[key] = value.tolist() if isinstance(value, np.ndarray) else copy.deepcopy(value)
+    return out
+
+
 def project_to_dict(project: Project) -> dict[str, Any]:
     """The current-version project document (not yet validated: :func:`save_project` does that)."""
     return {
@@ -107,18 +140,21 @@ def project_to_dict(project: Project) -> dict[str, Any]:
         "network": network_to_dict(project.network),
         "training": project.training.to_dict(),
         "dataset": copy.deepcopy(project.dataset),
+        "input_transform": transform_to_dict(project.input_transform),
         "optimiser_state": state_to_dict(project.optimiser_state),
         "history": None if project.history is None else project.history.to_dict(),
         "view": copy.deepcopy(project.view),
     }
 
 
-def weights_to_dict(net: Network) -> dict[str, Any]:
+def weights_to_dict(net: Network, input_transform: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The current-version weights document: the network and (or null) the input transform."""
     return {
         "format": WEIGHTS_FORMAT,
         "version": WEIGHTS_VERSION,
         "created_with": CREATED_WITH,
         "network": network_to_dict(net),
+        "input_transform": transform_to_dict(input_transform),
     }
 
 
@@ -147,6 +183,19 @@ def _build_state(state: dict[str, Any] | None) -> dict[str, Any] | None:
     return out
 
 
+def _build_transform(t: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The input transform of a validated document: whole numbers as int, shift/scale as floats."""
+    if t is None:
+        return None
+    out: dict[str, Any] = {"scaling": t["scaling"], "per_feature": bool(t["per_feature"])}
+    out["n_inputs"] = int(t["n_inputs"])
+    for key in ("shift", "scale"):
+        if key in t:
+            out[key] = [float(v) for v in t[key]]
+    out["train_samples"] = int(t["train_samples"])
+    return out
+
+
 def _build_project(doc: dict[str, Any]) -> Project:
     """A Project from a validated current-version document; shares nothing with ``doc``."""
     return Project(
@@ -158,7 +207,12 @@ def _build_project(doc: dict[str, Any]) -> Project:
         optimiser_state=_build_state(doc["optimiser_state"]),
         history=None if doc["history"] is None else History.from_dict(doc["history"]),
         view=copy.deepcopy(doc["view"]),
+        input_transform=_build_transform(doc["input_transform"]),
     )
+
+
+def _build_weights(doc: dict[str, Any]) -> WeightsFile:
+    return WeightsFile(_build_network(doc["network"]), _build_transform(doc["input_transform"]))
 
 
 def project_from_dict(data: dict[str, Any]) -> Project:
@@ -169,6 +223,11 @@ def project_from_dict(data: dict[str, Any]) -> Project:
 def weights_from_dict(data: dict[str, Any]) -> Network:
     """The Network of a parsed weights document of any known version (migrated, then validated)."""
     return _build_network(WEIGHTS.decode(data)["network"])
+
+
+def weights_file_from_dict(data: dict[str, Any]) -> WeightsFile:
+    """Network and input transform of a parsed weights document of any known version."""
+    return _build_weights(WEIGHTS.decode(data))
 
 
 def network_from_dict(data: dict[str, Any], path: str = "network") -> Network:
@@ -190,10 +249,17 @@ def save_project(path: str | os.PathLike, project: Project) -> None:
 
 
 def load_weights(path: str | os.PathLike) -> Network:
-    """Read a weights file (a network alone)."""
+    """Read a weights file's network (:func:`load_weights_file` also gives its input transform)."""
     return _build_network(load_document(path, WEIGHTS)["network"])
 
 
-def save_weights(path: str | os.PathLike, net: Network) -> None:
-    """Write a weights file atomically."""
-    save_document(path, weights_to_dict(net), WEIGHTS)
+def load_weights_file(path: str | os.PathLike) -> WeightsFile:
+    """Read a weights file: the network and the input transform (None when the file records none)."""
+    return _build_weights(load_document(path, WEIGHTS))
+
+
+def save_weights(
+    path: str | os.PathLike, net: Network, input_transform: dict[str, Any] | None = None
+) -> None:
+    """Write a weights file atomically, with the input transform the network's inputs are scaled with."""
+    save_document(path, weights_to_dict(net, input_transform), WEIGHTS)

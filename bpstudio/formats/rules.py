@@ -12,7 +12,9 @@ FormatError naming the field, e.g. ``network.weights[1]: expected 3×4, got 3×5
 - the history: one gradient-norm entry per step with one norm per layer, increasing epoch numbers, one
   loss and accuracy entry per epoch for every split;
 - the dataset: for inline data, rectangular tables whose widths match the input and output layers.
-  Everything else about datasets is checked by ``bpstudio.data`` when the data are loaded.
+  Everything else about datasets is checked by ``bpstudio.data`` when the data are loaded;
+- the input transform: fitted for as many inputs as the input layer has, with one shift and one
+  scale per input unless the scaling is ``none`` (then neither).
 """
 
 from __future__ import annotations
@@ -247,6 +249,27 @@ def check_dataset(ds: dict[str, Any], net: dict[str, Any], path: str = "dataset"
             )
 
 
+# ---------------------------------------------------------------------------------------------- transform
+def check_input_transform(t: dict[str, Any], net: dict[str, Any], path: str = "input_transform") -> None:
+    """x′ = (x − shift)/scale for every input: n_inputs = n₀, and n₀ shifts and scales unless "none"."""
+    n = int(net["sizes"][0])
+    if int(t["n_inputs"]) != n:
+        raise FormatError(
+            f"expected {n} (the size of the input layer, network.sizes[0]), got {int(t['n_inputs'])}",
+            join(path, "n_inputs"),
+        )
+    scaling = t["scaling"]
+    for key in ("shift", "scale"):
+        kpath = join(path, key)
+        if scaling == "none":
+            if key in t:
+                raise FormatError('must be left out: the scaling is "none"', kpath)
+        elif key not in t:
+            raise FormatError(f"missing (the {scaling} scaling has one {key} per input)", kpath)
+        else:
+            check_vector(t[key], n, kpath)
+
+
 # ---------------------------------------------------------------------------------------------- documents
 def check_project(doc: dict[str, Any]) -> None:
     """All shape rules of a schema-valid project document."""
@@ -258,8 +281,12 @@ def check_project(doc: dict[str, Any]) -> None:
         check_optimiser_state(doc["optimiser_state"], net, doc["training"]["optimiser"])
     if doc["history"] is not None:
         check_history(doc["history"], net)
+    if doc["input_transform"] is not None:
+        check_input_transform(doc["input_transform"], net)
 
 
 def check_weights(doc: dict[str, Any]) -> None:
     """All shape rules of a schema-valid weights document."""
     check_network(doc["network"])
+    if doc["input_transform"] is not None:
+        check_input_transform(doc["input_transform"], doc["network"])

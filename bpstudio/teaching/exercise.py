@@ -224,10 +224,16 @@ class Exercise:
 
 
 def fingerprint(doc: dict[str, Any]) -> str:
-    """SHA-256 of a document without its ``created_with`` field, keys sorted."""
+    """SHA-256 of a document without its ``created_with`` field, keys sorted.
+
+    The project's ``input_transform`` is left out too: it is fitted from the dataset (which counts), and
+    a copy saved before it was recorded (null) is the same exercise.
+    """
     body = {k: v for k, v in doc.items() if k != "created_with"}
     if isinstance(body.get("project"), dict):
-        body["project"] = {k: v for k, v in body["project"].items() if k != "created_with"}
+        body["project"] = {
+            k: v for k, v in body["project"].items() if k not in ("created_with", "input_transform")
+        }
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
