@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import math
 import sys
 import zipfile
 from dataclasses import dataclass, field
@@ -32,9 +31,9 @@ import numpy as np
 
 from .cli import CliError, command
 from .data import DataError, apply_preprocessing, describe_transform, load_dataset
-from .data.csvfile import MISSING, decode
+from .data.csvfile import read_inputs_only
 from .data.encode import class_text
-from .data.files import FORMATS, MAX_VALUES, guess_format, read_bytes
+from .data.files import FORMATS, guess_format, read_bytes
 from .data.idx import read_idx
 from .data.npzfile import INPUT_KEYS, ZIP_MAGIC, read_npz
 from .data.records import Dataset, ImportReport
@@ -182,7 +181,12 @@ def read_inputs(
     if target is not None:
         spec = {"file": str(p), "format": fmt, "target": target, "header": header}
         return _from_dataset(load_dataset(spec))
-    X, report = read_table(p, "," if fmt == "csv" else "\t", header)
+    try:
+        X, _names, report = read_inputs_only(p, "auto" if fmt == "csv" else "\t", header, fmt)
+    except DataError as exc:
+        if "not a number" not in str(exc):
+            raise
+        raise DataError(f"{exc}; if it is a target column, name it with --target") from None
     return Inputs(X, report=report)
 
 
@@ -201,86 +205,6 @@ def _npz_inputs_key(path: Path) -> str | None:
     except (zipfile.BadZipFile, OSError, ValueError):
         return None
     return next((k for k in INPUT_KEYS if k in names), None)
-
-
-def read_table(path: Path, delimiter: str, header: Any = "auto") -> tuple[np.ndarray, ImportReport]:
-    """Every column of a CSV/TSV file as inputs, with the importer's rules.
-
-    A first row with text is a header (``header`` "auto"); missing values (empty, NA, NaN, ?, …) are
-    replaced by their column's mean x̄ⱼ and counted in the report; rows are numbered as file lines.
-    """
-    text = decode(read_bytes(path), path)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    names: list[str] = []
-    rows: list[list[float]] = []
-    lines: list[int] = []
-    has_header = False
-    try:
-        for row in reader:
-            if not row or all(not f.strip() for f in row):
-                continue
-            if not names:
-                has_header = header is True or (header == "auto" and not all(map(_is_value, row)))
-                names = [
-                    f.strip() if has_header and f.strip() else f"column {j + 1}" for j, f in enumerate(row)
-                ]
-                if has_header:
-                    continue
-            if len(row) != len(names):
-                raise DataError(
-                    f"{path}: row {reader.line_num}: {len(row)} fields, but the first row has {len(names)}"
-                )
-            rows.append(_numbers(row, names, has_header, path, reader.line_num))
-            lines.append(reader.line_num)
-            if len(rows) * len(names) > MAX_VALUES:
-                raise DataError(f"{path}: more than {MAX_VALUES:,} values")
-    except csv.Error as exc:
-        raise DataError(f"{path}: row {reader.line_num}: {exc}") from None
-    if not rows:
-        raise DataError(f"{path}: no data rows" + (" after the header" if has_header else ""))
-    X = np.array(rows, dtype=np.float64)
-    report = ImportReport(
-        source=str(path), format="csv", rows=len(rows), columns=len(names), header=has_header
-    )
-    missing = np.isnan(X)
-    for j in np.flatnonzero(missing.any(axis=0)):
-        present = X[~missing[:, j], j]
-        if present.size == 0:
-            raise DataError(f"{path}: {_ref(names, has_header, j)}: every value is missing")
-        X[missing[:, j], j] = float(np.mean(present))
-        report.filled[names[j]] = int(missing[:, j].sum())
-    return X, report
-
-
-def _is_value(field: str) -> bool:
-    try:
-        float(field)
-    except ValueError:
-        return field.strip().lower() in MISSING
-    return True
-
-
-def _ref(names: list[str], header: bool, j: int) -> str:
-    return f'column "{names[j]}"' if header else f"column {j + 1}"
-
-
-def _numbers(row: list[str], names: list[str], header: bool, path: Path, line: int) -> list[float]:
-    out = []
-    for j, f in enumerate(row):
-        try:
-            v = float(f)
-        except ValueError:
-            if f.strip().lower() not in MISSING:
-                shown = f.strip() if len(f.strip()) <= 40 else f.strip()[:37] + "..."
-                raise DataError(
-                    f"{path}: row {line}, {_ref(names, header, j)}: not a number ({shown!r}); "
-                    "if it is a target column, name it with --target"
-                ) from None
-            v = math.nan
-        if math.isinf(v):
-            raise DataError(f"{path}: row {line}, {_ref(names, header, j)}: infinite value")
-        out.append(v)
-    return out
 
 
 # ---------------------------------------------------------------------------------------------- predicting

@@ -60,7 +60,7 @@ def trainer_for(project: Project, base_dir: str | os.PathLike | None = None) -> 
     if project.history is not None:
         trainer.history = project.history
         trainer.epoch = len(project.history.epochs)
-        trainer.step_count = len(project.history.step_loss)
+        trainer.step_count = project.history.step_count  # true updates, also when the file thinned them
     return trainer, data
 
 

@@ -36,6 +36,8 @@ def doc():
         "velocity": [[[0.0] * s[1]] * s[0] if len(s) == 2 else [0.0] * s[0] for s in shapes],
     }
     d["history"] = {
+        "step_count": 2,
+        "step_every": 1,
         "step_loss": [0.3, 0.2],
         "grad_norms": [[0.1, 0.2], [0.3, 0.4]],
         "epochs": [1],

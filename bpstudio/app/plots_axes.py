@@ -6,6 +6,13 @@ labels' real sizes: the major labels are thinned to every 2nd, 5th, 10th… tick
 each finer level is labelled only if *all* its labels fit between those already there. On a log axis the
 levels are the decades, then the 2 and 5 multiples, then the other multiples, so a short log axis shows
 decades only (1, 0.1, 0.01) and a tall one 1, 0.5, 0.2, 0.1, …
+
+The room an axis keeps for its labels (a vertical axis's width, a horizontal one's height) only grows
+until :meth:`ReadableAxis.release`: a refresh whose labels are narrower (0.5 after 0.05) then repaints
+the plot without changing the layout, which would otherwise resize the plot and repaint it two or
+three times. It is measured on every candidate label of the range (all tick levels, before thinning),
+so that showing or hiding a finer level does not change it either. The panels release their axes when
+a run ends and when their data are reset (another network, data set, scale).
 """
 
 from __future__ import annotations
@@ -27,6 +34,11 @@ STRIDES = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
 #: pixels per decade from which a log axis gets ticks at 2 and 5 times a power of ten, and at the others
 LOG_TICKS_25 = 16.0
 LOG_TICKS_ALL = 40.0
+#: a vertical log axis keeps room for the labels of 10⁻⁵ … 10⁵ (0.0005, 5·10⁻⁵) whatever its range, so
+#: that its width does not change while a curve falls through the decades
+LOG_RESERVE = 5
+#: how pyqtgraph measures a label (its painter's boundingRect in a 100 × 100 box)
+CENTRE = Qt.AlignmentFlag.AlignCenter
 #: pyqtgraph's "stop labelling finer levels" limits (labels so far, share of the axis they fill) on a
 #: log axis, where this class keeps the labels apart
 LOG_FILL_LIMITS = [(0, 0.9), (2, 0.75)]
@@ -51,6 +63,33 @@ class ReadableAxis(pg.AxisItem):
         self._taken: list[tuple[float, float]] = []
         self._level = 0
         self._stop = False
+        #: widest candidate label (pixels across the axis) of the drawing under way
+        self._widest = 0.0
+        # pyqtgraph's grow-only mode: the label room never shrinks by itself (see release())
+        self.setStyle(autoReduceTextSpace=False)
+        self.textWidth = self.textHeight = 0
+
+    def release(self) -> None:
+        """Let the label room shrink to what the labels need, when the axis is next drawn (it only
+        grows otherwise): after a run, or when the data are reset."""
+        if self.vertical:
+            self.textWidth = 0
+        else:
+            self.textHeight = 0
+        self.picture = None
+        self.update()
+
+    @property
+    def label_room(self) -> float:
+        """Pixels kept for the tick labels across the axis (a vertical axis's label width)."""
+        return float(self.textWidth if self.vertical else self.textHeight)
+
+    def _updateMaxTextSize(self, x: float) -> None:  # noqa: N802 (pyqtgraph's name)
+        """pyqtgraph reports the widest label it draws; the room is that or the widest candidate label,
+        whichever is wider, in whole pixels, and only grows (``autoReduceTextSpace`` is off)."""
+        if self.vertical:
+            x = max(float(x), self._widest)
+        super()._updateMaxTextSize(math.ceil(x))
 
     @property
     def vertical(self) -> bool:
@@ -67,6 +106,7 @@ class ReadableAxis(pg.AxisItem):
         decades = maxVal - minVal
         per_decade = size / decades if decades > 0 else 0.0
         lo_exp, hi_exp = int(math.floor(minVal)), int(math.ceil(maxVal))
+        self._reserve_log_labels(min(lo_exp - 1, -LOG_RESERVE), max(hi_exp + 1, LOG_RESERVE))
         for mantissas, needed in (((2, 5), LOG_TICKS_25), ((3, 4, 6, 7, 8, 9), LOG_TICKS_ALL)):
             if per_decade < needed:
                 break
@@ -75,6 +115,18 @@ class ReadableAxis(pg.AxisItem):
         if sum(len(v) for _, v in levels) < 2 and decades > 0:
             return self._linear_in_log(minVal, maxVal, size)
         return levels
+
+    def _reserve_log_labels(self, lo_exp: int, hi_exp: int) -> None:
+        """Count the labels of the decades lo_exp…hi_exp (1, 2 and 5 times a power of ten) among the
+        candidates: a curve that falls by a decade or more then brings no wider label (0.01 → 0.0001)."""
+        if not self.vertical or self._fm is None or hi_exp - lo_exp > 40:
+            return
+        for e in range(lo_exp, hi_exp + 1):
+            for m in (1, 2, 5):
+                text = log_label(m * 10.0**e)
+                self._widest = max(
+                    self._widest, self._fm.boundingRect(QRectF(0, 0, 100, 100), CENTRE, text).width()
+                )
 
     def _linear_in_log(self, minVal: float, maxVal: float, size: float) -> list:
         """Ticks at round values of a range too narrow for powers of ten (e.g. 0.31 to 0.47)."""
@@ -100,6 +152,7 @@ class ReadableAxis(pg.AxisItem):
         font = self.style["tickFont"] if self.style["tickFont"] is not None else p.font()
         self._fm = QFontMetricsF(font)
         self._taken, self._level, self._stop = [], 0, False
+        self._widest = 0.0
         limits = self.style["textFillLimits"]
         if self.logMode:  # the labels are kept apart here; pyqtgraph's limits would drop 2·10ᵏ, 5·10ᵏ
             self.style["textFillLimits"] = LOG_FILL_LIMITS
@@ -114,6 +167,9 @@ class ReadableAxis(pg.AxisItem):
         if self._fm is None:  # not drawing: nothing to thin
             return strings
         level, self._level = self._level, self._level + 1
+        if self.vertical:  # the room a label of this range could need, whether it is shown or not
+            extent = [self._fm.boundingRect(QRectF(0, 0, 100, 100), CENTRE, s).width() for s in strings if s]
+            self._widest = max([self._widest, *extent])
         if self._stop:
             return [None] * len(strings)
         spans = [self._span(float(v), s) for v, s in zip(values, strings)]

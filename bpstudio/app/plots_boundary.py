@@ -17,7 +17,16 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
-from .plots_common import COLOURS, ExportButton, Throttle, hidden, make_plot_widget, set_title, style_plot
+from .plots_common import (
+    COLOURS,
+    ExportButton,
+    Throttle,
+    hidden,
+    make_plot_widget,
+    release_axes,
+    set_title,
+    style_plot,
+)
 from .view_options import layer_title, neuron_name
 
 #: grid points per axis
@@ -88,6 +97,7 @@ class BoundaryPlotPanel(QWidget):
         self.grid: tuple[np.ndarray, np.ndarray] | None = None
         self.values: np.ndarray | None = None
         self._bounds: tuple[float, float, float, float] | None = None
+        self._title = ""
         #: every layer's activations on the grid for the current weights (None: to be computed)
         self._acts: list[np.ndarray] | None = None
         #: (layer, neuron) of the hovered neuron being shown, neuron −1: the network's output
@@ -119,6 +129,7 @@ class BoundaryPlotPanel(QWidget):
         net = s.network
         self._bounds = None
         self._acts = None
+        release_axes(self.plot)  # other inputs: the axes need not keep their label room
         self.hovered = self._hover_target(s.hovered)
         self.what_box.blockSignals(True)
         self.what_box.clear()
@@ -280,8 +291,10 @@ class BoundaryPlotPanel(QWidget):
             symbol = "output" if j < 0 else "a"
             title = f"{self.describe(layer, j)} · {act_name}; line: {symbol} = {0.5 * (lo + hi):g}"
         self.image.setRect(rect)
-        set_title(self.plot, title, 9)
-        self.plot.titleLabel.setMinimumWidth(0)  # a longer title (hovering) must not shift the map
+        if title != self._title:  # a new title relays the plot out: not on every refresh of a run
+            self._title = title
+            set_title(self.plot, title, 9)
+            self.plot.titleLabel.setMinimumWidth(0)  # a longer title (hovering) must not shift the map
         self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
 
     def _levels(self, layer, act_name, vals, tr) -> tuple[float, float]:

@@ -62,6 +62,22 @@ def style_plot(plot: pg.PlotItem, title: str, x: str, y: str) -> None:
     plot.setDownsampling(auto=True, mode="peak")
 
 
+def release_axes(*plots: pg.PlotItem) -> None:
+    """Let the plots' axes give back label room they no longer need (:meth:`ReadableAxis.release`):
+    when a run ends or the plotted data are reset; during a run the room only grows."""
+    for plot in plots:
+        for name in ("left", "bottom"):
+            axis = plot.getAxis(name)
+            if isinstance(axis, ReadableAxis):
+                axis.release()
+
+
+def release_later(panel: QWidget, *plots: pg.PlotItem) -> None:
+    """:func:`release_axes` in a turn of the event loop of its own, after the refreshes already queued
+    (:class:`FrameScheduler`): how a panel gives back label room when a run ends."""
+    frame_scheduler().request(hash((id(panel), "release axes")), lambda: release_axes(*plots), panel)
+
+
 def moving_average(y: np.ndarray, window: int, at: np.ndarray | None = None) -> np.ndarray:
     """Trailing mean of the last ``window`` values (fewer at the start; NaNs skipped), for display
     only; evaluated at the 0-based positions ``at`` (default: everywhere)."""

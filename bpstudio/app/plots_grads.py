@@ -3,10 +3,13 @@ layers' curves falling far below the last layer's) and a histogram of the weight
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from ..engine.history import bucket_centres, trailing_mean
 from .plots_axes import LegendRow
 from .plots_common import (
     COLOURS,
@@ -16,12 +19,22 @@ from .plots_common import (
     display_positions,
     for_log_axis,
     make_plot_widget,
-    moving_average,
+    release_axes,
+    release_later,
     style_plot,
 )
 from .view_options import layer_title
 
 HIST_BINS = 40
+
+
+def norms_array(rows: list[list[float]], n_layers: int) -> np.ndarray:
+    """History rows of per-layer norms as an (n, n_layers) array (``np.fromiter`` over the flattened
+    rows: a few times faster than ``np.asarray`` on a list of lists, which shows with 20,000 new rows)."""
+    flat = np.fromiter(itertools.chain.from_iterable(rows), dtype=float)
+    if flat.size != len(rows) * n_layers:  # rows of other lengths: NumPy says what is wrong with them
+        return np.asarray(rows, dtype=float).reshape(-1, n_layers)
+    return flat.reshape(-1, n_layers)
 
 
 def weight_layer_name(layer: int, n_layers: int) -> str:
@@ -71,10 +84,12 @@ class GradientPlotPanel(QWidget):
         layout.addWidget(self.plots, 1)
 
         self._norms = np.zeros((0, 0))
-        self._history_id = None
+        self._ends = np.zeros(0, dtype=np.int64)  # the last update each entry stands for
+        self._history_id = self._thinned = None
         self.throttle = Throttle([self.refresh_norms, self.refresh_histogram], lambda: session.running, self)
         session.historyChanged.connect(self.throttle)
         session.valuesChanged.connect(self.throttle)
+        session.runningChanged.connect(self._running_changed)
         for sig in (session.structureChanged, session.projectChanged, session.datasetChanged):
             sig.connect(self._rebuild)
         self.log_box.toggled.connect(self._set_log)
@@ -107,7 +122,13 @@ class GradientPlotPanel(QWidget):
         self.hist_box.blockSignals(False)
         self._norms = np.zeros((0, L))
         self._history_id = None
+        release_axes(self.norm_plot, self.hist_plot)
         self.refresh()
+
+    def _running_changed(self, running: bool) -> None:
+        """After a run the axes may give back the label room they kept while the curves changed."""
+        if not running:
+            release_later(self, self.norm_plot, self.hist_plot)
 
     def _sync(self) -> None:
         tr = self.session.trainer
@@ -117,12 +138,20 @@ class GradientPlotPanel(QWidget):
             return
         h = tr.history
         n = len(h.grad_norms)
-        if id(h) != self._history_id or n < self._norms.shape[0] or self._norms.shape[1] != L:
+        if (
+            id(h) != self._history_id
+            or n < self._norms.shape[0]
+            or self._norms.shape[1] != L
+            or h.thinned != self._thinned
+        ):
             self._norms = np.zeros((0, L))
-            self._history_id = id(h)
+            self._ends = np.zeros(0, dtype=np.int64)
+            self._history_id, self._thinned = id(h), h.thinned
+            release_axes(self.norm_plot)  # other data: the axes need not keep their label room
         have = self._norms.shape[0]
         if n > have:
-            new = np.asarray(h.grad_norms[have:n], dtype=float).reshape(-1, L)
+            self._ends = np.concatenate([self._ends, h.step_indices(have, n)])
+            new = norms_array(h.grad_norms[have:n], L)
             self._norms = np.vstack([self._norms, new])
 
     def refresh(self) -> None:
@@ -132,13 +161,15 @@ class GradientPlotPanel(QWidget):
     def refresh_norms(self) -> None:
         self._sync()
         norms = self._norms
-        x = np.arange(1, norms.shape[0] + 1, dtype=float)
-        window = auto_window(norms.shape[0]) if self.smooth_box.isChecked() else 1
+        # the last update of each entry (entries of a reopened, thinned history stand for several updates)
+        ends = self._ends[: norms.shape[0]]
+        window = auto_window(int(ends[-1]) if ends.size else 0) if self.smooth_box.isChecked() else 1
+        x = ends.astype(float) if window > 1 else bucket_centres(ends)
         log = self.log_box.isChecked()
         # smoothed curves have no detail finer than their window: a few thousand points suffice
         at = display_positions(norms.shape[0]) if window > 1 else np.arange(norms.shape[0])
         for l, curve in enumerate(self.norm_curves):
-            y = moving_average(norms[:, l], window, at) if norms.shape[0] else np.zeros(0)
+            y = trailing_mean(norms[:, l], ends, window, at) if norms.shape[0] else np.zeros(0)
             curve.setData(x[at], for_log_axis(y) if log else y, connect="finite")
 
     def refresh_histogram(self) -> None:
@@ -178,12 +209,13 @@ class GradientPlotPanel(QWidget):
 
     def _set_log(self, on: bool) -> None:
         self.norm_plot.setLogMode(y=on)
+        release_axes(self.norm_plot)
         self.refresh()
 
     def csv_data(self) -> tuple[list[str], list[np.ndarray]]:
         L = self.session.network.n_layers
         header = ["update"] + [f"grad_norm_W{l + 1}" for l in range(L)]
-        cols = [np.arange(1, self._norms.shape[0] + 1)] + [self._norms[:, l] for l in range(L)]
+        cols = [self._ends[: self._norms.shape[0]]] + [self._norms[:, l] for l in range(L)]
         for l in range(L):
             header.append(f"weights_W{l + 1}")
             cols.append(self._present_weights(l))

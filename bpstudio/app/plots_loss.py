@@ -15,7 +15,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from ..engine.history import SPLITS
+from ..engine.history import SPLITS, bucket_centres, trailing_mean
 from .plots_axes import LegendRow
 from .plots_common import (
     SPLIT_COLOURS,
@@ -27,7 +27,8 @@ from .plots_common import (
     display_positions,
     for_log_axis,
     make_plot_widget,
-    moving_average,
+    release_axes,
+    release_later,
     style_plot,
 )
 
@@ -93,6 +94,8 @@ class LossPlotPanel(QWidget):
         layout.addWidget(self.plots, 1)
 
         self._steps = np.zeros(0)
+        self._ends = np.zeros(0, dtype=np.int64)
+        self._thinned = None
         self._epochs: dict[str, np.ndarray] = {}
         self._acc: dict[str, np.ndarray] = {}
         self._epoch_x = np.zeros(0)
@@ -102,6 +105,7 @@ class LossPlotPanel(QWidget):
             [self._refresh_epochs, self._draw_accuracy, self._draw_steps], lambda: session.running, self
         )
         session.historyChanged.connect(self.throttle)
+        session.runningChanged.connect(self._running_changed)
         for sig in (session.projectChanged, session.datasetChanged, session.structureChanged):
             sig.connect(self._configure)
         self.log_box.toggled.connect(self._set_log)
@@ -119,16 +123,20 @@ class LossPlotPanel(QWidget):
         h = self._history()
         if h is None:
             self._steps = np.zeros(0)
+            self._ends = np.zeros(0, dtype=np.int64)
             self._epoch_x = np.zeros(0)
             self._epochs = {sp: np.zeros(0) for sp in SPLITS}
             self._acc = {sp: np.zeros(0) for sp in SPLITS}
             self._history_id = None
             return
         n = len(h.step_loss)
-        if id(h) != self._history_id or n < self._steps.size:
+        if id(h) != self._history_id or n < self._steps.size or h.thinned != self._thinned:
             self._steps = np.zeros(0)
-            self._history_id = id(h)
+            self._ends = np.zeros(0, dtype=np.int64)  # the last update each entry stands for
+            self._history_id, self._thinned = id(h), h.thinned
+            release_axes(*self.all_plots)  # other data: the axes need not keep their label room
         if n > self._steps.size:
+            self._ends = np.concatenate([self._ends, h.step_indices(self._steps.size, n)])
             self._steps = np.concatenate(
                 [self._steps, np.asarray(h.step_loss[self._steps.size : n], dtype=float)]
             )
@@ -147,7 +155,17 @@ class LossPlotPanel(QWidget):
         self.legend.set_entries([(SPLIT_COLOURS[sp], SPLIT_NAMES[sp]) for sp in self.splits])
         self.has_accuracy = tr is not None and tr.task in ("binary", "multiclass")
         self._arrange()
+        release_axes(*self.all_plots)
         self.refresh()
+
+    @property
+    def all_plots(self) -> tuple[pg.PlotItem, ...]:
+        return (self.epoch_plot, self.acc_plot, self.step_plot)
+
+    def _running_changed(self, running: bool) -> None:
+        """After a run the axes may give back the label room they kept while the curves changed."""
+        if not running:
+            release_later(self, *self.all_plots)
 
     def refresh(self) -> None:
         self._sync_arrays()
@@ -156,7 +174,7 @@ class LossPlotPanel(QWidget):
     @property
     def smoothing_window(self) -> int:
         w = int(self.smooth_box.currentData() or 0)
-        return auto_window(self._steps.size) if w == 0 else w
+        return auto_window(int(self._ends[-1]) if self._ends.size else 0) if w == 0 else w
 
     def _show(self, y: np.ndarray) -> np.ndarray:
         return for_log_axis(y) if self.log_box.isChecked() else y
@@ -171,15 +189,16 @@ class LossPlotPanel(QWidget):
         self._draw_epochs()
 
     def _draw_steps(self) -> None:
-        y = self._steps
-        x = np.arange(1, y.size + 1, dtype=float)
+        y, ends = self._steps, self._ends  # entries of a reopened, thinned history stand for several updates
         if self.raw_box.isChecked():
-            self.raw_curve.setData(x, self._show(y), connect="finite")
+            self.raw_curve.setData(bucket_centres(ends), self._show(y), connect="finite")
         else:
             self.raw_curve.setData([], [])
         at = display_positions(y.size)
         self.smooth_curve.setData(
-            x[at], self._show(moving_average(y, self.smoothing_window, at)), connect="finite"
+            ends[at].astype(float),
+            self._show(trailing_mean(y, ends, self.smoothing_window, at)),
+            connect="finite",
         )
 
     def _draw_epochs(self) -> None:
@@ -258,14 +277,15 @@ class LossPlotPanel(QWidget):
     def _set_log(self, on: bool) -> None:
         self.epoch_plot.setLogMode(y=on)
         self.step_plot.setLogMode(y=on)
+        release_axes(self.epoch_plot, self.step_plot)
         self.redraw()
 
     def csv_data(self) -> tuple[list[str], list[np.ndarray]]:
         header = ["update", "batch_loss", f"batch_loss_smoothed_{self.smoothing_window}", "epoch"]
         cols = [
-            np.arange(1, self._steps.size + 1),
+            self._ends,
             self._steps,
-            moving_average(self._steps, self.smoothing_window),
+            trailing_mean(self._steps, self._ends, self.smoothing_window),
             self._epoch_x.astype(int),
         ]
         for sp in SPLITS:

@@ -123,6 +123,7 @@ def copy_history(h: History) -> History:
     out.epochs = list(h.epochs)
     out.loss = {s: list(h.loss[s]) for s in SPLITS}
     out.accuracy = {s: list(h.accuracy[s]) for s in SPLITS}
+    out.thinned = h.thinned
     return out
 
 
@@ -134,6 +135,7 @@ def assign_history(dst: History, src: History) -> None:
     for s in SPLITS:
         dst.loss[s][:] = src.loss[s]
         dst.accuracy[s][:] = src.accuracy[s]
+    dst.thinned = src.thinned
 
 
 def clone_trainer(trainer: Trainer) -> Trainer:

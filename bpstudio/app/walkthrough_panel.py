@@ -4,10 +4,18 @@ The lines come from :func:`bpstudio.teaching.build_walkthrough` on the session's
 step, on the forward pass the canvas shows). The current line's neurons and edges are marked on the
 canvas through ``Session.highlight``. Next/Previous (N/P or the arrow keys), Jump to a layer, copy as
 text or Markdown, and export an HTML page for a lab report.
+
+When a run ends, the panel is rebuilt over several turns of the event loop (:meth:`WalkthroughPanel.
+refresh_later`), so that the window never stalls for long: the lines are written in one turn, then
+rendered and measured a few at a time (laying out rich text is the slow part), and shown in a last turn
+whose list layout finds every row's size measured already. At any other time (a step, another sample,
+another notation) the panel is rebuilt at once, with the same result.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
@@ -41,10 +49,15 @@ from ..teaching import Notation, Walkthrough, build_walkthrough
 from ..teaching.expr import HtmlRenderer
 from ..teaching.model import Line, Ref
 from ..teaching.notation import VIEW_KEYS
+from .plots_common import frame_scheduler
 from .session import Selection, Session
 
 HTML_ROLE = Qt.ItemDataRole.UserRole + 1
 LINE_ROLE = Qt.ItemDataRole.UserRole + 2
+#: milliseconds of work per turn of the event loop while the panel is rebuilt after a run
+CHUNK_MS = 8.0
+
+Row = tuple[str, Line | None, str]  # (plain text, line or None for a header, html)
 HTML_FILTER = "HTML pages (*.html *.htm);;All files (*)"
 
 
@@ -58,20 +71,28 @@ class WalkthroughModel(QAbstractListModel):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.rows: list[tuple[str, Line | None, str]] = []  # (plain text, line or None for a header, html)
+        self.rows: list[Row] = []
+
+    @staticmethod
+    def rows_of(w: Walkthrough | None, mask: set[str] | None = None) -> Iterator[Row]:
+        """The rows of ``w``, one at a time: a header per group, then its numbered lines."""
+        if w is None:
+            return
+        r = HtmlRenderer(w.notation.digits, mask or set())
+        number = 0
+        for group, lines in w.by_group():
+            yield group, None, f"<b>{r.escape(group)}</b>"
+            for ln in lines:
+                number += 1
+                html = f'<span style="color:gray">{number}.</span>&nbsp; {ln.render(r)}'
+                yield ln.text(w.notation.digits), ln, html
 
     def set_walkthrough(self, w: Walkthrough | None, mask: set[str] | None = None) -> None:
+        self.set_rows(list(self.rows_of(w, mask)))
+
+    def set_rows(self, rows: list[Row]) -> None:
         self.beginResetModel()
-        self.rows = []
-        if w is not None:
-            r = HtmlRenderer(w.notation.digits, mask or set())
-            number = 0
-            for group, lines in w.by_group():
-                self.rows.append((group, None, f"<b>{r.escape(group)}</b>"))
-                for ln in lines:
-                    number += 1
-                    html = f'<span style="color:gray">{number}.</span>&nbsp; {ln.render(r)}'
-                    self.rows.append((ln.text(w.notation.digits), ln, html))
+        self.rows = rows
         self.endResetModel()
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex | None = None) -> int:
@@ -110,13 +131,33 @@ class HtmlDelegate(QStyledItemDelegate):
         self._sizes: dict[tuple[str, int], QSize] = {}
 
     def _document(self, option: QStyleOptionViewItem, index: QModelIndex) -> QTextDocument:
+        return self._layout(option.font, str(index.data(HTML_ROLE) or ""), option.rect.width())
+
+    def _layout(self, font, html: str, width: int) -> QTextDocument:
         doc = QTextDocument()
-        doc.setDefaultFont(option.font)
+        doc.setDefaultFont(font)
         doc.setDocumentMargin(self.MARGIN)
-        doc.setHtml(str(index.data(HTML_ROLE) or ""))
-        width = option.rect.width() if option.rect.width() > 0 else 600
-        doc.setTextWidth(max(120, width))
+        doc.setHtml(html)
+        doc.setTextWidth(max(120, width if width > 0 else 600))
         return doc
+
+    def _size(self, font, html: str, width: int) -> QSize:
+        """A row's size at ``width`` (the view's viewport width), from the cache or laid out now."""
+        key = (html, width)
+        size = self._sizes.get(key)
+        if size is None:
+            doc = self._layout(font, html, width)
+            size = QSize(int(doc.idealWidth()), int(doc.size().height()))
+            if len(self._sizes) >= self.CACHE:
+                self._sizes.clear()
+            self._sizes[key] = size
+        return size
+
+    def measure(self, view: QListView, html: str, widths: tuple[int, ...] = ()) -> None:
+        """Lay a row out ahead of the view (at its viewport's width, or at ``widths``): when the view
+        then lays the rows out, their sizes are known."""
+        for width in widths or (view.viewport().width(),):
+            self._size(view.font(), html, width)
 
     def paint(self, painter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         opt = QStyleOptionViewItem(option)
@@ -139,19 +180,11 @@ class HtmlDelegate(QStyledItemDelegate):
         painter.restore()
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
-        opt = QStyleOptionViewItem(option)
-        view = opt.widget
+        width = option.rect.width()
+        view = option.widget
         if view is not None and hasattr(view, "viewport"):
-            opt.rect.setWidth(view.viewport().width())
-        key = (str(index.data(HTML_ROLE) or ""), opt.rect.width())
-        size = self._sizes.get(key)
-        if size is None:
-            doc = self._document(opt, index)
-            size = QSize(int(doc.idealWidth()), int(doc.size().height()))
-            if len(self._sizes) >= self.CACHE:
-                self._sizes.clear()
-            self._sizes[key] = size
-        return size
+            width = view.viewport().width()
+        return self._size(option.font, str(index.data(HTML_ROLE) or ""), width)
 
 
 class WalkthroughPanel(QWidget):
@@ -227,6 +260,8 @@ class WalkthroughPanel(QWidget):
             self.addAction(a)
 
         self._stale = True
+        #: a rebuild under way over several turns of the event loop (refresh_later), else None
+        self._job: Iterator[None] | None = None
         s = session
         s.traceChanged.connect(lambda _t: self.schedule())
         s.projectChanged.connect(self.schedule)
@@ -234,7 +269,7 @@ class WalkthroughPanel(QWidget):
         s.structureChanged.connect(self.schedule)
         s.datasetChanged.connect(self.schedule)
         s.viewChanged.connect(self._view_changed)
-        s.runningChanged.connect(lambda running: None if running else self.schedule())
+        s.runningChanged.connect(self._running_changed)
         if hasattr(s, "lockedChanged"):
             s.lockedChanged.connect(lambda _r: self.schedule())
         self.refresh()
@@ -245,9 +280,23 @@ class WalkthroughPanel(QWidget):
         if self.isVisible() and not self.session.running:
             self.refresh()
 
+    def _running_changed(self, running: bool) -> None:
+        """A run ended: rebuild over several turns of the event loop (the window shows the run's last
+        state meanwhile); when hidden, when the panel is shown again."""
+        if running:
+            return
+        self._stale = True
+        if self.isVisible():
+            self.refresh_later()
+
+    @property
+    def rebuilding(self) -> bool:
+        """True while a rebuild spread over turns of the event loop is under way."""
+        return self._job is not None
+
     def ensure_current(self) -> Walkthrough | None:
         """The walkthrough of the session as it is now (refreshing a hidden, out-of-date panel)."""
-        if self._stale:
+        if self._stale or self._job is not None:
             self.refresh()
         return self.walkthrough
 
@@ -343,7 +392,42 @@ class WalkthroughPanel(QWidget):
         return (display(), True) if display is not None else (None, True)
 
     def refresh(self) -> None:
-        """Rebuild the lines from the session (keeping the current line when it still exists)."""
+        """Rebuild the lines from the session now (keeping the current line when it still exists)."""
+        self._cancel()
+        for _ in self._rebuild(measure=False):
+            pass
+
+    def refresh_later(self) -> None:
+        """Rebuild the lines as :meth:`refresh` does, spread over turns of the event loop (each about
+        :data:`CHUNK_MS` of work, through the frame scheduler): the lines are written in one, rendered
+        and measured in the next few, and shown in the last."""
+        self._cancel()
+        self._job = self._rebuild(measure=True)
+        frame_scheduler().request(hash((id(self), "rebuild")), self._advance, self)
+
+    def _cancel(self) -> None:
+        if self._job is not None:
+            job, self._job = self._job, None
+            job.close()
+
+    def _advance(self) -> None:
+        """One turn's share of the rebuild under way."""
+        job = self._job
+        if job is None:
+            return
+        deadline = time.perf_counter() + CHUNK_MS / 1000.0
+        for _ in job:
+            if self._job is not job:  # cancelled meanwhile (by a refresh it caused)
+                return
+            if time.perf_counter() >= deadline:
+                frame_scheduler().request(hash((id(self), "rebuild")), self._advance, self)
+                return
+        if self._job is job:
+            self._job = None
+
+    def _rebuild(self, measure: bool) -> Iterator[None]:
+        """The rebuild, pausing (``yield``) where it may wait for a later turn of the event loop;
+        ``measure``: lay each row out ahead of the list view (see :meth:`HtmlDelegate.measure`)."""
         self._stale = False
         current = self.current_line()
         key = current.key if current is not None else None
@@ -379,6 +463,15 @@ class WalkthroughPanel(QWidget):
         except (EngineError, ValueError, IndexError) as exc:
             self._show(None, f"Cannot write this step out: {exc}")
             return
+        yield  # writing the lines out is the longest single piece
+        rows: list[Row] = []
+        widths = self._widths() if measure else ()
+        delegate = self.view.itemDelegate()
+        for row in self.model.rows_of(w):
+            rows.append(row)
+            if measure and isinstance(delegate, HtmlDelegate):
+                delegate.measure(self.view, row[2], widths)
+                yield
         note = ""
         if preview:
             note = (
@@ -387,13 +480,22 @@ class WalkthroughPanel(QWidget):
             )
         if w.notes:
             note = " ".join([note, *w.notes]).strip()
-        self._show(w, note)
+        self._show(w, note, rows)
         if key is not None:
             self.select_key(key)
 
-    def _show(self, w: Walkthrough | None, message: str) -> None:
+    def _widths(self) -> tuple[int, ...]:
+        """The widths the list view may lay its rows out at: its viewport's, and, while its scroll bar
+        is hidden, the narrower one it gets when a longer walkthrough brings the scroll bar."""
+        width = self.view.viewport().width()
+        bar = self.view.verticalScrollBar()
+        if bar.isVisible() or self.view.verticalScrollBarPolicy() != Qt.ScrollBarPolicy.ScrollBarAsNeeded:
+            return (width,)
+        return (width, width - bar.sizeHint().width())
+
+    def _show(self, w: Walkthrough | None, message: str, rows: list[Row] | None = None) -> None:
         self.walkthrough = w
-        self.model.set_walkthrough(w)
+        self.model.set_rows(rows if rows is not None else list(self.model.rows_of(w)))
         self.message.setText(message)
         self.message.setVisible(bool(message))
         self.jump_box.clear()

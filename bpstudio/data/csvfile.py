@@ -156,6 +156,28 @@ def read_delimited(
         raise DataError(f"{path}: row {reader.line_num}: {exc}") from None
 
 
+def read_inputs_only(
+    path: Path, delimiter: str = AUTO, header: Any = "auto", fmt: str = "csv"
+) -> tuple[np.ndarray, list[str], ImportReport]:
+    """(X, column names, report): every column of a CSV/TSV file as an input, for predictions.
+
+    The same rules as :func:`read_delimited` (delimiter, header, missing values → column mean x̄ⱼ,
+    errors naming the row and column), but no column is a target.
+    """
+    _check_options(delimiter, header)
+    text = decode(read_bytes(path), path)
+    if not text.strip():
+        raise DataError(f"{path}: the file is empty")
+    if delimiter == AUTO:
+        delimiter = sniff_delimiter(text[:HEAD_BYTES])
+    text, delimiter, reader = _reader(text, delimiter)
+    try:
+        X, _lines, _tvals, cols, report = _rows(reader, text, delimiter, path, header, None, fmt, False)
+    except csv.Error as exc:
+        raise DataError(f"{path}: row {reader.line_num}: {exc}") from None
+    return X, list(cols.names), report
+
+
 def _check_options(delimiter: Any, header: Any) -> None:
     if not isinstance(delimiter, str) or (
         delimiter not in (AUTO, WHITESPACE) and (len(delimiter) != 1 or delimiter in '"\r\n')
@@ -367,9 +389,13 @@ def _fast_numeric(
     return X, numbers, tvals
 
 
-def _parse(
-    reader: Any, text: str, delimiter: str, path: Path, header: Any, target: Any, onehot: Any, fmt: str
-) -> Dataset:
+def _rows(
+    reader: Any, text: str, delimiter: str, path: Path, header: Any, target: Any, fmt: str, targets: bool
+) -> tuple[np.ndarray, Any, list[tuple[str, ...]], _Columns, ImportReport]:
+    """(X with missing values filled, line numbers, target texts, columns, report) of a table.
+
+    With ``targets`` false no column is a target: every column is an input.
+    """
     try:
         first, first_line = _first_row(reader)
     except StopIteration:
@@ -378,7 +404,7 @@ def _parse(
     header = _has_header(first, header)
     names = _column_names(first, header)
     cols = _Columns(names, bool(header))
-    tcols = _targets(cols, target)
+    tcols = _targets(cols, target) if targets else []
     fcols = [j for j in range(ncols) if j not in tcols]
     fast = _fast_numeric(text, delimiter, first_line, bool(header), ncols, fcols, tcols)
     if fast is not None:
@@ -390,6 +416,16 @@ def _parse(
         raise DataError(f"{path}: no data rows" + (" after the header" if header else ""))
     report = ImportReport(source=str(path), format=fmt, rows=n, columns=ncols, header=bool(header))
     _fill_missing(X, lines, cols, fcols, report, path)
+    return X, lines, tvals, cols, report
+
+
+def _parse(
+    reader: Any, text: str, delimiter: str, path: Path, header: Any, target: Any, onehot: Any, fmt: str
+) -> Dataset:
+    X, lines, tvals, cols, report = _rows(reader, text, delimiter, path, header, target, fmt, True)
+    names = cols.names
+    tcols = _targets(cols, target)
+    fcols = [j for j in range(len(names)) if j not in tcols]
     T, target_names, class_names = _target_matrix(tvals, lines, cols, tcols, onehot, path)
     return finish(
         name=path.name.split(".")[0] or "data",
@@ -401,6 +437,11 @@ def _parse(
         report=report,
         source=str(path),
     )
+
+
+def _no_targets(_row: list[str]) -> tuple[str, ...]:
+    """No target fields (a table read for predictions only)."""
+    return ()
 
 
 def _careful(
@@ -421,8 +462,12 @@ def _careful(
     else:
         getter = itemgetter(*fcols)
         pick_x = (lambda row: (row[fcols[0]],)) if nf == 1 else getter
-    tget = itemgetter(*tcols)
-    pick_t = (lambda row: (row[tcols[0]],)) if len(tcols) == 1 else tget
+    if not tcols:
+        pick_t = _no_targets
+    elif len(tcols) == 1:
+        pick_t = lambda row: (row[tcols[0]],)  # noqa: E731
+    else:
+        pick_t = itemgetter(*tcols)
     values = array.array("d")
     extend = values.extend
     lines = array.array("q")

@@ -25,6 +25,10 @@ that predictions and exports scale new inputs the same way: ``input_transform`` 
 ``{"scaling", "per_feature", "n_inputs", "shift", "scale", "train_samples"}`` (x′ = (x − shift)/scale).
 Version 2 files never stored it, so the step adds ``input_transform: null`` ("not recorded"); bpstudio
 fits it again from the project's dataset the next time the project is prepared for training.
+
+Version 3 also lets a project's history store its per-update series thinned (bucket means over
+``step_every`` updates, of ``step_count`` updates in all). A version 2 history holds one entry per
+update, so the step adds ``step_every: 1`` and ``step_count`` = the number of entries in ``step_loss``.
 """
 
 from __future__ import annotations
@@ -112,9 +116,15 @@ def migrate_weights_v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def migrate_project_v2_to_v3(doc: dict[str, Any]) -> dict[str, Any]:
-    """Project version 2 → 3: ``input_transform`` added as ``null`` (not recorded)."""
+    """Project version 2 → 3: ``input_transform`` added as ``null`` (not recorded); a history gets
+    ``step_count`` (its number of step losses) and ``step_every: 1`` (one entry per update)."""
     doc["version"] = 3
     doc.setdefault("input_transform", None)
+    h = doc.get("history")
+    if isinstance(h, dict):
+        steps = h.get("step_loss")
+        h.setdefault("step_count", len(steps) if isinstance(steps, list) else 0)
+        h.setdefault("step_every", 1)
     return doc
 
 

@@ -3,9 +3,11 @@
 A project holds the network (sizes, activations, weights, biases, masks), the training settings, the
 dataset specification (a built-in name with parameters, inline arrays or a file reference, plus
 preprocessing and split), the input transform fitted on the training split, the optimiser state, the
-training history and view options. A weights file holds the network and the input transform its
-inputs are to be scaled with. Both carry ``format``, ``version`` and ``created_with``; see
-``docs/file-format.md`` and ``resources/schema/``.
+training history (its per-update series thinned to bucket means of at most
+:data:`bpstudio.engine.history.MAX_STORED_STEPS` points, see :meth:`History.to_dict`) and view
+options. A weights file holds the network and the input transform its inputs are to be scaled with.
+Both carry ``format``, ``version`` and ``created_with``; see ``docs/file-format.md`` and
+``resources/schema/``.
 
 Loading is all-or-nothing: a document is migrated, validated (schema and shape rules) and only then
 turned into objects, so a bad file raises FormatError and never yields a half-built project.

@@ -9,8 +9,8 @@ FormatError naming the field, e.g. ``network.weights[1]: expected 3×4, got 3×5
   range (``training.optimiser_params.lr: must be > 0``);
 - the optimiser state: exactly the state arrays the chosen optimiser keeps, one per parameter, each of
   that parameter's shape; running means of squares are ≥ 0;
-- the history: one gradient-norm entry per step with one norm per layer, increasing epoch numbers, one
-  loss and accuracy entry per epoch for every split;
+- the history: ⌈step_count/step_every⌉ step losses, one gradient-norm entry per step loss with one norm
+  per layer, increasing epoch numbers, one loss and accuracy entry per epoch for every split;
 - the dataset: for inline data, rectangular tables whose widths match the input and output layers.
   Everything else about datasets is checked by ``bpstudio.data`` when the data are loaded;
 - the input transform: fitted for as many inputs as the input layer has, with one shift and one
@@ -198,6 +198,10 @@ def check_optimiser_state(
 # ---------------------------------------------------------------------------------------------- history
 def check_history(h: dict[str, Any], net: dict[str, Any], path: str = "history") -> None:
     n_layers = len(net["sizes"]) - 1
+    count, every = h["step_count"], h["step_every"]
+    points = -(-count // every)  # ⌈step_count / step_every⌉
+    per = "one per update" if every == 1 else f"one per {every} updates (step_every)"
+    _check_count(h["step_loss"], points, join(path, "step_loss"), f"{per} of history.step_count = {count}")
     steps = len(h["step_loss"])
     _check_count(h["grad_norms"], steps, join(path, "grad_norms"), "one per step in history.step_loss")
     for i, g in enumerate(h["grad_norms"]):

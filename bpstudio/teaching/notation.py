@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
+from functools import lru_cache
 from typing import Any
 
 from ..engine import CONVENTIONS
@@ -117,6 +118,7 @@ class Notation:
         return "; ".join(parts)
 
 
+@lru_cache(maxsize=65536)  # called for every term of every sum a walkthrough writes out
 def _idx(*numbers: int) -> str:
     """Subscript text of 1-based indices: "12" for (1, 2), "12,3" when any index has two digits."""
     parts = [str(n) for n in numbers]
