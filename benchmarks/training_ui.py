@@ -2,6 +2,7 @@
 
     QT_QPA_PLATFORM=offscreen python benchmarks/training_ui.py      # about three minutes
     BENCH_DEBUG=1 ...   also shows, for every stall over 40 ms, what the window was doing (=25: over 25 ms)
+    ... --front walkthrough   the Walkthrough tab in front instead of the δ/Δw table
 
 Two figures, for online updates (1,797 per epoch, 60 epochs) and mini-batches of 10 (400 epochs):
 
@@ -14,8 +15,7 @@ Two figures, for online updates (1,797 per epoch, 60 epochs) and mini-batches of
   period), up to the moment the worker stops; the target is < 50 ms in every run. Each stall is put in
   a phase: *first snapshot* (from Run until the second snapshot arrives: the window reacting to Run
   and drawing the first data), *steady* (the rest of the run) and *end* (after the worker stopped: the
-  window showing the final state, including the Walkthrough panel's rebuild; not part of the
-  training, reported separately).
+  window showing the final state; not part of the training, reported separately).
 
 Why two runs: the probe's tick calls into Python 200 times a second, and each call takes the GIL from
 the training thread; on the 2-CPU development machine that alone costs the training thread 15–25 %
@@ -24,18 +24,20 @@ the training thread; on the 2-CPU development machine that alone costs the train
 measured without the probe; the probed run's own ratio is printed too.
 
 The window is the real MainWindow with its default docks (the Decision Boundary tab is behind the
-Gradients tab: digits has 64 inputs), on the shipped ``digits`` dataset (min–max scaled), a sigmoid
-hidden layer, softmax output, cross-entropy and SGD. The machine may be shared and its speed varies by
-±15 % from run to run, so headless and window runs are interleaved and repeated, every run is listed
-with the load average when it started, and a summary table (Markdown, for docs/benchmarks.md) ends the
-output.
+Gradients tab: digits has 64 inputs; the Walkthrough tab is behind the δ/Δw table, and is rebuilt
+when its tab is chosen: with ``--front walkthrough`` it is in front instead of the table, and its
+rebuild when the run ends is part of the end phase), on the shipped ``digits`` dataset (min–max
+scaled), a sigmoid hidden layer, softmax output, cross-entropy and SGD. The machine may be shared and
+its speed varies by ±15 % from run to run, so headless and window runs are interleaved and repeated,
+every run is listed with the load average when it started, and a summary table (Markdown, for
+docs/benchmarks.md) ends the output.
 
 With ``BENCH_DEBUG=1`` an application event filter logs the start of every event the window handles
 (receiver, type, the panel it belongs to); for every stall over 40 ms the script prints the events that
 took the longest inside it (a paint of the loss plot, the runner's queued call that shows a snapshot or
-ends the run, a timer that runs a frame-scheduler job...). (A stack-sampling watchdog through
-``faulthandler.dump_traceback_later`` was tried: it reads the other threads' frames without the GIL and
-crashed the interpreter now and then.)
+ends the run, a timer that runs a frame-scheduler job, named after the job...). (A stack-sampling
+watchdog through ``faulthandler.dump_traceback_later`` was tried: it reads the other threads' frames
+without the GIL and crashed the interpreter now and then.)
 """
 
 from __future__ import annotations
@@ -140,7 +142,7 @@ class EventLog(QObject):
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         kind = self.NAMES.get(event.type())
         if kind is not None:
-            self.events.append((time.perf_counter(), f"{kind} → {_describe(obj)}"))
+            self.events.append((time.perf_counter(), f"{kind} → {_describe(obj)}{_job(obj, event)}"))
         return False
 
     def explain(self, start: float, end: float, top: int = 4) -> str:
@@ -157,8 +159,21 @@ class EventLog(QObject):
         return "; ".join(f"{what} {ms:.0f} ms" for ms, what in spans[:top] if ms >= 1)
 
 
+def _job(obj: QObject, event: QEvent) -> str:
+    """For the frame scheduler's timer: the job it is about to run (which panel refreshes)."""
+    from bpstudio.app.plots_common import FrameScheduler
+
+    scheduler = obj.parent()
+    if event.type() != QEvent.Type.Timer or not isinstance(scheduler, FrameScheduler):
+        return ""
+    if not scheduler.pending:
+        return ""
+    fn = scheduler.pending[0][1]
+    return f" ({getattr(fn, '__qualname__', type(fn).__name__)})"
+
+
 def _describe(obj: QObject) -> str:
-    """A receiver's class and the panel (or window part) it belongs to."""
+    """A receiver's class and the panel (or window part) it belongs to, else its parent's class."""
     name = type(obj).__name__
     o = obj.parent()
     while o is not None:
@@ -166,11 +181,13 @@ def _describe(obj: QObject) -> str:
         if cls.endswith(("Panel", "View", "Legend")) or cls == "MainWindow":
             return f"{name} in {cls}"
         o = o.parent()
-    return name
+    parent = obj.parent()
+    return name if parent is None else f"{name} of {type(parent).__name__}"
 
 
-def open_window(batch_mode: str):
-    """The studio window on the digits project, shown and settled; its default docks in front."""
+def open_window(batch_mode: str, front: str = "table"):
+    """The studio window on the digits project, shown and settled; its default docks in front, or the
+    Walkthrough instead of the δ/Δw table (``front="walkthrough"``, the tab beside it)."""
     from bpstudio.app.main_window import MainWindow
     from bpstudio.app.session import Session
 
@@ -181,6 +198,8 @@ def open_window(batch_mode: str):
     ws = window.workspace
     for dock in ("loss", "gradients", "table"):
         ws.docks[dock].raise_()
+    if front == "walkthrough":
+        window.teaching.walkthrough_dock.raise_()
     settle = QEventLoop()  # let the window finish showing itself before the run starts
     QTimer.singleShot(700, settle.quit)
     settle.exec()
@@ -216,19 +235,19 @@ def train_in_window(window, epochs: int, before_start=None) -> tuple[float, floa
     return t0, done[0]
 
 
-def window_rate(batch_mode: str, epochs: int) -> float:
+def window_rate(batch_mode: str, epochs: int, front: str = "table") -> float:
     """Samples per second of a run in the window, nothing else running in the GUI thread."""
-    window = open_window(batch_mode)
+    window = open_window(batch_mode, front)
     t0, end = train_in_window(window, epochs)
     rate = epochs * window.session.trainer.n_train / (end - t0)
     close_window(window)
     return rate
 
 
-def gui_run(batch_mode: str, epochs: int, debug: float = 0.0) -> GuiRun:
+def gui_run(batch_mode: str, epochs: int, debug: float = 0.0, front: str = "table") -> GuiRun:
     """One run in the window with the 5 ms probe: the event loop's stalls by phase; with ``debug`` > 0,
     what the window did in every stall longer than ``debug`` ms."""
-    window = open_window(batch_mode)
+    window = open_window(batch_mode, front)
     app = QApplication.instance()
     log = EventLog() if debug else None
     if log is not None:
@@ -301,12 +320,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeat", type=int, default=5, help="repetitions of each measurement")
     p.add_argument("--scale", type=float, default=1.0, help="multiply the epoch counts (longer runs)")
     p.add_argument("--modes", default="online,minibatch", help="online, minibatch or both")
+    p.add_argument(
+        "--front",
+        choices=("table", "walkthrough"),
+        default="table",
+        help="the tab in front beside the canvas: the δ/Δw table (default) or the Walkthrough, whose "
+        "rebuild when a run ends then counts in the end phase",
+    )
     args = p.parse_args(argv)
     debug = debug_threshold(os.environ.get("BENCH_DEBUG", ""))
     QApplication.instance() or QApplication(sys.argv[:1])
     print(
         f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs, "
-        f"Qt platform {os.environ['QT_QPA_PLATFORM']}"
+        f"Qt platform {os.environ['QT_QPA_PLATFORM']}, {args.front} tab in front"
     )
     cases = {"online": ("online", 60), "minibatch": ("batch of 10", 400)}
     summary: list[tuple[str, list[float], list[float], list[GuiRun]]] = []
@@ -322,8 +348,8 @@ def main(argv: list[str] | None = None) -> int:
         runs: list[GuiRun] = []
         for r in range(args.repeat):  # interleaved, so that all three see the same machine load
             heads.append(headless_rate(mode, epochs))
-            rates.append(window_rate(mode, epochs))
-            run = gui_run(mode, epochs, debug)
+            rates.append(window_rate(mode, epochs, args.front))
+            run = gui_run(mode, epochs, debug, args.front)
             runs.append(run)
             s = run.stall
             print(

@@ -29,8 +29,11 @@ def trainer_for(project: Project, base_dir: str | os.PathLike | None = None) -> 
     """A Trainer on the project's network (shared, trained in place) and prepared dataset.
 
     A dataset file named by a relative path is looked up relative to ``base_dir`` (the project's
-    folder). The project's saved optimiser state and history are carried over, so training resumes
-    where it stopped.
+    folder). The project's saved optimiser state, history and progress (the position inside the
+    current epoch, a begun mini-batch, early stopping's best weights) are carried over, so training
+    resumes exactly where it stopped: the same updates as if it had never been interrupted. A progress
+    that does not fit (recorded at another epoch than the history's, or for other data) is ignored:
+    training then continues from the start of the current epoch.
 
     The inputs are scaled with the project's stored ``input_transform`` when it was fitted for the
     dataset's scaling choice and input count, even if the data file changed since (the weights were
@@ -61,6 +64,7 @@ def trainer_for(project: Project, base_dir: str | os.PathLike | None = None) -> 
         trainer.history = project.history
         trainer.epoch = len(project.history.epochs)
         trainer.step_count = project.history.step_count  # true updates, also when the file thinned them
+    trainer.resume(project.progress)  # None or not fitting: from the start of the history's next epoch
     return trainer, data
 
 
@@ -89,7 +93,7 @@ def input_transform_for(
 
 
 def update_project(project: Project, trainer: Trainer) -> None:
-    """Store the trainer's optimiser state and history in the project (before saving it).
+    """Store the trainer's optimiser state, history and progress in the project (before saving it).
 
     The project's input transform (stored by :func:`trainer_for`) is kept.
     """
@@ -97,6 +101,7 @@ def update_project(project: Project, trainer: Trainer) -> None:
     project.training = trainer.config
     project.optimiser_state = trainer.opt_state
     project.history = trainer.history if isinstance(trainer.history, History) else None
+    project.progress = trainer.progress()
 
 
 def examples_dir() -> Path:

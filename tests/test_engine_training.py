@@ -187,7 +187,7 @@ def test_a_micro_step_shows_every_stage_in_order():
 
 
 # ---------------------------------------------------------------------------- undo
-def test_snapshot_and_restore_are_exact_including_optimiser_state_and_rng():
+def test_snapshot_and_restore_are_exact_including_optimiser_state_and_order():
     X, T = _data()
     cfg = TrainConfig(loss="cce", optimiser="adam", batch_mode="minibatch", batch_size=4, seed=9)
     trainer = Trainer(_net(), cfg, X, T)
@@ -210,7 +210,7 @@ def test_snapshot_and_restore_are_exact_including_optimiser_state_and_rng():
     assert _same_bits(trainer.network, first[0])
     assert _state_bits(trainer.opt_state, first[1])
     assert trainer.history.to_dict() == first[2]
-    assert np.array_equal(trainer.order, first[3])  # the random generator was restored too
+    assert np.array_equal(trainer.order, first[3])  # the epoch order follows the restored epoch
 
 
 def test_a_shallow_copy_trains_independently():

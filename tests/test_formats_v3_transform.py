@@ -81,6 +81,7 @@ def test_migrations_leave_malformed_documents_for_validation():
         "version": 3,
         "network": 7,
         "input_transform": None,
+        "progress": None,
     }
 
 

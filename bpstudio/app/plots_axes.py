@@ -24,7 +24,7 @@ from collections.abc import Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QTextOption
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPicture, QTextOption
 from PySide6.QtWidgets import QGraphicsTextItem, QSizePolicy
 
 from .view_options import sup
@@ -69,15 +69,27 @@ class ReadableAxis(pg.AxisItem):
         self.setStyle(autoReduceTextSpace=False)
         self.textWidth = self.textHeight = 0
 
-    def release(self) -> None:
-        """Let the label room shrink to what the labels need, when the axis is next drawn (it only
-        grows otherwise): after a run, or when the data are reset."""
+    def release(self, now: bool = False) -> None:
+        """Let the label room shrink to what the labels need (it only grows otherwise): after a run, or
+        when the data are reset. Measured when the axis is next drawn, or with ``now`` at once (the
+        range must be up to date): a narrower axis is then laid out before it is repainted, and
+        nothing at all happens when the room is still right."""
         if self.vertical:
             self.textWidth = 0
         else:
             self.textHeight = 0
-        self.picture = None
-        self.update()
+        if not now:
+            self.picture = None
+            self.update()
+            return
+        picture = QPicture()  # measured as paint() measures
+        painter = QPainter(picture)
+        try:
+            if self.style["tickFont"] is not None:
+                painter.setFont(self.style["tickFont"])
+            self.generateDrawSpecs(painter)  # sets the room (_updateMaxTextSize)
+        finally:
+            painter.end()
 
     @property
     def label_room(self) -> float:

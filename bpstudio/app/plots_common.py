@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import math
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import numpy as np
 import pyqtgraph as pg
 import pyqtgraph.exporters  # noqa: F401  (registers ImageExporter/SVGExporter)
 import shiboken6
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
 from PySide6.QtGui import QAction, QFont, QFontMetricsF
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QToolButton, QWidget
 
@@ -62,20 +63,26 @@ def style_plot(plot: pg.PlotItem, title: str, x: str, y: str) -> None:
     plot.setDownsampling(auto=True, mode="peak")
 
 
-def release_axes(*plots: pg.PlotItem) -> None:
+def release_axes(*plots: pg.PlotItem, now: bool = False) -> None:
     """Let the plots' axes give back label room they no longer need (:meth:`ReadableAxis.release`):
-    when a run ends or the plotted data are reset; during a run the room only grows."""
+    when a run ends or the plotted data are reset; during a run the room only grows. ``now``: measure
+    at once with the plots' ranges brought up to date (when shown), instead of at the next repaint."""
     for plot in plots:
+        measure = now and plot.isVisible()
+        if measure:
+            plot.getViewBox().prepareForPaint()  # the auto-range of the latest data, before it is painted
         for name in ("left", "bottom"):
             axis = plot.getAxis(name)
             if isinstance(axis, ReadableAxis):
-                axis.release()
+                axis.release(now=measure)
 
 
 def release_later(panel: QWidget, *plots: pg.PlotItem) -> None:
-    """:func:`release_axes` in a turn of the event loop of its own, after the refreshes already queued
-    (:class:`FrameScheduler`): how a panel gives back label room when a run ends."""
-    frame_scheduler().request(hash((id(panel), "release axes")), lambda: release_axes(*plots), panel)
+    """:func:`release_axes` at once, in a turn of the event loop of its own after the refreshes already
+    queued (:class:`FrameScheduler`): how a panel gives back label room when a run ends."""
+    frame_scheduler().request(
+        hash((id(panel), "release axes")), lambda: release_axes(*plots, now=not hidden(panel)), panel
+    )
 
 
 def moving_average(y: np.ndarray, window: int, at: np.ndarray | None = None) -> np.ndarray:
@@ -125,12 +132,22 @@ def as_float_array(values: Sequence[float | None]) -> np.ndarray:
 #: ms between two panel refreshes during a run, so that each one's repaint happens in between (Qt
 #: repaints a window from a short timer after widget.update(): 5 ms on X11 and offscreen)
 PAINT_GRACE_MS = 8
+#: what makes the next refresh wait for another grace period: a repaint or a relayout began meanwhile
+#: (a relayout leads to another repaint)
+PAINT_EVENTS = (QEvent.Type.UpdateRequest, QEvent.Type.Paint, QEvent.Type.LayoutRequest)
+#: ms a refresh waits at most for the window to stop repainting (a window that never stops: go on)
+MAX_WAIT_MS = 120
 
 
 class FrameScheduler(QObject):
     """Spreads panel refreshes over turns of the event loop while a run streams snapshots: one panel
     refreshes, the window repaints it, then the next panel; so no single turn of the event loop (no
-    stall of the window) is longer than the slowest panel. The runner waits until it is done."""
+    stall of the window) is longer than the slowest panel. The runner waits until it is done.
+
+    "Then" means: after a grace period of :data:`PAINT_GRACE_MS` in which no repaint or relayout began
+    (one that began is over when the grace timer can fire, and it may have asked for another), or at
+    the latest :data:`MAX_WAIT_MS` after the refresh before. Without that wait, the next refresh ran
+    right after a long repaint (the canvas, a plot relaid out) in the same stall of the window."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -138,6 +155,9 @@ class FrameScheduler(QObject):
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self._next)
+        self._painted = False  # a repaint or relayout began since the grace period started
+        self._waiting_since = 0.0
+        self._filtering = False  # the application's event filter while waiting between refreshes
 
     @property
     def busy(self) -> bool:
@@ -149,9 +169,22 @@ class FrameScheduler(QObject):
         if all(k != key for k, _, _ in self.pending):
             self.pending.append((key, fn, owner))
         if not self.timer.isActive():
+            self._painted = False
             self.timer.start(0)
 
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        """Between two refreshes: notice repaints and relayouts (the scheduler is the application's
+        event filter only meanwhile)."""
+        if event.type() in PAINT_EVENTS:
+            self._painted = True
+        return False
+
     def _next(self) -> None:
+        if self._painted and (time.perf_counter() - self._waiting_since) * 1000 < MAX_WAIT_MS:
+            self._painted = False  # the window repainted meanwhile: another quiet grace period
+            self.timer.start(PAINT_GRACE_MS)
+            return
+        self._watch(False)
         if not self.pending:
             return
         _key, fn, owner = self.pending.pop(0)
@@ -160,7 +193,20 @@ class FrameScheduler(QObject):
                 fn()
         finally:
             if self.pending:
+                self._painted = False
+                self._waiting_since = time.perf_counter()
+                self._watch(True)
                 self.timer.start(PAINT_GRACE_MS)
+
+    def _watch(self, on: bool) -> None:
+        app = QCoreApplication.instance()
+        if app is None or on == self._filtering:
+            return
+        if on:
+            app.installEventFilter(self)
+        else:
+            app.removeEventFilter(self)
+        self._filtering = on
 
 
 _scheduler: FrameScheduler | None = None
@@ -170,8 +216,6 @@ def frame_scheduler() -> FrameScheduler:
     """The application's frame scheduler (created on first use)."""
     global _scheduler
     if _scheduler is None:
-        from PySide6.QtCore import QCoreApplication
-
         _scheduler = FrameScheduler(QCoreApplication.instance())
         _scheduler.destroyed.connect(_forget_scheduler)
     return _scheduler

@@ -27,7 +27,6 @@ import threading
 import time
 from dataclasses import dataclass
 
-import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from ..engine import (
@@ -140,11 +139,11 @@ def assign_history(dst: History, src: History) -> None:
 
 def clone_trainer(trainer: Trainer) -> Trainer:
     """A trainer that shares only read-only data (X, T, splits) with ``trainer``: its own network,
-    optimiser state, random generator, epoch position and history."""
+    optimiser state, epoch position and history. Both draw the same sample order for every epoch (it
+    follows from the seed and the epoch number, see ``bpstudio.engine.progress``)."""
     clone = copy.copy(trainer)
     clone.network = trainer.network.copy()
     clone.history = copy_history(trainer.history)
-    clone.rng = np.random.default_rng()
     clone.restore(trainer.snapshot())
     return clone
 

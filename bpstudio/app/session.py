@@ -278,6 +278,7 @@ class Session(QObject):
         if structural or self.trainer is None:
             self.project.optimiser_state = None
             self.project.history = None
+            self.project.progress = None
             self._step_undo.clear()
             self.stepUndoAvailable.emit(False)
             self._rebuild_trainer()
@@ -326,6 +327,7 @@ class Session(QObject):
             return False
         self.project.optimiser_state = None
         self.project.history = None
+        self.project.progress = None
         self._rebuild_trainer()
         self._step_undo.clear()
         self.stepUndoAvailable.emit(False)

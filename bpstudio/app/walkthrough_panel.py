@@ -9,13 +9,17 @@ When a run ends, the panel is rebuilt over several turns of the event loop (:met
 refresh_later`), so that the window never stalls for long: the lines are written in one turn, then
 rendered and measured a few at a time (laying out rich text is the slow part), and shown in a last turn
 whose list layout finds every row's size measured already. At any other time (a step, another sample,
-another notation) the panel is rebuilt at once, with the same result.
+another notation) the panel is rebuilt at once, with the same result. (The list view's own batched
+layout mode was not used: until a batch reaches a row, ``scrollTo`` cannot scroll to it, and the current
+line is scrolled to when the rebuild ends; uniform item sizes do not fit rows that wrap.)
 """
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
@@ -49,7 +53,7 @@ from ..teaching import Notation, Walkthrough, build_walkthrough
 from ..teaching.expr import HtmlRenderer
 from ..teaching.model import Line, Ref
 from ..teaching.notation import VIEW_KEYS
-from .plots_common import frame_scheduler
+from .plots_common import frame_scheduler, hidden
 from .session import Selection, Session
 
 HTML_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -59,6 +63,19 @@ CHUNK_MS = 8.0
 
 Row = tuple[str, Line | None, str]  # (plain text, line or None for a header, html)
 HTML_FILTER = "HTML pages (*.html *.htm);;All files (*)"
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused: the tens of thousands of small objects a walkthrough is
+    written with would start it dozens of times (a third of the time it takes); it catches up after."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def selections(refs: tuple[Ref, ...]) -> tuple[Selection, ...]:
@@ -282,12 +299,17 @@ class WalkthroughPanel(QWidget):
 
     def _running_changed(self, running: bool) -> None:
         """A run ended: rebuild over several turns of the event loop (the window shows the run's last
-        state meanwhile); when hidden, when the panel is shown again."""
-        if running:
-            return
+        state meanwhile); when out of sight, once it is in view again. A run started: stop a rebuild."""
         self._stale = True
-        if self.isVisible():
+        if running:  # a rebuild still under way would only hold the run's snapshots up
+            self._cancel()
+        elif not hidden(self):  # (behind another dock's tab: when its tab is chosen, catch_up())
             self.refresh_later()
+
+    def catch_up(self) -> None:
+        """The panel came into view (its dock's tab was chosen): rebuild if it is out of date."""
+        if self._stale and self.isVisible():
+            self.refresh()
 
     @property
     def rebuilding(self) -> bool:
@@ -416,14 +438,16 @@ class WalkthroughPanel(QWidget):
         if job is None:
             return
         deadline = time.perf_counter() + CHUNK_MS / 1000.0
-        for _ in job:
-            if self._job is not job:  # cancelled meanwhile (by a refresh it caused)
-                return
-            if time.perf_counter() >= deadline:
-                frame_scheduler().request(hash((id(self), "rebuild")), self._advance, self)
-                return
-        if self._job is job:
-            self._job = None
+        try:
+            for _ in job:
+                if self._job is not job:  # cancelled meanwhile (by a refresh it caused)
+                    return
+                if time.perf_counter() >= deadline:
+                    frame_scheduler().request(hash((id(self), "rebuild")), self._advance, self)
+                    return
+        finally:
+            if self._job is job and job.gi_frame is None:  # done (or failed): nothing under way
+                self._job = None
 
     def _rebuild(self, measure: bool) -> Iterator[None]:
         """The rebuild, pausing (``yield``) where it may wait for a later turn of the event loop;
@@ -452,14 +476,15 @@ class WalkthroughPanel(QWidget):
         self.sample_box.setVisible(m > 1)
         self._syncing = False
         try:
-            w = build_walkthrough(
-                trace,
-                self.session.network,
-                self.session.config,
-                self.notation(),
-                samples=[self.sample],
-                title=self.session.project.name or "Walkthrough",
-            )
+            with collector_paused():
+                w = build_walkthrough(
+                    trace,
+                    self.session.network,
+                    self.session.config,
+                    self.notation(),
+                    samples=[self.sample],
+                    title=self.session.project.name or "Walkthrough",
+                )
         except (EngineError, ValueError, IndexError) as exc:
             self._show(None, f"Cannot write this step out: {exc}")
             return

@@ -74,6 +74,8 @@ class Teaching(QObject):
         if table is not None:
             window.tabifyDockWidget(table, self.walkthrough_dock)
             table.raise_()
+        # behind the table's tab the panel is not rebuilt after a run: it catches up when its tab is chosen
+        self.walkthrough_dock.visibilityChanged.connect(self._walkthrough_visible)
         self.exercise_panel = ExercisePanel(self.session)
         # beside the training settings, which a locked exercise makes read-only anyway
         self.exercise_dock = window.add_dock(
@@ -149,6 +151,10 @@ class Teaching(QObject):
         self.act_export.setEnabled(active)
         self.act_close.setEnabled(active)
         self.act_create.setEnabled(not self.session.locked)
+
+    def _walkthrough_visible(self, visible: bool) -> None:
+        if visible:
+            self.panel.catch_up()
 
     def show_walkthrough(self) -> None:
         self.walkthrough_dock.show()

@@ -18,6 +18,7 @@ from .initialisers import INITIALISERS, get_initialiser
 from .losses import LOSSES, REDUCTIONS, Loss, get_loss, reduction_scale
 from .network import Network
 from .optimisers import OPTIMISERS, Optimiser, get_optimiser
+from .progress import TrainingProgress, epoch_order
 from .stepper import MicroStep, stage_names
 from .trace import CONVENTIONS, LayerRecord, StepTrace, UpdateRecord, convention_sign, present
 from .training import Progress, RunResult, Snapshot, Trainer, infer_task
@@ -45,6 +46,8 @@ __all__ = [
     "OPTIMISERS",
     "Optimiser",
     "get_optimiser",
+    "TrainingProgress",
+    "epoch_order",
     "MicroStep",
     "stage_names",
     "CONVENTIONS",

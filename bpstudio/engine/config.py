@@ -28,7 +28,8 @@ class TrainConfig:
     l1: float = 0.0
     l2: float = 0.0
     seed: int = 0
-    #: shuffle the training samples at the start of every epoch (seeded)
+    #: shuffle the training samples at the start of every epoch: epoch k visits them in the order
+    #: ``default_rng([seed, k]).permutation(n)`` (:func:`bpstudio.engine.progress.epoch_order`)
     shuffle: bool = True
     init: str = "uniform"
     init_params: dict[str, float] = field(default_factory=dict)

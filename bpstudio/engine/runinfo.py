@@ -50,7 +50,8 @@ class Snapshot:
     weights: list[np.ndarray]
     biases: list[np.ndarray]
     opt_state: State
-    rng_state: dict
+    #: the seed the current epoch's order was drawn with (None: file order), and that order
+    order_seed: int | None
     order: np.ndarray
     epoch: int
     step_count: int

@@ -36,12 +36,13 @@ from .history import History
 from .losses import get_loss, reduction_scale
 from .network import Network
 from .optimisers import State, copy_state, get_optimiser
+from .progress import BestWeights, PendingBatch, TrainingProgress, epoch_order
 from .regularisation import penalty
 from .runinfo import Progress, RunResult, Snapshot, Split, as_data, infer_task
 from .stepper import MicroStep
 from .trace import StepTrace
 
-__all__ = ["GATHER_BYTES", "Progress", "RunResult", "Snapshot", "Trainer", "infer_task"]
+__all__ = ["GATHER_BYTES", "Progress", "RunResult", "Snapshot", "Trainer", "TrainingProgress", "infer_task"]
 
 #: training sets larger than this are gathered batch by batch (in the CPU cache) instead of being
 #: copied in shuffled order once per epoch
@@ -85,7 +86,8 @@ class Trainer:
         self.epoch = 0
         self.step_count = 0
         self.stop_reason: str | None = None
-        self.rng = np.random.default_rng(config.seed)
+        #: the seed the current epoch's order was drawn with (None: file order); see :mod:`.progress`
+        self._order_seed: int | None = None
         self._pending: list[np.ndarray] | None = None
         self._pending_count = 0
         self._pending_loss = 0.0
@@ -116,13 +118,19 @@ class Trainer:
 
     # ------------------------------------------------------------------ settings
     def set_config(self, config: TrainConfig) -> None:
-        """Use new settings from the next step on; a change of optimiser starts its state afresh."""
+        """Use new settings from the next step on; a change of optimiser starts its state afresh.
+
+        A new seed or shuffle setting orders the current epoch at once if none of it has been trained
+        yet, else from the next epoch on.
+        """
         config.validate()
         hyper = get_optimiser(config.optimiser).hyper(config.optimiser_params)
         if config.optimiser != self.config.optimiser:
             self.opt_state = get_optimiser(config.optimiser).init_state(self.network.parameters())
         self.config = config
         self.hyper = hyper
+        if self._cursor == 0 and self._pending is None and self._order_seed != self._seed_for_order():
+            self._new_epoch_order()
 
     def reset_optimiser_state(self) -> None:
         self.opt_state = get_optimiser(self.config.optimiser).init_state(self.network.parameters())
@@ -160,15 +168,19 @@ class Trainer:
         """BLAS threads for this network and batch size (1 or the library's choice); see :mod:`.blas`."""
         return blas.threads_for(self.network.sizes, self.batch_size)
 
+    def _seed_for_order(self) -> int | None:
+        return self.config.seed if self.config.shuffle else None
+
     def _new_epoch_order(self) -> None:
-        n = self.n_train
-        self.order = self.rng.permutation(n) if self.config.shuffle else np.arange(n)
+        """The order of epoch ``self.epoch + 1``, from the settings' seed (see :func:`.epoch_order`)."""
+        self._order_seed = self._seed_for_order()
+        self.order = epoch_order(self.n_train, self.epoch + 1, self._order_seed)
         self._cursor = 0
         self._shuffled_ok = False
 
     def _shuffled(self) -> Split:
         """The training set in this epoch's order (copied into arrays reused from epoch to epoch)."""
-        if not self.config.shuffle and np.array_equal(self.order, np.arange(self.n_train)):
+        if self._order_seed is None:
             return self.X, self.T
         if self._Xbuf is None or self._Xbuf.shape != self.X.shape or self._Tbuf.shape != self.T.shape:
             self._Xbuf = np.empty_like(self.X)
@@ -491,7 +503,7 @@ class Trainer:
             weights=[w.copy() for w in net.weights],
             biases=[b.copy() for b in net.biases],
             opt_state=copy_state(self.opt_state),
-            rng_state=self.rng.bit_generator.state,
+            order_seed=self._order_seed,
             order=self.order.copy(),
             epoch=self.epoch,
             step_count=self.step_count,
@@ -514,7 +526,7 @@ class Trainer:
         net.weights = [w.copy() for w in snap.weights]
         net.biases = [b.copy() for b in snap.biases]
         self.opt_state = copy_state(snap.opt_state)
-        self.rng.bit_generator.state = snap.rng_state
+        self._order_seed = snap.order_seed
         self.order = snap.order.copy()
         self._shuffled_ok = False
         self.epoch = snap.epoch
@@ -529,6 +541,62 @@ class Trainer:
         self._wait = snap.wait
         self.stop_reason = snap.stop_reason
 
+    # ------------------------------------------------------------------ saving and resuming
+    def progress(self) -> TrainingProgress:
+        """Where training stands inside its epochs, for the project file (copies; see :mod:`.progress`)."""
+        batch = None
+        if self._pending is not None:
+            batch = PendingBatch(
+                self._cursor - self._pending_count,
+                self._batch_end,
+                float(self._pending_loss),
+                [g.copy() for g in self._pending],
+            )
+        best = None
+        if self._best is not None:
+            loss, weights, biases = self._best
+            best = BestWeights(
+                float(loss), self._wait, [w.copy() for w in weights], [b.copy() for b in biases]
+            )
+        return TrainingProgress(self.epoch, self._cursor, self._order_seed, batch, best)
+
+    def resume(self, progress: TrainingProgress | None) -> str | None:
+        """Continue from ``progress`` (recorded by :meth:`progress`) at epoch ``self.epoch`` (set from the
+        history first): that epoch's order, the position in it, a begun batch, early stopping's memory.
+
+        Returns None, or why ``progress`` does not fit (recorded at another epoch, a position beyond the
+        data, arrays of other shapes). Without a fitting progress, training continues from the start of
+        epoch ``self.epoch + 1`` in the settings' order, with no batch begun and no early-stopping memory.
+        """
+        net = self.network
+        why = None
+        if progress is not None:
+            if progress.epoch != self.epoch:
+                why = f"it was recorded after epoch {progress.epoch}, the history has {self.epoch} epochs"
+            else:
+                why = progress.problem(self.n_train, [p.shape for p in net.parameters()], net.n_layers)
+        if progress is None or why is not None:
+            progress = TrainingProgress(self.epoch, 0, self._seed_for_order())
+        self._order_seed = progress.shuffle_seed
+        self.order = epoch_order(self.n_train, self.epoch + 1, self._order_seed)
+        self._shuffled_ok = False
+        self._cursor = progress.position
+        b = progress.batch
+        if b is None:
+            self._pending, self._pending_count, self._pending_loss, self._batch_end = None, 0, 0.0, 0
+        else:
+            self._pending = [g.copy() for g in b.gradients]
+            self._pending_count = progress.position - b.start
+            self._pending_loss = b.loss
+            self._batch_end = b.end
+        e = progress.early_stopping
+        if e is None:
+            self._best, self._wait = None, 0
+        else:
+            self._best = (e.loss, [w.copy() for w in e.weights], [v.copy() for v in e.biases])
+            self._wait = e.wait
+        return why
+
     def reset(self, seed: int | None = None) -> None:
         """Redraw the weights with the settings' initialiser and start training afresh."""
         cfg = self.config
@@ -538,7 +606,6 @@ class Trainer:
         self.epoch = 0
         self.step_count = 0
         self.stop_reason = None
-        self.rng = np.random.default_rng(cfg.seed)
         self._pending = None
         self._pending_count = 0
         self._best = None

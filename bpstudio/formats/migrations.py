@@ -29,6 +29,11 @@ fits it again from the project's dataset the next time the project is prepared f
 Version 3 also lets a project's history store its per-update series thinned (bucket means over
 ``step_every`` updates, of ``step_count`` updates in all). A version 2 history holds one entry per
 update, so the step adds ``step_every: 1`` and ``step_count`` = the number of entries in ``step_loss``.
+
+Version 3 also records where training stands inside the current epoch, ``progress`` (the seed of the
+epoch's sample order, the position in it, a mini-batch begun sample by sample, early stopping's best
+weights), so that a reopened project continues exactly as if it had never been closed. Version 2
+files resumed at the start of the next epoch, which is what the step's ``progress: null`` means.
 """
 
 from __future__ import annotations
@@ -116,10 +121,12 @@ def migrate_weights_v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def migrate_project_v2_to_v3(doc: dict[str, Any]) -> dict[str, Any]:
-    """Project version 2 → 3: ``input_transform`` added as ``null`` (not recorded); a history gets
-    ``step_count`` (its number of step losses) and ``step_every: 1`` (one entry per update)."""
+    """Project version 2 → 3: ``input_transform`` added as ``null`` (not recorded), ``progress`` as
+    ``null`` (at the start of the next epoch); a history gets ``step_count`` (its number of step losses)
+    and ``step_every: 1`` (one entry per update)."""
     doc["version"] = 3
     doc.setdefault("input_transform", None)
+    doc.setdefault("progress", None)
     h = doc.get("history")
     if isinstance(h, dict):
         steps = h.get("step_loss")

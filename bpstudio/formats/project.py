@@ -3,6 +3,7 @@
 A project holds the network (sizes, activations, weights, biases, masks), the training settings, the
 dataset specification (a built-in name with parameters, inline arrays or a file reference, plus
 preprocessing and split), the input transform fitted on the training split, the optimiser state, the
+training progress (the position inside the current epoch, see :mod:`bpstudio.engine.progress`), the
 training history (its per-update series thinned to bucket means of at most
 :data:`bpstudio.engine.history.MAX_STORED_STEPS` points, see :meth:`History.to_dict`) and view
 options. A weights file holds the network and the input transform its inputs are to be scaled with.
@@ -23,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from .. import __version__
-from ..engine import EngineError, History, Network, TrainConfig
+from ..engine import EngineError, History, Network, TrainConfig, TrainingProgress
 from .errors import FormatError
 from .migrations import (
     migrate_project_v1_to_v2,
@@ -83,6 +84,9 @@ class Project:
     #: {"scaling", "per_feature", "n_inputs", "shift", "scale", "train_samples"} (bpstudio.data.fit_scaling),
     #: or None when not fitted yet (bpstudio.workspace.trainer_for fits and stores it)
     input_transform: dict[str, Any] | None = None
+    #: where training stands inside the current epoch (its order's seed, the position, a begun batch,
+    #: early stopping's best weights), so that it resumes exactly; None: at the start of the next epoch
+    progress: TrainingProgress | None = None
 
 
 @dataclass
@@ -144,6 +148,7 @@ def project_to_dict(project: Project) -> dict[str, Any]:
         "dataset": copy.deepcopy(project.dataset),
         "input_transform": transform_to_dict(project.input_transform),
         "optimiser_state": state_to_dict(project.optimiser_state),
+        "progress": None if project.progress is None else project.progress.to_dict(),
         "history": None if project.history is None else project.history.to_dict(),
         "view": copy.deepcopy(project.view),
     }
@@ -210,6 +215,7 @@ def _build_project(doc: dict[str, Any]) -> Project:
         history=None if doc["history"] is None else History.from_dict(doc["history"]),
         view=copy.deepcopy(doc["view"]),
         input_transform=_build_transform(doc["input_transform"]),
+        progress=None if doc["progress"] is None else TrainingProgress.from_dict(doc["progress"]),
     )
 
 

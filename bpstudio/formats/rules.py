@@ -9,6 +9,8 @@ FormatError naming the field, e.g. ``network.weights[1]: expected 3×4, got 3×5
   range (``training.optimiser_params.lr: must be > 0``);
 - the optimiser state: exactly the state arrays the chosen optimiser keeps, one per parameter, each of
   that parameter's shape; running means of squares are ≥ 0;
+- the progress: a begun batch holds the position (start < position < end) and one gradient array per
+  parameter, each of that parameter's shape; early stopping's best weights are shaped like the network's;
 - the history: ⌈step_count/step_every⌉ step losses, one gradient-norm entry per step loss with one norm
   per layer, increasing epoch numbers, one loss and accuracy entry per epoch for every split;
 - the dataset: for inline data, rectangular tables whose widths match the input and output layers.
@@ -195,6 +197,54 @@ def check_optimiser_state(
                     raise FormatError("must be ≥ 0 everywhere (a running sum or mean of squares)", apath)
 
 
+def _check_arrays(arrays: list[Any], shapes: list[tuple[int, ...]], names: list[str], path: str) -> None:
+    """One array per entry of ``shapes`` (``names`` say which network array each is shaped like)."""
+    if len(arrays) != len(shapes):
+        raise FormatError(
+            f"expected {len(shapes)} arrays (one per {', '.join(names)}), got {len(arrays)}", path
+        )
+    for i, (a, shape) in enumerate(zip(arrays, shapes)):
+        got = _array_shape(a)
+        if got != shape:
+            shown = "a ragged table" if got is None else "an empty list" if got == (0,) else _dims(got)
+            raise FormatError(
+                f"expected {_dims(shape)} (the shape of network.{names[i]}), got {shown}", index(path, i)
+            )
+
+
+# ---------------------------------------------------------------------------------------------- progress
+def check_progress(p: dict[str, Any], net: dict[str, Any], path: str = "progress") -> None:
+    """A begun batch: start < position < end, one gradient per parameter (W⁰, b⁰, W¹, …) of its shape;
+    early stopping's weights and biases shaped like the network's. (Whether the position fits the data
+    and the history is decided when the project is prepared for training: one that does not is ignored.)"""
+    batch = p["batch"]
+    if batch is not None:
+        bpath = join(path, "batch")
+        start, end, pos = int(batch["start"]), int(batch["end"]), int(p["position"])
+        if not start < pos:
+            raise FormatError(
+                f"must be less than progress.position = {pos} (samples start … position − 1 are done)",
+                join(bpath, "start"),
+            )
+        if not pos < end:
+            raise FormatError(
+                f"must be more than progress.position = {pos} (a batch that is complete has been applied)",
+                join(bpath, "end"),
+            )
+        shapes = parameter_shapes(net)
+        names = [f"{'weights' if len(s) == 2 else 'biases'}[{i // 2}]" for i, s in enumerate(shapes)]
+        _check_arrays(batch["gradients"], shapes, names, join(bpath, "gradients"))
+    best = p["early_stopping"]
+    if best is not None:
+        shapes = parameter_shapes(net)
+        n = len(shapes) // 2
+        epath = join(path, "early_stopping")
+        _check_arrays(
+            best["weights"], shapes[0::2], [f"weights[{i}]" for i in range(n)], join(epath, "weights")
+        )
+        _check_arrays(best["biases"], shapes[1::2], [f"biases[{i}]" for i in range(n)], join(epath, "biases"))
+
+
 # ---------------------------------------------------------------------------------------------- history
 def check_history(h: dict[str, Any], net: dict[str, Any], path: str = "history") -> None:
     n_layers = len(net["sizes"]) - 1
@@ -283,6 +333,8 @@ def check_project(doc: dict[str, Any]) -> None:
     check_dataset(doc["dataset"], net)
     if doc["optimiser_state"] is not None:
         check_optimiser_state(doc["optimiser_state"], net, doc["training"]["optimiser"])
+    if doc["progress"] is not None:
+        check_progress(doc["progress"], net)
     if doc["history"] is not None:
         check_history(doc["history"], net)
     if doc["input_transform"] is not None:

@@ -173,6 +173,7 @@ class Exercise:
         p = copy.copy(self.project)
         p.network = self.network.copy()
         p.history = None
+        p.progress = None
         p.view = dict(self.project.view)
         p.view.update(self.notation.to_view())
         return p
