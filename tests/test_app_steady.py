@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QPainter, QPicture
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QMessageBox, QWidget
 
 from bpstudio.app import walkthrough_panel
 from bpstudio.app.plots_common import PAINT_GRACE_MS, frame_scheduler, hidden
@@ -283,29 +283,38 @@ def test_behind_the_tables_tab_the_walkthrough_waits_until_its_tab_is_chosen(qtb
 
 
 # ------------------------------------------------------------------------------------ frame scheduler
-class Chain(QWidget):
-    """A widget whose first ``n`` repaints each ask for another a little later (as a plot relaid out
-    after a repaint, or a window repainting from a short timer, does)."""
+class Growing(QWidget):
+    """A widget whose next ``grows`` repaints each find that it needs more room (as a plot axis whose
+    labels got wider does), a little later (as a graphics scene tells its view through a queued call):
+    the window relays it out and repaints it again."""
 
-    def __init__(self, n: int) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.n = n
+        self.grows = 0
         self.painted: list[float] = []
+        self.setMinimumWidth(50)
 
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         self.painted.append(time.perf_counter())
-        if len(self.painted) < self.n:
-            QTimer.singleShot(PAINT_GRACE_MS // 2 + 1, self.update)
+        if self.grows > 0:
+            self.grows -= 1
+            QTimer.singleShot(PAINT_GRACE_MS // 2 + 1, lambda: self.setMinimumWidth(self.minimumWidth() + 10))
 
 
-def test_the_next_refresh_waits_until_the_window_has_stopped_repainting(qtbot):
-    chain = show(qtbot, Chain(4), 200, 100)
-    qtbot.waitUntil(lambda: len(chain.painted) >= 4)  # shown
-    chain.painted.clear()
+def test_the_next_refresh_waits_until_a_relayout_has_been_repainted(qtbot):
+    window = QWidget()
+    grower = Growing()
+    layout = QHBoxLayout(window)
+    layout.addWidget(grower)
+    layout.addStretch(1)
+    show(qtbot, window, 400, 100)
+    qtbot.waitUntil(lambda: len(grower.painted) >= 1)  # shown
+    grower.grows = 3
+    grower.painted.clear()
     started: list[float] = []
     scheduler = frame_scheduler()
-    scheduler.request(1, chain.update, chain)  # a refresh whose repaints go on for a while
-    scheduler.request(2, lambda: started.append(time.perf_counter()), chain)
+    scheduler.request(1, grower.update, grower)  # a refresh after which the widget grows 3 times
+    scheduler.request(2, lambda: started.append(time.perf_counter()), grower)
     settle(qtbot)
-    assert len(chain.painted) == 4 and len(started) == 1
-    assert started[0] > chain.painted[-1]  # not between two of the repaints
+    assert len(grower.painted) == 4 and len(started) == 1
+    assert started[0] > grower.painted[-1]  # not between two of the repaints

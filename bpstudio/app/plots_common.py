@@ -132,9 +132,16 @@ def as_float_array(values: Sequence[float | None]) -> np.ndarray:
 #: ms between two panel refreshes during a run, so that each one's repaint happens in between (Qt
 #: repaints a window from a short timer after widget.update(): 5 ms on X11 and offscreen)
 PAINT_GRACE_MS = 8
-#: what makes the next refresh wait for another grace period: a repaint or a relayout began meanwhile
-#: (a relayout leads to another repaint)
-PAINT_EVENTS = (QEvent.Type.UpdateRequest, QEvent.Type.Paint, QEvent.Type.LayoutRequest)
+#: ms the next refresh waits after a repaint that began meanwhile (it is over when the timer fires):
+#: a turn of the event loop of its own, not the same stall of the window
+QUIET_MS = 1
+#: what makes the next refresh wait longer: a repaint (QUIET_MS), a relayout (PAINT_GRACE_MS: the
+#: repaint it leads to is still to come)
+PAINT_EVENTS = {
+    QEvent.Type.UpdateRequest: QUIET_MS,
+    QEvent.Type.Paint: QUIET_MS,
+    QEvent.Type.LayoutRequest: PAINT_GRACE_MS,
+}
 #: ms a refresh waits at most for the window to stop repainting (a window that never stops: go on)
 MAX_WAIT_MS = 120
 
@@ -144,10 +151,11 @@ class FrameScheduler(QObject):
     refreshes, the window repaints it, then the next panel; so no single turn of the event loop (no
     stall of the window) is longer than the slowest panel. The runner waits until it is done.
 
-    "Then" means: after a grace period of :data:`PAINT_GRACE_MS` in which no repaint or relayout began
-    (one that began is over when the grace timer can fire, and it may have asked for another), or at
-    the latest :data:`MAX_WAIT_MS` after the refresh before. Without that wait, the next refresh ran
-    right after a long repaint (the canvas, a plot relaid out) in the same stall of the window."""
+    "Then" means: :data:`PAINT_GRACE_MS` after the refresh before, and if a repaint began meanwhile
+    (it is over when the timer can fire), a turn later (:data:`QUIET_MS`), or after another grace
+    period if a relayout began (it asks for another repaint); at the latest :data:`MAX_WAIT_MS`
+    after the refresh before. Without that, the next refresh ran right after a long repaint (the
+    canvas, a plot) in the same stall of the window."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -155,7 +163,7 @@ class FrameScheduler(QObject):
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self._next)
-        self._painted = False  # a repaint or relayout began since the grace period started
+        self._wait = 0  # ms still to wait: a repaint or a relayout began since the timer started
         self._waiting_since = 0.0
         self._filtering = False  # the application's event filter while waiting between refreshes
 
@@ -169,20 +177,21 @@ class FrameScheduler(QObject):
         if all(k != key for k, _, _ in self.pending):
             self.pending.append((key, fn, owner))
         if not self.timer.isActive():
-            self._painted = False
+            self._wait = 0
             self.timer.start(0)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         """Between two refreshes: notice repaints and relayouts (the scheduler is the application's
         event filter only meanwhile)."""
-        if event.type() in PAINT_EVENTS:
-            self._painted = True
+        wait = PAINT_EVENTS.get(event.type())
+        if wait is not None and wait > self._wait:
+            self._wait = wait
         return False
 
     def _next(self) -> None:
-        if self._painted and (time.perf_counter() - self._waiting_since) * 1000 < MAX_WAIT_MS:
-            self._painted = False  # the window repainted meanwhile: another quiet grace period
-            self.timer.start(PAINT_GRACE_MS)
+        if self._wait and (time.perf_counter() - self._waiting_since) * 1000 < MAX_WAIT_MS:
+            wait, self._wait = self._wait, 0  # the window repainted or relaid out meanwhile
+            self.timer.start(wait)
             return
         self._watch(False)
         if not self.pending:
@@ -193,7 +202,7 @@ class FrameScheduler(QObject):
                 fn()
         finally:
             if self.pending:
-                self._painted = False
+                self._wait = 0
                 self._waiting_since = time.perf_counter()
                 self._watch(True)
                 self.timer.start(PAINT_GRACE_MS)
