@@ -22,7 +22,6 @@ import argparse
 import csv
 import io
 import sys
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,9 +32,9 @@ from .cli import CliError, command
 from .data import DataError, apply_preprocessing, describe_transform, load_dataset
 from .data.csvfile import read_inputs_only
 from .data.encode import class_text
-from .data.files import FORMATS, guess_format, read_bytes
+from .data.files import FORMATS, guess_format
 from .data.idx import read_idx
-from .data.npzfile import INPUT_KEYS, ZIP_MAGIC, read_npz
+from .data.npzfile import INPUT_KEYS, npz_arrays, read_npz
 from .data.records import Dataset, ImportReport
 from .engine import Network, TrainConfig, get_loss, infer_task
 from .formats import (
@@ -196,14 +195,10 @@ def _from_dataset(ds: Dataset) -> Inputs:
 
 def _npz_inputs_key(path: Path) -> str | None:
     """The inputs array an .npz file holds (the first of X, x, inputs, data, images), or None."""
-    raw = read_bytes(path)
-    if raw[:4] not in ZIP_MAGIC:
-        return None  # read_npz says what is wrong
     try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as zf:
-            names = [n[:-4] for n in zf.namelist() if n.endswith(".npy")]
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return None
+        names = [a.name for a in npz_arrays(path)]
+    except DataError:
+        return None  # read_npz says what is wrong
     return next((k for k in INPUT_KEYS if k in names), None)
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import types
+
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 
 def when_modal(name: str, action) -> QTimer:
@@ -23,3 +25,23 @@ def when_modal(name: str, action) -> QTimer:
     timer.timeout.connect(poll)
     timer.start(10)
     return timer
+
+
+def answer_dialogs(monkeypatch) -> types.SimpleNamespace:
+    """Message boxes answered by the test; file dialogs return whatever the test queues.
+
+    ``box.warnings`` collects (title, text) of every warning, ``box.question`` is the answer to every
+    question (Discard unless the test changes it), ``box.files`` the paths the file dialogs return.
+    """
+    box = types.SimpleNamespace(warnings=[], question=QMessageBox.StandardButton.Discard, files=[])
+    monkeypatch.setattr(
+        QMessageBox, "warning", lambda parent, title, text, *a, **k: box.warnings.append((title, text))
+    )
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: box.question)
+
+    def next_file(*_a, **_k):
+        return (str(box.files.pop(0)), "") if box.files else ("", "")
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", next_file)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", next_file)
+    return box

@@ -13,10 +13,10 @@ import types
 
 import numpy as np
 import pytest
-from gui_helpers import when_modal
+from gui_helpers import answer_dialogs, when_modal
 from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QContextMenuEvent
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QDockWidget, QFileDialog, QLabel, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QDockWidget, QLabel, QMessageBox
 
 from bpstudio.app.canvas_scene import Hit
 from bpstudio.app.main_window import MainWindow
@@ -27,19 +27,7 @@ from bpstudio.workspace import list_examples, load_example
 
 @pytest.fixture
 def answers(monkeypatch):
-    """Message boxes answered by the test; file dialogs return whatever the test queues."""
-    box = types.SimpleNamespace(warnings=[], question=QMessageBox.StandardButton.Discard, files=[])
-    monkeypatch.setattr(
-        QMessageBox, "warning", lambda parent, title, text, *a, **k: box.warnings.append((title, text))
-    )
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: box.question)
-
-    def next_file(*_a, **_k):
-        return (str(box.files.pop(0)), "") if box.files else ("", "")
-
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", next_file)
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", next_file)
-    return box
+    return answer_dialogs(monkeypatch)
 
 
 @pytest.fixture

@@ -6,11 +6,9 @@ Driven as a user would: F9 (Step Epoch), F7 (Step Sample), F8 (Step Batch), Ctrl
 
 from __future__ import annotations
 
-import types
-
 import pytest
+from gui_helpers import answer_dialogs
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QMessageBox
 from test_engine_resume import make_project, state_of
 
 from bpstudio.app.main_window import MainWindow
@@ -26,19 +24,7 @@ F7, F8, F9 = Qt.Key.Key_F7, Qt.Key.Key_F8, Qt.Key.Key_F9
 
 @pytest.fixture
 def answers(monkeypatch):
-    """Message boxes answered by the test; file dialogs return whatever the test queues."""
-    box = types.SimpleNamespace(warnings=[], files=[])
-    monkeypatch.setattr(
-        QMessageBox, "warning", lambda parent, title, text, *a, **k: box.warnings.append((title, text))
-    )
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
-
-    def next_file(*_a, **_k):
-        return (str(box.files.pop(0)), "") if box.files else ("", "")
-
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", next_file)
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", next_file)
-    return box
+    return answer_dialogs(monkeypatch)
 
 
 @pytest.fixture

@@ -4,11 +4,10 @@ file's transform (undoably) and says so, a new dataset choice refits it, Reset w
 from __future__ import annotations
 
 import json
-import types
 
 import numpy as np
 import pytest
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from gui_helpers import answer_dialogs
 
 from bpstudio.app.main_window import MainWindow
 from bpstudio.formats import load_project, load_weights_file, save_weights
@@ -26,19 +25,7 @@ STANDARDISED = {
 
 @pytest.fixture
 def answers(monkeypatch):
-    """Message boxes answered by the test; file dialogs return the files the test queues."""
-    box = types.SimpleNamespace(warnings=[], files=[])
-    monkeypatch.setattr(
-        QMessageBox, "warning", lambda parent, title, text, *a, **k: box.warnings.append((title, text))
-    )
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
-
-    def next_file(*_a, **_k):
-        return (str(box.files.pop(0)), "") if box.files else ("", "")
-
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", next_file)
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", next_file)
-    return box
+    return answer_dialogs(monkeypatch)
 
 
 @pytest.fixture
