@@ -1,4 +1,4 @@
-"""``bpstudio predict``: run a trained network on new inputs, scaled exactly as it was trained. Qt-free.
+"""Run a trained network on new inputs, scaled exactly as it was trained (``bpstudio predict``). Qt-free.
 
     bpstudio predict MODEL --data FILE [--target COL[,COL]] [--out OUT.csv]
 
@@ -18,17 +18,14 @@ again; a weights file that records none is used on the raw inputs, and stderr sa
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .cli import CliError, command
 from .data import DataError, apply_preprocessing, describe_transform, load_dataset
 from .data.csvfile import read_inputs_only
 from .data.encode import class_text
@@ -45,7 +42,6 @@ from .formats import (
     read_json,
     weights_file_from_dict,
 )
-from .formats.io import write_bytes_atomic
 from .workspace import input_transform_for
 
 
@@ -160,7 +156,7 @@ def read_inputs(
         )
     if fmt == "idx":
         if target is not None:
-            raise CliError("--target: an IDX file has no columns; give its labels file with --labels")
+            raise DataError("--target: an IDX file has no columns; give its labels file with --labels")
         if labels is None:
             images = read_idx(p)
             X = images.reshape(images.shape[0], -1).astype(np.float64)
@@ -169,11 +165,11 @@ def read_inputs(
             return Inputs(X)
         return _from_dataset(load_dataset({"file": str(p), "format": "idx", "labels": str(labels)}))
     if labels is not None:
-        raise CliError("--labels: only for IDX images")
+        raise DataError("--labels: only for IDX images")
     if fmt == "npz":
         if target is not None:
             if not isinstance(target, str):
-                raise CliError("--target: for an .npz file, name its targets array, e.g. --target y")
+                raise DataError("--target: for an .npz file, name its targets array, e.g. --target y")
             return _from_dataset(load_dataset({"file": str(p), "format": "npz", "targets_key": target}))
         key = _npz_inputs_key(p)
         return Inputs(read_npz(p, inputs_key=key, targets_key=key, onehot=False).X)
@@ -305,69 +301,3 @@ def predictions_csv(outputs: np.ndarray, classes: list[str] | None) -> str:
     for i, row in enumerate(outputs.tolist()):
         w.writerow([repr(v) for v in row] + ([classes[i]] if classes is not None else []))
     return buf.getvalue()
-
-
-# ---------------------------------------------------------------------------------------------- the command
-def _configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("model", metavar="MODEL", help="a project (*.bps.json) or a weights file")
-    p.add_argument(
-        "--data", metavar="FILE", required=True, help="the inputs: CSV, TSV, NPZ or IDX (.gz allowed)"
-    )
-    p.add_argument(
-        "--target",
-        metavar="COL[,COL]",
-        help="target column(s), by name or number (1 = first, -1 = last): left out of the inputs and used "
-        "to report the loss and accuracy (NPZ: the targets array)",
-    )
-    p.add_argument("--out", metavar="OUT.csv", help="where to write the predictions (default: stdout)")
-    p.add_argument("--format", choices=FORMATS, help="the data file's format (default: from its name)")
-    p.add_argument("--labels", metavar="FILE", help="IDX: the labels file (to report the accuracy)")
-    hdr = p.add_mutually_exclusive_group()
-    hdr.add_argument(
-        "--header", dest="header", action="store_const", const=True, help="the first row names the columns"
-    )
-    hdr.add_argument(
-        "--no-header", dest="header", action="store_const", const=False, help="the first row is data"
-    )
-    p.set_defaults(header="auto")
-
-
-def _target(text: str | None) -> Any:
-    if text is None:
-        return None
-    parts = [t.strip() for t in text.split(",")]
-    if any(not t for t in parts):
-        raise CliError(f"--target: {text!r} is not a column or a list of columns like 5 or petal,sepal")
-    keys: list[Any] = [int(t) if t.lstrip("-").isdigit() else t for t in parts]
-    return keys[0] if len(keys) == 1 else keys
-
-
-@command("predict", "run a project's or weights file's network on new inputs, scaled as in training")(
-    _configure
-)
-def run_predict(args: argparse.Namespace) -> int:
-    model = load_model(args.model)
-    for note in model.notes:
-        print(f"bpstudio: note: {note}", file=sys.stderr)
-    inputs = read_inputs(args.data, args.format, _target(args.target), args.header, args.labels)
-    if inputs.report is not None and inputs.report.filled:
-        print(f"bpstudio: {inputs.report.summary()}", file=sys.stderr)
-    outputs, z = predict(model, inputs.X)
-    line = None
-    if inputs.T is not None:
-        name, loss, acc = score(model, outputs, z, align_targets(model, inputs))
-        line = f"loss {loss:.6g} ({name}, mean per sample)"
-        if acc is not None:
-            line += f", accuracy {acc:.1%}"
-    text = predictions_csv(outputs, predicted_classes(model, outputs))
-    n = outputs.shape[0]
-    what = f"{n:,} sample{'s' if n != 1 else ''}"
-    if line is not None:
-        print(f"bpstudio: {what}: {line}", file=sys.stderr)
-    if args.out:
-        write_bytes_atomic(args.out, text.encode("utf-8"))
-        print(f"bpstudio: wrote the predictions for {what} to {args.out}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    return 0

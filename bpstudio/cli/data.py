@@ -1,4 +1,4 @@
-"""CLI sub-commands and options of the data package.
+"""Sub-commands and options on datasets: ``datasets``, and the data options of ``train``.
 
 bpstudio datasets                                   list the built-ins (shapes, tasks, parameters)
 bpstudio datasets NAME [--param noise=0.2 ...]      one built-in in detail
@@ -14,12 +14,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..cli import CliError, command
-from .builtins import BUILTINS, get_builtin
-from .core import check_fits, load_dataset
-from .files import FORMATS
-from .preprocess import SCALINGS
-from .records import Dataset
+from ..data import Dataset, check_fits, load_dataset
+from ..data.builtins import BUILTINS, get_builtin
+from ..data.files import FORMATS
+from ..data.preprocess import SCALINGS
+from .common import CliError, Command, add_header_options, parse_target
 
 
 def parse_params(items: list[str] | None) -> dict[str, Any]:
@@ -41,16 +40,6 @@ def parse_params(items: list[str] | None) -> dict[str, Any]:
     return out
 
 
-def _target(text: str | None) -> Any:
-    if text is None:
-        return None
-    parts = [p.strip() for p in text.split(",")]
-    if any(not p for p in parts):
-        raise CliError(f"--target: {text!r} is not a column or a list of columns like 5 or petal,sepal")
-    keys: list[Any] = [int(p) if p.lstrip("-").isdigit() else p for p in parts]
-    return keys[0] if len(keys) == 1 else keys
-
-
 def file_spec(args: argparse.Namespace) -> dict[str, Any]:
     """The dataset specification of ``--data FILE`` and its options."""
     spec: dict[str, Any] = {"file": str(Path(args.data).expanduser().resolve())}
@@ -59,13 +48,13 @@ def file_spec(args: argparse.Namespace) -> dict[str, Any]:
     if getattr(args, "labels", None):
         spec["labels"] = str(Path(args.labels).expanduser().resolve())
     if args.target is not None:
-        spec["target"] = _target(args.target)
+        spec["target"] = parse_target(args.target)
     if getattr(args, "header", None) is not None:
         spec["header"] = args.header
     return spec
 
 
-def _add_file_options(p: argparse.ArgumentParser) -> None:
+def _add_file_options(p: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
     p.add_argument("--data", metavar="FILE", help="a data file: CSV, TSV, IDX (MNIST) or NPZ (.gz allowed)")
     p.add_argument(
         "--target",
@@ -74,13 +63,7 @@ def _add_file_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--format", choices=FORMATS, help="the file's format (default: from its name)")
     p.add_argument("--labels", metavar="FILE", help="the labels file of IDX images (MNIST)")
-    hdr = p.add_mutually_exclusive_group()
-    hdr.add_argument(
-        "--header", dest="header", action="store_const", const=True, help="the first row names the columns"
-    )
-    hdr.add_argument(
-        "--no-header", dest="header", action="store_const", const=False, help="the first row is data"
-    )
+    add_header_options(p)
 
 
 # ---------------------------------------------------------------------------- datasets
@@ -157,7 +140,6 @@ def _print_detail(ds: Dataset, extra: list[str]) -> None:
         print(f"  source: {ds.source}")
 
 
-@command("datasets", "list the built-in datasets, show one, or check a data file")(_configure_datasets)
 def _run_datasets(args: argparse.Namespace) -> int:
     if args.data:
         if args.name or args.param:
@@ -206,12 +188,11 @@ def add_train_data_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("data (replace the project's dataset)")
     g.add_argument("--dataset", metavar="NAME", help="a built-in dataset (see: bpstudio datasets)")
     g.add_argument("--param", action="append", metavar="NAME=VALUE", help="a parameter of --dataset (repeat)")
-    _add_file_options(g)  # type: ignore[arg-type]
+    _add_file_options(g)
     g.add_argument("--scaling", choices=SCALINGS, help="input scaling, fitted on the training split")
     g.add_argument("--val", type=float, metavar="FRACTION", help="fraction of samples kept for validation")
     g.add_argument("--test", type=float, metavar="FRACTION", help="fraction of samples kept for testing")
     g.add_argument("--split-seed", type=int, metavar="SEED", help="seed of the train/val/test split")
-    p.set_defaults(apply_data=apply_train_data_options)
 
 
 def apply_train_data_options(project: Any, args: argparse.Namespace) -> None:
@@ -251,3 +232,13 @@ def apply_train_data_options(project: Any, args: argparse.Namespace) -> None:
     if spec != old:  # the stored input transform belongs to the old data, scaling or split
         project.input_transform = None
     project.dataset = spec
+
+
+COMMANDS = (
+    Command(
+        "datasets",
+        "list the built-in datasets, show one, or check a data file",
+        _configure_datasets,
+        _run_datasets,
+    ),
+)

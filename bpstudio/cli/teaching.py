@@ -12,14 +12,15 @@ import argparse
 import copy
 import sys
 
-from ..cli import CliError, _load_project, _parse_samples, command
 from ..engine import CONVENTIONS, get_activation
 from ..formats.io import write_bytes_atomic
-from .exercise import STOP_AFTER, Exercise, Tolerance, load_exercise, save_exercise
-from .model import KINDS, check_selector
-from .notation import BIAS_STYLES, Notation
-from .results import answer_key_csv, answer_key_text, mark, marks_csv
-from .walkthrough import build_walkthrough
+from ..teaching.exercise import STOP_AFTER, Exercise, Tolerance, load_exercise, save_exercise
+from ..teaching.model import KINDS, check_selector
+from ..teaching.notation import BIAS_STYLES, Notation
+from ..teaching.results import answer_key_csv, answer_key_text, mark, marks_csv
+from ..teaching.walkthrough import build_walkthrough
+from ..workspace import trainer_for
+from .common import CliError, Command, open_project, parse_samples
 
 _STAGE = {"forward": "loss", "backward": "backward 1", "update": "update"}
 
@@ -76,15 +77,10 @@ def _configure_walkthrough(p: argparse.ArgumentParser) -> None:
     _notation_args(p)
 
 
-@command("walkthrough", "write every computation of one training step, formulas filled in")(
-    _configure_walkthrough
-)
 def _run_walkthrough(args: argparse.Namespace) -> int:
-    from ..workspace import trainer_for
-
-    project = _load_project(args.project)
+    project = open_project(args.project)
     notation = _notation(args)
-    samples = _parse_samples(args.samples)
+    samples = parse_samples(args.samples)
     stage = args.stage
     trainable = all(get_activation(a).trainable for a in project.network.activations)
     if stage is None:
@@ -140,9 +136,8 @@ def _configure_make(p: argparse.ArgumentParser) -> None:
     _notation_args(p)
 
 
-@command("make-exercise", "build an exercise file from a project")(_configure_make)
 def _run_make(args: argparse.Namespace) -> int:
-    project = _load_project(args.project)
+    project = open_project(args.project)
     ask = [a.strip() for a in _split_selectors(args.ask)]
     for sel in ask:
         try:
@@ -160,7 +155,7 @@ def _run_make(args: argparse.Namespace) -> int:
         project=project,
         title=args.title or project.name or "Exercise",
         instructions=args.instructions,
-        samples=_parse_samples(args.samples),
+        samples=parse_samples(args.samples),
         stop_after=stop,
         notation=_notation(args),
         ask=ask,
@@ -202,7 +197,6 @@ def _configure_key(p: argparse.ArgumentParser) -> None:
     )
 
 
-@command("answer-key", "print every asked quantity of an exercise with its value")(_configure_key)
 def _run_key(args: argparse.Namespace) -> int:
     ex = load_exercise(args.exercise)
     if args.out == "-":
@@ -222,7 +216,6 @@ def _configure_mark(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default="-", help="CSV file of marks ('-' for stdout, the default)")
 
 
-@command("mark", "score students' answers files against an exercise (CSV)")(_configure_mark)
 def _run_mark(args: argparse.Namespace) -> int:
     ex = load_exercise(args.exercise)
     rows = mark(ex, list(args.answers))
@@ -231,3 +224,18 @@ def _run_mark(args: argparse.Namespace) -> int:
     if args.out != "-":
         print(f"marked {len(rows) - bad} of {len(rows)} answers files; wrote {args.out}", file=sys.stderr)
     return 1 if bad else 0
+
+
+COMMANDS = (
+    Command(
+        "walkthrough",
+        "write every computation of one training step, formulas filled in",
+        _configure_walkthrough,
+        _run_walkthrough,
+    ),
+    Command("make-exercise", "build an exercise file from a project", _configure_make, _run_make),
+    Command(
+        "answer-key", "print every asked quantity of an exercise with its value", _configure_key, _run_key
+    ),
+    Command("mark", "score students' answers files against an exercise (CSV)", _configure_mark, _run_mark),
+)

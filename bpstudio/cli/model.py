@@ -1,0 +1,127 @@
+"""Sub-commands on a project's model: ``train``, ``trace`` and ``export-weights``.
+
+bpstudio train PROJECT --epochs N --out OUT [--dataset NAME | --data FILE ...]
+bpstudio trace PROJECT --samples 0,1 --out TRACE.json [--notation error_signal]
+bpstudio export-weights PROJECT --out WEIGHTS
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..data import DataError, describe_transform
+from ..formats import save_project, save_weights, write_json_atomic
+from ..workspace import input_transform_for, trainer_for, update_project
+from .common import CliError, Command, ProgressBar, open_project, parse_samples
+from .data import add_train_data_options, apply_train_data_options
+
+
+# ---------------------------------------------------------------------------- train
+def _configure_train(p: argparse.ArgumentParser) -> None:
+    p.add_argument("project", help="project file (*.bps.json)")
+    p.add_argument("--epochs", type=int, help="epochs to train (default: the project's setting)")
+    p.add_argument("--out", required=True, help="where to write the trained project")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_train_data_options(p)
+
+
+def _run_train(args: argparse.Namespace) -> int:
+    project = open_project(args.project)
+    apply_train_data_options(project, args)
+    trainer, _ = trainer_for(project, Path(args.project).resolve().parent)
+    epochs = project.training.epochs if args.epochs is None else args.epochs
+    if epochs < 0:
+        raise CliError("--epochs: must be 0 or more")
+    bar = None if args.quiet else ProgressBar(epochs)
+    try:
+        result = trainer.run(epochs=epochs, callback=bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    update_project(project, trainer)
+    save_project(args.out, project)
+    h = trainer.history
+    final = h.loss["train"][-1] if h.loss["train"] else None
+    acc = h.accuracy["train"][-1] if h.accuracy["train"] else None
+    msg = f"trained {result.epochs} epochs ({result.steps} updates, stopped: {result.reason})"
+    if final is not None:
+        msg += f"; training loss {final:.6g}"
+    if acc is not None:
+        msg += f", accuracy {acc:.1%}"
+    print(msg + f"; wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+# ---------------------------------------------------------------------------- trace
+def _configure_trace(p: argparse.ArgumentParser) -> None:
+    p.add_argument("project", help="project file (*.bps.json)")
+    p.add_argument("--samples", default="0", help="training-set sample numbers, e.g. 0,1 or 0-3 (default 0)")
+    p.add_argument("--out", required=True, help="where to write the trace JSON ('-' for stdout)")
+    p.add_argument(
+        "--notation",
+        choices=["gradient", "error_signal"],
+        default="gradient",
+        help="gradient: δ = ∂E/∂z (default); error_signal: Δ = (t − o)·f′(z) = −δ",
+    )
+
+
+def _run_trace(args: argparse.Namespace) -> int:
+    project = open_project(args.project)
+    samples = parse_samples(args.samples)
+    trainer, _ = trainer_for(project, Path(args.project).resolve().parent)
+    trace = trainer.trace_samples(samples)
+    data = {"format": "bpstudio-trace", "version": 1, "project": str(args.project)}
+    data.update(trace.to_dict(args.notation))
+    if args.out == "-":
+        json.dump(data, sys.stdout, indent=1, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        write_json_atomic(args.out, data)
+        print(f"wrote the trace of samples {samples} to {args.out}", file=sys.stderr)
+    return 0
+
+
+# ---------------------------------------------------------------------------- export-weights
+def _configure_export(p: argparse.ArgumentParser) -> None:
+    p.add_argument("project", help="project file (*.bps.json)")
+    p.add_argument("--out", required=True, help="where to write the weights file")
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    project = open_project(args.project)
+    try:
+        transform = input_transform_for(project, Path(args.project).resolve().parent)
+    except DataError as exc:
+        print(
+            f"bpstudio: note: the project stores no input transform and its dataset cannot give one ({exc}); "
+            "the weights file records none",
+            file=sys.stderr,
+        )
+        transform = None
+    save_weights(args.out, project.network, transform)
+    scaled = "" if transform is None else f", input scaling: {describe_transform(transform)},"
+    print(
+        f"wrote weights of a {'-'.join(map(str, project.network.sizes))} network{scaled} to {args.out}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+COMMANDS = (
+    Command("train", "train a project headless and write the trained project", _configure_train, _run_train),
+    Command(
+        "trace",
+        "one forward/backward/update on chosen samples, written as JSON",
+        _configure_trace,
+        _run_trace,
+    ),
+    Command(
+        "export-weights",
+        "write a project's network (weights, biases, masks) and its input scaling to a weights file",
+        _configure_export,
+        _run_export,
+    ),
+)
