@@ -33,7 +33,7 @@ from .data.files import FORMATS, guess_format
 from .data.idx import read_idx
 from .data.npzfile import INPUT_KEYS, npz_arrays, read_npz
 from .data.records import Dataset, ImportReport
-from .engine import Network, TrainConfig, get_loss, infer_task
+from .engine import Network, TrainConfig, accuracy, get_loss, infer_task
 from .formats import (
     PROJECT_FORMAT,
     WEIGHTS_FORMAT,
@@ -274,21 +274,18 @@ def score(model: Model, outputs: np.ndarray, z: np.ndarray, T: np.ndarray) -> tu
     with np.errstate(all="ignore"):
         loss = float(np.mean(get_loss(name).value(outputs, T, z)))
     task = model.task or infer_task(T)
-    acc: float | None = None
-    if task == "multiclass":
-        acc = float(np.mean(np.argmax(outputs, axis=1) == np.argmax(T, axis=1)))
-    elif task == "binary" and T.shape[1] == 1:
+    levels = (0.0, 1.0)
+    if task == "binary" and T.shape[1] == 1:
         if model.levels is not None:
-            lo, hi = model.levels
+            levels = model.levels
         else:
             lv = np.unique(T)
-            lo, hi = (
+            levels = (
                 (float(lv[0]), float(lv[-1]))
                 if lv.size == 2
                 else ((-1.0, 1.0) if out_act == "tanh" else (0.0, 1.0))
             )
-        mid = 0.5 * (lo + hi)
-        acc = float(np.mean((outputs[:, 0] > mid) == (T[:, 0] > mid)))
+    acc = accuracy(task, outputs, T, levels) if task == "multiclass" or T.shape[1] == 1 else None
     return name, loss, acc
 
 

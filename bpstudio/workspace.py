@@ -10,7 +10,8 @@ from typing import Any
 from . import resource_path
 from .data import DataError, Dataset, PreparedData, check_fits, prepare
 from .data.preprocess import check_preprocessing
-from .engine import History, Trainer
+from .engine import Trainer
+from .engine.optimisers import copy_state
 from .formats import Project, load_project
 
 EXAMPLES_DIR = "examples"
@@ -27,6 +28,9 @@ def _usable_transform(project: Project) -> dict[str, Any] | None:
 
 def trainer_for(project: Project, base_dir: str | os.PathLike | None = None) -> tuple[Trainer, PreparedData]:
     """A Trainer on the project's network (shared, trained in place) and prepared dataset.
+
+    The trainer takes copies of the project's optimiser state and history: from here on the trainer
+    owns the training state, and :func:`update_project` writes it back when the project is saved.
 
     A dataset file named by a relative path is looked up relative to ``base_dir`` (the project's
     folder). The project's saved optimiser state, history and progress (the position inside the
@@ -52,19 +56,8 @@ def trainer_for(project: Project, base_dir: str | os.PathLike | None = None) -> 
         test=data.test,
         task=data.dataset.task,
     )
-    if project.optimiser_state is not None:
-        shapes = [p.shape for p in project.network.parameters()]
-        state = project.optimiser_state
-        ok = all([a.shape for a in state[k]] == shapes for k, v in state.items() if isinstance(v, list))
-        if ok and set(k for k, v in state.items() if isinstance(v, list)) == set(
-            k for k, v in trainer.opt_state.items() if isinstance(v, list)
-        ):
-            trainer.opt_state = state
-    if project.history is not None:
-        trainer.history = project.history
-        trainer.epoch = len(project.history.epochs)
-        trainer.step_count = project.history.step_count  # true updates, also when the file thinned them
-    trainer.resume(project.progress)  # None or not fitting: from the start of the history's next epoch
+    # None or not fitting: from the start of the history's next epoch, with a fresh optimiser state
+    trainer.resume(project.progress, project.optimiser_state, project.history)
     return trainer, data
 
 
@@ -93,14 +86,15 @@ def input_transform_for(
 
 
 def update_project(project: Project, trainer: Trainer) -> None:
-    """Store the trainer's optimiser state, history and progress in the project (before saving it).
+    """Store copies of the trainer's network, settings, optimiser state, history and progress in the
+    project (before saving it): the project holds plain values, never the trainer's live objects.
 
     The project's input transform (stored by :func:`trainer_for`) is kept.
     """
-    project.network = trainer.network
+    project.network = trainer.network.copy()
     project.training = trainer.config
-    project.optimiser_state = trainer.opt_state
-    project.history = trainer.history if isinstance(trainer.history, History) else None
+    project.optimiser_state = copy_state(trainer.opt_state)
+    project.history = trainer.history.copy()
     project.progress = trainer.progress()
 
 

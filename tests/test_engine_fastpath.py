@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from bpstudio.engine import Network, TrainConfig, Trainer, blas
+from bpstudio.engine.optimisers import copy_state
 
 
 def _data(n=40, n_in=5, k=3, seed=0):
@@ -80,7 +81,7 @@ def test_replaced_arrays_and_state_are_picked_up():
     # give b a's weights and optimiser state: it must then continue exactly like a
     b.network.weights = [w.copy() for w in a.network.weights]
     b.network.biases = [x.copy() for x in a.network.biases]
-    b.opt_state = {k: ([x.copy() for x in v] if isinstance(v, list) else v) for k, v in a.opt_state.items()}
+    b.state.opt_state = copy_state(a.opt_state)
     a.run(epochs=2)
     b.run(epochs=2)
     assert _bits(a.network) == _bits(b.network)

@@ -227,7 +227,7 @@ def test_early_stopping_remembers_its_best_weights_across_a_reopening(tmp_path):
 
     straight, _ = trainer_for(factory())
     straight.run(epochs=6)
-    assert straight.stop_reason is None and straight._wait > 0  # the best epoch lies behind
+    assert straight.stop_reason is None and straight.state.best.wait > 0  # the best epoch lies behind
     straight, resumed = straight_and_resumed(tmp_path, factory, [epochs(6), epochs(200)])
     assert straight.stop_reason == "early_stopping" and resumed.epoch == straight.epoch < 206
 

@@ -214,15 +214,13 @@ def test_snapshot_and_restore_are_exact_including_optimiser_state_and_order():
 
 
 def test_a_shallow_copy_trains_independently():
-    """The GUI's background runner trains a copy.copy() of the trainer after restore(snapshot())."""
+    """The GUI's background runner trains a Trainer.clone()."""
     X, T = _data()
     cfg = TrainConfig(loss="cce", optimiser="momentum", batch_mode="minibatch", batch_size=4, seed=3)
     trainer = Trainer(_net(), cfg, X, T)
     trainer.run(epochs=1)
     before = trainer.network.copy()
-    clone = copy.copy(trainer)
-    clone.network = trainer.network.copy()
-    clone.restore(trainer.snapshot())
+    clone = trainer.clone()
     clone.run(epochs=2)
     assert _same_bits(trainer.network, before)  # the original is untouched
     twin = Trainer(_net(), cfg, X, T)

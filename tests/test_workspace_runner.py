@@ -8,7 +8,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from bpstudio.app.runner import TrainingRunner, clone_trainer
+from bpstudio.app.runner import TrainingRunner
 from bpstudio.app.session import Session
 from bpstudio.engine import Network, TrainConfig, Trainer
 from bpstudio.workspace import load_example, trainer_for
@@ -199,7 +199,7 @@ def test_stop_waits_for_the_worker(rig, qtbot):
 def test_clone_trainer_shares_nothing_that_training_changes():
     tr, _ = trainer_for(load_example())
     tr.run(epochs=3)
-    clone = clone_trainer(tr)
+    clone = tr.clone()
     assert clone.network is not tr.network and clone.history is not tr.history
     before = weights_of(tr.network)
     hist = tr.history.to_dict()
@@ -208,3 +208,64 @@ def test_clone_trainer_shares_nothing_that_training_changes():
         np.testing.assert_array_equal(a, b)
     assert tr.history.to_dict() == hist
     assert isinstance(clone.config, TrainConfig)
+
+
+def _settings(session: Session, **changes) -> None:
+    assert session.set_config(dataclasses.replace(copy.deepcopy(session.config), **changes))
+
+
+def test_a_paused_run_resumes_towards_its_goal(rig, qtbot):
+    """Run, pause, Run again: the run goes on to the epoch it was heading for, and no further."""
+    session, runner = rig
+    _settings(session, epochs=3)
+    runner.set_speed(25.0)  # slow enough to pause inside the run
+    with qtbot.waitSignal(runner.progress, timeout=TIMEOUT):
+        assert runner.start()
+    with qtbot.waitSignal(runner.finished, timeout=TIMEOUT):
+        runner.pause()
+    assert session.trainer.epoch < 3
+    runner.set_speed(0.0)
+    with qtbot.waitSignal(runner.finished, timeout=TIMEOUT) as blocker:
+        assert runner.start()
+    assert blocker.args[0].reason == "epochs"
+    assert session.trainer.epoch == 3
+
+
+def test_after_undo_step_a_run_trains_exactly_epochs_per_run(rig, qtbot):
+    """A paused run's goal ends with anything else that changes the training: after Undo Step past the
+    run's start, Run trains exactly "Epochs per run" from where the network now stands."""
+    session, runner = rig
+    session.step_epoch()
+    session.step_epoch()
+    assert session.trainer.epoch == 2
+    _settings(session, epochs=3)
+    runner.set_speed(25.0)
+    with qtbot.waitSignal(runner.progress, timeout=TIMEOUT):
+        assert runner.start()  # heading for epoch 5
+    with qtbot.waitSignal(runner.finished, timeout=TIMEOUT):
+        runner.pause()
+    assert session.undo_step()  # back to before the run: epoch 2
+    assert session.undo_step()  # back to before the second epoch step: epoch 1
+    assert session.trainer.epoch == 1
+    runner.set_speed(0.0)
+    with qtbot.waitSignal(runner.finished, timeout=TIMEOUT) as blocker:
+        assert runner.start()
+    outcome = blocker.args[0]
+    assert outcome.reason == "epochs" and outcome.epochs == 3
+    assert session.trainer.epoch == 4
+
+
+def test_a_step_after_pausing_ends_the_paused_run(rig, qtbot):
+    session, runner = rig
+    _settings(session, epochs=3)
+    runner.set_speed(25.0)
+    with qtbot.waitSignal(runner.progress, timeout=TIMEOUT):
+        assert runner.start()
+    with qtbot.waitSignal(runner.finished, timeout=TIMEOUT):
+        runner.pause()
+    session.step_epoch()
+    start = session.trainer.epoch
+    runner.set_speed(0.0)
+    with qtbot.waitSignal(runner.finished, timeout=TIMEOUT) as blocker:
+        assert runner.start()
+    assert blocker.args[0].epochs == 3 and session.trainer.epoch == start + 3

@@ -1,19 +1,17 @@
-"""Background training: a worker thread owns a private copy of the trainer while a run lasts.
+"""Background training: a training job runs on a copy of the session's trainer in a worker thread.
 
-Orange3 style: :class:`TrainingRunner` (GUI thread) starts a :class:`RunWorker` on a ``QThread``. The
-worker trains its *own* clone of the session's trainer (network, optimiser state, position, history),
-so the engine and the GUI never touch the same arrays:
+The job (:class:`TrainingJob`) runs in a :class:`~bpstudio.app.background.BackgroundTask` and never
+touches the session: it trains its own clone of the session's trainer (``Trainer.clone``: network,
+state and history copies) and sends immutable :class:`RunUpdate` values. The session is the only
+writer of session state; :class:`TrainingRunner` only connects the two:
 
-* the worker sends throttled :class:`RunUpdate` snapshots (a ``Trainer.snapshot`` copy of its state
-  and the history entries added since the previous one) through a queued signal; the runner restores
-  them into the session's trainer and emits the session's usual signals, so every widget refreshes as
-  if a step had been taken, and saving during a run writes a consistent state;
-* settings changed during the run (``Session.configChanged``) are handed to the worker, which applies
-  them between two steps;
-* pausing sets a cancel flag that the worker checks between steps (``Trainer.run`` calls its callback
-  at most every ``interval`` seconds and stops when it returns False);
-* when the worker has finished, the runner copies the clone's complete state back into the session's
-  trainer (``Trainer.snapshot``/``restore``), so stepping, undo and saving continue exactly from there.
+* ``start`` asks the session to begin a run (``Session.begin_run``: checks, the undo point, the run's
+  goal) and starts the job on the clone it returns;
+* each update goes to ``Session.apply_run_update`` (history entries, the trainer's state, the trace,
+  one notification), then the job waits until the window has shown it (:mod:`.runner_gate`);
+* settings changed during the run (``Session.configChanged``) are handed to the job, which applies them
+  between two steps; pausing cancels the job between two steps;
+* the job's :class:`RunOutcome` (why it stopped, and its final state) goes to ``Session.end_run``.
 
 A run that diverges (``DivergenceError``) stops with the last finite weights and the engine's message.
 """
@@ -27,12 +25,12 @@ import threading
 import time
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 
 from ..engine import (
     DivergenceError,
     EngineError,
-    History,
+    HistoryDelta,
     Snapshot,
     StepTrace,
     TrainConfig,
@@ -40,7 +38,7 @@ from ..engine import (
     TrainingRefused,
     blas,
 )
-from ..engine.history import SPLITS
+from .background import BackgroundTask, TaskState
 from .runner_gate import ShowGate
 
 #: (label, steps per second); 0 means as fast as possible (the engine's fast loop, no traces)
@@ -60,8 +58,6 @@ UPDATE_INTERVAL = 1.0 / 15.0
 MAX_UPDATE_INTERVAL = 2.0
 #: the share of the time the GUI may spend showing snapshots; the update interval adapts to it
 GUI_SHARE = 0.07
-#: the longest the worker waits for the GUI to finish showing a snapshot (a safety net)
-RESUME_TIMEOUT = 2.0
 
 #: at this many steps per second or fewer, every step's trace is sent (the δ/Δw table animates)
 TRACE_SPEED = 25.0
@@ -69,24 +65,18 @@ TRACE_SPEED = 25.0
 CALLBACK_INTERVAL = 0.01
 
 
-@dataclass
+@dataclass(frozen=True)
 class RunUpdate:
-    """A snapshot sent by the worker: copies only, owned by the receiver."""
+    """The job's state at one moment: copies only, owned by the receiver."""
 
-    #: the worker trainer's complete state (weights, optimiser state, position), see Trainer.snapshot
+    #: the job trainer's complete state (weights, optimiser state, position), see Trainer.snapshot
     snapshot: Snapshot
-    #: history entries added since the previous update, and the history lengths before them
-    n_steps_before: int
-    n_epochs_before: int
-    step_loss: list[float]
-    grad_norms: list[list[float]]
-    epochs: list[int]
-    loss: dict[str, list[float | None]]
-    accuracy: dict[str, list[float | None]]
+    #: the settings it was trained under (the session's may be newer)
+    config: TrainConfig
+    #: history entries added since the previous update
+    history: HistoryDelta
     trace: StepTrace | None = None
     samples_per_second: float = 0.0
-    #: the worker that sent it (updates from an earlier run are ignored)
-    source: object = None
 
     @property
     def epoch(self) -> int:
@@ -97,7 +87,7 @@ class RunUpdate:
         return self.snapshot.step_count
 
 
-@dataclass
+@dataclass(frozen=True)
 class RunOutcome:
     """Why a run ended: ``epochs``, ``target``, ``early_stopping``, ``cancelled``, ``diverged``,
     ``refused`` or ``error``; ``message`` explains diverged/refused/error."""
@@ -107,6 +97,10 @@ class RunOutcome:
     steps: int = 0
     message: str = ""
     trace: StepTrace | None = None
+    #: the job's final state (None if it never started training)
+    final: RunUpdate | None = None
+    #: the epoch the run was heading for: a paused run resumes towards it
+    goal: int | None = None
     #: time.perf_counter() when the worker stopped training (before the window's final refresh)
     stopped_at: float = 0.0
     #: snapshots sent, and seconds the worker waited while the window showed them
@@ -114,144 +108,75 @@ class RunOutcome:
     paused: float = 0.0
 
 
-def copy_history(h: History) -> History:
-    """An independent copy of a history (the per-step gradient-norm lists are never mutated)."""
-    out = History()
-    out.step_loss = list(h.step_loss)
-    out.grad_norms = list(h.grad_norms)
-    out.epochs = list(h.epochs)
-    out.loss = {s: list(h.loss[s]) for s in SPLITS}
-    out.accuracy = {s: list(h.accuracy[s]) for s in SPLITS}
-    out.thinned = h.thinned
-    return out
+class TrainingJob:
+    """Trains its own trainer towards a goal; runs in a worker thread and talks through a TaskState.
 
+    ``goal``: the epoch to stop at, or None to train the settings' epoch count from where it starts
+    (following a change of that count during the run).
+    """
 
-def assign_history(dst: History, src: History) -> None:
-    """Make ``dst`` equal to ``src`` in place (widgets keep their reference to ``dst``)."""
-    dst.step_loss[:] = src.step_loss
-    dst.grad_norms[:] = src.grad_norms
-    dst.epochs[:] = src.epochs
-    for s in SPLITS:
-        dst.loss[s][:] = src.loss[s]
-        dst.accuracy[s][:] = src.accuracy[s]
-    dst.thinned = src.thinned
-
-
-def clone_trainer(trainer: Trainer) -> Trainer:
-    """A trainer that shares only read-only data (X, T, splits) with ``trainer``: its own network,
-    optimiser state, epoch position and history. Both draw the same sample order for every epoch (it
-    follows from the seed and the epoch number, see ``bpstudio.engine.progress``)."""
-    clone = copy.copy(trainer)
-    clone.network = trainer.network.copy()
-    clone.history = copy_history(trainer.history)
-    clone.restore(trainer.snapshot())
-    return clone
-
-
-def copy_back(trainer: Trainer, clone: Trainer) -> None:
-    """Put everything the clone changed back into ``trainer`` (its network object is kept)."""
-    assign_history(trainer.history, clone.history)
-    trainer.config = clone.config
-    trainer.hyper = clone.hyper
-    trainer.restore(clone.snapshot())
-
-
-class RunWorker(QObject):
-    """Trains a cloned trainer in a worker thread; talks to the GUI only through signals and flags."""
-
-    update = Signal(object)  # RunUpdate
-    finished = Signal(object)  # RunOutcome
-
-    def __init__(
-        self,
-        trainer: Trainer,
-        goal: int | None,
-        epochs: int | None,
-        target_loss: float | None,
-        speed: float,
-    ) -> None:
-        super().__init__()
+    def __init__(self, trainer: Trainer, goal: int | None, target_loss: float | None, speed: float) -> None:
         self.trainer = trainer
         self.start_epoch = trainer.epoch
-        #: fixed epoch to stop at, or None to follow the settings' epoch count (which may change)
         self.goal = goal
-        self.epochs = epochs
         self.target_override = target_loss
         self.speed = float(speed)
-        self.outcome: RunOutcome | None = None
-        self._cancel = threading.Event()
-        self._wake = threading.Event()
+        #: seconds between snapshots; the window lengthens it when showing one takes long
+        self.update_interval = UPDATE_INTERVAL
         self._lock = threading.Lock()
         self._new_config: TrainConfig | None = None
-        self._resume = threading.Event()
-        self._resume.set()
+        self._state: TaskState | None = None
         self.n_updates = 0
-        self.paused = 0.0
-        #: seconds between snapshots; the GUI lengthens it when showing one takes long
-        self.update_interval = UPDATE_INTERVAL
         self._last_emit = 0.0
-        self._sent_steps = len(trainer.history.step_loss)
-        self._sent_epochs = len(trainer.history.epochs)
+        h = trainer.history
+        self._sent_steps, self._sent_epochs = len(h.step_loss), len(h.epochs)
         self._last_trace: StepTrace | None = None
         self._rate_time = time.perf_counter()
         self._rate_samples = self._samples_seen()
         self._rate = 0.0
 
     # ------------------------------------------------------------------ called from the GUI thread
-    def cancel(self) -> None:
-        self._cancel.set()
-        self._wake.set()
-        self._resume.set()
-
     def set_speed(self, speed: float) -> None:
         self.speed = float(speed)
-        self._wake.set()
 
     def set_config(self, config: TrainConfig) -> None:
         with self._lock:
             self._new_config = config
-        self._wake.set()
-
-    def pending_config(self) -> TrainConfig | None:
-        """A configuration handed over but not yet applied (read after the thread has finished)."""
-        with self._lock:
-            return self._new_config
-
-    def resume(self, update_interval: float | None = None) -> None:
-        """The GUI has shown the last snapshot and is idle again: train on (see :meth:`_maybe_emit`)."""
-        if update_interval is not None:
-            self.update_interval = update_interval
-        self._resume.set()
 
     # ------------------------------------------------------------------ worker thread
-    @Slot()
-    def run(self) -> None:
+    def __call__(self, state: TaskState) -> RunOutcome:
+        self._state = state
         tr = self.trainer
         e0, s0 = tr.epoch, tr.step_count
+        reason, message = "epochs", ""
         try:
             reason = self._loop()
-            outcome = RunOutcome(reason)
         except DivergenceError as exc:
-            outcome = RunOutcome("diverged", message=str(exc))
+            reason, message = "diverged", str(exc)
         except TrainingRefused as exc:
-            outcome = RunOutcome("refused", message=str(exc))
+            reason, message = "refused", str(exc)
         except EngineError as exc:
-            outcome = RunOutcome("error", message=str(exc))
-        except Exception as exc:  # a bug must not leave the GUI thinking training still runs
-            outcome = RunOutcome("error", message=f"unexpected error during training: {exc!r}")
-        outcome.epochs = tr.epoch - e0
-        outcome.steps = tr.step_count - s0
-        outcome.trace = self._last_trace
-        outcome.stopped_at = time.perf_counter()
-        outcome.updates, outcome.paused = self.n_updates, self.paused
-        self.outcome = outcome
-        self.finished.emit(outcome)
+            reason, message = "error", str(exc)
+        except Exception as exc:  # a bug must not leave the window thinking training still runs
+            reason, message = "error", f"unexpected error during training: {exc!r}"
+        self._apply_config()  # settings handed over at the last moment belong to the final state
+        return RunOutcome(
+            reason,
+            epochs=tr.epoch - e0,
+            steps=tr.step_count - s0,
+            message=message,
+            trace=self._last_trace,
+            final=self._update(),
+            goal=self._goal(),
+            stopped_at=time.perf_counter(),
+            updates=self.n_updates,
+            paused=state.waited,
+        )
 
     def _goal(self) -> int:
         if self.goal is not None:
             return self.goal
-        epochs = self.epochs if self.epochs is not None else self.trainer.config.epochs
-        return self.start_epoch + epochs
+        return self.start_epoch + self.trainer.config.epochs
 
     def _target(self) -> float | None:
         return self.target_override if self.target_override is not None else self.trainer.config.target_loss
@@ -264,10 +189,13 @@ class RunWorker(QObject):
         self.trainer.set_config(cfg)
         return True
 
+    def _cancelled(self) -> bool:
+        return self._state is not None and self._state.cancelled
+
     def _callback(self, _progress) -> bool:
         if self._apply_config():
             return False  # restart the fast loop so that a new epoch count or target applies at once
-        if self._cancel.is_set() or self.speed > 0:
+        if self._cancelled() or self.speed > 0:
             return False
         self._maybe_emit()
         return True
@@ -277,7 +205,7 @@ class RunWorker(QObject):
         tr.check_trainable()
         while True:
             self._apply_config()
-            if self._cancel.is_set():
+            if self._cancelled():
                 return "cancelled"
             goal = self._goal()
             if tr.epoch >= goal:
@@ -290,7 +218,7 @@ class RunWorker(QObject):
                     target_loss=self._target(),
                     interval=CALLBACK_INTERVAL,
                 )
-                if res.reason == "cancelled" and not self._cancel.is_set():
+                if res.reason == "cancelled" and not self._cancelled():
                     continue  # new settings or a new speed: go round again
                 if res.reason == "epochs" and tr.epoch < self._goal():
                     continue  # the epoch count was raised meanwhile
@@ -304,59 +232,46 @@ class RunWorker(QObject):
                 loss = tr.history.loss["train"][-1] if tr.history.loss["train"] else None
                 target = self._target()
                 if target is not None and loss is not None and loss <= target:
-                    tr.stop_reason = "target"
+                    tr.state.stop_reason = "target"
                     return "target"
             self._maybe_emit(trace=self.speed <= TRACE_SPEED)
             delay = 1.0 / self.speed - (time.perf_counter() - started) if self.speed > 0 else 0.0
-            if delay > 0:
-                self._wake.wait(delay)
-                self._wake.clear()
+            if delay > 0 and self._state is not None:
+                self._state.wait(delay)
 
     def _samples_seen(self) -> int:
         return self.trainer.epoch * self.trainer.n_train + self.trainer.cursor
+
+    def _update(self) -> RunUpdate:
+        """The trainer's state now, and the history entries since the previous update."""
+        tr = self.trainer
+        h = tr.history
+        delta = h.since(self._sent_steps, self._sent_epochs)
+        self._sent_steps, self._sent_epochs = len(h.step_loss), len(h.epochs)
+        return RunUpdate(tr.snapshot(), tr.config, delta, self._last_trace, self._rate)
 
     def _maybe_emit(self, trace: bool = False) -> None:
         now = time.perf_counter()
         if not trace and now - self._last_emit < self.update_interval:
             return
-        tr = self.trainer
         if now - self._rate_time >= 0.25:
             samples = self._samples_seen()
             self._rate = (samples - self._rate_samples) / (now - self._rate_time)
             self._rate_time, self._rate_samples = now, samples
-        h = tr.history
-        ns, ne = len(h.step_loss), len(h.epochs)
-        s0, e0 = self._sent_steps, self._sent_epochs
-        upd = RunUpdate(
-            snapshot=tr.snapshot(),
-            n_steps_before=s0,
-            n_epochs_before=e0,
-            step_loss=h.step_loss[s0:ns],
-            grad_norms=h.grad_norms[s0:ns],
-            epochs=h.epochs[e0:ne],
-            loss={s: h.loss[s][e0:ne] for s in SPLITS},
-            accuracy={s: h.accuracy[s][e0:ne] for s in SPLITS},
-            trace=self._last_trace,
-            samples_per_second=self._rate,
-            source=self,
-        )
-        self._sent_steps, self._sent_epochs = ns, ne
-        self._resume.clear()
         self.n_updates += 1
-        self.update.emit(upd)
-        # Wait (without the GIL) while the GUI shows the snapshot. Widgets call into Python thousands
+        # Wait (without the GIL) while the window shows the snapshot. Widgets call into Python thousands
         # of times while they repaint; each call would wait for the GIL if the worker kept computing,
         # which makes the window stall and training slow. Taking turns keeps both fast.
-        self._resume.wait(RESUME_TIMEOUT)
+        assert self._state is not None
+        self._state.send(self._update(), wait=True)
         self._last_emit = time.perf_counter()
-        self.paused += self._last_emit - now
 
 
 class TrainingRunner(QObject):
     """Runs training in the background for a :class:`~bpstudio.app.session.Session`."""
 
     runningChanged = Signal(bool)
-    progress = Signal(object)  # RunUpdate, after the session has been updated
+    progress = Signal(object)  # RunUpdate, after the session has applied it
     #: the window has shown a snapshot and the worker trains on: seconds from its arrival until now
     snapshotShown = Signal(float)
     finished = Signal(object)  # RunOutcome, after the session has its final state
@@ -367,81 +282,48 @@ class TrainingRunner(QObject):
         self.speed = 0.0
         self.samples_per_second = 0.0
         self.last_outcome: RunOutcome | None = None
-        self._thread: QThread | None = None
-        self._worker: RunWorker | None = None
+        self._task = BackgroundTask("bpstudio-training", self)
+        self._task.partial.connect(self._on_update)
+        self._task.finished.connect(self._on_finished)
+        self._task.failed.connect(self._on_failed)
+        self._job: TrainingJob | None = None
         # tells when the window has shown a snapshot, so that the worker trains on (see runner_gate)
         self._gate = ShowGate(self)
         self._gate.shown.connect(self._resume_worker)
         self._blas = contextlib.ExitStack()
-        self._trainer: Trainer | None = None
-        self._goal: int | None = None
         session.configChanged.connect(self._forward_config)
-        session.projectChanged.connect(self._project_replaced)
-        session.structureChanged.connect(self._forget_goal)
-        session.datasetChanged.connect(self._forget_goal)
+        session.projectChanged.connect(self.pause)
 
     @property
     def running(self) -> bool:
-        return self._worker is not None
+        return self._job is not None
 
     # ------------------------------------------------------------------ control
     def start(self, epochs: int | None = None, target_loss: float | None = None) -> bool:
         """Train in the background for ``epochs`` more epochs (default: the settings' count, or what
         is left of a paused run), stopping early at ``target_loss`` (default: the settings')."""
-        s = self.session
         if self.running:
             return False
-        if s.trainer is None:
-            s.errorOccurred.emit("Cannot train", s.trainer_problem or "there is no dataset")
+        begun = self.session.begin_run(epochs)
+        if begun is None:
             return False
-        if s.micro is not None and s.step_batch() is None:  # finish the micro-step in progress
-            return False
-        tr = s.trainer
-        try:
-            tr.check_trainable()
-        except TrainingRefused as exc:
-            s.errorOccurred.emit("Cannot train", str(exc))
-            return False
-        goal = None
-        if epochs is not None:
-            goal = tr.epoch + int(epochs)
-        elif self._goal is not None and tr.epoch < self._goal:
-            goal = self._goal  # resume a paused run
-        s._push_step_undo()  # "Undo step" after a run goes back to before the run
-        if s.trace is not None:  # the last step's numbers no longer describe the network
-            s.trace = None
-            s.traceChanged.emit(None)
-            s.stageChanged.emit("")
-        worker = RunWorker(clone_trainer(tr), goal, None, target_loss, self.speed)
-        if goal is None:
-            self._goal = worker._goal()
-        else:
-            self._goal = goal
+        clone, goal = begun
+        job = self._job = TrainingJob(clone, goal, target_loss, self.speed)
         # Hold the engine's BLAS thread setting for the whole run: the engine sets it around each
         # stretch of training, and OpenBLAS must not be reconfigured while another thread (the window,
         # computing a decision boundary) is inside a matrix product.
-        self._blas.enter_context(blas.limit(tr.blas_threads()))
+        self._blas.enter_context(blas.limit(clone.blas_threads()))
         # The history grows by a list per update (gradient norms): a full garbage collection that
         # scans 100,000 of them stops both threads for 50–100 ms. Objects that exist when a run starts
         # or a snapshot arrives are frozen (left out of collections) until the run ends.
         gc.freeze()
-        thread = QThread(self)
-        thread.setObjectName("bpstudio-training")
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
-        worker.update.connect(self._on_update)
-        worker.finished.connect(self._on_finished)
-        self._thread, self._worker, self._trainer = thread, worker, tr
-        s.set_running(True)
         self.runningChanged.emit(True)
-        s.statusMessage.emit("Training…")
-        thread.start()
+        self._task.start(job)
         return True
 
     def pause(self) -> None:
         """Ask the worker to stop after the current step (the run can be resumed with :meth:`start`)."""
-        if self._worker is not None:
-            self._worker.cancel()
+        self._task.cancel()
 
     def toggle(self) -> None:
         if self.running:
@@ -452,63 +334,31 @@ class TrainingRunner(QObject):
     def stop(self, wait: bool = True) -> None:
         """Cancel the run; with ``wait``, block until the worker has stopped and the session is final
         (used when the window closes)."""
-        worker, thread = self._worker, self._thread
-        if worker is None or thread is None:
-            return
-        worker.cancel()
         if wait:
-            thread.quit()
-            thread.wait()
-            if self._worker is worker and worker.outcome is not None:
-                self._finish(worker, worker.outcome)
+            self._task.stop()
+        else:
+            self._task.cancel()
 
     def set_speed(self, steps_per_second: float) -> None:
         """Steps per second (0: as fast as possible); takes effect at once, even during a run."""
         self.speed = float(steps_per_second)
-        if self._worker is not None:
-            self._worker.set_speed(self.speed)
+        if self._job is not None:
+            self._job.set_speed(self.speed)
+            self._task.nudge()
 
     # ------------------------------------------------------------------ session events
     def _forward_config(self) -> None:
-        if self._worker is not None:
-            self._worker.set_config(copy.deepcopy(self.session.config))
+        if self._job is not None:
+            self._job.set_config(copy.deepcopy(self.session.config))
+            self._task.nudge()
 
-    def _project_replaced(self) -> None:
-        self._goal = None
-        if self._worker is not None:
-            self._worker.cancel()
-
-    def _forget_goal(self) -> None:
-        self._goal = None
-
-    # ------------------------------------------------------------------ worker events (GUI thread)
-    @Slot(object)
+    # ------------------------------------------------------------------ job events (GUI thread)
     def _on_update(self, upd: RunUpdate) -> None:
-        worker = self._worker
-        if worker is None or upd.source is not worker:
+        if self._job is None:
             return
-        s = self.session
-        tr = self._trainer
-        if tr is not None and s.trainer is tr:
-            h = tr.history
-            if len(h.step_loss) == upd.n_steps_before and len(h.epochs) == upd.n_epochs_before:
-                h.step_loss.extend(upd.step_loss)
-                h.grad_norms.extend(upd.grad_norms)
-                h.epochs.extend(upd.epochs)
-                for sp in SPLITS:
-                    h.loss[sp].extend(upd.loss[sp])
-                    h.accuracy[sp].extend(upd.accuracy[sp])
-                # the GUI's trainer becomes a consistent copy of the worker's at this moment, so that
-                # saving during a run writes matching weights, optimiser state and history
-                tr.restore(upd.snapshot)
-            self.samples_per_second = upd.samples_per_second
-            if upd.trace is not None:
-                s.trace = upd.trace
-            s.valuesChanged.emit()
-            s.historyChanged.emit()
-            if upd.trace is not None:
-                s.traceChanged.emit(upd.trace)
-            self.progress.emit(upd)
+        self.samples_per_second = upd.samples_per_second
+        self.session.apply_run_update(upd)
+        self.progress.emit(upd)
         # the worker resumes once the window has shown the snapshot (all its repaints and relayouts)
         gc.freeze()
         self._gate.begin()
@@ -516,55 +366,25 @@ class TrainingRunner(QObject):
     def _resume_worker(self, busy: float) -> None:
         """The window has shown the snapshot: let the worker train on; the next snapshot comes later
         if showing this one took long (``busy`` seconds)."""
-        if self._worker is None:
+        if self._job is None:
             return
-        interval = min(max(UPDATE_INTERVAL, busy * (1.0 / GUI_SHARE - 1.0)), MAX_UPDATE_INTERVAL)
-        self._worker.resume(interval)
+        self._job.update_interval = min(
+            max(UPDATE_INTERVAL, busy * (1.0 / GUI_SHARE - 1.0)), MAX_UPDATE_INTERVAL
+        )
+        self._task.resume()
         self.snapshotShown.emit(busy)
 
-    @Slot(object)
-    def _on_finished(self, outcome: RunOutcome) -> None:
-        worker = self._worker
-        if worker is None or worker.outcome is not outcome:
-            return
-        if self._thread is not None:
-            self._thread.quit()
-            self._thread.wait()
-        self._finish(worker, outcome)
+    def _on_failed(self, exc: BaseException) -> None:  # the job catches everything; a safety net
+        self._on_finished(RunOutcome("error", message=f"unexpected error during training: {exc!r}"))
 
-    def _finish(self, worker: RunWorker, outcome: RunOutcome) -> None:
-        s = self.session
-        tr = self._trainer
-        thread = self._thread
-        self._worker = self._thread = self._trainer = None
+    def _on_finished(self, outcome: RunOutcome) -> None:
+        self._job = None
         self._gate.cancel()
         self._blas.close()
         gc.unfreeze()
-        if thread is not None:
-            thread.deleteLater()
         self.last_outcome = outcome
-        same = tr is not None and s.trainer is tr
-        if same:
-            copy_back(tr, worker.trainer)
-            pending = worker.pending_config()
-            if pending is not None:
-                tr.set_config(pending)
-            s.trace = outcome.trace  # the last traced step, or None after the fast loop
-        if outcome.reason in ("epochs", "target", "early_stopping", "refused", "error", "diverged"):
-            self._goal = None
-        if same:
-            # emitted while the session still says "running", so that the panels refresh one per
-            # turn of the event loop (FrameScheduler) instead of all at once: no long stall at the end
-            s._after_update()
-            s.traceChanged.emit(s.trace)
-            s.stageChanged.emit("")
-        s.set_running(False)
+        self.session.end_run(outcome, describe(outcome))
         self.runningChanged.emit(False)
-        s.statusMessage.emit(describe(outcome))
-        if outcome.reason == "diverged":
-            s.errorOccurred.emit("Training diverged", outcome.message)
-        elif outcome.reason in ("refused", "error"):
-            s.errorOccurred.emit("Training stopped", outcome.message)
         self.finished.emit(outcome)
 
 

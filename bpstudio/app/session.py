@@ -142,6 +142,11 @@ class Session(QObject):
         self.locked = ""
         self.highlighted: tuple[Selection, ...] = ()
         self._preview: StepTrace | None = None
+        #: the trainer a background run is training a copy of (None when no run is going on)
+        self._run_trainer: Trainer | None = None
+        #: the epoch a paused run was heading for: the next run resumes towards it, unless anything
+        #: else changed the training state meanwhile (a step, Undo Step, an edit, other data)
+        self._paused_goal: int | None = None
         self._rebuild_trainer()
         for sig in (self.projectChanged, self.structureChanged, self.valuesChanged, self.datasetChanged):
             sig.connect(self._drop_preview)
@@ -177,6 +182,7 @@ class Session(QObject):
         self._step_undo.clear()
         self.micro = None
         self.trace = None
+        self._paused_goal = None
         self.selection = NO_SELECTION
         self.hovered = None
         self._rebuild_trainer()
@@ -275,6 +281,7 @@ class Session(QObject):
         self.project.network = net
         self.trace = None
         self.micro = None
+        self._paused_goal = None
         if structural or self.trainer is None:
             self.project.optimiser_state = None
             self.project.history = None
@@ -329,6 +336,7 @@ class Session(QObject):
         self.project.history = None
         self.project.progress = None
         self._rebuild_trainer()
+        self._paused_goal = None
         self._step_undo.clear()
         self.stepUndoAvailable.emit(False)
         self._mark_trained()
@@ -415,7 +423,8 @@ class Session(QObject):
         assert self.trainer is not None
         snap = self.trainer.snapshot()
         self._step_undo.append(snap)
-        size = sum(w.nbytes + b.nbytes for w, b in zip(snap.weights, snap.biases)) * 4 + 1
+        self._paused_goal = None  # a step or a new run: a paused run is over
+        size = snap.nbytes * 4 + 1
         limit = max(5, STEP_UNDO_BYTES // size)
         if len(self._step_undo) > limit:
             del self._step_undo[: len(self._step_undo) - limit]
@@ -511,6 +520,7 @@ class Session(QObject):
         self.trainer.restore(self._step_undo.pop())
         self.micro = None
         self.trace = None
+        self._paused_goal = None
         self._after_update()
         self.traceChanged.emit(None)
         self.stageChanged.emit("")
@@ -538,7 +548,96 @@ class Session(QObject):
             self.historyChanged.emit()
 
     def set_running(self, running: bool) -> None:
-        """Called by the run controller when a background run starts or stops."""
         if running != self.running:
             self.running = running
             self.runningChanged.emit(running)
+
+    # ------------------------------------------------------------------ background runs
+    def begin_run(self, epochs: int | None = None) -> tuple[Trainer, int | None] | None:
+        """Start a background run: a trainer to train (a copy of the session's) and the epoch to stop at
+        (None: the settings' epoch count from here), or None (refused, the user is told why).
+
+        ``epochs``: how many epochs to train; by default a paused run resumes towards its goal, and
+        otherwise the settings' count applies. A micro-step in progress is finished first. "Undo step"
+        after the run goes back to before it. While the run lasts only :meth:`apply_run_update` and
+        :meth:`end_run` change the training state.
+        """
+        if self.running:
+            return None
+        if self.locked:
+            self.errorOccurred.emit("The project is locked", self.locked)
+            return None
+        tr = self.trainer
+        if tr is None:
+            self.errorOccurred.emit("Cannot train", self.trainer_problem or "there is no dataset")
+            return None
+        paused_goal = self._paused_goal
+        if self.micro is not None:  # finish the micro-step in progress (a step of its own)
+            if self.step_batch() is None:
+                return None
+            paused_goal = None
+        try:
+            tr.check_trainable()
+        except TrainingRefused as exc:
+            self.errorOccurred.emit("Cannot train", str(exc))
+            return None
+        goal = None
+        if epochs is not None:
+            goal = tr.epoch + int(epochs)
+        elif paused_goal is not None and tr.epoch < paused_goal:
+            goal = paused_goal
+        self._push_step_undo()
+        if self.trace is not None:  # the last step's numbers no longer describe the network
+            self.trace = None
+            self.traceChanged.emit(None)
+            self.stageChanged.emit("")
+        self._run_trainer = tr
+        self.set_running(True)
+        self.statusMessage.emit("Training…")
+        return tr.clone(), goal
+
+    def _adopt(self, update: Any) -> bool:
+        """Make the trainer a copy of a run's state (a ``runner.RunUpdate``); False if it is not ours."""
+        tr = self.trainer
+        if tr is None or tr is not self._run_trainer:
+            return False
+        h, delta = tr.history, update.history
+        if len(h.step_loss) == delta.n_steps_before and len(h.epochs) == delta.n_epochs_before:
+            h.extend(delta)
+            # saving during a run writes matching weights, optimiser state and history
+            tr.restore(update.snapshot, update.config)
+            if update.config != self.project.training:  # settings the run has not taken up yet
+                tr.set_config(self.project.training)
+        return True
+
+    def apply_run_update(self, update: Any) -> None:
+        """A background run's state at one moment (a ``runner.RunUpdate``): show it."""
+        if not self.running or not self._adopt(update):
+            return
+        if update.trace is not None:
+            self.trace = update.trace
+        self._mark_trained()
+        self.valuesChanged.emit()
+        self.historyChanged.emit()
+        if update.trace is not None:
+            self.traceChanged.emit(update.trace)
+
+    def end_run(self, outcome: Any, message: str) -> None:
+        """A background run has ended (a ``runner.RunOutcome``): take its final state; a paused run
+        remembers its goal. ``message`` goes to the status bar."""
+        ours = outcome.final is not None and self._adopt(outcome.final)
+        self._run_trainer = None
+        if ours:
+            self.trace = outcome.trace  # the last traced step, or None after the fast loop
+            self._paused_goal = outcome.goal if outcome.reason == "cancelled" else None
+            # emitted while the session still says "running", so that the panels refresh one per turn
+            # of the event loop (FrameScheduler) instead of all at once: no long stall at the end
+            self._after_update()
+            self.traceChanged.emit(self.trace)
+            self.stageChanged.emit("")
+        self.set_running(False)
+        self.statusMessage.emit(message)
+        if outcome.reason == "diverged":
+            self.errorOccurred.emit("Training diverged", outcome.message)
+        elif outcome.reason in ("refused", "error"):
+            self.errorOccurred.emit("Training stopped", outcome.message)

@@ -13,15 +13,17 @@ from .activations import ACTIVATIONS, Activation, get_activation
 from .config import BATCH_MODES, TrainConfig
 from .errors import DivergenceError, EngineError, TrainingRefused, UnknownNameError
 from .gradcheck import gradient_check
-from .history import History
+from .history import History, HistoryDelta
 from .initialisers import INITIALISERS, get_initialiser
 from .losses import LOSSES, REDUCTIONS, Loss, get_loss, reduction_scale
+from .metrics import accuracy
 from .network import Network
 from .optimisers import OPTIMISERS, Optimiser, get_optimiser
 from .progress import TrainingProgress, epoch_order
-from .stepper import MicroStep, stage_names
+from .state import Snapshot, TrainerState
+from .stepper import AppliedUpdate, MicroStep, stage_names
 from .trace import CONVENTIONS, LayerRecord, StepTrace, UpdateRecord, convention_sign, present
-from .training import Progress, RunResult, Snapshot, Trainer, infer_task
+from .training import Progress, RunResult, Trainer, infer_task
 
 __all__ = [
     "ACTIVATIONS",
@@ -35,6 +37,10 @@ __all__ = [
     "UnknownNameError",
     "gradient_check",
     "History",
+    "HistoryDelta",
+    "accuracy",
+    "TrainerState",
+    "AppliedUpdate",
     "INITIALISERS",
     "get_initialiser",
     "LOSSES",

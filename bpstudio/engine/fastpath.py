@@ -5,7 +5,7 @@ A :class:`Workspace` belongs to one trainer. It keeps
 * every weight and bias of the network as a view into **one flat parameter vector** P (the network's
   ``weights[l]``/``biases[l]`` *are* those views while the trainer is bound to it), with flat vectors of
   the same length for the gradient G, the change Δ, the candidate parameters P + Δ and scratch space;
-* the optimiser state as flat vectors too (``trainer.opt_state`` holds views into them);
+* the optimiser state as flat vectors too (``trainer.state.opt_state`` holds views into them);
 * per batch size, preallocated arrays for every layer's z, a, δ and ∂E/∂a.
 
 So an update (optimiser, masks, divergence check, commit) is a fixed handful of NumPy calls whatever the
@@ -103,6 +103,8 @@ class Workspace:
         self.S_new: dict[str, np.ndarray] = {}
         self.s_views: dict[str, list[np.ndarray]] = {}
         self.state: dict | None = None
+        #: the batch loss of the last update refused as divergent (see :meth:`apply`)
+        self.refused_loss = math.nan
         self.net: Network | None = None
         self.frames: dict[int, _Frame] = {}
 
@@ -146,7 +148,7 @@ class Workspace:
             if bs[i] is not p[2 * i + 1]:
                 np.copyto(p[2 * i + 1], bs[i])
                 bs[i] = p[2 * i + 1]
-        st = trainer.opt_state
+        st = trainer.state.opt_state
         if st is not self.state:
             new = {"t": int(st.get("t", 0)) if isinstance(st, dict) else 0}
             for key, views in self.s_views.items():
@@ -159,7 +161,7 @@ class Workspace:
                     else:
                         v.fill(0.0)
                 new[key] = list(views)
-            trainer.opt_state = new
+            trainer.state.opt_state = new
             self.state = new
 
     def frame(self, m: int) -> _Frame:
@@ -171,9 +173,12 @@ class Workspace:
         return fr
 
     # ------------------------------------------------------------------ one step
-    def compile_step(self, trainer: Trainer) -> Callable[[np.ndarray, np.ndarray], None]:
+    def compile_step(self, trainer: Trainer) -> Callable[[np.ndarray, np.ndarray], bool]:
         """The fast loop's training step for the trainer's current settings: ``step(X, T)`` does the
-        forward pass, the loss, the backward pass and the update on the batch (X, T) and records it.
+        forward pass, the loss, the backward pass and the update on the batch (X, T), appends the loss
+        and gradient norms to the history and returns True; or, when the update would make the loss or a
+        parameter NaN or infinite, changes nothing and returns False (:attr:`refused_loss` says which
+        loss). The caller counts the updates and reports divergence.
 
         The same arithmetic as the traced stages, with the same functions: z = a·Wᵀ + b, a = f(z),
         δᴸ from the loss, δˡ = f′(zˡ)·(δˡ⁺¹·Wˡ), ∂E/∂Wˡ = s·δˡ⁺¹ᵀ·aˡ, ∂E/∂bˡ = s·Σₓ δˡ⁺¹, then
@@ -208,7 +213,7 @@ class Workspace:
         sqrt = math.sqrt
         last = L - 1
 
-        def step(X: np.ndarray, T: np.ndarray) -> None:
+        def step(X: np.ndarray, T: np.ndarray) -> bool:
             m = X.shape[0]
             fr = frames.get(m) or make_frame(m)
             zs, as_, ds, gs = fr.z, fr.a, fr.d, fr.g
@@ -242,21 +247,24 @@ class Workspace:
                 multiply(G, scale, out=G)
             for i, mask in masks:
                 multiply(gW[i], mask, out=gW[i])
-            step_losses.append(apply(scale * total, scale))
+            loss_before = apply(scale * total, scale)
+            if loss_before is None:
+                return False
+            step_losses.append(loss_before)
             grad_norms.append([sqrt(vdot(g, g)) for g in gW])
-            trainer.step_count += 1
+            return True
 
         return step
 
-    def apply(self, trainer: Trainer, data_loss: float, scale: float) -> float:
+    def apply(self, trainer: Trainer, data_loss: float, scale: float) -> float | None:
         """Regularise G, let the optimiser turn it into Δ, and commit P ← P + Δ if everything stays finite.
 
         Returns the batch loss before the update, J = data loss + s·penalty. On NaN or infinity nothing
-        changes (parameters, optimiser state, counters) and the trainer raises DivergenceError.
+        changes (parameters, optimiser state) and it returns None, keeping J in :attr:`refused_loss`.
         """
         return self.compile_apply(trainer)(data_loss, scale)
 
-    def compile_apply(self, trainer: Trainer) -> Callable[[float, float], float]:
+    def compile_apply(self, trainer: Trainer) -> Callable[[float, float], float | None]:
         """:meth:`apply` with the settings looked up once (the fast loop's form of it)."""
         cfg = trainer.config
         l1, l2 = cfg.l1, cfg.l2
@@ -271,7 +279,7 @@ class Workspace:
 
         sgd = self.optimiser_name == "sgd"  # its whole step is D = −η·G: skip the call (same arithmetic)
 
-        def apply(data_loss: float, scale: float) -> float:
+        def apply(data_loss: float, scale: float) -> float | None:
             if l1 or l2:
                 for i, w in enumerate(W):
                     add_penalty_grad(gW[i], w, l1, l2, scale, wk[2 * i])
@@ -289,7 +297,8 @@ class Workspace:
                 multiply(d[2 * i], mask, out=d[2 * i])
             add(P, D, out=Q)
             if not isfinite(loss_before + reduce(Q)):
-                trainer._diverged(loss_before)
+                self.refused_loss = loss_before
+                return None
             copyto(P, Q)
             for key, arr in new_state:
                 copyto(S[key], arr)

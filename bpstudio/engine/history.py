@@ -34,6 +34,20 @@ class ThinnedPrefix:
     updates: int
 
 
+@dataclass(frozen=True)
+class HistoryDelta:
+    """Entries appended to a history after its first ``n_steps_before`` updates and
+    ``n_epochs_before`` epochs (:meth:`History.since`); immutable, so it can cross threads."""
+
+    n_steps_before: int
+    n_epochs_before: int
+    step_loss: tuple[float, ...]
+    grad_norms: tuple[list[float], ...]
+    epochs: tuple[int, ...]
+    loss: dict[str, tuple[float | None, ...]]
+    accuracy: dict[str, tuple[float | None, ...]]
+
+
 @dataclass
 class History:
     """Growing lists; plots read them, the project file stores them."""
@@ -91,6 +105,38 @@ class History:
 
     def clear(self) -> None:
         self.truncate(0, 0)
+
+    def copy(self) -> History:
+        """An independent copy (the per-update gradient-norm lists are never changed, so they are shared)."""
+        return History(
+            step_loss=list(self.step_loss),
+            grad_norms=list(self.grad_norms),
+            epochs=list(self.epochs),
+            loss={s: list(v) for s, v in self.loss.items()},
+            accuracy={s: list(v) for s, v in self.accuracy.items()},
+            thinned=self.thinned,
+        )
+
+    def extend(self, added: HistoryDelta) -> None:
+        """Append what :meth:`since` returned on another history that started equal to this one."""
+        self.step_loss.extend(added.step_loss)
+        self.grad_norms.extend(added.grad_norms)
+        self.epochs.extend(added.epochs)
+        for s in SPLITS:
+            self.loss[s].extend(added.loss[s])
+            self.accuracy[s].extend(added.accuracy[s])
+
+    def since(self, n_steps: int, n_epochs: int) -> HistoryDelta:
+        """The entries added after the first ``n_steps`` updates and ``n_epochs`` epochs (copies)."""
+        return HistoryDelta(
+            n_steps,
+            n_epochs,
+            tuple(self.step_loss[n_steps:]),
+            tuple(self.grad_norms[n_steps:]),
+            tuple(self.epochs[n_epochs:]),
+            {s: tuple(self.loss[s][n_epochs:]) for s in SPLITS},
+            {s: tuple(self.accuracy[s][n_epochs:]) for s in SPLITS},
+        )
 
     # ------------------------------------------------------------------ file data
     def to_dict(self, max_steps: int | None = None) -> dict[str, Any]:

@@ -61,6 +61,9 @@ class PendingBatch:
     loss: float
     gradients: list[np.ndarray]
 
+    def copy(self) -> PendingBatch:
+        return PendingBatch(self.start, self.end, self.loss, [g.copy() for g in self.gradients])
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "start": int(self.start),
@@ -82,6 +85,11 @@ class BestWeights:
     wait: int
     weights: list[np.ndarray]
     biases: list[np.ndarray]
+
+    def copy(self) -> BestWeights:
+        return BestWeights(
+            self.loss, self.wait, [w.copy() for w in self.weights], [b.copy() for b in self.biases]
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {

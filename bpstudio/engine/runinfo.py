@@ -1,4 +1,4 @@
-"""Plain records of a training run: progress reports, results, undo snapshots, and checked data."""
+"""Plain records of a training run: progress reports, results, and checked data."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import EngineError
-from .optimisers import State
 
 Split = tuple[np.ndarray, np.ndarray]
 
@@ -41,30 +40,6 @@ class RunResult:
     reason: str
     epochs: int
     steps: int
-
-
-@dataclass
-class Snapshot:
-    """Everything a training step changes, so that it can be undone exactly."""
-
-    weights: list[np.ndarray]
-    biases: list[np.ndarray]
-    opt_state: State
-    #: the seed the current epoch's order was drawn with (None: file order), and that order
-    order_seed: int | None
-    order: np.ndarray
-    epoch: int
-    step_count: int
-    cursor: int
-    pending: list[np.ndarray] | None
-    pending_count: int
-    pending_loss: float
-    batch_end: int
-    n_history_steps: int
-    n_history_epochs: int
-    best: tuple | None
-    wait: int
-    stop_reason: str | None
 
 
 def as_data(X, T, n_in: int, n_out: int, what: str) -> Split:

@@ -6,14 +6,17 @@ For a network with L weight layers the stages are
 
 ``forward l`` computes z⁽ˡ⁾, a⁽ˡ⁾ and f′(z⁽ˡ⁾); ``loss`` the per-sample errors and the batch loss;
 ``backward l`` computes δ⁽ˡ⁾ and the gradients of the weight layer feeding layer l; ``update`` hands the
-gradients to the trainer, which applies the optimiser (or, when only part of a mini-batch has been
-seen, accumulates them). The maths is the same functions the fast training loop uses, so stepping
-and running give bit-identical weights.
+gradients to the trainer (:meth:`Trainer.take_gradients`), which applies the optimiser (or, when only
+part of a mini-batch has been seen, accumulates them) and returns what the update did
+(:class:`AppliedUpdate`); the micro-step writes it into its own trace. A micro-step only reads the
+trainer; the trainer never writes into a micro-step. The maths is the same functions the fast training
+loop uses, so stepping and running give bit-identical weights.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,12 +25,25 @@ from . import blas
 from .errors import EngineError
 from .losses import get_loss
 from .network import backward_layer, forward_layer, layer_gradients
-from .optimisers import copy_state
+from .optimisers import State, copy_state
 from .regularisation import penalty
 from .trace import LayerRecord, StepTrace, UpdateRecord
 
 if TYPE_CHECKING:
     from .training import Trainer
+
+
+@dataclass(frozen=True)
+class AppliedUpdate:
+    """What an update did: the gradients with regularisation ([∂J/∂W⁰, ∂J/∂b⁰, …]), the changes
+    Δθ applied, the parameters after it, the batch loss after it and the optimiser state after it."""
+
+    gradients: list[np.ndarray]
+    changes: list[np.ndarray]
+    weights: list[np.ndarray]
+    biases: list[np.ndarray]
+    loss_after: float
+    state_after: State
 
 
 def stage_names(n_layers: int) -> list[str]:
@@ -171,9 +187,26 @@ class MicroStep:
         )
 
     def _update(self) -> None:
-        tr = self.trainer
+        tr, trace = self.trainer, self.trace
         grads = []
-        for up in self.trace.updates:
+        for up in trace.updates:
             grads.append(up.grad_W)
             grads.append(up.grad_b)
-        tr.receive_gradients(self, grads)
+        applied = tr.take_gradients(
+            grads,
+            trace.data_loss or 0.0,
+            len(self.indices),
+            self.advance_position,
+            trace.scale,
+            trace.inputs,
+            trace.targets,
+        )
+        if applied is None:  # the batch goes on with its next samples
+            return
+        for i, up in enumerate(trace.updates):
+            up.grad_W, up.grad_b = applied.gradients[2 * i], applied.gradients[2 * i + 1]
+            up.delta_W, up.delta_b = applied.changes[2 * i], applied.changes[2 * i + 1]
+            up.W_after, up.b_after = applied.weights[i], applied.biases[i]
+        trace.loss_after = applied.loss_after
+        trace.state_after = applied.state_after
+        trace.applied = True

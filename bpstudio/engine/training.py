@@ -34,15 +34,26 @@ from .errors import DivergenceError, EngineError, TrainingRefused
 from .fastpath import Workspace
 from .history import History
 from .losses import get_loss, reduction_scale
+from .metrics import Counter, accuracy, correct_counter
 from .network import Network
 from .optimisers import State, copy_state, get_optimiser
 from .progress import BestWeights, PendingBatch, TrainingProgress, epoch_order
 from .regularisation import penalty
-from .runinfo import Progress, RunResult, Snapshot, Split, as_data, infer_task
-from .stepper import MicroStep
+from .runinfo import Progress, RunResult, Split, as_data, infer_task
+from .state import Snapshot, TrainerState
+from .stepper import AppliedUpdate, MicroStep
 from .trace import StepTrace
 
-__all__ = ["GATHER_BYTES", "Progress", "RunResult", "Snapshot", "Trainer", "TrainingProgress", "infer_task"]
+__all__ = [
+    "GATHER_BYTES",
+    "Progress",
+    "RunResult",
+    "Snapshot",
+    "Trainer",
+    "TrainerState",
+    "TrainingProgress",
+    "infer_task",
+]
 
 #: training sets larger than this are gathered batch by batch (in the CPU cache) instead of being
 #: copied in shuffled order once per epoch
@@ -81,19 +92,13 @@ class Trainer:
         self._binary_levels = tuple(np.unique(self.T)[[0, -1]]) if self.task == "binary" else (0.0, 1.0)
         self.config = config
         self.hyper = get_optimiser(config.optimiser).hyper(config.optimiser_params)
-        self.opt_state: State = get_optimiser(config.optimiser).init_state(network.parameters())
         self.history = History()
-        self.epoch = 0
-        self.step_count = 0
-        self.stop_reason: str | None = None
-        #: the seed the current epoch's order was drawn with (None: file order); see :mod:`.progress`
-        self._order_seed: int | None = None
-        self._pending: list[np.ndarray] | None = None
-        self._pending_count = 0
-        self._pending_loss = 0.0
-        self._batch_end = 0
-        self._best: tuple | None = None
-        self._wait = 0
+        #: everything training changes besides the parameters and the history (see :mod:`.state`)
+        self.state = TrainerState.start(
+            get_optimiser(config.optimiser).init_state(network.parameters()),
+            self.X.shape[0],
+            self._seed_for_order(),
+        )
         #: every target row sums to exactly 1 (one-hot): lets categorical cross-entropy skip that sum
         self.unit_rows = bool(np.all(row_sums(self.T) == 1.0))
         self._ws: Workspace | None = None
@@ -102,19 +107,45 @@ class Trainer:
         self._Tbuf: np.ndarray | None = None
         self._shuffled_ok = False
         self._eval_cache: dict[int, tuple] = {}
-        self._new_epoch_order()
 
-    def __copy__(self) -> Trainer:
-        """A shallow copy that shares the data but none of the working arrays (see :meth:`restore`)."""
+    def clone(self) -> Trainer:
+        """A trainer that shares only the read-only data (X, T, splits) with this one: its own network,
+        state and history (copies), so that it can train in another thread. Both draw the same sample
+        order for every epoch (it follows from the seed and the epoch number, see :mod:`.progress`)."""
         clone = object.__new__(Trainer)
         clone.__dict__.update(self.__dict__)
         clone._ws = None
         clone._Xbuf = clone._Tbuf = None
         clone._shuffled_ok = False
         clone._eval_cache = {}
-        clone.opt_state = copy_state(self.opt_state)
-        clone.order = self.order.copy()
+        clone.network = self.network.copy()
+        clone.history = self.history.copy()
+        clone.state = self.state.copy()
         return clone
+
+    # ------------------------------------------------------------------ the state, read-only views
+    @property
+    def epoch(self) -> int:
+        """Epochs completed."""
+        return self.state.epoch
+
+    @property
+    def step_count(self) -> int:
+        """Updates applied."""
+        return self.state.step_count
+
+    @property
+    def opt_state(self) -> State:
+        return self.state.opt_state
+
+    @property
+    def stop_reason(self) -> str | None:
+        return self.state.stop_reason
+
+    @property
+    def order(self) -> np.ndarray:
+        """The current epoch's sample order."""
+        return self.state.order
 
     # ------------------------------------------------------------------ settings
     def set_config(self, config: TrainConfig) -> None:
@@ -126,14 +157,15 @@ class Trainer:
         config.validate()
         hyper = get_optimiser(config.optimiser).hyper(config.optimiser_params)
         if config.optimiser != self.config.optimiser:
-            self.opt_state = get_optimiser(config.optimiser).init_state(self.network.parameters())
+            self.state.opt_state = get_optimiser(config.optimiser).init_state(self.network.parameters())
         self.config = config
         self.hyper = hyper
-        if self._cursor == 0 and self._pending is None and self._order_seed != self._seed_for_order():
+        st = self.state
+        if st.cursor == 0 and st.batch is None and st.order_seed != self._seed_for_order():
             self._new_epoch_order()
 
     def reset_optimiser_state(self) -> None:
-        self.opt_state = get_optimiser(self.config.optimiser).init_state(self.network.parameters())
+        self.state.opt_state = get_optimiser(self.config.optimiser).init_state(self.network.parameters())
 
     def check_trainable(self) -> None:
         """Raise TrainingRefused if backpropagation cannot train this network with these settings."""
@@ -162,7 +194,7 @@ class Trainer:
     @property
     def cursor(self) -> int:
         """How many samples of the current epoch have been processed."""
-        return self._cursor
+        return self.state.cursor
 
     def blas_threads(self) -> int | None:
         """BLAS threads for this network and batch size (1 or the library's choice); see :mod:`.blas`."""
@@ -173,14 +205,15 @@ class Trainer:
 
     def _new_epoch_order(self) -> None:
         """The order of epoch ``self.epoch + 1``, from the settings' seed (see :func:`.epoch_order`)."""
-        self._order_seed = self._seed_for_order()
-        self.order = epoch_order(self.n_train, self.epoch + 1, self._order_seed)
-        self._cursor = 0
+        st = self.state
+        st.order_seed = self._seed_for_order()
+        st.order = epoch_order(self.n_train, st.epoch + 1, st.order_seed)
+        st.cursor = 0
         self._shuffled_ok = False
 
     def _shuffled(self) -> Split:
         """The training set in this epoch's order (copied into arrays reused from epoch to epoch)."""
-        if self._order_seed is None:
+        if self.state.order_seed is None:
             return self.X, self.T
         if self._Xbuf is None or self._Xbuf.shape != self.X.shape or self._Tbuf.shape != self.T.shape:
             self._Xbuf = np.empty_like(self.X)
@@ -194,18 +227,18 @@ class Trainer:
         return self._Xbuf, self._Tbuf  # type: ignore[return-value]
 
     def _batch_bounds(self) -> tuple[int, int]:
-        if self._pending is not None:
-            return self._cursor - self._pending_count, self._batch_end
-        start = self._cursor
-        return start, min(start + self.batch_size, self.n_train)
+        st = self.state
+        if st.batch is not None:
+            return st.batch.start, st.batch.end
+        return st.cursor, min(st.cursor + self.batch_size, self.n_train)
 
     def next_batch_indices(self) -> list[int]:
         """Training-set indices of the samples the next :meth:`step_batch` uses."""
         _, end = self._batch_bounds()
-        return [int(i) for i in self.order[self._cursor : end]]
+        return [int(i) for i in self.order[self.state.cursor : end]]
 
     def next_sample_index(self) -> int:
-        return int(self.order[self._cursor])
+        return int(self.order[self.state.cursor])
 
     # ------------------------------------------------------------------ traced steps
     def begin_step(self, indices: Sequence[int] | None = None) -> MicroStep:
@@ -233,45 +266,47 @@ class Trainer:
         self.check_trainable()
         return self.begin_step(indices).finish()
 
-    def receive_gradients(self, micro: MicroStep, grads: list[np.ndarray]) -> None:
-        """Called by a micro-step's update stage: accumulate, and apply when the batch is complete."""
-        tr = micro.trace
-        m = len(micro.indices)
-        if not micro.advance_position:
-            self._commit_trace(micro, grads, tr.data_loss or 0.0)
-            return
-        if self._pending is None:
-            self._batch_end = min(self._cursor + self.batch_size, self.n_train)
-            self._pending = grads
-            self._pending_count = m
-            self._pending_loss = tr.data_loss or 0.0
+    def take_gradients(
+        self, grads: list[np.ndarray], data_loss: float, m: int, advance: bool, scale: float, inputs, targets
+    ) -> AppliedUpdate | None:
+        """A micro-step's update stage hands over the gradients of its ``m`` samples: accumulate them
+        into the batch begun (when ``advance``, moving through the epoch), and apply the update when the
+        batch is complete. Returns what the update did, or None while the batch is incomplete."""
+        if not advance:
+            return self._apply_traced(grads, data_loss, scale, inputs, targets)
+        st = self.state
+        b = st.batch
+        if b is None:
+            b = PendingBatch(st.cursor, min(st.cursor + self.batch_size, self.n_train), data_loss, grads)
         else:
-            self._pending = [p + g for p, g in zip(self._pending, grads)]
-            self._pending_count += m
-            self._pending_loss += tr.data_loss or 0.0
-        self._cursor += m
-        if self._cursor >= self._batch_end:
-            grads_total, loss_total = self._pending, self._pending_loss
-            self._pending = None
-            self._pending_count = 0
-            self._commit_trace(micro, grads_total, loss_total)
-            if self._cursor >= self.n_train:
-                self._end_epoch()
+            b = PendingBatch(b.start, b.end, b.loss + data_loss, [p + g for p, g in zip(b.gradients, grads)])
+        if st.cursor + m < b.end:
+            st.batch = b
+            st.cursor += m
+            return None
+        applied = self._apply_traced(b.gradients, b.loss, scale, inputs, targets)  # may refuse: no change
+        st.batch = None
+        st.cursor += m
+        if st.cursor >= self.n_train:
+            self._end_epoch()
+        return applied
 
-    def _commit_trace(self, micro: MicroStep, grads: list[np.ndarray], data_loss: float) -> None:
-        tr = micro.trace
-        grads, deltas = self._apply(grads, data_loss, tr.scale)
+    def _apply_traced(
+        self, grads: list[np.ndarray], data_loss: float, scale: float, inputs, targets
+    ) -> AppliedUpdate:
+        grads, deltas = self._apply(grads, data_loss, scale)
         net = self.network
-        for i, up in enumerate(tr.updates):
-            up.grad_W, up.grad_b = grads[2 * i], grads[2 * i + 1]
-            up.delta_W, up.delta_b = deltas[2 * i], deltas[2 * i + 1]
-            up.W_after, up.b_after = net.weights[i].copy(), net.biases[i].copy()
-        zs, acts = net.forward(tr.inputs)
+        zs, acts = net.forward(inputs)
         loss = get_loss(self.config.loss)
-        after = tr.scale * loss.total(acts[-1], tr.targets, zs[-1], self.unit_rows)
-        tr.loss_after = after + tr.scale * penalty(net.weights, self.config.l1, self.config.l2)
-        tr.state_after = copy_state(self.opt_state)
-        tr.applied = True
+        after = scale * loss.total(acts[-1], targets, zs[-1], self.unit_rows)
+        return AppliedUpdate(
+            gradients=grads,
+            changes=deltas,
+            weights=[w.copy() for w in net.weights],
+            biases=[b.copy() for b in net.biases],
+            loss_after=after + scale * penalty(net.weights, self.config.l1, self.config.l2),
+            state_after=copy_state(self.opt_state),
+        )
 
     # ------------------------------------------------------------------ the update
     def _workspace(self) -> Workspace:
@@ -298,14 +333,17 @@ class Trainer:
 
     def _commit(self, ws: Workspace, data_loss: float, scale: float) -> None:
         loss_before = ws.apply(self, data_loss, scale)
-        self.step_count += 1
+        if loss_before is None:
+            raise self._divergence(ws.refused_loss)
+        self.state.step_count += 1
         self.history.step_loss.append(float(loss_before))
         self.history.grad_norms.append(ws.grad_norms())
 
-    def _diverged(self, loss: float) -> None:
+    def _divergence(self, loss: float) -> DivergenceError:
+        """The error for an update the workspace refused because it made ``loss`` or a weight NaN/∞."""
         lr = self.hyper.get("lr")
         what = "the loss" if not np.isfinite(loss) else "the weights"
-        raise DivergenceError(
+        return DivergenceError(
             f"training diverged at epoch {self.epoch + 1}, update {self.step_count + 1}: {what} "
             f"became NaN or infinite. The weights were kept at their last finite values. "
             f"Try a smaller learning rate (η = {lr:g} now)"
@@ -320,6 +358,7 @@ class Trainer:
         clock passes ``deadline`` between two steps of an epoch (``"deadline"``)."""
         ws = self._workspace()
         step = ws.compile_step(self)
+        st = self.state
         n = self.n_train
         B = self.config.effective_batch_size(n)
         reduction_scale(self.config.reduction, 1)  # refuses an unknown reduction
@@ -329,31 +368,34 @@ class Trainer:
             xbuf = np.empty((B, self.X.shape[1]))
             tbuf = np.empty((B, self.T.shape[1]))
         while True:
-            order = self.order
+            order = st.order
             if gather:
                 X, T = self.X, self.T
             else:
                 X, T = self._shuffled()
-            start = self._cursor
+            start = st.cursor
             while start < n:
                 end = min(start + B, n)
                 if gather:
                     idx = order[start:end]
                     m = end - start
                     xb = np.take(X, idx, axis=0, out=xbuf[:m], mode="clip")
-                    step(xb, np.take(T, idx, axis=0, out=tbuf[:m], mode="clip"))
+                    ok = step(xb, np.take(T, idx, axis=0, out=tbuf[:m], mode="clip"))
                 else:
-                    step(X[start:end], T[start:end])
-                self._cursor = start = end
+                    ok = step(X[start:end], T[start:end])
+                if not ok:
+                    raise self._divergence(ws.refused_loss)
+                st.step_count += 1
+                st.cursor = start = end
                 if deadline is not None and end < n and perf() >= deadline:
                     return "deadline"
             self._end_epoch()
-            if self.stop_reason == "early_stopping":
+            if st.stop_reason == "early_stopping":
                 return "early_stopping"
             loss = self.history.loss["train"][-1]
             if target is not None and loss is not None and loss <= target:
                 return "target"
-            if self.epoch >= goal:
+            if st.epoch >= goal:
                 return "epochs"
             if per_epoch:
                 return "epoch"
@@ -378,11 +420,11 @@ class Trainer:
         goal = self.epoch + epochs
         steps0 = self.step_count
         epochs0 = self.epoch
-        if self._pending is not None and epochs > 0:
+        if self.state.batch is not None and epochs > 0:
             self.step_batch()
         last = time.perf_counter()
         reason = "epochs"
-        self.stop_reason = None
+        self.state.stop_reason = None
         while self.epoch < goal:
             # NaN/∞ are caught as divergence, not warned about
             with np.errstate(all="ignore"), blas.limit(self.blas_threads()):
@@ -398,7 +440,7 @@ class Trainer:
             if why in ("early_stopping", "target"):
                 reason = why
                 if why == "target":
-                    self.stop_reason = "target"
+                    self.state.stop_reason = "target"
                 break
         return RunResult(reason, self.epoch - epochs0, self.step_count - steps0)
 
@@ -414,9 +456,10 @@ class Trainer:
 
     # ------------------------------------------------------------------ epochs and evaluation
     def _end_epoch(self) -> None:
-        self.epoch += 1
+        st = self.state
+        st.epoch += 1
         h = self.history
-        h.epochs.append(self.epoch)
+        h.epochs.append(st.epoch)
         for name, split in (("train", (self.X, self.T)), ("val", self.val), ("test", self.test)):
             if split is None:
                 h.loss[name].append(None)
@@ -427,43 +470,29 @@ class Trainer:
                 h.accuracy[name].append(acc)
         if self.config.early_stopping and self.val is not None:
             val_loss = h.loss["val"][-1]
-            if self._best is None or val_loss < self._best[0] - self.config.min_delta:
-                self._best = (
-                    val_loss,
+            best = st.best
+            if best is None or val_loss < best.loss - self.config.min_delta:
+                st.best = BestWeights(
+                    float(val_loss),
+                    0,
                     [w.copy() for w in self.network.weights],
                     [b.copy() for b in self.network.biases],
                 )
-                self._wait = 0
             else:
-                self._wait += 1
-                if self._wait >= self.config.patience:
-                    self.network.weights = [w.copy() for w in self._best[1]]
-                    self.network.biases = [b.copy() for b in self._best[2]]
-                    self.stop_reason = "early_stopping"
+                best.wait += 1
+                if best.wait >= self.config.patience:
+                    self.network.weights = [w.copy() for w in best.weights]
+                    self.network.biases = [b.copy() for b in best.biases]
+                    st.stop_reason = "early_stopping"
         self._new_epoch_order()
 
-    def _counter(self, T: np.ndarray):
+    def _counter(self, T: np.ndarray) -> Counter | None:
         """A function counting the correct outputs of a block of rows of T (None for regression)."""
         key = id(T)
         hit = self._eval_cache.get(key)
         if hit is not None and hit[0] is T:
             return hit[1]
-        if self.task == "multiclass":
-            labels = np.argmax(T, axis=1)
-
-            def count(o: np.ndarray, rows: slice) -> int:
-                return int(np.count_nonzero(np.argmax(o, axis=1) == labels[rows]))
-
-        elif self.task == "binary":
-            lo, hi = self._binary_levels
-            mid = 0.5 * (lo + hi)
-            positive = T[:, 0] > mid
-
-            def count(o: np.ndarray, rows: slice) -> int:
-                return int(np.count_nonzero((o[:, 0] > mid) == positive[rows]))
-
-        else:
-            count = None  # type: ignore[assignment]
+        count = correct_counter(self.task, T, self._binary_levels)
         if len(self._eval_cache) > 8:
             self._eval_cache.clear()
         self._eval_cache[key] = (T, count)
@@ -487,13 +516,7 @@ class Trainer:
 
     def accuracy(self, o: np.ndarray, T: np.ndarray) -> float | None:
         """Fraction classified correctly: argmax for one-hot targets, nearest target level for binary."""
-        if self.task == "multiclass":
-            return float(np.mean(np.argmax(o, axis=1) == np.argmax(T, axis=1)))
-        if self.task == "binary":
-            lo, hi = self._binary_levels
-            mid = 0.5 * (lo + hi)
-            return float(np.mean((o[:, 0] > mid) == (T[:, 0] > mid)))
-        return None
+        return accuracy(self.task, o, T, self._binary_levels)
 
     # ------------------------------------------------------------------ undo
     def snapshot(self) -> Snapshot:
@@ -502,112 +525,94 @@ class Trainer:
         return Snapshot(
             weights=[w.copy() for w in net.weights],
             biases=[b.copy() for b in net.biases],
-            opt_state=copy_state(self.opt_state),
-            order_seed=self._order_seed,
-            order=self.order.copy(),
-            epoch=self.epoch,
-            step_count=self.step_count,
-            cursor=self._cursor,
-            pending=None if self._pending is None else [g.copy() for g in self._pending],
-            pending_count=self._pending_count,
-            pending_loss=self._pending_loss,
-            batch_end=self._batch_end,
+            state=self.state.copy(),
             n_history_steps=len(self.history.step_loss),
             n_history_epochs=len(self.history.epochs),
-            best=self._best,
-            wait=self._wait,
-            stop_reason=self.stop_reason,
         )
 
-    def restore(self, snap: Snapshot) -> None:
+    def restore(self, snap: Snapshot, config: TrainConfig | None = None) -> None:
+        """Put back what :meth:`snapshot` copied; ``config``: the settings the snapshot was taken under
+        (another trainer's, e.g. a background run's), adopted with it."""
+        if config is not None and config is not self.config:
+            config.validate()
+            self.config = config
+            self.hyper = get_optimiser(config.optimiser).hyper(config.optimiser_params)
         net = self.network
         if [w.shape for w in snap.weights] != [w.shape for w in net.weights]:
             raise EngineError("the network has changed shape since this snapshot")
         net.weights = [w.copy() for w in snap.weights]
         net.biases = [b.copy() for b in snap.biases]
-        self.opt_state = copy_state(snap.opt_state)
-        self._order_seed = snap.order_seed
-        self.order = snap.order.copy()
+        self.state = snap.state.copy()
         self._shuffled_ok = False
-        self.epoch = snap.epoch
-        self.step_count = snap.step_count
-        self._cursor = snap.cursor
-        self._pending = None if snap.pending is None else [g.copy() for g in snap.pending]
-        self._pending_count = snap.pending_count
-        self._pending_loss = snap.pending_loss
-        self._batch_end = snap.batch_end
         self.history.truncate(snap.n_history_steps, snap.n_history_epochs)
-        self._best = snap.best
-        self._wait = snap.wait
-        self.stop_reason = snap.stop_reason
 
     # ------------------------------------------------------------------ saving and resuming
     def progress(self) -> TrainingProgress:
         """Where training stands inside its epochs, for the project file (copies; see :mod:`.progress`)."""
-        batch = None
-        if self._pending is not None:
-            batch = PendingBatch(
-                self._cursor - self._pending_count,
-                self._batch_end,
-                float(self._pending_loss),
-                [g.copy() for g in self._pending],
-            )
-        best = None
-        if self._best is not None:
-            loss, weights, biases = self._best
-            best = BestWeights(
-                float(loss), self._wait, [w.copy() for w in weights], [b.copy() for b in biases]
-            )
-        return TrainingProgress(self.epoch, self._cursor, self._order_seed, batch, best)
+        return self.state.progress()
 
-    def resume(self, progress: TrainingProgress | None) -> str | None:
-        """Continue from ``progress`` (recorded by :meth:`progress`) at epoch ``self.epoch`` (set from the
-        history first): that epoch's order, the position in it, a begun batch, early stopping's memory.
+    def resume(
+        self,
+        progress: TrainingProgress | None,
+        opt_state: State | None = None,
+        history: History | None = None,
+    ) -> str | None:
+        """Continue from a saved project: its ``history`` (a copy is kept; the epoch and update counts
+        follow from it), its optimiser state ``opt_state`` (used when it fits the network and optimiser)
+        and ``progress`` (recorded by :meth:`progress`): that epoch's order, the position in it, a begun
+        batch, early stopping's memory.
 
         Returns None, or why ``progress`` does not fit (recorded at another epoch, a position beyond the
         data, arrays of other shapes). Without a fitting progress, training continues from the start of
-        epoch ``self.epoch + 1`` in the settings' order, with no batch begun and no early-stopping memory.
+        epoch ``epoch + 1`` in the settings' order, with no batch begun and no early-stopping memory.
         """
         net = self.network
+        epoch = self.epoch
+        steps = self.step_count
+        if history is not None:
+            self.history = history.copy()
+            epoch = len(history.epochs)
+            steps = history.step_count  # true updates, also when the file thinned them
+        opt = self.state.opt_state
+        if opt_state is not None and _state_fits(opt_state, opt, [p.shape for p in net.parameters()]):
+            opt = copy_state(opt_state)
         why = None
         if progress is not None:
-            if progress.epoch != self.epoch:
-                why = f"it was recorded after epoch {progress.epoch}, the history has {self.epoch} epochs"
+            if progress.epoch != epoch:
+                why = f"it was recorded after epoch {progress.epoch}, the history has {epoch} epochs"
             else:
                 why = progress.problem(self.n_train, [p.shape for p in net.parameters()], net.n_layers)
         if progress is None or why is not None:
-            progress = TrainingProgress(self.epoch, 0, self._seed_for_order())
-        self._order_seed = progress.shuffle_seed
-        self.order = epoch_order(self.n_train, self.epoch + 1, self._order_seed)
+            progress = TrainingProgress(epoch, 0, self._seed_for_order())
+        self.state = TrainerState(
+            opt_state=opt,
+            order=epoch_order(self.n_train, epoch + 1, progress.shuffle_seed),
+            order_seed=progress.shuffle_seed,
+            epoch=epoch,
+            step_count=steps,
+            cursor=progress.position,
+            batch=None if progress.batch is None else progress.batch.copy(),
+            best=None if progress.early_stopping is None else progress.early_stopping.copy(),
+        )
         self._shuffled_ok = False
-        self._cursor = progress.position
-        b = progress.batch
-        if b is None:
-            self._pending, self._pending_count, self._pending_loss, self._batch_end = None, 0, 0.0, 0
-        else:
-            self._pending = [g.copy() for g in b.gradients]
-            self._pending_count = progress.position - b.start
-            self._pending_loss = b.loss
-            self._batch_end = b.end
-        e = progress.early_stopping
-        if e is None:
-            self._best, self._wait = None, 0
-        else:
-            self._best = (e.loss, [w.copy() for w in e.weights], [v.copy() for v in e.biases])
-            self._wait = e.wait
         return why
 
     def reset(self, seed: int | None = None) -> None:
         """Redraw the weights with the settings' initialiser and start training afresh."""
         cfg = self.config
         self.network.initialise(cfg.init, cfg.init_params, seed=cfg.seed if seed is None else seed)
-        self.reset_optimiser_state()
         self.history.clear()
-        self.epoch = 0
-        self.step_count = 0
-        self.stop_reason = None
-        self._pending = None
-        self._pending_count = 0
-        self._best = None
-        self._wait = 0
-        self._new_epoch_order()
+        self.state = TrainerState.start(
+            get_optimiser(cfg.optimiser).init_state(self.network.parameters()),
+            self.n_train,
+            self._seed_for_order(),
+        )
+        self._shuffled_ok = False
+
+
+def _state_fits(state: State, fresh: State, shapes: list[tuple[int, ...]]) -> bool:
+    """True if a saved optimiser state has the keys of ``fresh`` and arrays of the parameters' shapes."""
+    lists = {k for k, v in state.items() if isinstance(v, list)}
+    if lists != {k for k, v in fresh.items() if isinstance(v, list)}:
+        return False
+    return all([np.shape(a) for a in state[k]] == shapes for k in lists)
