@@ -38,9 +38,9 @@ from PySide6.QtWidgets import QApplication, QGraphicsScene, QGraphicsView  # noq
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bpstudio.app.canvas_edges import edge_width  # noqa: E402
-from bpstudio.app.canvas_layout import compute_layout, edge_segments  # noqa: E402
-from bpstudio.app.canvas_view import NetworkView  # noqa: E402
+from bpstudio.app.canvas.edges import edge_width  # noqa: E402
+from bpstudio.app.canvas.layout import compute_layout, edge_segments  # noqa: E402
+from bpstudio.app.canvas.view import NetworkView  # noqa: E402
 from bpstudio.app.session import Session  # noqa: E402
 from bpstudio.app.theme import apply_theme, canvas_colours  # noqa: E402
 from bpstudio.engine import Network  # noqa: E402

@@ -161,7 +161,7 @@ class EventLog(QObject):
 
 def _job(obj: QObject, event: QEvent) -> str:
     """For the frame scheduler's timer: the job it is about to run (which panel refreshes)."""
-    from bpstudio.app.plots_common import FrameScheduler
+    from bpstudio.app.plots.common import FrameScheduler
 
     scheduler = obj.parent()
     if event.type() != QEvent.Type.Timer or not isinstance(scheduler, FrameScheduler):

@@ -12,7 +12,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
 from PySide6.QtGui import QContextMenuEvent, QImage, QWheelEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from bpstudio.app.canvas_export import export_png, export_svg
+from bpstudio.app.canvas.export import export_png, export_svg
 from bpstudio.app.main_window import MainWindow
 from bpstudio.app.session import NO_SELECTION, Selection
 from bpstudio.app.view_options import fmt
@@ -121,7 +121,7 @@ def test_clicking_an_edge_selects_it_and_shows_its_weight(qtbot, window):
 
 def test_double_click_an_edge_label_edits_the_weight_and_undo_redo(qtbot, window):
     scene = window.canvas.network_scene
-    from bpstudio.app.canvas_scene import Hit
+    from bpstudio.app.canvas.scene import Hit
 
     rect = scene.label_rect(Hit("edge", 0, 1, 0))
     assert rect is not None

@@ -8,10 +8,10 @@ import pytest
 from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QWidget
 
-from bpstudio.app.canvas_view import NetworkView
-from bpstudio.app.plots_boundary import RESOLUTION, BoundaryPlotPanel
-from bpstudio.app.runner import TrainingRunner
+from bpstudio.app.canvas.view import NetworkView
+from bpstudio.app.plots.boundary import RESOLUTION, BoundaryPlotPanel
 from bpstudio.app.session import Selection, Session
+from bpstudio.app.training.runner import TrainingRunner
 from bpstudio.engine import Network
 
 TIMEOUT = 30_000
@@ -211,7 +211,7 @@ def test_hover_during_a_run(rig, qtbot, monkeypatch):
 
 
 def test_hovering_a_row_of_the_neuron_table_maps_that_neuron(qtbot):
-    from bpstudio.app.tables_view import TraceTablePanel
+    from bpstudio.app.table.view import TraceTablePanel
 
     session = Session()
     session.step_epoch()

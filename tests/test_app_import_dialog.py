@@ -11,9 +11,9 @@ from gui_helpers import when_modal
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from bpstudio.app import import_dialog
-from bpstudio.app.dataset_panel import DatasetPanel
-from bpstudio.app.import_dialog import ImportDialog
+from bpstudio.app.data import import_dialog
+from bpstudio.app.data.import_dialog import ImportDialog
+from bpstudio.app.data.panel import DatasetPanel
 from bpstudio.app.session import Session
 from bpstudio.app.settings import AppSettings
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from bpstudio.app import network_edits as ed
-from bpstudio.app.canvas_layout import (
+from bpstudio.app.canvas.layout import (
     COLLAPSE_ABOVE,
     compute_layout,
     edge_segments,

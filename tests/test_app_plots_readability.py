@@ -11,9 +11,9 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QFontMetricsF, QImage, QPainter
 from PySide6.QtWidgets import QApplication
 
-from bpstudio.app.plots_axes import ReadableAxis, log_label
-from bpstudio.app.plots_grads import GradientPlotPanel
-from bpstudio.app.plots_loss import LossPlotPanel
+from bpstudio.app.plots.axes import ReadableAxis, log_label
+from bpstudio.app.plots.grads import GradientPlotPanel
+from bpstudio.app.plots.loss import LossPlotPanel
 from bpstudio.app.session import Session
 from bpstudio.engine import Network
 from bpstudio.workspace import load_example

@@ -1,4 +1,4 @@
-"""When the window has shown a training snapshot (runner_gate.ShowGate), and the runner built on it.
+"""When the window has shown a training snapshot (training.gate.ShowGate), and the runner built on it.
 
 The gate must stay closed (the training thread must wait) until everything the window queued while
 showing a snapshot has been handled: calls queued at the moment the event loop looks idle, relayouts
@@ -15,8 +15,8 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from bpstudio.app.main_window import MainWindow
-from bpstudio.app.plots_common import PAINT_GRACE_MS, frame_scheduler
-from bpstudio.app.runner_gate import ShowGate
+from bpstudio.app.plots.common import PAINT_GRACE_MS, frame_scheduler
+from bpstudio.app.training.gate import ShowGate
 from bpstudio.workspace import load_example, trainer_for
 
 TIMEOUT = 30_000

@@ -12,12 +12,12 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QPainter, QPicture
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QMessageBox, QWidget
 
-from bpstudio.app import walkthrough_panel
-from bpstudio.app.plots_common import PAINT_GRACE_MS, frame_scheduler, hidden
-from bpstudio.app.plots_grads import GradientPlotPanel, norms_array
-from bpstudio.app.plots_loss import LossPlotPanel
+from bpstudio.app.plots.common import PAINT_GRACE_MS, frame_scheduler, hidden
+from bpstudio.app.plots.grads import GradientPlotPanel, norms_array
+from bpstudio.app.plots.loss import LossPlotPanel
 from bpstudio.app.session import Session
-from bpstudio.app.walkthrough_panel import HtmlDelegate, WalkthroughPanel
+from bpstudio.app.walkthrough import panel as walkthrough_panel
+from bpstudio.app.walkthrough.panel import HtmlDelegate, WalkthroughPanel
 from bpstudio.engine import Network
 from bpstudio.workspace import load_example
 

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from bpstudio.app import theme
-from bpstudio.app.import_dialog import ImportDialog
+from bpstudio.app.data.import_dialog import ImportDialog
 from bpstudio.app.theme import (
     DARK_OUTLINE,
     DARK_OUTLINE_DISABLED,

@@ -18,7 +18,7 @@ from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QContextMenuEvent
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QDockWidget, QLabel, QMessageBox
 
-from bpstudio.app.canvas_scene import Hit
+from bpstudio.app.canvas.scene import Hit
 from bpstudio.app.main_window import MainWindow
 from bpstudio.app.settings import AppSettings
 from bpstudio.formats import load_weights
@@ -125,19 +125,19 @@ def test_add_dock_extension_point_and_train_menu_appears_when_filled(qtbot, wind
 
 def test_installers_run_when_their_modules_exist(qtbot, answers, monkeypatch):
     calls = []
-    fake = types.ModuleType("bpstudio.app.walkthrough_ui")
+    fake = types.ModuleType("bpstudio.app.walkthrough.room")
     fake.install = lambda w: calls.append(w)
-    monkeypatch.setitem(sys.modules, "bpstudio.app.walkthrough_ui", fake)
+    monkeypatch.setitem(sys.modules, "bpstudio.app.walkthrough.room", fake)
     w = MainWindow()
     qtbot.addWidget(w)
     assert calls == [w]
-    broken = types.ModuleType("bpstudio.app.walkthrough_ui")
+    broken = types.ModuleType("bpstudio.app.walkthrough.room")
 
     def install(_w):
         raise ValueError("a bug in the installer")
 
     broken.install = install
-    monkeypatch.setitem(sys.modules, "bpstudio.app.walkthrough_ui", broken)
+    monkeypatch.setitem(sys.modules, "bpstudio.app.walkthrough.room", broken)
     with pytest.raises(ValueError, match="a bug"):  # errors other than a missing module are not swallowed
         MainWindow()
 

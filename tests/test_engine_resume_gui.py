@@ -12,8 +12,8 @@ from PySide6.QtCore import Qt
 from test_engine_resume import make_project, state_of
 
 from bpstudio.app.main_window import MainWindow
-from bpstudio.app.runner import TrainingRunner
 from bpstudio.app.session import Session
+from bpstudio.app.training.runner import TrainingRunner
 from bpstudio.engine import Trainer
 from bpstudio.formats import load_project, save_project
 from bpstudio.workspace import trainer_for

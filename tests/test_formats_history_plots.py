@@ -10,9 +10,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
-from bpstudio.app.plots_common import display_positions, moving_average
-from bpstudio.app.plots_grads import GradientPlotPanel
-from bpstudio.app.plots_loss import LossPlotPanel
+from bpstudio.app.plots.common import display_positions, moving_average
+from bpstudio.app.plots.grads import GradientPlotPanel
+from bpstudio.app.plots.loss import LossPlotPanel
 from bpstudio.app.session import Session
 from bpstudio.engine import History
 from bpstudio.workspace import load_example

@@ -247,7 +247,7 @@ def test_practice_on_the_current_step(window, qtbot):
 
 
 def test_teacher_creates_an_exercise(window, monkeypatch, tmp_path):
-    from bpstudio.app.exercise_dialog import ExerciseDialog
+    from bpstudio.app.exercises.dialog import ExerciseDialog
 
     t = window.teaching
 
@@ -270,7 +270,7 @@ def test_teacher_creates_an_exercise(window, monkeypatch, tmp_path):
 
 
 def test_exercise_dialog_reports_problems(qtbot):
-    from bpstudio.app.exercise_dialog import ExerciseDialog
+    from bpstudio.app.exercises.dialog import ExerciseDialog
     from bpstudio.teaching import Notation
     from bpstudio.workspace import load_example
 

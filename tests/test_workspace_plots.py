@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QFileDialog
 
-from bpstudio.app.plots_boundary import RESOLUTION, BoundaryPlotPanel
-from bpstudio.app.plots_common import moving_average
-from bpstudio.app.plots_grads import HIST_BINS, GradientPlotPanel
-from bpstudio.app.plots_loss import LossPlotPanel
+from bpstudio.app.plots.boundary import RESOLUTION, BoundaryPlotPanel
+from bpstudio.app.plots.common import moving_average
+from bpstudio.app.plots.grads import HIST_BINS, GradientPlotPanel
+from bpstudio.app.plots.loss import LossPlotPanel
 from bpstudio.app.session import Selection, Session
 from bpstudio.engine import Network
 

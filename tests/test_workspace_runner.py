@@ -8,8 +8,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-from bpstudio.app.runner import TrainingRunner
 from bpstudio.app.session import Session
+from bpstudio.app.training.runner import TrainingRunner
 from bpstudio.engine import Network, TrainConfig, Trainer
 from bpstudio.workspace import load_example, trainer_for
 

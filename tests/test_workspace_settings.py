@@ -7,10 +7,10 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from bpstudio.app.dataset_panel import DatasetPanel, image_side
+from bpstudio.app.data.panel import DatasetPanel, image_side
 from bpstudio.app.session import Session
-from bpstudio.app.settings_panel import SettingsPanel
-from bpstudio.app.tables_view import TraceTablePanel
+from bpstudio.app.table.view import TraceTablePanel
+from bpstudio.app.training.settings_panel import SettingsPanel
 from bpstudio.engine import get_optimiser
 
 

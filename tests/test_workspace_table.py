@@ -14,8 +14,8 @@ from PySide6.QtWidgets import QApplication
 
 from bpstudio import cli
 from bpstudio.app.session import Selection, Session
-from bpstudio.app.tables_model import RawRole
-from bpstudio.app.tables_view import TraceTablePanel
+from bpstudio.app.table.model import RawRole
+from bpstudio.app.table.view import TraceTablePanel
 from bpstudio.app.view_options import fmt
 from bpstudio.engine import Network, stage_names
 from bpstudio.formats import save_project

@@ -18,7 +18,7 @@ from ..data import SCALING_TITLES
 from ..engine import EngineError, Network, TrainConfig
 from ..formats import Project, load_weights_file, save_weights
 from ..workspace import list_examples, load_example
-from .canvas_export import export_png, export_svg
+from .canvas.export import export_png, export_svg
 from .dialogs import ExampleDialog
 from .view_options import DEFAULTS
 

@@ -10,8 +10,8 @@ Extension points for the other parts of the app (the training workspace, the wal
     window.close_hooks.append(fn)        # fn() -> bool, before closing (False cancels)
     window.canvas                        # the NetworkView (its scene: window.canvas.network_scene)
 
-At the end of ``__init__`` the optional installers ``bpstudio.app.workspace_ui.install(window)`` and
-``bpstudio.app.walkthrough_ui.install(window)`` run if those modules exist.
+At the end of ``__init__`` the optional installers ``bpstudio.app.training.room.install(window)`` and
+``bpstudio.app.walkthrough.room.install(window)`` run if those modules exist.
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import QApplication, QDialog, QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
 
-from .canvas_editor import CanvasEditor
-from .canvas_view import NetworkView
+from .canvas.editor import CanvasEditor
+from .canvas.inspector import Inspector
+from .canvas.view import NetworkView
 from .dialogs import show_about
 from .documents import Documents
-from .inspector import Inspector
 from .preferences import PreferencesDialog, apply_preferences
 from .session import Session
 from .settings import AppSettings
@@ -37,7 +37,7 @@ from .view_options import DEFAULTS
 from .window_menus import build_menus
 
 #: optional modules that add panels and menus: each has ``install(window)``
-INSTALLERS = ("bpstudio.app.workspace_ui", "bpstudio.app.walkthrough_ui")
+INSTALLERS = ("bpstudio.app.training.room", "bpstudio.app.walkthrough.room")
 APP_NAME = "Backprop Studio"
 
 

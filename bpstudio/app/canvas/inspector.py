@@ -1,0 +1,237 @@
+"""The inspector: the values of the selected neuron, weight, bias or layer, in the chosen notation.
+
+Numbers come from the network and from the session's current trace (or the forward pass of the first
+training sample); nothing is computed here. δ and ∂E/∂w are shown in the session's notation.
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QToolButton, QVBoxLayout, QWidget
+
+from ...engine import ACTIVATIONS, StepTrace, present
+from ..session import Selection, Session
+from ..view_options import (
+    DEFAULTS,
+    bias_name,
+    delta_symbol,
+    fmt,
+    layer_title,
+    neuron_name,
+    weight_name,
+)
+
+MAX_SAMPLES_SHOWN = 8
+
+
+class Inspector(QWidget):
+    """Shows the selection's values; refreshes on selection, value, trace and view changes."""
+
+    def __init__(self, session: Session, actions: list[QAction] | None = None, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("inspector")
+        self.session = session
+        self.label = QLabel()
+        self.label.setObjectName("inspectorText")
+        self.label.setTextFormat(Qt.TextFormat.RichText)
+        self.label.setWordWrap(True)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label.setMargin(6)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.label)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        buttons = QHBoxLayout()
+        for act in actions or []:
+            b = QToolButton()
+            b.setDefaultAction(act)
+            b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.addWidget(scroll, 1)
+        lay.addLayout(buttons)
+        for sig in (session.valuesChanged, session.structureChanged, session.projectChanged):
+            sig.connect(self.refresh)
+        for sig in (session.traceChanged, session.selectionChanged, session.viewChanged):
+            sig.connect(self.refresh)
+        self.refresh()
+
+    def opt(self, key: str):
+        return self.session.view_option(key, DEFAULTS[key])
+
+    def text(self) -> str:
+        """The shown text without markup (for tests and copying)."""
+        doc = self.label.text()
+        import re
+
+        return html.unescape(re.sub(r"<[^>]+>", " ", doc))
+
+    # ------------------------------------------------------------------ content
+    def refresh(self, *_args) -> None:
+        sel = self.session.selection
+        net = self.session.network
+        try:
+            if (
+                sel.kind == "neuron"
+                and 0 <= sel.layer < len(net.sizes)
+                and 0 <= sel.index < net.sizes[sel.layer]
+            ):
+                body = self._neuron(sel)
+            elif sel.kind == "edge" and 0 <= sel.layer < net.n_layers:
+                body = self._edge(sel)
+            elif sel.kind == "bias" and 0 <= sel.layer < net.n_layers:
+                body = self._bias(sel)
+            elif sel.kind == "layer" and 0 <= sel.layer < len(net.sizes):
+                body = self._layer(sel.layer)
+            else:
+                body = self._network()
+        except IndexError:  # the selection refers to something an edit just removed
+            body = self._network()
+        self.label.setText(body)
+
+    def _trace(self) -> StepTrace | None:
+        return self.session.display_trace()
+
+    @staticmethod
+    def _table(rows: list[tuple[str, str]]) -> str:
+        cells = "".join(
+            f"<tr><td style='padding-right:10px;color:#8a8f98'>{html.escape(k)}</td><td>{v}</td></tr>"
+            for k, v in rows
+        )
+        return f"<table cellspacing='2'>{cells}</table>"
+
+    def _samples_header(self, trace: StepTrace) -> str:
+        idx = trace.sample_indices[:MAX_SAMPLES_SHOWN]
+        more = (
+            ""
+            if trace.batch_size <= MAX_SAMPLES_SHOWN
+            else f" (first {MAX_SAMPLES_SHOWN} of {trace.batch_size})"
+        )
+        label = "sample" if len(idx) == 1 else "samples"
+        kind = "current step" if self.session.trace is not None else "forward pass"
+        return f"<p><b>{kind}</b>, training {label} {', '.join(str(i + 1) for i in idx)}{more}</p>"
+
+    def _per_sample(self, values: np.ndarray | None, column: int) -> str:
+        if values is None:
+            return "<i>not computed yet</i>"
+        prec = int(self.opt("precision"))
+        col = values[:MAX_SAMPLES_SHOWN, column]
+        return ", ".join(fmt(v, prec) for v in col)
+
+    def _neuron(self, sel: Selection) -> str:
+        net = self.session.network
+        l, j = sel.layer, sel.index
+        prec = int(self.opt("precision"))
+        notation = self.opt("notation")
+        name = neuron_name(l, j, "notes")
+        title = f"<h3>{name}</h3><p>neuron {j + 1} of layer {l + 1} ({layer_title(l, net.n_layers)}"
+        rows: list[tuple[str, str]] = []
+        if l > 0:
+            act = ACTIVATIONS.get(net.activations[l - 1])
+            title += f", {act.label}"
+            rows.append(
+                (f"bias {bias_name(l - 1, j, self.opt('bias_style'))}", fmt(net.biases[l - 1][j], prec))
+            )
+            n_in = int(net.sizes[l - 1] if net.masks[l - 1] is None else net.masks[l - 1][j].sum())
+            rows.append(("inputs", f"{n_in} connection{'s' if n_in != 1 else ''}"))
+        title += ")</p>"
+        trace = self._trace()
+        extra = ""
+        if trace is not None and l < len(trace.layers):
+            rec = trace.layers[l]
+            extra = self._samples_header(trace)
+            if l == 0:
+                rows.append(
+                    (f"x{'' if trace.batch_size == 1 else ' per sample'}", self._per_sample(rec.a, j))
+                )
+            else:
+                rows.append(("z", self._per_sample(rec.z, j)))
+                rows.append(("a = f(z)", self._per_sample(rec.a, j)))
+                rows.append(("f′(z)", self._per_sample(rec.fprime, j)))
+                d = None if rec.delta is None else present(rec.delta, notation)
+                sym = delta_symbol(notation)
+                rows.append((f"{sym} ({'∂E/∂z' if sym == 'δ' else '−∂E/∂z'})", self._per_sample(d, j)))
+        return title + self._table(rows) + extra
+
+    def _update(self, layer: int):
+        trace = self._trace()
+        if (
+            trace is None
+            or layer >= len(trace.updates)
+            or trace.updates[layer].W_before.shape != self.session.network.weights[layer].shape
+        ):
+            return None
+        return trace.updates[layer]
+
+    def _edge(self, sel: Selection) -> str:
+        net = self.session.network
+        l, j, k = sel.layer, sel.index, sel.frm
+        prec = int(self.opt("precision"))
+        notation = self.opt("notation")
+        present_ = net.connection_present(l, j, k)
+        title = (
+            f"<h3>{weight_name(l, j, k)}</h3><p>from {neuron_name(l, k, 'notes')} to "
+            f"{neuron_name(l + 1, j, 'notes')}{'' if present_ else ' — <b>removed</b>'}</p>"
+        )
+        rows = [("w", fmt(net.weights[l][j, k], prec))]
+        up = self._update(l)
+        if up is not None:
+            grad_label = "∂E/∂w" if notation == "gradient" else "−∂E/∂w"
+            g = None if up.grad_W is None else present(up.grad_W[j, k], notation)
+            rows.append((grad_label, fmt(g, prec) if g is not None else "<i>not computed yet</i>"))
+            rows.append(
+                ("Δw", fmt(up.delta_W[j, k], prec) if up.delta_W is not None else "<i>not applied yet</i>")
+            )
+            rows.append(("w before the step", fmt(up.W_before[j, k], prec)))
+            if up.W_after is not None:
+                rows.append(("w after the step", fmt(up.W_after[j, k], prec)))
+        return title + self._table(rows)
+
+    def _bias(self, sel: Selection) -> str:
+        net = self.session.network
+        l, j = sel.layer, sel.index
+        prec = int(self.opt("precision"))
+        notation = self.opt("notation")
+        name = bias_name(l, j, self.opt("bias_style"))
+        title = f"<h3>{name}</h3><p>bias of {neuron_name(l + 1, j, 'notes')}</p>"
+        rows = [("b", fmt(net.biases[l][j], prec))]
+        up = self._update(l)
+        if up is not None:
+            grad_label = "∂E/∂b" if notation == "gradient" else "−∂E/∂b"
+            g = None if up.grad_b is None else present(up.grad_b[j], notation)
+            rows.append((grad_label, fmt(g, prec) if g is not None else "<i>not computed yet</i>"))
+            rows.append(
+                ("Δb", fmt(up.delta_b[j], prec) if up.delta_b is not None else "<i>not applied yet</i>")
+            )
+        return title + self._table(rows)
+
+    def _layer(self, l: int) -> str:
+        net = self.session.network
+        rows = [("neurons", str(net.sizes[l]))]
+        if l > 0:
+            act = ACTIVATIONS.get(net.activations[l - 1])
+            rows += [
+                ("activation", act.label),
+                ("", html.escape(act.formula)),
+                ("", html.escape(act.derivative)),
+            ]
+            rows.append(("incoming weights", f"{net.sizes[l - 1]} × {net.sizes[l]}"))
+        return f"<h3>Layer {l + 1}: {layer_title(l, net.n_layers)}</h3>" + self._table(rows)
+
+    def _network(self) -> str:
+        net = self.session.network
+        rows = [
+            ("layers", " – ".join(map(str, net.sizes))),
+            ("weights and biases", f"{net.n_parameters():,}"),
+            ("connections", f"{net.n_connections():,}"),
+        ]
+        hint = "<p style='color:#8a8f98'>Click a neuron, a connection or a layer title to inspect it.</p>"
+        name = html.escape(self.session.project.name or "Network")
+        return f"<h3>{name}</h3>" + self._table(rows) + hint

@@ -1,0 +1,113 @@
+"""The canvas legend: what colour, width, dashes and neuron fill mean. Drawn on screen and in exports."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFontMetricsF, QLinearGradient, QPainter, QPen
+from PySide6.QtWidgets import QWidget
+
+from ..theme import CanvasColours
+from ..view_options import fmt
+from .items import label_font
+from .scene import DisplayInfo
+
+WIDTH = 236.0
+
+
+def legend_lines(info: DisplayInfo) -> list[str]:
+    """The legend's text, one entry per row (also used by tests and screen readers)."""
+    rows = [
+        "positive weight",
+        "negative weight",
+        f"width ∝ |w|  (max |w| = {fmt(info.wmax, 3)})",
+    ]
+    if info.removed:
+        rows.append("removed connection")
+    if info.bias_nodes:
+        rows.append("+1  bias node (w₀ on x₀ = 1)")
+    fill = f"fill: {info.fill_label}"
+    if info.fill != "activation" and info.fill_scale > 0:
+        fill += f" (max {fmt(info.fill_scale, 3)})"
+    rows.append(fill)
+    if info.sample:
+        rows.append(info.sample)
+    return rows
+
+
+def legend_size(info: DisplayInfo) -> QSize:
+    fm = QFontMetricsF(label_font(8.5))
+    return QSize(int(WIDTH) + 2, int(16 + len(legend_lines(info)) * (fm.height() + 4)))
+
+
+def paint_legend(painter: QPainter, origin: QPointF, info: DisplayInfo, c: CanvasColours) -> QRectF:
+    """Draw the legend with its top-left corner at ``origin``; returns the rectangle used."""
+    font = label_font(8.5)
+    fm = QFontMetricsF(font)
+    rows = legend_lines(info)
+    row_h = fm.height() + 4
+    rect = QRectF(origin.x(), origin.y(), WIDTH, 14 + len(rows) * row_h)
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    back = QColor(c.label_back)
+    painter.setPen(QPen(c.muted, 0.8))
+    painter.setBrush(back)
+    painter.drawRoundedRect(rect, 6, 6)
+    painter.setFont(font)
+    x0 = rect.x() + 10
+    tx = x0 + 44
+    for k, text in enumerate(rows):
+        y = rect.y() + 7 + k * row_h + row_h / 2
+        swatch = None
+        if text == "positive weight":
+            swatch = QPen(c.positive, 3.5)
+        elif text == "negative weight":
+            swatch = QPen(c.negative, 3.5)
+        elif text == "removed connection":
+            swatch = QPen(c.removed, 1.2, Qt.PenStyle.DashLine)
+        if swatch is not None:
+            painter.setPen(swatch)
+            painter.drawLine(QPointF(x0, y), QPointF(x0 + 34, y))
+        elif text.startswith("width"):
+            for i, w in enumerate((0.8, 2.2, 4.5)):
+                painter.setPen(QPen(c.muted, w))
+                painter.drawLine(QPointF(x0 + i * 12, y + 5), QPointF(x0 + i * 12 + 8, y - 5))
+        elif text.startswith("fill"):
+            grad = QLinearGradient(QPointF(x0, y), QPointF(x0 + 34, y))
+            grad.setColorAt(0.0, c.negative)
+            grad.setColorAt(0.5, c.neuron_fill)
+            grad.setColorAt(1.0, c.positive)
+            painter.setPen(QPen(c.neuron_line, 0.8))
+            painter.setBrush(grad)
+            painter.drawRoundedRect(QRectF(x0, y - 5, 34, 10), 3, 3)
+        painter.setPen(c.text)
+        painter.drawText(
+            QRectF(tx, y - row_h / 2, rect.right() - tx - 6, row_h), Qt.AlignmentFlag.AlignVCenter, text
+        )
+    painter.restore()
+    return rect
+
+
+class LegendWidget(QWidget):
+    """The legend as a small overlay in a corner of the canvas (transparent to the mouse)."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("canvasLegend")
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
+        self.info = DisplayInfo()
+        self.colours: CanvasColours | None = None
+
+    def set_info(self, info: DisplayInfo, colours: CanvasColours) -> None:
+        self.info, self.colours = info, colours
+        self.resize(legend_size(info))
+        self.update()
+
+    def text(self) -> str:
+        return "\n".join(legend_lines(self.info))
+
+    def paintEvent(self, event) -> None:
+        if self.colours is None:
+            return
+        p = QPainter(self)
+        paint_legend(p, QPointF(0.5, 0.5), self.info, self.colours)
+        p.end()

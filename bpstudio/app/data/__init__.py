@@ -1,0 +1,1 @@
+"""The dataset panel and the import dialog."""

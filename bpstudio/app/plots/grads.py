@@ -1,0 +1,222 @@
+"""Per-layer gradient norms over the updates (vanishing gradients with sigmoid show up as the early
+layers' curves falling far below the last layer's) and a histogram of the weights of each layer."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from ...engine.history import bucket_centres, trailing_mean
+from ..view_options import layer_title
+from .axes import LegendRow
+from .common import (
+    COLOURS,
+    ExportButton,
+    Throttle,
+    auto_window,
+    display_positions,
+    for_log_axis,
+    make_plot_widget,
+    release_axes,
+    release_later,
+    style_plot,
+)
+
+HIST_BINS = 40
+
+
+def norms_array(rows: list[list[float]], n_layers: int) -> np.ndarray:
+    """History rows of per-layer norms as an (n, n_layers) array (``np.fromiter`` over the flattened
+    rows: a few times faster than ``np.asarray`` on a list of lists, which shows with 20,000 new rows)."""
+    flat = np.fromiter(itertools.chain.from_iterable(rows), dtype=float)
+    if flat.size != len(rows) * n_layers:  # rows of other lengths: NumPy says what is wrong with them
+        return np.asarray(rows, dtype=float).reshape(-1, n_layers)
+    return flat.reshape(-1, n_layers)
+
+
+def weight_layer_name(layer: int, n_layers: int) -> str:
+    return f"{layer_title(layer, n_layers)} → {layer_title(layer + 1, n_layers)}"
+
+
+class GradientPlotPanel(QWidget):
+    """The "Gradients & weights" dock."""
+
+    def __init__(self, session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.setObjectName("gradientPlotPanel")
+        self.log_box = QCheckBox("Log scale")
+        self.log_box.setChecked(True)
+        self.log_box.setToolTip("Logarithmic axis for the gradient norms (vanishing gradients span decades)")
+        self.smooth_box = QCheckBox("Smooth")
+        self.smooth_box.setChecked(True)
+        self.smooth_box.setToolTip("Mean over the last 1 % of the updates")
+        self.hist_box = QComboBox()
+        self.hist_box.setToolTip("Which weights the histogram counts")
+        self.export_button = ExportButton(self, lambda: self.plots.scene(), self.csv_data, "gradients")
+        bar = QHBoxLayout()
+        bar.addWidget(self.log_box)
+        bar.addWidget(self.smooth_box)
+        bar.addStretch(1)
+        bar.addWidget(QLabel("Histogram"))
+        bar.addWidget(self.hist_box)
+        bar.addWidget(self.export_button)
+
+        self.plots = make_plot_widget()
+        # the weight layers' colours (of the norm curves and the histogram), in a row above the plots
+        self.legend = LegendRow()
+        self.plots.addItem(self.legend, row=0, col=0)
+        self.norm_plot = self.plots.addPlot(row=1, col=0)
+        self._side_by_side = False
+        style_plot(self.norm_plot, "Gradient norm ‖∂E/∂Wˡ‖ per update", "update", "norm")
+        self.hist_plot = self.plots.addPlot(row=2, col=0)
+        style_plot(self.hist_plot, "Weights", "w", "count")
+        self.hist_plot.setDownsampling(auto=False)
+        self.hist_curves: list[pg.PlotDataItem] = []
+        self.norm_curves: list[pg.PlotDataItem] = []
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(bar)
+        layout.addWidget(self.plots, 1)
+
+        self._norms = np.zeros((0, 0))
+        self._ends = np.zeros(0, dtype=np.int64)  # the last update each entry stands for
+        self._history_id = self._thinned = None
+        self.throttle = Throttle([self.refresh_norms, self.refresh_histogram], lambda: session.running, self)
+        session.historyChanged.connect(self.throttle)
+        session.valuesChanged.connect(self.throttle)
+        session.runningChanged.connect(self._running_changed)
+        for sig in (session.structureChanged, session.projectChanged, session.datasetChanged):
+            sig.connect(self._rebuild)
+        self.log_box.toggled.connect(self._set_log)
+        self.smooth_box.toggled.connect(lambda _v: self.refresh())
+        self.hist_box.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.norm_plot.setLogMode(y=True)
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        net = self.session.network
+        L = net.n_layers
+        for c in self.norm_curves:
+            self.norm_plot.removeItem(c)
+        for c in self.hist_curves:
+            self.hist_plot.removeItem(c)
+        self.norm_curves, self.hist_curves = [], []
+        for l in range(L):
+            pen = pg.mkPen(COLOURS[l % len(COLOURS)], width=2)
+            self.norm_curves.append(self.norm_plot.plot(pen=pen, name=f"W{l + 1}: {weight_layer_name(l, L)}"))
+            brush = pg.mkBrush(COLOURS[l % len(COLOURS)] + "66")
+            self.hist_curves.append(self.hist_plot.plot(stepMode="center", fillLevel=0, brush=brush, pen=pen))
+        self.legend.set_entries(
+            [(COLOURS[l % len(COLOURS)], f"W{l + 1}: {weight_layer_name(l, L)}") for l in range(L)]
+        )
+        self.hist_box.blockSignals(True)
+        self.hist_box.clear()
+        self.hist_box.addItem("All layers", None)
+        for l in range(L):
+            self.hist_box.addItem(weight_layer_name(l, L), l)
+        self.hist_box.blockSignals(False)
+        self._norms = np.zeros((0, L))
+        self._history_id = None
+        release_axes(self.norm_plot, self.hist_plot)
+        self.refresh()
+
+    def _running_changed(self, running: bool) -> None:
+        """After a run the axes may give back the label room they kept while the curves changed."""
+        if not running:
+            release_later(self, self.norm_plot, self.hist_plot)
+
+    def _sync(self) -> None:
+        tr = self.session.trainer
+        L = self.session.network.n_layers
+        if tr is None:
+            self._norms = np.zeros((0, L))
+            return
+        h = tr.history
+        n = len(h.grad_norms)
+        if (
+            id(h) != self._history_id
+            or n < self._norms.shape[0]
+            or self._norms.shape[1] != L
+            or h.thinned != self._thinned
+        ):
+            self._norms = np.zeros((0, L))
+            self._ends = np.zeros(0, dtype=np.int64)
+            self._history_id, self._thinned = id(h), h.thinned
+            release_axes(self.norm_plot)  # other data: the axes need not keep their label room
+        have = self._norms.shape[0]
+        if n > have:
+            self._ends = np.concatenate([self._ends, h.step_indices(have, n)])
+            new = norms_array(h.grad_norms[have:n], L)
+            self._norms = np.vstack([self._norms, new])
+
+    def refresh(self) -> None:
+        self.refresh_norms()
+        self.refresh_histogram()
+
+    def refresh_norms(self) -> None:
+        self._sync()
+        norms = self._norms
+        # the last update of each entry (entries of a reopened, thinned history stand for several updates)
+        ends = self._ends[: norms.shape[0]]
+        window = auto_window(int(ends[-1]) if ends.size else 0) if self.smooth_box.isChecked() else 1
+        x = ends.astype(float) if window > 1 else bucket_centres(ends)
+        log = self.log_box.isChecked()
+        # smoothed curves have no detail finer than their window: a few thousand points suffice
+        at = display_positions(norms.shape[0]) if window > 1 else np.arange(norms.shape[0])
+        for l, curve in enumerate(self.norm_curves):
+            y = trailing_mean(norms[:, l], ends, window, at) if norms.shape[0] else np.zeros(0)
+            curve.setData(x[at], for_log_axis(y) if log else y, connect="finite")
+
+    def refresh_histogram(self) -> None:
+        net = self.session.network
+        chosen = self.hist_box.currentData()
+        layers = range(net.n_layers) if chosen is None else [chosen]
+        present = [self._present_weights(l) for l in range(net.n_layers)]
+        allw = np.concatenate([present[l] for l in layers]) if layers else np.zeros(0)
+        lo, hi = (float(allw.min()), float(allw.max())) if allw.size else (-1.0, 1.0)
+        if hi <= lo:
+            lo, hi = lo - 0.5, hi + 0.5
+        edges = np.linspace(lo, hi, HIST_BINS + 1)
+        for l, curve in enumerate(self.hist_curves):
+            if l in layers:
+                counts, _ = np.histogram(present[l], bins=edges)
+                curve.setData(edges, counts)
+                curve.setVisible(True)
+            else:
+                curve.setVisible(False)
+
+    def _present_weights(self, l: int) -> np.ndarray:
+        net = self.session.network
+        w = net.weights[l]
+        m = net.masks[l]
+        return (w if m is None else w[m]).ravel()
+
+    def resizeEvent(self, event) -> None:
+        """Side by side in a wide dock, stacked in a tall one."""
+        super().resizeEvent(event)
+        wide = self.plots.width() > 1.3 * self.plots.height()
+        if wide != self._side_by_side:
+            self._side_by_side = wide
+            self.plots.removeItem(self.legend)
+            self.plots.removeItem(self.hist_plot)
+            self.plots.addItem(self.legend, row=0, col=0, colspan=2 if wide else 1)
+            self.plots.addItem(self.hist_plot, row=1 if wide else 2, col=1 if wide else 0)
+
+    def _set_log(self, on: bool) -> None:
+        self.norm_plot.setLogMode(y=on)
+        release_axes(self.norm_plot)
+        self.refresh()
+
+    def csv_data(self) -> tuple[list[str], list[np.ndarray]]:
+        L = self.session.network.n_layers
+        header = ["update"] + [f"grad_norm_W{l + 1}" for l in range(L)]
+        cols = [self._ends[: self._norms.shape[0]]] + [self._norms[:, l] for l in range(L)]
+        for l in range(L):
+            header.append(f"weights_W{l + 1}")
+            cols.append(self._present_weights(l))
+        return header, cols

@@ -1,0 +1,297 @@
+"""Loss and accuracy curves: per-update batch loss (raw and smoothed) and per-epoch loss/accuracy for the
+training, validation and test splits.
+
+Curves are kept as NumPy arrays that grow by the new history entries only, and drawn with
+``setData`` (pyqtgraph clips to the view and downsamples), so 100,000 updates stay fluid; refreshes
+are throttled while a run streams updates.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from ...engine.history import SPLITS, bucket_centres, trailing_mean
+from .axes import LegendRow
+from .common import (
+    SPLIT_COLOURS,
+    SPLIT_NAMES,
+    ExportButton,
+    Throttle,
+    as_float_array,
+    auto_window,
+    display_positions,
+    for_log_axis,
+    make_plot_widget,
+    release_axes,
+    release_later,
+    style_plot,
+)
+
+#: grid cells lower than this (pixels) leave out the axes' names
+COMPACT_BELOW = 170
+
+SMOOTHING = [("auto", 0), ("off", 1), ("10", 10), ("50", 50), ("100", 100), ("500", 500), ("2000", 2000)]
+
+
+class LossPlotPanel(QWidget):
+    """The "Loss" dock."""
+
+    def __init__(self, session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.setObjectName("lossPlotPanel")
+        self.log_box = QCheckBox("Log scale")
+        self.log_box.setToolTip("Logarithmic loss axis (small losses become visible)")
+        self.raw_box = QCheckBox("Raw")
+        self.raw_box.setChecked(True)
+        self.raw_box.setToolTip("Show every update's batch loss (faint) under the smoothed curve")
+        self.smooth_box = QComboBox()
+        for label, w in SMOOTHING:
+            self.smooth_box.addItem(label, w)
+        self.smooth_box.setToolTip(
+            "Smoothing of the per-update loss: mean of the last N updates (auto: 1 % of the updates)"
+        )
+        self.export_button = ExportButton(self, lambda: self.plots.scene(), self.csv_data, "loss")
+        bar = QHBoxLayout()
+        bar.addWidget(self.log_box)
+        bar.addWidget(self.raw_box)
+        bar.addWidget(QLabel("Smoothing"))
+        bar.addWidget(self.smooth_box)
+        bar.addStretch(1)
+        bar.addWidget(self.export_button)
+
+        self.plots = make_plot_widget()
+        self.epoch_plot = pg.PlotItem()
+        style_plot(self.epoch_plot, "Loss per epoch", "epoch", "loss")
+        # the splits' colours, in a grid cell the plots leave free or a row above them: never over a curve
+        self.legend = LegendRow()
+        self.acc_plot = pg.PlotItem()
+        style_plot(self.acc_plot, "Accuracy per epoch", "epoch", "accuracy")
+        self.acc_plot.setYRange(0, 1.02)
+        self.acc_plot.setXLink(self.epoch_plot)
+        self.step_plot = pg.PlotItem()
+        style_plot(self.step_plot, "Loss per update", "update", "loss")
+        self._arrangement: tuple = ()
+
+        self.epoch_curves = {}
+        self.acc_curves = {}
+        for sp in SPLITS:
+            pen = pg.mkPen(SPLIT_COLOURS[sp], width=2)
+            self.epoch_curves[sp] = self.epoch_plot.plot(pen=pen)
+            self.acc_curves[sp] = self.acc_plot.plot(pen=pen)
+        self.splits: list[str] = ["train"]
+        self.raw_curve = self.step_plot.plot(pen=pg.mkPen(180, 190, 210, 150))
+        self.smooth_curve = self.step_plot.plot(pen=pg.mkPen("#0072B2", width=2))
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(bar)
+        layout.addWidget(self.plots, 1)
+
+        self._steps = np.zeros(0)
+        self._ends = np.zeros(0, dtype=np.int64)
+        self._thinned = None
+        self._epochs: dict[str, np.ndarray] = {}
+        self._acc: dict[str, np.ndarray] = {}
+        self._epoch_x = np.zeros(0)
+        self._history_id = None
+        # one plot per turn of the event loop during a run, so that each repaint is short
+        self.throttle = Throttle(
+            [self._refresh_epochs, self._draw_accuracy, self._draw_steps], lambda: session.running, self
+        )
+        session.historyChanged.connect(self.throttle)
+        session.runningChanged.connect(self._running_changed)
+        for sig in (session.projectChanged, session.datasetChanged, session.structureChanged):
+            sig.connect(self._configure)
+        self.log_box.toggled.connect(self._set_log)
+        self.raw_box.toggled.connect(lambda _v: self.redraw())
+        self.smooth_box.currentIndexChanged.connect(lambda _i: self.redraw())
+        self._configure()
+
+    # ------------------------------------------------------------------ data
+    def _history(self):
+        tr = self.session.trainer
+        return None if tr is None else tr.history
+
+    def _sync_arrays(self) -> None:
+        """Bring the cached arrays up to date with the history, converting only new entries."""
+        h = self._history()
+        if h is None:
+            self._steps = np.zeros(0)
+            self._ends = np.zeros(0, dtype=np.int64)
+            self._epoch_x = np.zeros(0)
+            self._epochs = {sp: np.zeros(0) for sp in SPLITS}
+            self._acc = {sp: np.zeros(0) for sp in SPLITS}
+            self._history_id = None
+            return
+        n = len(h.step_loss)
+        if id(h) != self._history_id or n < self._steps.size or h.thinned != self._thinned:
+            self._steps = np.zeros(0)
+            self._ends = np.zeros(0, dtype=np.int64)  # the last update each entry stands for
+            self._history_id, self._thinned = id(h), h.thinned
+            release_axes(*self.all_plots)  # other data: the axes need not keep their label room
+        if n > self._steps.size:
+            self._ends = np.concatenate([self._ends, h.step_indices(self._steps.size, n)])
+            self._steps = np.concatenate(
+                [self._steps, np.asarray(h.step_loss[self._steps.size : n], dtype=float)]
+            )
+        ne = min(len(h.epochs), *(len(h.loss[sp]) for sp in SPLITS), *(len(h.accuracy[sp]) for sp in SPLITS))
+        self._epoch_x = np.asarray(h.epochs[:ne], dtype=float)
+        self._epochs = {sp: as_float_array(h.loss[sp][:ne]) for sp in SPLITS}
+        self._acc = {sp: as_float_array(h.accuracy[sp][:ne]) for sp in SPLITS}
+
+    def _configure(self) -> None:
+        """Which plots and legend entries there are, from the task and the splits (not from the data
+        so far): the layout then never changes during a run, when a relayout would stall the window."""
+        tr = self.session.trainer
+        parts = {"train": True, "val": tr is not None and tr.val is not None}
+        parts["test"] = tr is not None and tr.test is not None
+        self.splits = [sp for sp in SPLITS if parts[sp]]
+        self.legend.set_entries([(SPLIT_COLOURS[sp], SPLIT_NAMES[sp]) for sp in self.splits])
+        self.has_accuracy = tr is not None and tr.task in ("binary", "multiclass")
+        self._arrange()
+        release_axes(*self.all_plots)
+        self.refresh()
+
+    @property
+    def all_plots(self) -> tuple[pg.PlotItem, ...]:
+        return (self.epoch_plot, self.acc_plot, self.step_plot)
+
+    def _running_changed(self, running: bool) -> None:
+        """After a run the axes may give back the label room they kept while the curves changed."""
+        if not running:
+            release_later(self, *self.all_plots)
+
+    def refresh(self) -> None:
+        self._sync_arrays()
+        self.redraw()
+
+    @property
+    def smoothing_window(self) -> int:
+        w = int(self.smooth_box.currentData() or 0)
+        return auto_window(int(self._ends[-1]) if self._ends.size else 0) if w == 0 else w
+
+    def _show(self, y: np.ndarray) -> np.ndarray:
+        return for_log_axis(y) if self.log_box.isChecked() else y
+
+    def redraw(self) -> None:
+        self._draw_epochs()
+        self._draw_accuracy()
+        self._draw_steps()
+
+    def _refresh_epochs(self) -> None:
+        self._sync_arrays()
+        self._draw_epochs()
+
+    def _draw_steps(self) -> None:
+        y, ends = self._steps, self._ends  # entries of a reopened, thinned history stand for several updates
+        if self.raw_box.isChecked():
+            self.raw_curve.setData(bucket_centres(ends), self._show(y), connect="finite")
+        else:
+            self.raw_curve.setData([], [])
+        at = display_positions(y.size)
+        self.smooth_curve.setData(
+            ends[at].astype(float),
+            self._show(trailing_mean(y, ends, self.smoothing_window, at)),
+            connect="finite",
+        )
+
+    def _draw_epochs(self) -> None:
+        for sp in SPLITS:
+            ly = self._epochs.get(sp, np.zeros(0))
+            if ly.size and np.isfinite(ly).any():
+                self.epoch_curves[sp].setData(
+                    self._epoch_x,
+                    self._show(ly),
+                    connect="finite",
+                    symbol=self._symbol(),
+                    symbolBrush=SPLIT_COLOURS[sp],
+                )
+            else:
+                self.epoch_curves[sp].setData([], [])
+
+    def _draw_accuracy(self) -> None:
+        for sp in SPLITS:
+            ay = self._acc.get(sp, np.zeros(0))
+            if ay.size and np.isfinite(ay).any():
+                self.acc_curves[sp].setData(
+                    self._epoch_x, ay, connect="finite", symbol=self._symbol(), symbolBrush=SPLIT_COLOURS[sp]
+                )
+            else:
+                self.acc_curves[sp].setData([], [])
+
+    def _arrange(self) -> None:
+        """Lay the plots out in the grid whose cells are closest to a 1.6 : 1 landscape shape (side by
+        side in a wide dock, stacked in a tall one); no accuracy plot for regression. The legend takes
+        a cell the plots leave free, else a row above them. In low cells the axes' names go (the titles
+        say them) to leave the curves and tick labels room."""
+        plots = (
+            [self.epoch_plot]
+            + ([self.acc_plot] if getattr(self, "has_accuracy", False) else [])
+            + [self.step_plot]
+        )
+        n = len(plots)
+        w, h = max(self.plots.width(), 1), max(self.plots.height(), 1)
+
+        def badness(cols: int) -> float:
+            rows = math.ceil(n / cols)
+            return abs(math.log((w / cols) / (h / rows) / 1.6))
+
+        cols = min(range(1, n + 1), key=badness)
+        rows = math.ceil(n / cols)
+        compact = h / rows < COMPACT_BELOW
+        key = (cols, n, compact)
+        if key == self._arrangement:
+            return
+        self._arrangement = key
+        for item in (self.legend, self.epoch_plot, self.acc_plot, self.step_plot):
+            if item.scene() is not None:
+                self.plots.removeItem(item)
+        free = rows * cols > n
+        top = 0 if free else 1
+        for i, p in enumerate(plots):
+            self.plots.addItem(p, row=top + i // cols, col=i % cols)
+            for name in ("bottom", "left"):
+                p.getAxis(name).showLabel(not compact)
+        if free:  # the first free cell (and the rest of its row)
+            self.plots.addItem(self.legend, row=n // cols, col=n % cols, colspan=cols - n % cols)
+            self.plots.ci.layout.setAlignment(self.legend, Qt.AlignmentFlag.AlignCenter)
+        else:
+            self.plots.addItem(self.legend, row=0, col=0, colspan=cols)
+        self.legend.set_stacked(free)
+        self.acc_plot.setVisible(n == 3)
+
+    def resizeEvent(self, event) -> None:
+        """A dock resized to a different shape gets the grid that suits it."""
+        super().resizeEvent(event)
+        self._arrange()
+
+    def _symbol(self) -> str | None:
+        return "o" if self._epoch_x.size <= 30 else None
+
+    def _set_log(self, on: bool) -> None:
+        self.epoch_plot.setLogMode(y=on)
+        self.step_plot.setLogMode(y=on)
+        release_axes(self.epoch_plot, self.step_plot)
+        self.redraw()
+
+    def csv_data(self) -> tuple[list[str], list[np.ndarray]]:
+        header = ["update", "batch_loss", f"batch_loss_smoothed_{self.smoothing_window}", "epoch"]
+        cols = [
+            self._ends,
+            self._steps,
+            trailing_mean(self._steps, self._ends, self.smoothing_window),
+            self._epoch_x.astype(int),
+        ]
+        for sp in SPLITS:
+            header.append(f"{sp}_loss")
+            cols.append(self._epochs.get(sp, np.zeros(0)))
+        for sp in SPLITS:
+            header.append(f"{sp}_accuracy")
+            cols.append(self._acc.get(sp, np.zeros(0)))
+        return header, cols

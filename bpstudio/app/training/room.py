@@ -1,0 +1,319 @@
+"""The training workspace in the studio window: docks, the Train menu, the training toolbar and keys.
+
+``install(window)`` is called by MainWindow at the end of its construction. It adds
+
+* docks: Training settings and Dataset (left), Decision boundary / Gradients & weights and Loss
+  (right), the δ/Δw table (bottom);
+* actions (Train menu and toolbar): Next Stage (F6), Step Sample (F7), Step Batch (F8), Step Epoch
+  (F9), Run/Pause (Space), a speed control, Undo Step (Ctrl+Backspace) and Reset Weights;
+* a status line with the epoch, the loss and the training speed.
+
+Training runs in the background (:class:`~bpstudio.app.training.runner.TrainingRunner`); closing the window
+first stops a run, so the unsaved-changes prompt sees the final weights.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QApplication, QComboBox, QDockWidget, QLabel, QMainWindow, QStyle, QToolBar
+
+from ..data.panel import DatasetPanel
+from ..plots.boundary import BoundaryPlotPanel
+from ..plots.grads import GradientPlotPanel
+from ..plots.loss import LossPlotPanel
+from ..table.view import TraceTablePanel
+from .runner import SPEEDS, TrainingRunner
+from .settings_panel import SettingsPanel
+
+SHORTCUTS = {
+    "micro_step": "F6",
+    "step_sample": "F7",
+    "step_batch": "F8",
+    "step_epoch": "F9",
+    "run": "Space",
+    "undo_step": "Ctrl+Backspace",
+}
+
+
+class Workspace(QObject):
+    """The training workspace of one window: the runner, the panels and the actions."""
+
+    def __init__(self, window: QMainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.session = s = window.session
+        self.runner = TrainingRunner(s, self)
+        self.settings_panel = SettingsPanel(s)
+        self.dataset_panel = DatasetPanel(s)
+        self.table_panel = TraceTablePanel(s)
+        self.loss_panel = LossPlotPanel(s)
+        self.boundary_panel = BoundaryPlotPanel(s)
+        self.gradient_panel = GradientPlotPanel(s)
+        self.actions: dict[str, QAction] = {}
+        self._make_actions()
+        self.speed_box = QComboBox()
+        self.speed_box.setObjectName("speedBox")
+        self.speed_box.setToolTip(
+            "Training speed: steps per second (each step's δ/Δw shows in the table at 25 steps/s or "
+            "slower), or full speed (the engine's fast loop; plots update about 15 times a second)"
+        )
+        for label, value in SPEEDS:
+            self.speed_box.addItem(label, value)
+        self.speed_box.setCurrentIndex(self.speed_box.count() - 1)
+        self.speed_box.currentIndexChanged.connect(
+            lambda _i: self.runner.set_speed(self.speed_box.currentData())
+        )
+        self.status = QLabel()
+        self.status.setObjectName("trainingStatus")
+        self.status.setMinimumWidth(260)
+
+        self._can_undo = False
+        s.stepUndoAvailable.connect(self._undo_available)
+        s.runningChanged.connect(lambda _r: self.update_actions())
+        s.projectChanged.connect(self.update_actions)
+        s.structureChanged.connect(self.update_actions)
+        s.datasetChanged.connect(self.update_actions)
+        s.stageChanged.connect(lambda _st: self.update_status())
+        s.historyChanged.connect(self.update_status)
+        s.projectChanged.connect(self.update_status)
+        self.runner.progress.connect(lambda _u: self.update_status())
+        self.update_actions()
+        self.update_status()
+
+    def _undo_available(self, available: bool) -> None:
+        self._can_undo = bool(available)
+        self.update_actions()
+
+    def shutdown(self) -> None:
+        """Stop a run and wait for the worker (window closing, application quitting)."""
+        self.runner.stop(wait=True)
+
+    # ------------------------------------------------------------------ actions
+    def _action(
+        self, key: str, text: str, slot, tip: str, icon: QStyle.StandardPixmap | None = None
+    ) -> QAction:
+        a = QAction(text, self.window)
+        a.setObjectName(f"action_{key}")
+        shortcut = SHORTCUTS.get(key)
+        if shortcut:
+            a.setShortcut(QKeySequence(shortcut))
+            a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            tip = f"{tip} ({QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)})"
+        if icon is not None:
+            a.setIcon(self.window.style().standardIcon(icon))
+        a.setToolTip(tip)
+        a.setStatusTip(tip)
+        a.triggered.connect(lambda _checked=False: slot())
+        self.actions[key] = a
+        return a
+
+    def _make_actions(self) -> None:
+        s = self.session
+        SP = QStyle.StandardPixmap
+        self._action(
+            "micro_step",
+            "Next &Stage",
+            s.micro_step,
+            "Compute the next stage of the current step: forward one layer, the loss, backward one "
+            "layer, or the update",
+            SP.SP_ArrowRight,
+        )
+        self._action(
+            "step_sample",
+            "Step S&ample",
+            s.step_sample,
+            "Forward and backward on the next sample",
+            SP.SP_MediaSeekForward,
+        )
+        self._action(
+            "step_batch", "Step &Batch", s.step_batch, "One update on the next batch", SP.SP_MediaSkipForward
+        )
+        self._action(
+            "step_epoch", "Step &Epoch", s.step_epoch, "Train the rest of this epoch", SP.SP_MediaSkipForward
+        )
+        run = self._action(
+            "run",
+            "&Run",
+            self.runner.toggle,
+            "Train in the background for the settings' number of epochs; press again to pause",
+            SP.SP_MediaPlay,
+        )
+        run.setCheckable(True)
+        self._action(
+            "undo_step",
+            "&Undo Step",
+            s.undo_step,
+            "Go back to before the last step or run: weights, optimiser state and history",
+            SP.SP_ArrowBack,
+        )
+        self._action(
+            "reset_weights",
+            "Reset &Weights",
+            lambda: s.reset_weights(),
+            "Draw new weights with the settings' initialiser and seed, and start training afresh",
+            SP.SP_BrowserReload,
+        )
+
+    def update_actions(self) -> None:
+        s = self.session
+        running = s.running
+        can_train = s.trainer is not None
+        for key in ("micro_step", "step_sample", "step_batch", "step_epoch"):
+            self.actions[key].setEnabled(can_train and not running)
+        run = self.actions["run"]
+        run.setEnabled(can_train or running)
+        run.blockSignals(True)
+        run.setChecked(running)
+        run.blockSignals(False)
+        run.setText("&Pause" if running else "&Run")
+        run.setIcon(
+            self.window.style().standardIcon(
+                QStyle.StandardPixmap.SP_MediaPause if running else QStyle.StandardPixmap.SP_MediaPlay
+            )
+        )
+        self.actions["undo_step"].setEnabled(not running and self._can_undo)
+        self.actions["reset_weights"].setEnabled(not running)
+
+    def update_status(self) -> None:
+        s = self.session
+        tr = s.trainer
+        if tr is None:
+            self.status.setText("Cannot train yet" if s.trainer_problem else "")
+            self.status.setToolTip(s.trainer_problem)
+            return
+        parts = [f"epoch {tr.epoch}", f"update {tr.step_count}"]
+        h = tr.history
+        if h.loss["train"] and h.loss["train"][-1] is not None:
+            parts.append(f"loss {h.loss['train'][-1]:.4g}")
+        if h.accuracy["train"] and h.accuracy["train"][-1] is not None:
+            parts.append(f"accuracy {h.accuracy['train'][-1]:.1%}")
+        if s.running and self.runner.samples_per_second:
+            parts.append(f"{self.runner.samples_per_second:,.0f} samples/s")
+        elif s.micro is not None and s.micro.next_stage:
+            parts.append(f"next stage: {s.micro.next_stage}")
+        self.status.setText(" · ".join(parts))
+        self.status.setToolTip("")
+
+
+class _CloseGuard(QObject):
+    """Stops a run before the window handles its close (so the save prompt sees the final state)."""
+
+    def __init__(self, runner: TrainingRunner, parent: QObject) -> None:
+        super().__init__(parent)
+        self.runner = runner
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Close and self.runner.running:
+            self.runner.stop(wait=True)
+        return False
+
+
+def _dock(window, widget, title: str, area: Qt.DockWidgetArea, name: str) -> QDockWidget:
+    add = getattr(window, "add_dock", None)
+    if add is not None:
+        return add(widget, title, area, name)
+    dock = QDockWidget(title, window)
+    dock.setObjectName(name)
+    dock.setWidget(widget)
+    window.addDockWidget(area, dock)
+    return dock
+
+
+def _initial_sizes(window: QMainWindow, ws: Workspace) -> None:
+    """Default dock sizes, unless the user's saved layout is being restored."""
+    settings = getattr(window, "settings", None)
+    try:
+        saved = settings is not None and settings.window_state()[1] is not None
+    except (AttributeError, RuntimeError):
+        saved = False
+    if saved or ws.docks["table"].isFloating():
+        return
+    d = ws.docks
+    window.resizeDocks([d["settings"]], [330], Qt.Orientation.Horizontal)
+    window.resizeDocks([d["boundary"]], [420], Qt.Orientation.Horizontal)
+    window.resizeDocks([d["table"]], [260], Qt.Orientation.Vertical)
+    right = [d["boundary"], d["loss"]]
+    sizes = [360, 300]
+    inspector = getattr(window, "docks", {}).get("inspectorDock")
+    if inspector is not None and window.dockWidgetArea(inspector) == Qt.DockWidgetArea.RightDockWidgetArea:
+        right, sizes = [inspector, *right], [170, *sizes]
+    window.resizeDocks(right, sizes, Qt.Orientation.Vertical)
+
+
+def install(window: QMainWindow) -> Workspace:
+    """Add the training workspace to ``window`` (a MainWindow with ``session``, ``menus``, ``toolbars``)."""
+    ws = Workspace(window)
+    window.workspace = ws  # type: ignore[attr-defined]
+    A = Qt.DockWidgetArea
+    settings = _dock(
+        window, ws.settings_panel, "Training Settings", A.LeftDockWidgetArea, "trainingSettingsDock"
+    )
+    dataset = _dock(window, ws.dataset_panel, "Dataset", A.LeftDockWidgetArea, "datasetDock")
+    window.tabifyDockWidget(settings, dataset)
+    settings.raise_()
+    table = _dock(window, ws.table_panel, "δ / Δw Table", A.BottomDockWidgetArea, "traceTableDock")
+    boundary = _dock(window, ws.boundary_panel, "Decision Boundary", A.RightDockWidgetArea, "boundaryDock")
+    loss = _dock(window, ws.loss_panel, "Loss", A.RightDockWidgetArea, "lossDock")
+    window.splitDockWidget(boundary, loss, Qt.Orientation.Vertical)
+    grads = _dock(window, ws.gradient_panel, "Gradients and Weights", A.RightDockWidgetArea, "gradientsDock")
+    window.tabifyDockWidget(boundary, grads)
+    boundary.raise_()
+    ws.docks = {
+        "settings": settings,
+        "dataset": dataset,
+        "table": table,
+        "loss": loss,
+        "boundary": boundary,
+        "gradients": grads,
+    }
+    for dock, catch_up in (
+        (table, ws.table_panel.shown),
+        (loss, ws.loss_panel.throttle.shown),
+        (boundary, ws.boundary_panel.throttle.shown),
+        (grads, ws.gradient_panel.throttle.shown),
+    ):
+        dock.visibilityChanged.connect(lambda visible, f=catch_up: f() if visible else None)
+    _initial_sizes(window, ws)
+    QTimer.singleShot(0, ws, lambda: _initial_sizes(window, ws))  # again once the window has its size
+
+    menus = getattr(window, "menus", {})
+    menu = menus.get("train") or window.menuBar().addMenu("&Train")
+    toolbars = getattr(window, "toolbars", {})
+    bar = toolbars.get("train")
+    if bar is None:
+        bar = QToolBar("Train", window)
+        bar.setObjectName("toolbar_train")
+        window.addToolBar(bar)
+    bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    if window.toolBarArea(bar) == Qt.ToolBarArea.TopToolBarArea:
+        window.insertToolBarBreak(bar)  # a row of its own: the step buttons carry their names
+    a = ws.actions
+    for key in ("micro_step", "step_sample", "step_batch", "step_epoch"):
+        menu.addAction(a[key])
+    menu.addSeparator()
+    menu.addAction(a["run"])
+    menu.addSeparator()
+    menu.addAction(a["undo_step"])
+    menu.addAction(a["reset_weights"])
+    for key in ("micro_step", "step_sample", "step_batch", "step_epoch"):
+        bar.addAction(a[key])
+    bar.addSeparator()
+    bar.addAction(a["run"])
+    bar.addWidget(ws.speed_box)
+    bar.addSeparator()
+    bar.addAction(a["undo_step"])
+    bar.addAction(a["reset_weights"])
+    bar.addSeparator()
+    bar.addWidget(ws.status)
+
+    guard = _CloseGuard(ws.runner, ws)
+    window.installEventFilter(guard)
+    ws.close_guard = guard
+    hooks = getattr(window, "close_hooks", None)
+    if hooks is not None:
+        hooks.append(lambda: (ws.shutdown(), True)[1])
+    app = QApplication.instance()
+    if app is not None:
+        app.aboutToQuit.connect(ws.shutdown)
+    return ws
