@@ -96,14 +96,6 @@ class Snapshot:
         return self.state.opt_state
 
     @property
-    def epoch(self) -> int:
-        return self.state.epoch
-
-    @property
-    def step_count(self) -> int:
-        return self.state.step_count
-
-    @property
     def nbytes(self) -> int:
         """Bytes held by the parameter copies (the optimiser state and batch are of the same order)."""
         return sum(w.nbytes + b.nbytes for w, b in zip(self.weights, self.biases))

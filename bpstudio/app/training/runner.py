@@ -80,11 +80,11 @@ class RunUpdate:
 
     @property
     def epoch(self) -> int:
-        return self.snapshot.epoch
+        return self.snapshot.state.epoch
 
     @property
     def step_count(self) -> int:
-        return self.snapshot.step_count
+        return self.snapshot.state.step_count
 
 
 @dataclass(frozen=True)
