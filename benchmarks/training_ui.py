@@ -195,7 +195,7 @@ def open_window(batch_mode: str, front: str = "table"):
     window = MainWindow(session)
     window.resize(1600, 1000)
     window.show()
-    ws = window.workspace
+    ws = window.training
     for dock in ("loss", "gradients", "table"):
         ws.docks[dock].raise_()
     if front == "walkthrough":
@@ -223,7 +223,7 @@ def train_in_window(window, epochs: int, before_start=None) -> tuple[float, floa
         done.append(time.perf_counter())
         QTimer.singleShot(500, loop.quit)  # the window's staggered final refresh, also measured
 
-    runner = window.workspace.runner
+    runner = window.training.runner
     runner.finished.connect(finished)
     if before_start is not None:
         before_start()
@@ -258,7 +258,7 @@ def gui_run(batch_mode: str, epochs: int, debug: float = 0.0, front: str = "tabl
     stamps: list[float] = []
     timer.timeout.connect(lambda: stamps.append(time.perf_counter()))
     arrivals: list[float] = []
-    runner = window.workspace.runner
+    runner = window.training.runner
     runner.progress.connect(lambda _u: arrivals.append(time.perf_counter()))
     load = os.getloadavg()[0]
 

@@ -55,7 +55,7 @@ def window_for(project):
 
 def train(window, epochs: int) -> None:
     """Run ``epochs`` epochs in the window at full speed and wait until it shows the result."""
-    ws = window.workspace
+    ws = window.training
     loop = QEventLoop()
     ws.runner.finished.connect(lambda _outcome: QTimer.singleShot(600, loop.quit))
     ws.runner.set_speed(0.0)
@@ -85,7 +85,7 @@ def xor(out: Path) -> Path:
 
 def digits(out: Path) -> Path:
     window, session = window_for(load_example("digits"))
-    ws = window.workspace
+    ws = window.training
     for dock in ("dataset", "gradients", "loss"):
         ws.docks[dock].raise_()
     train(window, 250)

@@ -350,4 +350,4 @@ def test_file_menu_opens_the_import_dialog(qtbot, pick, tmp_path):
     timer = when_modal("importDialog", lambda dlg: (seen.append(dlg.path), dlg.reject()))
     window.actions["import_dataset"].trigger()
     timer.stop()
-    assert seen == [path] and window.workspace.docks["dataset"].isVisible()
+    assert seen == [path] and window.training.docks["dataset"].isVisible()

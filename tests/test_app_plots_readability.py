@@ -151,7 +151,7 @@ def test_the_loss_legend_is_outside_the_plots_in_the_default_window(qtbot):
     try:
         window.show()
         qtbot.waitExposed(window)
-        panel = window.workspace.loss_panel
+        panel = window.training.loss_panel
         qtbot.waitUntil(
             lambda: panel.plots.height() > 100 and panel.legend.geometry().width() > 0, timeout=3000
         )
@@ -162,7 +162,7 @@ def test_the_loss_legend_is_outside_the_plots_in_the_default_window(qtbot):
             for name in ("left", "bottom"):
                 assert_apart(plot.getAxis(name))
     finally:
-        window.workspace.shutdown()
+        window.training.shutdown()
         session.undo_stack.setClean()  # closing asks nothing
         session._trained_since_save = False
 

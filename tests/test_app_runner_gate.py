@@ -163,7 +163,7 @@ def window(qtbot, monkeypatch):
     w.show()
     qtbot.waitExposed(w)
     yield w
-    w.workspace.shutdown()
+    w.training.shutdown()
     w.session.undo_stack.setClean()
     w.session._trained_since_save = False
 
@@ -174,7 +174,7 @@ def set_epochs(window, epochs: int) -> None:
 
 
 def test_every_snapshot_is_shown_before_the_worker_trains_on(window, qtbot):
-    ws, s = window.workspace, window.session
+    ws, s = window.training, window.session
     events: list[str] = []
     ws.runner.progress.connect(lambda _u: events.append("snapshot"))
     ws.runner.snapshotShown.connect(lambda _busy: events.append("shown"))
@@ -196,7 +196,7 @@ def test_every_snapshot_is_shown_before_the_worker_trains_on(window, qtbot):
 
 
 def test_pausing_while_the_window_shows_a_snapshot(window, qtbot):
-    ws, s = window.workspace, window.session
+    ws, s = window.training, window.session
     set_epochs(window, 10_000_000)
     paused = []
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 import json
 import sys
-import types
 
 import numpy as np
 import pytest
@@ -123,23 +122,17 @@ def test_add_dock_extension_point_and_train_menu_appears_when_filled(qtbot, wind
     )
 
 
-def test_installers_run_when_their_modules_exist(qtbot, answers, monkeypatch):
-    calls = []
-    fake = types.ModuleType("bpstudio.app.walkthrough.room")
-    fake.install = lambda w: calls.append(w)
-    monkeypatch.setitem(sys.modules, "bpstudio.app.walkthrough.room", fake)
+def test_the_window_composes_its_rooms(qtbot, answers):
+    """The window builds its parts itself: the training room and the teaching room, with their docks."""
+    from bpstudio.app.training.room import TrainingRoom
+    from bpstudio.app.walkthrough.room import TeachingRoom
+
     w = MainWindow()
     qtbot.addWidget(w)
-    assert calls == [w]
-    broken = types.ModuleType("bpstudio.app.walkthrough.room")
-
-    def install(_w):
-        raise ValueError("a bug in the installer")
-
-    broken.install = install
-    monkeypatch.setitem(sys.modules, "bpstudio.app.walkthrough.room", broken)
-    with pytest.raises(ValueError, match="a bug"):  # errors other than a missing module are not swallowed
-        MainWindow()
+    assert isinstance(w.training, TrainingRoom) and isinstance(w.teaching, TeachingRoom)
+    for name in ("trainingSettingsDock", "datasetDock", "traceTableDock", "walkthroughDock", "exerciseDock"):
+        assert name in w.docks
+    assert w.tabifiedDockWidgets(w.training.docks["table"]) == [w.teaching.walkthrough_dock]
 
 
 def test_build_3_4_2_from_scratch_edit_undo_remove_save_reopen(qtbot, window, answers, tmp_path):

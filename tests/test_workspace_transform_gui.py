@@ -36,7 +36,7 @@ def window(qtbot, answers):
     w.show()
     qtbot.waitExposed(w)
     yield w
-    w.workspace.shutdown()
+    w.training.shutdown()
 
 
 def trigger(window, menu: str, text: str) -> None:
@@ -131,7 +131,7 @@ def test_reset_weights_keeps_the_transform_and_a_new_split_refits_it(qtbot, wind
     )
     fitted = s.project.input_transform
     assert fitted["train_samples"] == 40
-    window.workspace.settings_panel.reset_button.click()
+    window.training.settings_panel.reset_button.click()
     assert s.project.input_transform == fitted
     assert s.set_dataset({**s.project.dataset, "split": {"val": 0.25, "seed": 0}})
     assert s.project.input_transform["train_samples"] == 30 and s.project.input_transform != fitted

@@ -37,13 +37,13 @@ def window(qtbot, dialogs):
     w.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is w, timeout=5000)
     yield w
-    w.workspace.shutdown()
+    w.training.shutdown()
     w.session.undo_stack.setClean()
     w.session._trained_since_save = False
 
 
 def test_install_adds_docks_menu_and_toolbar(window):
-    ws = window.workspace
+    ws = window.training
     for name in (
         "trainingSettingsDock",
         "datasetDock",
@@ -70,7 +70,7 @@ def test_install_adds_docks_menu_and_toolbar(window):
 
 
 def test_keys_step_run_pause_and_undo(window, qtbot):
-    ws, s = window.workspace, window.session
+    ws, s = window.training, window.session
     qtbot.keyClick(window, Qt.Key.Key_F6)
     assert s.micro is not None and s.trace.stages_done == ["forward 1"]
     assert ws.table_panel.neuron_model.highlight_layer == 1
@@ -96,7 +96,7 @@ def test_keys_step_run_pause_and_undo(window, qtbot):
 
 
 def test_speed_control_reaches_the_runner(window):
-    ws = window.workspace
+    ws = window.training
     ws.speed_box.setCurrentIndex(0)
     assert ws.runner.speed == 1.0
     ws.speed_box.setCurrentIndex(ws.speed_box.count() - 1)
@@ -104,7 +104,7 @@ def test_speed_control_reaches_the_runner(window):
 
 
 def test_closing_the_window_stops_the_run_first(window, qtbot, monkeypatch, dialogs):
-    ws, s = window.workspace, window.session
+    ws, s = window.training, window.session
     asked = []
 
     def question(*args, **kwargs):

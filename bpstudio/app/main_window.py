@@ -1,22 +1,20 @@
 """The studio window: the network canvas in the centre, dockable panels around it, menus and toolbars.
 
-Extension points for the other parts of the app (the training workspace, the walkthrough)::
+The window composes its parts explicitly::
 
     window.session                       # the Session every widget follows
+    window.canvas, window.editor         # the NetworkView (its scene: window.canvas.network_scene)
+    window.inspector, window.inspector_dock
+    window.training                      # training/room.py: TrainingRoom (settings, data, table, plots)
+    window.teaching                      # walkthrough/room.py: TeachingRoom (walkthrough, exercises)
     window.add_dock(widget, "Plots", Qt.DockWidgetArea.BottomDockWidgetArea, "plotsDock")
     window.menus["train"], window.toolbars["train"]   # hidden until an action is added
-    window.menus["view"], window.menus["panels"], window.actions["save"], ...
     window.documents.openers.append(fn)  # fn(path) -> bool: open other kinds of file
     window.close_hooks.append(fn)        # fn() -> bool, before closing (False cancels)
-    window.canvas                        # the NetworkView (its scene: window.canvas.network_scene)
-
-At the end of ``__init__`` the optional installers ``bpstudio.app.training.room.install(window)`` and
-``bpstudio.app.walkthrough.room.install(window)`` run if those modules exist.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,11 +31,13 @@ from .preferences import PreferencesDialog, apply_preferences
 from .session import Session
 from .settings import AppSettings
 from .theme import app_icon, apply_theme, icon
+from .training.room import TrainingRoom
+from .training.room import install as install_training
 from .view_options import DEFAULTS
+from .walkthrough.room import TeachingRoom
+from .walkthrough.room import install as install_teaching
 from .window_menus import build_menus
 
-#: optional modules that add panels and menus: each has ``install(window)``
-INSTALLERS = ("bpstudio.app.training.room", "bpstudio.app.walkthrough.room")
 APP_NAME = "Backprop Studio"
 
 
@@ -78,10 +78,10 @@ class MainWindow(QMainWindow):
         self.inspector = Inspector(
             self.session, [self.editor.act_edit_value, self.editor.act_toggle_connection]
         )
-        dock = self.add_dock(
+        self.inspector_dock = self.add_dock(
             self.inspector, "Inspector", Qt.DockWidgetArea.RightDockWidgetArea, "inspectorDock"
         )
-        self.resizeDocks([dock], [270], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.inspector_dock], [270], Qt.Orientation.Horizontal)
 
         self.summary = QLabel()
         self.summary.setObjectName("networkSummary")
@@ -103,7 +103,8 @@ class MainWindow(QMainWindow):
         self._update_summary()
         self.update_title()
         self.resize(1280, 800)
-        self.run_installers()
+        self.training: TrainingRoom = install_training(self)
+        self.teaching: TeachingRoom = install_teaching(self)
         self.restore_layout()
 
     # ------------------------------------------------------------------ extension points
@@ -135,16 +136,6 @@ class MainWindow(QMainWindow):
         """Give ``action`` the themed icon ``name`` (redrawn when the theme changes)."""
         action.setIcon(icon(name))
         self._icon_actions.append((action, name))
-
-    def run_installers(self) -> None:
-        for module_name in INSTALLERS:
-            try:
-                module = importlib.import_module(module_name)
-            except ModuleNotFoundError as exc:
-                if exc.name == module_name or module_name.startswith(f"{exc.name}."):
-                    continue  # that part of the app is not installed
-                raise
-            module.install(self)
 
     # ------------------------------------------------------------------ title, status, errors
     def document_name(self) -> str:

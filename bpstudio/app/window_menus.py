@@ -260,9 +260,7 @@ def build_menus(w: MainWindow) -> None:
 
 def _import_dataset(w: MainWindow) -> None:
     """File ▸ Import Dataset…: the dataset panel's import dialog, with its dock shown."""
-    ws = getattr(w, "workspace", None)
-    if ws is None:
-        return
+    ws = w.training
     dock = ws.docks["dataset"]
     dock.show()
     dock.raise_()

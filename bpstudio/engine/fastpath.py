@@ -1,6 +1,6 @@
 """The arithmetic of a training step, shared by the traced step and the fast loop, laid out for speed.
 
-A :class:`Workspace` belongs to one trainer. It keeps
+A :class:`StepBuffers` belongs to one trainer. It keeps
 
 * every weight and bias of the network as a view into **one flat parameter vector** P (the network's
   ``weights[l]``/``biases[l]`` *are* those views while the trainer is bound to it), with flat vectors of
@@ -10,13 +10,13 @@ A :class:`Workspace` belongs to one trainer. It keeps
 
 So an update (optimiser, masks, divergence check, commit) is a fixed handful of NumPy calls whatever the
 number of layers, and a training step allocates nothing. Both ways of stepping use it: the fast loop
-runs :meth:`Workspace.compile_step`'s step (forward, loss, backward into G, then the update); the traced
+runs :meth:`StepBuffers.compile_step`'s step (forward, loss, backward into G, then the update); the traced
 step (:class:`~bpstudio.engine.stepper.MicroStep`) computes the same gradients with the same activation
-and loss functions stage by stage, copies them into G and calls :meth:`Workspace.apply`, the same
+and loss functions stage by stage, copies them into G and calls :meth:`StepBuffers.apply`, the same
 update. Every number therefore comes out bit-identical either way (the tests check it).
 
 Binding: if anything replaces the network's arrays or the optimiser-state dict (undo, loading a project,
-another trainer on the same network), :meth:`Workspace.bind` copies the values in and points the
+another trainer on the same network), :meth:`StepBuffers.bind` copies the values in and points the
 network and the state back at the views; a network the trainer lets go of gets its own copies back.
 It runs before every traced update and whenever the fast loop starts or resumes after a callback.
 
@@ -70,7 +70,7 @@ class _Frame:
         self.g = [np.empty((m, n)) for n in sizes[1:]]
 
 
-class Workspace:
+class StepBuffers:
     """Flat parameter/gradient/state vectors and per-batch arrays for one network shape and optimiser."""
 
     def __init__(self, net: Network) -> None:
@@ -110,7 +110,7 @@ class Workspace:
 
     # ------------------------------------------------------------------ identity
     def fits(self, net: Network) -> bool:
-        """True if this workspace was built for this network's layer sizes and activations."""
+        """True if these buffers was built for this network's layer sizes and activations."""
         return net.sizes == self.sizes and net.activations == self.activation_names
 
     def _set_optimiser(self, name: str) -> None:

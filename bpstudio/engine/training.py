@@ -31,7 +31,7 @@ from . import blas
 from .activations import row_sums
 from .config import TrainConfig
 from .errors import DivergenceError, EngineError, TrainingRefused
-from .fastpath import Workspace
+from .fastpath import StepBuffers
 from .history import History
 from .losses import get_loss, reduction_scale
 from .metrics import Counter, accuracy, correct_counter
@@ -101,7 +101,7 @@ class Trainer:
         )
         #: every target row sums to exactly 1 (one-hot): lets categorical cross-entropy skip that sum
         self.unit_rows = bool(np.all(row_sums(self.T) == 1.0))
-        self._ws: Workspace | None = None
+        self._bufs: StepBuffers | None = None
         self._gather = self.X.nbytes > GATHER_BYTES
         self._Xbuf: np.ndarray | None = None
         self._Tbuf: np.ndarray | None = None
@@ -114,7 +114,7 @@ class Trainer:
         order for every epoch (it follows from the seed and the epoch number, see :mod:`.progress`)."""
         clone = object.__new__(Trainer)
         clone.__dict__.update(self.__dict__)
-        clone._ws = None
+        clone._bufs = None
         clone._Xbuf = clone._Tbuf = None
         clone._shuffled_ok = False
         clone._eval_cache = {}
@@ -309,13 +309,13 @@ class Trainer:
         )
 
     # ------------------------------------------------------------------ the update
-    def _workspace(self) -> Workspace:
+    def _buffers(self) -> StepBuffers:
         """The working arrays for the current network, bound to it and to the optimiser state."""
-        ws = self._ws
+        ws = self._bufs
         if ws is None or not ws.fits(self.network):
             if ws is not None and ws.net is not None:
                 ws._release(ws.net)
-            ws = self._ws = Workspace(self.network)
+            ws = self._bufs = StepBuffers(self.network)
         ws.bind(self)
         return ws
 
@@ -324,14 +324,14 @@ class Trainer:
     ) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Apply the batch gradients ``grads`` ([∂E/∂W⁰, ∂E/∂b⁰, ...], already scaled by s); returns
         copies of (the gradients including regularisation, the changes Δθ applied)."""
-        ws = self._workspace()
+        ws = self._buffers()
         for dst, src in zip(ws.g, grads):
             np.copyto(dst, src)
         with np.errstate(all="ignore"):
             self._commit(ws, data_loss, scale)
         return [g.copy() for g in ws.g], [d.copy() for d in ws.d]
 
-    def _commit(self, ws: Workspace, data_loss: float, scale: float) -> None:
+    def _commit(self, ws: StepBuffers, data_loss: float, scale: float) -> None:
         loss_before = ws.apply(self, data_loss, scale)
         if loss_before is None:
             raise self._divergence(ws.refused_loss)
@@ -340,7 +340,7 @@ class Trainer:
         self.history.grad_norms.append(ws.grad_norms())
 
     def _divergence(self, loss: float) -> DivergenceError:
-        """The error for an update the workspace refused because it made ``loss`` or a weight NaN/∞."""
+        """The error for an update the step buffers refused because it made ``loss`` or a weight NaN/∞."""
         lr = self.hyper.get("lr")
         what = "the loss" if not np.isfinite(loss) else "the weights"
         return DivergenceError(
@@ -356,7 +356,7 @@ class Trainer:
         """Train with the fast loop until ``goal`` epochs are done (``"epochs"``), early stopping or the
         target loss stops it, an epoch ends and ``per_epoch`` asks to hear of it (``"epoch"``), or the
         clock passes ``deadline`` between two steps of an epoch (``"deadline"``)."""
-        ws = self._workspace()
+        ws = self._buffers()
         step = ws.compile_step(self)
         st = self.state
         n = self.n_train
@@ -509,7 +509,7 @@ class Trainer:
         n = X.shape[0]
         if n == 0:
             return float("nan"), None
-        ws = self._workspace()
+        ws = self._buffers()
         unit = self.unit_rows if T is self.T else bool(np.all(row_sums(T) == 1.0))
         total, correct = ws.evaluate(X, T, self.config.loss, unit, self._counter(T))
         return total / n, (None if correct is None else correct / n)

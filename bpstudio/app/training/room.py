@@ -1,6 +1,6 @@
-"""The training workspace in the studio window: docks, the Train menu, the training toolbar and keys.
+"""The training room of the studio window: docks, the Train menu, the training toolbar and keys.
 
-``install(window)`` is called by MainWindow at the end of its construction. It adds
+:func:`install` is called by the MainWindow while it is built (``window.training``). It adds
 
 * docks: Training settings and Dataset (left), Decision boundary / Gradients & weights and Loss
   (right), the δ/Δw table (bottom);
@@ -14,9 +14,11 @@ first stops a run, so the unsaved-changes prompt sees the final weights.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QApplication, QComboBox, QDockWidget, QLabel, QMainWindow, QStyle, QToolBar
+from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QStyle
 
 from ..data.panel import DatasetPanel
 from ..plots.boundary import BoundaryPlotPanel
@@ -25,6 +27,9 @@ from ..plots.loss import LossPlotPanel
 from ..table.view import TraceTablePanel
 from .runner import SPEEDS, TrainingRunner
 from .settings_panel import SettingsPanel
+
+if TYPE_CHECKING:
+    from ..main_window import MainWindow
 
 SHORTCUTS = {
     "micro_step": "F6",
@@ -36,10 +41,10 @@ SHORTCUTS = {
 }
 
 
-class Workspace(QObject):
-    """The training workspace of one window: the runner, the panels and the actions."""
+class TrainingRoom(QObject):
+    """The training room of one window: the runner, the panels and the actions."""
 
-    def __init__(self, window: QMainWindow) -> None:
+    def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
         self.session = s = window.session
@@ -209,23 +214,11 @@ class _CloseGuard(QObject):
         return False
 
 
-def _dock(window, widget, title: str, area: Qt.DockWidgetArea, name: str) -> QDockWidget:
-    add = getattr(window, "add_dock", None)
-    if add is not None:
-        return add(widget, title, area, name)
-    dock = QDockWidget(title, window)
-    dock.setObjectName(name)
-    dock.setWidget(widget)
-    window.addDockWidget(area, dock)
-    return dock
-
-
-def _initial_sizes(window: QMainWindow, ws: Workspace) -> None:
+def _initial_sizes(window: MainWindow, ws: TrainingRoom) -> None:
     """Default dock sizes, unless the user's saved layout is being restored."""
-    settings = getattr(window, "settings", None)
     try:
-        saved = settings is not None and settings.window_state()[1] is not None
-    except (AttributeError, RuntimeError):
+        saved = window.settings.window_state()[1] is not None
+    except RuntimeError:  # the settings object is gone with the window
         saved = False
     if saved or ws.docks["table"].isFloating():
         return
@@ -235,28 +228,26 @@ def _initial_sizes(window: QMainWindow, ws: Workspace) -> None:
     window.resizeDocks([d["table"]], [260], Qt.Orientation.Vertical)
     right = [d["boundary"], d["loss"]]
     sizes = [360, 300]
-    inspector = getattr(window, "docks", {}).get("inspectorDock")
-    if inspector is not None and window.dockWidgetArea(inspector) == Qt.DockWidgetArea.RightDockWidgetArea:
+    inspector = window.inspector_dock
+    if window.dockWidgetArea(inspector) == Qt.DockWidgetArea.RightDockWidgetArea:
         right, sizes = [inspector, *right], [170, *sizes]
     window.resizeDocks(right, sizes, Qt.Orientation.Vertical)
 
 
-def install(window: QMainWindow) -> Workspace:
-    """Add the training workspace to ``window`` (a MainWindow with ``session``, ``menus``, ``toolbars``)."""
-    ws = Workspace(window)
-    window.workspace = ws  # type: ignore[attr-defined]
+def install(window: MainWindow) -> TrainingRoom:
+    """Add the training room's docks, menu, toolbar and close handling to ``window``."""
+    ws = TrainingRoom(window)
     A = Qt.DockWidgetArea
-    settings = _dock(
-        window, ws.settings_panel, "Training Settings", A.LeftDockWidgetArea, "trainingSettingsDock"
-    )
-    dataset = _dock(window, ws.dataset_panel, "Dataset", A.LeftDockWidgetArea, "datasetDock")
+    _dock = window.add_dock
+    settings = _dock(ws.settings_panel, "Training Settings", A.LeftDockWidgetArea, "trainingSettingsDock")
+    dataset = _dock(ws.dataset_panel, "Dataset", A.LeftDockWidgetArea, "datasetDock")
     window.tabifyDockWidget(settings, dataset)
     settings.raise_()
-    table = _dock(window, ws.table_panel, "δ / Δw Table", A.BottomDockWidgetArea, "traceTableDock")
-    boundary = _dock(window, ws.boundary_panel, "Decision Boundary", A.RightDockWidgetArea, "boundaryDock")
-    loss = _dock(window, ws.loss_panel, "Loss", A.RightDockWidgetArea, "lossDock")
+    table = _dock(ws.table_panel, "δ / Δw Table", A.BottomDockWidgetArea, "traceTableDock")
+    boundary = _dock(ws.boundary_panel, "Decision Boundary", A.RightDockWidgetArea, "boundaryDock")
+    loss = _dock(ws.loss_panel, "Loss", A.RightDockWidgetArea, "lossDock")
     window.splitDockWidget(boundary, loss, Qt.Orientation.Vertical)
-    grads = _dock(window, ws.gradient_panel, "Gradients and Weights", A.RightDockWidgetArea, "gradientsDock")
+    grads = _dock(ws.gradient_panel, "Gradients and Weights", A.RightDockWidgetArea, "gradientsDock")
     window.tabifyDockWidget(boundary, grads)
     boundary.raise_()
     ws.docks = {
@@ -277,14 +268,8 @@ def install(window: QMainWindow) -> Workspace:
     _initial_sizes(window, ws)
     QTimer.singleShot(0, ws, lambda: _initial_sizes(window, ws))  # again once the window has its size
 
-    menus = getattr(window, "menus", {})
-    menu = menus.get("train") or window.menuBar().addMenu("&Train")
-    toolbars = getattr(window, "toolbars", {})
-    bar = toolbars.get("train")
-    if bar is None:
-        bar = QToolBar("Train", window)
-        bar.setObjectName("toolbar_train")
-        window.addToolBar(bar)
+    menu = window.menus["train"]
+    bar = window.toolbars["train"]
     bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
     if window.toolBarArea(bar) == Qt.ToolBarArea.TopToolBarArea:
         window.insertToolBarBreak(bar)  # a row of its own: the step buttons carry their names
@@ -310,9 +295,7 @@ def install(window: QMainWindow) -> Workspace:
     guard = _CloseGuard(ws.runner, ws)
     window.installEventFilter(guard)
     ws.close_guard = guard
-    hooks = getattr(window, "close_hooks", None)
-    if hooks is not None:
-        hooks.append(lambda: (ws.shutdown(), True)[1])
+    window.close_hooks.append(lambda: (ws.shutdown(), True)[1])
     app = QApplication.instance()
     if app is not None:
         app.aboutToQuit.connect(ws.shutdown)

@@ -410,8 +410,7 @@ class WalkthroughPanel(QWidget):
         s = self.session
         if s.trace is not None and not s.locked:
             return s.trace, False
-        display = getattr(s, "display_trace", None)
-        return (display(), True) if display is not None else (None, True)
+        return s.display_trace(), True
 
     def refresh(self) -> None:
         """Rebuild the lines from the session now (keeping the current line when it still exists)."""

@@ -1,4 +1,4 @@
-"""Installs the walkthrough and exercise mode in the studio window (``install(window)``).
+"""The walkthrough and exercise mode in the studio window (:func:`install`, ``window.teaching``).
 
 * a **Walkthrough** panel (bottom, beside the δ/Δw table) and the canvas marks of its current line;
 * an **Exercise** panel and the **Exercises** menu: open an exercise or answers file (File ▸ Open
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QMessageBox
@@ -37,6 +38,9 @@ from ..exercises.panel import ExercisePanel
 from .highlight import LineHighlighter
 from .panel import WalkthroughPanel
 
+if TYPE_CHECKING:
+    from ..main_window import MainWindow
+
 EXERCISE_FILTER = "Exercises and answers (*.bpx.json *.bpa.json);;JSON files (*.json);;All files (*)"
 ANSWERS_FILTER = "Exercise answers (*.bpa.json);;All files (*)"
 EXERCISE_SAVE_FILTER = "Exercises (*.bpx.json);;All files (*)"
@@ -51,10 +55,10 @@ def _stem(name: str) -> str:
     return Path(name).stem
 
 
-class Teaching(QObject):
-    """The window's walkthrough panel, exercise panel and Exercises menu."""
+class TeachingRoom(QObject):
+    """The window's walkthrough panel, exercise panel and Exercises menu (after the training room)."""
 
-    def __init__(self, window) -> None:
+    def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
         self.session = window.session
@@ -70,10 +74,9 @@ class Teaching(QObject):
         self.walkthrough_dock = window.add_dock(
             self.panel, "Walkthrough", area.BottomDockWidgetArea, "walkthroughDock"
         )
-        table = getattr(window, "docks", {}).get("traceTableDock")
-        if table is not None:
-            window.tabifyDockWidget(table, self.walkthrough_dock)
-            table.raise_()
+        table = window.training.docks["table"]
+        window.tabifyDockWidget(table, self.walkthrough_dock)
+        table.raise_()
         # behind the table's tab the panel is not rebuilt after a run: it catches up when its tab is chosen
         self.walkthrough_dock.visibilityChanged.connect(self._walkthrough_visible)
         self.exercise_panel = ExercisePanel(self.session)
@@ -81,25 +84,16 @@ class Teaching(QObject):
         self.exercise_dock = window.add_dock(
             self.exercise_panel, "Exercise", area.LeftDockWidgetArea, "exerciseDock", visible=False
         )
-        settings = getattr(window, "docks", {}).get("trainingSettingsDock")
-        if settings is not None:
-            window.tabifyDockWidget(settings, self.exercise_dock)
-            self.exercise_dock.hide()
+        window.tabifyDockWidget(window.training.docks["settings"], self.exercise_dock)
+        self.exercise_dock.hide()
         self.exercise_panel.changed.connect(self._changed)
         self.exercise_panel.saveRequested.connect(self.save_answers)
         self.exercise_panel.exportRequested.connect(self.export_results)
         self.exercise_panel.closeRequested.connect(self.close_exercise)
-        self.highlighter = None
-        canvas = getattr(window, "canvas", None)
-        scene = getattr(canvas, "network_scene", None)
-        if scene is not None:
-            self.highlighter = LineHighlighter(self.session, scene)
+        self.highlighter = LineHighlighter(self.session, window.canvas.network_scene)
         self.session.projectChanged.connect(self._project_changed)
-        documents = getattr(window, "documents", None)
-        if documents is not None:
-            documents.openers.append(self.open_file)
-        if hasattr(window, "close_hooks"):
-            window.close_hooks.append(self.maybe_save_answers)
+        window.documents.openers.append(self.open_file)
+        window.close_hooks.append(self.maybe_save_answers)
         self._build_menu()
         self._update_actions()
 
@@ -108,13 +102,8 @@ class Teaching(QObject):
         w = self.window
         menu = QMenu("E&xercises", w)
         menu.setObjectName("menu_exercises")
-        help_menu = w.menus.get("help") if hasattr(w, "menus") else None
-        if help_menu is not None:
-            w.menuBar().insertMenu(help_menu.menuAction(), menu)
-        else:
-            w.menuBar().addMenu(menu)
-        if hasattr(w, "menus"):
-            w.menus["exercises"] = menu
+        w.menuBar().insertMenu(w.menus["help"].menuAction(), menu)
+        w.menus["exercises"] = menu
         self.act_open = menu.addAction("&Open Exercise…", self.open_dialog)
         self.act_save = menu.addAction("&Save Answers", self.save_answers)
         self.act_save_as = menu.addAction("Save Answers &As…", lambda: self.save_answers(ask=True))
@@ -174,14 +163,7 @@ class Teaching(QObject):
         )
         if not path:
             return False
-        documents = getattr(self.window, "documents", None)
-        if documents is not None:
-            return bool(documents.open_path(path))
-        try:
-            return self.open_file(Path(path))
-        except EngineError as exc:
-            QMessageBox.warning(self.window, "Cannot open the file", str(exc))
-            return False
+        return bool(self.window.documents.open_path(path))
 
     def open_file(self, path: Path) -> bool:
         """A File ▸ Open hook: open exercise and answers files, leave anything else to the window."""
@@ -205,9 +187,7 @@ class Teaching(QObject):
         self._opening = True
         try:
             self.session.set_project(exercise.student_project())
-            documents = getattr(self.window, "documents", None)
-            if documents is not None:
-                documents.example_name = exercise.title or "Exercise"
+            self.window.documents.example_name = exercise.title or "Exercise"
             if exercise.locked:
                 self.session.set_locked(
                     f"“{exercise.title}” is an exercise: the network, the data and the settings are locked. "
@@ -220,8 +200,7 @@ class Teaching(QObject):
         self.unsaved = False
         self.exercise_panel.set_attempt(attempt, exercise.title, exercise.instructions)
         self._show_panel()
-        if hasattr(self.window, "update_title"):
-            self.window.update_title()
+        self.window.update_title()
         n = len(attempt.questions)
         self.session.statusMessage.emit(
             f"Exercise “{exercise.title}”: {n} questions. Type each value and press Return."
@@ -396,8 +375,6 @@ class Teaching(QObject):
         return True
 
 
-def install(window) -> Teaching:
+def install(window: MainWindow) -> TeachingRoom:
     """Add the walkthrough panel, the exercise panel and the Exercises menu to ``window``."""
-    teaching = Teaching(window)
-    window.teaching = teaching
-    return teaching
+    return TeachingRoom(window)
