@@ -15,9 +15,9 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from bpstudio.app.canvas.export import export_png, export_svg
 from bpstudio.app.main_window import MainWindow
 from bpstudio.app.session import NO_SELECTION, Selection
-from bpstudio.app.view_options import fmt
 from bpstudio.engine import Network
 from bpstudio.formats import Project
+from bpstudio.teaching.labels import fmt
 
 
 @pytest.fixture

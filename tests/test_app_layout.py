@@ -7,7 +7,6 @@ import itertools
 import numpy as np
 import pytest
 
-from bpstudio.app import network_edits as ed
 from bpstudio.app.canvas.layout import (
     COLLAPSE_ABOVE,
     compute_layout,
@@ -17,8 +16,9 @@ from bpstudio.app.canvas.layout import (
     preferred_t,
     rects_overlap,
 )
-from bpstudio.app.view_options import bias_name, fmt, neuron_name, weight_name
 from bpstudio.engine import EngineError, Network
+from bpstudio.engine import edits as ed
+from bpstudio.teaching.labels import bias_name, fmt, neuron_name, weight_name
 
 
 def _net(sizes, seed=0, act="sigmoid"):

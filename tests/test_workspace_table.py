@@ -16,9 +16,9 @@ from bpstudio import cli
 from bpstudio.app.session import Selection, Session
 from bpstudio.app.table.model import RawRole
 from bpstudio.app.table.view import TraceTablePanel
-from bpstudio.app.view_options import fmt
 from bpstudio.engine import Network, stage_names
 from bpstudio.formats import save_project
+from bpstudio.teaching.labels import fmt
 from bpstudio.workspace import load_example
 
 

@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
 
 from .. import __version__
 from ..engine import ACTIVATIONS, INITIALISERS, get_initialiser
+from ..engine.edits import MAX_EDIT_LAYER_SIZE
 from ..formats import load_project
-from .network_edits import MAX_EDIT_LAYER_SIZE
 
 
 def parse_number(text: str) -> float | None:

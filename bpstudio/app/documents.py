@@ -17,10 +17,10 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
 from ..data import SCALING_TITLES
 from ..engine import EngineError, Network, TrainConfig
 from ..formats import Project, load_weights_file, save_weights
+from ..teaching.labels import DEFAULTS
 from ..workspace import list_examples, load_example
 from .canvas.export import export_png, export_svg
 from .dialogs import ExampleDialog
-from .view_options import DEFAULTS
 
 if TYPE_CHECKING:
     from .main_window import MainWindow

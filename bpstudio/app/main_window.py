@@ -22,6 +22,7 @@ from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import QApplication, QDialog, QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
 
+from ..teaching.labels import DEFAULTS
 from .canvas.editor import CanvasEditor
 from .canvas.inspector import Inspector
 from .canvas.view import NetworkView
@@ -33,7 +34,6 @@ from .settings import AppSettings
 from .theme import app_icon, apply_theme, icon
 from .training.room import TrainingRoom
 from .training.room import install as install_training
-from .view_options import DEFAULTS
 from .walkthrough.room import TeachingRoom
 from .walkthrough.room import install as install_teaching
 from .window_menus import build_menus

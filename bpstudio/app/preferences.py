@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..teaching.labels import CHOICES
 from .settings import THEMES, AppSettings
-from .view_options import CHOICES
 
 
 class PreferencesDialog(QDialog):

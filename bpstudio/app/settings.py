@@ -15,7 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, QObject, QSettings, QStandardPaths, Signal
 
-from .view_options import CHOICES, DEFAULTS
+from ..teaching.labels import CHOICES, DEFAULTS
 
 ORGANISATION = "bpstudio"
 APPLICATION = "bpstudio"

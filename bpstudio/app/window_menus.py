@@ -13,7 +13,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu, QToolBar
 
-from .view_options import CHOICES, DEFAULTS
+from ..teaching.labels import CHOICES, DEFAULTS
 
 if TYPE_CHECKING:
     from .main_window import MainWindow

@@ -14,11 +14,11 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QDialog, QMenu, QWidget
 
 from ...engine import ACTIVATIONS, Network
-from .. import network_edits as ed
+from ...engine import edits as ed
+from ...teaching.labels import bias_name, neuron_name, weight_name
 from ..dialogs import LayerDialog, RandomiseDialog, ask_number
 from ..session import NO_SELECTION, Session
 from ..theme import icon
-from ..view_options import bias_name, neuron_name, weight_name
 from .scene import Hit
 from .view import NetworkView
 

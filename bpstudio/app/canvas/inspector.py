@@ -14,8 +14,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QToolButton, QVBoxLayout, QWidget
 
 from ...engine import ACTIVATIONS, StepTrace, present
-from ..session import Selection, Session
-from ..view_options import (
+from ...teaching.labels import (
     DEFAULTS,
     bias_name,
     delta_symbol,
@@ -24,6 +23,7 @@ from ..view_options import (
     neuron_name,
     weight_name,
 )
+from ..session import Selection, Session
 
 MAX_SAMPLES_SHOWN = 8
 

@@ -6,8 +6,8 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QLinearGradient, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
+from ...teaching.labels import fmt
 from ..theme import CanvasColours
-from ..view_options import fmt
 from .items import label_font
 from .scene import DisplayInfo
 

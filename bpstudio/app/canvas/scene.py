@@ -15,9 +15,9 @@ from PySide6.QtGui import QColor, QFontMetricsF
 from PySide6.QtWidgets import QGraphicsScene
 
 from ...engine import ACTIVATIONS, present
+from ...teaching.labels import DEFAULTS, delta_symbol, fmt, layer_title, neuron_name, weight_name
 from ..session import NO_SELECTION, Selection, Session
 from ..theme import canvas_colours
-from ..view_options import DEFAULTS, delta_symbol, fmt, layer_title, neuron_name, weight_name
 from .edges import EdgeLayerItem
 from .items import HighlightItem, LabelsItem, NeuronLayerItem, label_font
 from .layout import (

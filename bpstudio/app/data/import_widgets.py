@@ -31,7 +31,7 @@ from ...data.csvfile import AUTO, WHITESPACE, TablePeek
 from ...data.files import guess_format
 from ...data.idx import idx_header
 from ...data.npzfile import ArrayInfo, default_keys
-from ..view_options import fmt
+from ...teaching.labels import fmt
 
 FILE_FILTER = "Data files (*.csv *.tsv *.tab *.txt *.dat *.npz *.idx *ubyte *.gz);;All files (*)"
 KINDS = (

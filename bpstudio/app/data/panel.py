@@ -43,8 +43,8 @@ from PySide6.QtWidgets import (
 from ...data import BUILTINS, SCALINGS, DataError, Dataset, load_dataset
 from ...data.files import relative_data_path
 from ...engine import EngineError, Network
+from ...teaching.labels import fmt
 from ..plots.boundary import POINT_COLOURS
-from ..view_options import fmt
 from .import_dialog import FILE_FILTER, ask_import
 
 SCALING_TEXT = {

@@ -27,7 +27,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPicture, QTextOption
 from PySide6.QtWidgets import QGraphicsTextItem, QSizePolicy
 
-from ..view_options import sup
+from ...teaching.labels import sup
 
 #: strides tried, in order, when the major tick labels do not fit (every 2nd, 5th, 10th… label)
 STRIDES = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)

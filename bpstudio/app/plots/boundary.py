@@ -17,7 +17,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
-from ..view_options import layer_title, neuron_name
+from ...teaching.labels import layer_title, neuron_name
 from .common import (
     COLOURS,
     ExportButton,

@@ -10,7 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ...engine.history import bucket_centres, trailing_mean
-from ..view_options import layer_title
+from ...teaching.labels import layer_title
 from .axes import LegendRow
 from .common import (
     COLOURS,

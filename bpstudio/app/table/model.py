@@ -1,4 +1,4 @@
-"""The Qt model of the δ/Δw table: formats a :class:`~bpstudio.app.table.rows.TableData`, nothing more.
+"""The Qt model of the δ/Δw table: formats a :class:`~bpstudio.teaching.tables.TableData`, nothing more.
 
 Virtualised: the model holds one float matrix and formats a cell only when the view asks for it, so
 a 784-30-10 network (23,860 weight rows) costs no more to show than XOR. Filtering by layer and
@@ -13,8 +13,8 @@ import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from ..view_options import bias_name, fmt, layer_title, neuron_name, weight_name
-from .rows import TableData
+from ...teaching.labels import bias_name, fmt, layer_title, neuron_name, weight_name
+from ...teaching.tables import TableData
 
 #: role giving the unformatted value of a cell (float, or None when blank; text for name columns)
 RawRole = Qt.ItemDataRole.UserRole + 1

@@ -3,7 +3,7 @@
 Selecting a row selects that neuron, connection or bias everywhere (``Session.select``) and a
 selection made elsewhere (the canvas) selects the row; the row under the pointer is hovered
 (``Session.hover``), as a neuron on the canvas is. The numbers come from
-:mod:`bpstudio.app.table.rows`; the models only format them.
+:mod:`bpstudio.teaching.tables`; the models only format them.
 """
 
 from __future__ import annotations
@@ -30,11 +30,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...teaching.labels import layer_title
+from ...teaching.tables import caption, neuron_table, weight_table
 from ..plots.common import frame_scheduler, hidden
 from ..session import NO_SELECTION, Selection
-from ..view_options import layer_title
 from .model import TraceTableModel
-from .rows import caption, neuron_table, weight_table
 
 
 class TraceTablePanel(QWidget):

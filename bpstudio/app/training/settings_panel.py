@@ -38,7 +38,7 @@ from ...engine import (
     get_initialiser,
     get_optimiser,
 )
-from ..view_options import CHOICES, layer_title
+from ...teaching.labels import CHOICES, layer_title
 
 #: the symbols the notes use for optimiser and initialiser parameters
 SYMBOLS = {

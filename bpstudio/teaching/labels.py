@@ -1,5 +1,7 @@
 """View options of a project (how numbers and names are shown) and the notes' names for neurons and weights.
 
+(Qt-free; the window, the δ/Δw table rows and the teaching views share it.)
+
 View options live in ``Project.view`` (saved with the project) and are read through
 ``Session.view_option(key, default)``; the defaults below can be overridden in Preferences. This module
 is Qt-free: widgets, the inspector and the δ/Δw table share these helpers so the same quantity is

@@ -13,7 +13,9 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ..engine import EngineError, Network, get_initialiser
+from .errors import EngineError
+from .initialisers import get_initialiser
+from .network import Network
 
 MAX_EDIT_LAYER_SIZE = 4096
 

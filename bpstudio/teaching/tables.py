@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ...engine import Network, StepTrace, get_loss, get_optimiser, present
-from ..view_options import delta_symbol
+from ..engine import Network, StepTrace, get_loss, get_optimiser, present
+from .labels import delta_symbol
 
 
 @dataclass
