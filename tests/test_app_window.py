@@ -364,3 +364,24 @@ def test_launch_paints_the_window_and_quits_when_asked(tmp_path):
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("first-paint ")
     assert float(out.stdout.split()[1]) > 0
+
+
+def test_a_project_with_bad_view_options_opens_with_defaults_and_says_so_once(qtbot, window, tmp_path):
+    """precision 1e300 or "x" and bias_style {} once broke the canvas; now they are left out on load."""
+    path = tmp_path / "bad-view.bps.json"
+    doc = json.loads((list_examples()[0][1]).read_text())
+    doc["view"] = {"precision": 1e300, "bias_style": {}, "names": "notes"}
+    path.write_text(json.dumps(doc))
+    messages = []
+    window.session.statusMessage.connect(messages.append)
+    window.documents.open_path(str(path))
+    s = window.session
+    assert s.path == path and s.project.view.value("names") == "notes"
+    assert s.project.view.precision == 3 and s.project.view.bias_style == "value"
+    notes = [m for m in messages if "the default is used" in m]
+    assert notes == [
+        "view.precision: 1e+300 is not a whole number from 0 to 12; the default is used (and 1 more)"
+    ]
+    assert window.canvas.network_scene.items()  # the canvas is built
+    window.session.set_view_option("precision", "x")  # a bad value from code is refused, not stored
+    assert s.project.view.precision == 3

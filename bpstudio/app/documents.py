@@ -62,7 +62,10 @@ class Documents(QObject):
     def prepare(self, project: Project) -> Project:
         """Fill the view options the project does not set with the preferences' defaults."""
         for key in DEFAULTS:
-            project.view.setdefault(key, self.settings.view_default(key))
+            try:
+                project.view.setdefault(key, self.settings.view_default(key))
+            except ValueError:  # a preference stored by hand that is not allowed: the default stays
+                pass
         return project
 
     def _start_dir(self) -> str:

@@ -193,6 +193,10 @@ class Session(QObject):
         self.fileChanged.emit(str(self.path or ""))
         self.stepUndoAvailable.emit(False)
         self._emit_dirty()
+        notes, project.view.notes = project.view.notes, []
+        if notes:  # said once: values the file's view options may not have were left out
+            more = f" (and {len(notes) - 1} more)" if len(notes) > 1 else ""
+            self.statusMessage.emit(f"{notes[0]}{more}")
 
     def open(self, path: str | Path) -> None:
         """Load a project file; raises EngineError (FormatError) with a clear message on bad input."""
@@ -349,15 +353,20 @@ class Session(QObject):
         return self.project.view.get(key, default)
 
     def set_view_option(self, key: str, value: Any) -> None:
+        """Set a view option (``bpstudio.formats.view``); a value it does not allow is refused."""
         if self.project.view.get(key) == value:
             return
-        self.project.view[key] = value
+        try:
+            self.project.view.set(key, value)
+        except ValueError as exc:
+            self.errorOccurred.emit("Invalid view option", f"{key}: {value!r} is not {exc}")
+            return
         self.viewChanged.emit(key)
 
     @property
     def notation(self) -> str:
         """``gradient`` (δ = ∂E/∂z) or ``error_signal`` (Δ = −∂E/∂z)."""
-        return self.project.view.get("notation", "gradient")
+        return self.project.view.notation
 
     # ------------------------------------------------------------------ what the canvas shows
     def _drop_preview(self) -> None:

@@ -34,8 +34,12 @@ from .project import (
     weights_to_dict,
 )
 from .registry import FORMATS, FileFormat, get_format, load_document, register_format, save_document
+from .view import VIEW_DEFAULTS, VIEW_OPTIONS, ViewOptions
 
 __all__ = [
+    "VIEW_DEFAULTS",
+    "VIEW_OPTIONS",
+    "ViewOptions",
     "FileSaveError",
     "FormatError",
     "MAX_DEPTH",

@@ -34,6 +34,7 @@ from .migrations import (
 )
 from .registry import FileFormat, load_document, register_format, save_document
 from .rules import check_network, check_project, check_weights, training_config
+from .view import ViewOptions
 
 PROJECT_FORMAT = "bpstudio-project"
 WEIGHTS_FORMAT = "bpstudio-weights"
@@ -78,8 +79,8 @@ class Project:
     description: str = ""
     optimiser_state: dict[str, Any] | None = None
     history: History | None = None
-    #: display options of the GUI (bias drawing, labels, notation); ignored headless
-    view: dict[str, Any] = field(default_factory=dict)
+    #: display options of the GUI (bias drawing, labels, notation), see :mod:`.view`; ignored headless
+    view: ViewOptions = field(default_factory=ViewOptions)
     #: the input scaling x′ = (x − shift)/scale the network is trained with, fitted on the training split:
     #: {"scaling", "per_feature", "n_inputs", "shift", "scale", "train_samples"} (bpstudio.data.fit_scaling),
     #: or None when not fitted yet (bpstudio.workspace.trainer_for fits and stores it)
@@ -87,6 +88,10 @@ class Project:
     #: where training stands inside the current epoch (its order's seed, the position, a begun batch,
     #: early stopping's best weights), so that it resumes exactly; None: at the start of the next epoch
     progress: TrainingProgress | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.view, ViewOptions):  # a plain mapping: checked like a file's
+            self.view = ViewOptions(self.view)
 
 
 @dataclass
@@ -150,7 +155,7 @@ def project_to_dict(project: Project) -> dict[str, Any]:
         "optimiser_state": state_to_dict(project.optimiser_state),
         "progress": None if project.progress is None else project.progress.to_dict(),
         "history": None if project.history is None else project.history.to_dict(),
-        "view": copy.deepcopy(project.view),
+        "view": project.view.to_dict(),
     }
 
 
@@ -213,7 +218,7 @@ def _build_project(doc: dict[str, Any]) -> Project:
         description=doc["description"],
         optimiser_state=_build_state(doc["optimiser_state"]),
         history=None if doc["history"] is None else History.from_dict(doc["history"]),
-        view=copy.deepcopy(doc["view"]),
+        view=ViewOptions.parse(doc["view"]),
         input_transform=_build_transform(doc["input_transform"]),
         progress=None if doc["progress"] is None else TrainingProgress.from_dict(doc["progress"]),
     )

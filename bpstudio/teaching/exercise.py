@@ -174,8 +174,9 @@ class Exercise:
         p.network = self.network.copy()
         p.history = None
         p.progress = None
-        p.view = dict(self.project.view)
-        p.view.update(self.notation.to_view())
+        p.view = self.project.view.copy()
+        for key, value in self.notation.to_view().items():
+            p.view.set(key, value)
         return p
 
     @cached_property

@@ -18,14 +18,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
-#: key → default value
+from ..formats import VIEW_DEFAULTS
+
+#: key → default value of the options Preferences can set (see bpstudio.formats.view for all of them)
 DEFAULTS: dict[str, Any] = {
-    "notation": "gradient",  # gradient: δ = ∂E/∂z; error_signal: Δ = −∂E/∂z
-    "precision": 3,  # decimals shown (trailing zeros dropped)
-    "bias_style": "value",  # value: b shown in the neuron; node: a "+1" node per layer with its own edges
-    "labels": True,  # numeric labels on edges and neurons (small networks)
-    "names": "index",  # index: 1, 2…; notes: x₁, a₁⁽²⁾…; none
-    "fill": "activation",  # neuron fill: activation a or δ
+    k: VIEW_DEFAULTS[k] for k in ("notation", "precision", "bias_style", "labels", "names", "fill")
 }
 
 CHOICES: dict[str, dict[str, str]] = {
