@@ -102,7 +102,7 @@ def test_clicking_a_neuron_selects_it_and_the_inspector_shows_its_values(qtbot, 
     assert window.session.selection == Selection("neuron", 1, 0)
     text = window.inspector.text()
     assert "a₁⁽²⁾" in text and "0.31" in text  # name and bias of hidden neuron 1 of the XOR example
-    trace = window.session.display_trace()
+    trace = window.session.presenter().trace
     z = trace.layers[1].z[0, 0]  # z of the first sample, computed by the engine
     assert f"z {fmt(z, 3)}" in " ".join(text.split())
     assert len(scene.highlight.lines) == 3  # two incoming and one outgoing connection highlighted

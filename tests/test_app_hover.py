@@ -9,6 +9,7 @@ from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QWidget
 
 from bpstudio.app.canvas.view import NetworkView
+from bpstudio.app.changes import Change
 from bpstudio.app.plots.boundary import RESOLUTION, BoundaryPlotPanel
 from bpstudio.app.session import Selection, Session
 from bpstudio.app.training.runner import TrainingRunner
@@ -192,7 +193,7 @@ def test_hover_during_a_run(rig, qtbot, monkeypatch):
 
     monkeypatch.setattr(Network, "forward", counting)
     snapshots = []
-    session.valuesChanged.connect(lambda: snapshots.append(1))
+    session.changed.connect(lambda c: snapshots.append(1) if c & Change.VALUES else None)
     try:
         with qtbot.waitSignal(runner.progress, timeout=TIMEOUT):
             assert runner.start(epochs=30)

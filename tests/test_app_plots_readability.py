@@ -11,6 +11,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QFontMetricsF, QImage, QPainter
 from PySide6.QtWidgets import QApplication
 
+from bpstudio.app.changes import Change
 from bpstudio.app.plots.axes import ReadableAxis, log_label
 from bpstudio.app.plots.grads import GradientPlotPanel
 from bpstudio.app.plots.loss import LossPlotPanel
@@ -217,7 +218,7 @@ def is_decade(text: str) -> bool:
 def test_gradient_norm_log_axis_shows_decades_only_when_small(qtbot):
     session = norm_session(5.0)
     panel = shown(qtbot, GradientPlotPanel(session), 420, 150)  # a low dock: the plots side by side
-    session.historyChanged.emit()
+    session.changed.emit(Change.HISTORY)
     settle(qtbot, panel)
     axis = panel.norm_plot.getAxis("left")
     assert isinstance(axis, ReadableAxis) and axis.logMode
@@ -237,7 +238,7 @@ def test_gradient_norm_log_axis_shows_decades_only_when_small(qtbot):
 def test_gradient_norm_labels_never_overlap(qtbot, height, decades):
     session = norm_session(decades)
     panel = shown(qtbot, GradientPlotPanel(session), 380, height)
-    session.historyChanged.emit()
+    session.changed.emit(Change.HISTORY)
     settle(qtbot, panel)
     texts = assert_apart(panel.norm_plot.getAxis("left"))
     assert texts  # a value is always readable
@@ -253,7 +254,7 @@ def test_a_log_axis_inside_one_decade_gets_round_values(qtbot, height, hi, lo):
     h.grad_norms.extend([[float(v), float(v)] for v in values])
     h.step_loss.extend([0.1] * len(values))
     panel = shown(qtbot, GradientPlotPanel(session), 380, height)
-    session.historyChanged.emit()
+    session.changed.emit(Change.HISTORY)
     settle(qtbot, panel)
     texts = assert_apart(panel.norm_plot.getAxis("left"))
     assert len(texts) >= 2 and not any(is_decade(t) for t in texts), texts

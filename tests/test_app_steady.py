@@ -12,6 +12,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QPainter, QPicture
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QMessageBox, QWidget
 
+from bpstudio.app.changes import Change
 from bpstudio.app.plots.common import PAINT_GRACE_MS, frame_scheduler, hidden
 from bpstudio.app.plots.grads import GradientPlotPanel, norms_array
 from bpstudio.app.plots.loss import LossPlotPanel
@@ -67,7 +68,7 @@ def wide_session(hidden: int = 200) -> Session:
 
 def set_weights(session: Session, values: np.ndarray) -> None:
     session.network.weights[0][...] = values.reshape(session.network.weights[0].shape)
-    session.valuesChanged.emit()
+    session.changed.emit(Change.VALUES)
 
 
 def geometry(plot) -> tuple:
@@ -115,7 +116,7 @@ def test_log_axis_keeps_its_width_while_the_norms_fall_through_the_decades(qtbot
         norms = np.logspace(-decade, -decade - 1, 50)
         h.step_loss.extend([0.5] * 50)
         h.grad_norms.extend([[float(v), float(v) * 2] for v in norms])
-        s.historyChanged.emit()
+        s.changed.emit(Change.HISTORY)
         settle(qtbot)
         drawn(panel)
         rooms.append(axis.label_room)
@@ -131,13 +132,13 @@ def test_a_reset_history_gives_the_room_back(qtbot):
     axis = panel.step_plot.getAxis("left")
     h = s.trainer.history
     h.step_loss.extend([1500.0, 1200.0, 900.0])
-    s.historyChanged.emit()
+    s.changed.emit(Change.HISTORY)
     drawn(panel)
     assert max(len(t) for t in labels(axis)) == 4
     wide = axis.label_room
     h.clear()  # the training starts over (as after Reset): other data
     h.step_loss.extend([0.5, 0.25])
-    s.historyChanged.emit()
+    s.changed.emit(Change.HISTORY)
     drawn(panel)
     assert max(len(t) for t in labels(axis)) <= 4
     assert axis.label_room < wide
@@ -170,9 +171,7 @@ def run(s: Session, samples: int = 1) -> None:
     s.set_running(True)
     for _ in range(samples):
         s.trace = s.trainer.step_sample()
-        s.valuesChanged.emit()
-        s.historyChanged.emit()
-        s.traceChanged.emit(s.trace)
+        s.changed.emit(Change.VALUES | Change.HISTORY | Change.TRACE)
     s.set_running(False)
 
 

@@ -132,7 +132,7 @@ def test_student_does_an_exercise_saves_reopens_and_exports(window, qtbot, monke
     t, s = window.teaching, window.session
     open_via_file_menu(window, monkeypatch, XOR_EXERCISE)
     assert t.exercise is not None and t.exercise_dock.isVisible()
-    assert s.locked and s.display_trace() is None
+    assert s.locked and s.presenter().trace is None
     # the network, settings and steps are locked
     before = s.network.weights[0].copy()
     s.micro_step()
@@ -223,7 +223,7 @@ def test_xnor_exercise_hides_the_canvas_values(window, qtbot, monkeypatch):
     open_via_file_menu(window, monkeypatch, XNOR_EXERCISE)
     assert s.network.activations == ["step", "step"]
     t.show_walkthrough()
-    assert s.display_trace() is None and t.panel.walkthrough is None  # no values anywhere but the exercise
+    assert s.presenter().trace is None and t.panel.walkthrough is None  # no values anywhere but the exercise
     assert "exercise" in t.panel.message.text()
     assert len(t.attempt.questions) == 24
     answer(qtbot, t.exercise_panel, "a[2,0]@3", "1")

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QFileDialog
 
+from bpstudio.app.changes import Change
 from bpstudio.app.plots.boundary import RESOLUTION, BoundaryPlotPanel
 from bpstudio.app.plots.common import moving_average
 from bpstudio.app.plots.grads import HIST_BINS, GradientPlotPanel
@@ -55,7 +56,7 @@ def test_a_hundred_thousand_updates_are_drawn_downsampled(session, qtbot):
     h = session.trainer.history
     rng = np.random.default_rng(0)
     h.step_loss.extend((np.exp(-np.linspace(0, 5, 100_000)) + 0.01 * rng.random(100_000)).tolist())
-    session.historyChanged.emit()
+    session.changed.emit(Change.HISTORY)
     assert len(p.raw_curve.getOriginalDataset()[1]) == 100_000  # every update, downsampled when drawn
     assert p.raw_curve.opts["autoDownsample"] and p.raw_curve.opts["clipToView"]
     sx, sy = p.smooth_curve.getOriginalDataset()  # the smooth curve is drawn at 2,000 points
@@ -63,7 +64,7 @@ def test_a_hundred_thousand_updates_are_drawn_downsampled(session, qtbot):
     full = moving_average(np.array(h.step_loss), 1000)
     np.testing.assert_allclose(sy, full[sx.astype(int) - 1])
     h.step_loss.extend([0.5] * 10)  # only the new entries are converted
-    session.historyChanged.emit()
+    session.changed.emit(Change.HISTORY)
     assert len(p.raw_curve.getOriginalDataset()[1]) == 100_010
 
 

@@ -8,6 +8,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+from bpstudio.app.changes import Change
 from bpstudio.app.session import Session
 from bpstudio.app.training.runner import TrainingRunner
 from bpstudio.engine import Network, TrainConfig, Trainer
@@ -146,7 +147,7 @@ def _xor():
 def test_slow_runs_stream_every_step_trace(rig, qtbot):
     session, runner = rig
     traces = []
-    session.traceChanged.connect(lambda t: traces.append(t))
+    session.changed.connect(lambda c: traces.append(session.trace) if c & Change.TRACE else None)
     runner.set_speed(25.0)
     with qtbot.waitSignal(runner.finished, timeout=TIMEOUT):
         runner.start(epochs=1)  # 4 online steps

@@ -26,6 +26,7 @@ from ..teaching.labels import DEFAULTS
 from .canvas.editor import CanvasEditor
 from .canvas.inspector import Inspector
 from .canvas.view import NetworkView
+from .changes import Change
 from .dialogs import show_about
 from .documents import Documents
 from .preferences import PreferencesDialog, apply_preferences
@@ -93,8 +94,7 @@ class MainWindow(QMainWindow):
         s = self.session
         s.dirtyChanged.connect(self.update_title)
         s.fileChanged.connect(self.update_title)
-        s.projectChanged.connect(self._on_project)
-        s.structureChanged.connect(self._update_summary)
+        s.changed.connect(self._changed)
         s.viewChanged.connect(self._sync_view_actions)
         s.statusMessage.connect(self.show_status)
         s.errorOccurred.connect(self.show_error)
@@ -170,6 +170,12 @@ class MainWindow(QMainWindow):
         else:
             self.summary.setToolTip("")
         self.summary.setText(text)
+
+    def _changed(self, change: Change) -> None:
+        if change & Change.PROJECT:
+            self._on_project()
+        elif change & Change.STRUCTURE:
+            self._update_summary()
 
     def _on_project(self) -> None:
         self.documents.prepare(self.session.project)

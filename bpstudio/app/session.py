@@ -27,7 +27,10 @@ from ..engine import (
 )
 from ..engine.stepper import MicroStep
 from ..formats import Project, load_project, save_project
+from ..teaching.labels import Names
+from ..teaching.presenter import TracePresenter, notation_from_view
 from ..workspace import load_example, trainer_for, update_project
+from .changes import Change
 
 #: byte budget for the "undo step" history (weights + optimiser state snapshots)
 STEP_UNDO_BYTES = 200 * 1024 * 1024
@@ -92,22 +95,13 @@ class NetworkEdit(QUndoCommand):
         swap = self.inputs is not None and project.dataset is self.inputs[1 - side][0]
         if swap:
             project.dataset, project.input_transform = self.inputs[side]  # type: ignore[index]
-        self.session._set_network(net.copy(), self.structural)
-        if swap:
-            self.session.datasetChanged.emit()
+        self.session._set_network(net.copy(), self.structural, Change.DATASET if swap else Change.NONE)
 
 
 class Session(QObject):
     """Holds the open project and tells widgets when any part of it changes."""
 
-    projectChanged = Signal()  # a different project was opened or created: refresh everything
-    structureChanged = Signal()  # layer sizes, activations or connections changed
-    valuesChanged = Signal()  # weights or biases changed (edit or training step)
-    configChanged = Signal()  # training settings changed
-    datasetChanged = Signal()  # the dataset, its preprocessing or split changed
-    traceChanged = Signal(object)  # the current StepTrace (maybe partial) or None
-    stageChanged = Signal(str)  # the micro-stage just computed ("" when no step is in progress)
-    historyChanged = Signal()  # loss/accuracy history grew or shrank
+    changed = Signal(object)  # Change: the parts one operation changed (see bpstudio.app.changes)
     selectionChanged = Signal(object)  # Selection
     hoverChanged = Signal(object)  # what the pointer rests on (a Selection: a neuron, a table row) or None
     viewChanged = Signal(str)  # a view option (notation, labels, bias style...) changed: its key
@@ -118,7 +112,6 @@ class Session(QObject):
     statusMessage = Signal(str)
     errorOccurred = Signal(str, str)  # title, message
     highlightRequested = Signal(object)  # tuple of Selection a walkthrough line uses (empty: none)
-    lockedChanged = Signal(str)  # why the project is read-only ("" when it is not), e.g. an exercise
 
     def __init__(self, project: Project | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -147,9 +140,9 @@ class Session(QObject):
         #: the epoch a paused run was heading for: the next run resumes towards it, unless anything
         #: else changed the training state meanwhile (a step, Undo Step, an edit, other data)
         self._paused_goal: int | None = None
+        #: the micro-stage just computed ("" when no step is in progress)
+        self.stage = ""
         self._rebuild_trainer()
-        for sig in (self.projectChanged, self.structureChanged, self.valuesChanged, self.datasetChanged):
-            sig.connect(self._drop_preview)
 
     # ------------------------------------------------------------------ project and files
     @property
@@ -185,10 +178,10 @@ class Session(QObject):
         self._paused_goal = None
         self.selection = NO_SELECTION
         self.hovered = None
+        self.stage = ""
         self._rebuild_trainer()
-        self.projectChanged.emit()
-        self.traceChanged.emit(None)
-        self.stageChanged.emit("")
+        everything = Change.PROJECT | Change.STRUCTURE | Change.VALUES | Change.CONFIG | Change.DATASET
+        self._notify(everything | Change.TRACE | Change.STAGE | Change.HISTORY)
         self.selectionChanged.emit(self.selection)
         self.fileChanged.emit(str(self.path or ""))
         self.stepUndoAvailable.emit(False)
@@ -225,6 +218,13 @@ class Session(QObject):
         self.fileChanged.emit(str(target))
         self._emit_dirty()
         return target
+
+    def _notify(self, change: Change) -> None:
+        """Tell the views, once, which parts of the session an operation changed."""
+        if change & (Change.PROJECT | Change.STRUCTURE | Change.VALUES | Change.DATASET):
+            self._preview = None  # the forward pass shown before a step is no longer the network's
+        if change:
+            self.changed.emit(change)
 
     def _mark_trained(self) -> None:
         if not self._trained_since_save:
@@ -281,11 +281,13 @@ class Session(QObject):
         self.undo_stack.push(NetworkEdit(self, text, before, after, structural, pair))
         return True
 
-    def _set_network(self, net: Network, structural: bool) -> None:
+    def _set_network(self, net: Network, structural: bool, also: Change = Change.NONE) -> None:
         self.project.network = net
         self.trace = None
         self.micro = None
+        self.stage = ""
         self._paused_goal = None
+        change = also | Change.VALUES | Change.TRACE | Change.STAGE
         if structural or self.trainer is None:
             self.project.optimiser_state = None
             self.project.history = None
@@ -296,20 +298,17 @@ class Session(QObject):
             if self.selection != NO_SELECTION:
                 self.selection = NO_SELECTION
                 self.selectionChanged.emit(self.selection)
-            self.structureChanged.emit()
-            self.historyChanged.emit()
+            change |= Change.STRUCTURE | Change.HISTORY
         else:
             self.trainer.network = net
-        self.valuesChanged.emit()
-        self.traceChanged.emit(None)
-        self.stageChanged.emit("")
+        self._notify(change)
 
     # ------------------------------------------------------------------ settings, data, view
     def set_config(self, config: TrainConfig) -> bool:
         """New training settings; they take effect at the next step, even during a run."""
         if self.locked:
             self.errorOccurred.emit("The project is locked", self.locked)
-            self.configChanged.emit()  # widgets showing the refused value go back to the project's
+            self._notify(Change.CONFIG)  # widgets showing the refused value go back to the project's
             return False
         try:
             config.validate()
@@ -320,7 +319,7 @@ class Session(QObject):
             return False
         self.project.training = config
         self._mark_trained()
-        self.configChanged.emit()
+        self._notify(Change.CONFIG)
         return True
 
     def set_dataset(self, spec: dict[str, Any]) -> bool:
@@ -344,9 +343,8 @@ class Session(QObject):
         self._step_undo.clear()
         self.stepUndoAvailable.emit(False)
         self._mark_trained()
-        self.datasetChanged.emit()
-        self.historyChanged.emit()
-        self.traceChanged.emit(None)
+        self.trace, self.micro, self.stage = None, None, ""
+        self._notify(Change.DATASET | Change.HISTORY | Change.TRACE | Change.STAGE)
         return True
 
     def view_option(self, key: str, default: Any = None) -> Any:
@@ -369,19 +367,26 @@ class Session(QObject):
         return self.project.view.notation
 
     # ------------------------------------------------------------------ what the canvas shows
-    def _drop_preview(self) -> None:
-        self._preview = None
+    @property
+    def names(self) -> Names:
+        """How the project's notation names neurons, weights and biases."""
+        return notation_from_view(self.project.view).names
 
-    def display_trace(self) -> StepTrace | None:
-        """The current step's trace, else a forward pass of the first training sample (None without data).
+    def presenter(self) -> TracePresenter:
+        """What every view shows of a step: the current step's trace, else a forward pass of the first
+        training sample (none without data, or in an exercise), in the project's notation.
 
         The forward pass changes nothing: it is the engine's micro-step run to its last forward stage
         on sample 0, without moving the trainer through its epoch.
         """
+        notation = notation_from_view(self.project.view)
         if self.locked:  # an exercise shows no computed values
-            return None
+            return TracePresenter(self.network, None, notation)
         if self.trace is not None:
-            return self.trace
+            return TracePresenter(self.network, self.trace, notation, "step")
+        return TracePresenter(self.network, self._preview_trace(), notation, "preview")
+
+    def _preview_trace(self) -> StepTrace | None:
         if self.trainer is None:
             return None
         if self._preview is None or self._preview.layers[0].size != self.network.sizes[0]:
@@ -397,8 +402,7 @@ class Session(QObject):
         """Make the project read-only (``reason`` says why, e.g. "This is an exercise") or editable ("")."""
         if reason != self.locked:
             self.locked = reason
-            self.lockedChanged.emit(reason)
-            self.traceChanged.emit(self.trace)
+            self._notify(Change.LOCKED)
 
     def highlight(self, selections: tuple[Selection, ...]) -> None:
         """Ask the canvas to mark the neurons and edges a computation uses (empty tuple: none)."""
@@ -456,11 +460,10 @@ class Session(QObject):
             self.errorOccurred.emit(f"Cannot {what}", str(exc))
             return None
         self.micro = None
+        self.stage = ""
         if trace is not None:
             self.trace = trace
-        self._after_update()
-        self.traceChanged.emit(self.trace)
-        self.stageChanged.emit("")
+        self._notify(self._after_update() | Change.TRACE | Change.STAGE)
         return trace
 
     def _discard_step_undo(self) -> None:
@@ -468,10 +471,10 @@ class Session(QObject):
             self.trainer.restore(self._step_undo.pop())  # type: ignore[union-attr]
         self.stepUndoAvailable.emit(bool(self._step_undo))
 
-    def _after_update(self) -> None:
+    def _after_update(self) -> Change:
+        """The project has trained: what that changed."""
         self._mark_trained()
-        self.valuesChanged.emit()
-        self.historyChanged.emit()
+        return Change.VALUES | Change.HISTORY
 
     def step_batch(self) -> StepTrace | None:
         """One update on the next batch (finishing a micro-step in progress)."""
@@ -515,11 +518,12 @@ class Session(QObject):
             title = "Training diverged" if isinstance(exc, DivergenceError) else "Cannot continue the step"
             self.errorOccurred.emit(title, str(exc))
             return None
+        change = Change.TRACE | Change.STAGE
         if self.micro.done:
             self.micro = None
-            self._after_update()
-        self.traceChanged.emit(self.trace)
-        self.stageChanged.emit(stage)
+            change |= self._after_update()
+        self.stage = stage
+        self._notify(change)
         return stage
 
     def undo_step(self) -> bool:
@@ -529,10 +533,9 @@ class Session(QObject):
         self.trainer.restore(self._step_undo.pop())
         self.micro = None
         self.trace = None
+        self.stage = ""
         self._paused_goal = None
-        self._after_update()
-        self.traceChanged.emit(None)
-        self.stageChanged.emit("")
+        self._notify(self._after_update() | Change.TRACE | Change.STAGE)
         self.stepUndoAvailable.emit(bool(self._step_undo))
         return True
 
@@ -554,7 +557,7 @@ class Session(QObject):
                 self.trainer.network.weights, self.trainer.network.biases = drawn
             self._step_undo.clear()
             self.stepUndoAvailable.emit(False)
-            self.historyChanged.emit()
+            self._notify(Change.HISTORY)
 
     def set_running(self, running: bool) -> None:
         if running != self.running:
@@ -598,8 +601,8 @@ class Session(QObject):
         self._push_step_undo()
         if self.trace is not None:  # the last step's numbers no longer describe the network
             self.trace = None
-            self.traceChanged.emit(None)
-            self.stageChanged.emit("")
+            self.stage = ""
+            self._notify(Change.TRACE | Change.STAGE)
         self._run_trainer = tr
         self.set_running(True)
         self.statusMessage.emit("Training…")
@@ -623,13 +626,11 @@ class Session(QObject):
         """A background run's state at one moment (a ``runner.RunUpdate``): show it."""
         if not self.running or not self._adopt(update):
             return
+        change = self._after_update()
         if update.trace is not None:
             self.trace = update.trace
-        self._mark_trained()
-        self.valuesChanged.emit()
-        self.historyChanged.emit()
-        if update.trace is not None:
-            self.traceChanged.emit(update.trace)
+            change |= Change.TRACE
+        self._notify(change)
 
     def end_run(self, outcome: Any, message: str) -> None:
         """A background run has ended (a ``runner.RunOutcome``): take its final state; a paused run
@@ -641,9 +642,8 @@ class Session(QObject):
             self._paused_goal = outcome.goal if outcome.reason == "cancelled" else None
             # emitted while the session still says "running", so that the panels refresh one per turn
             # of the event loop (FrameScheduler) instead of all at once: no long stall at the end
-            self._after_update()
-            self.traceChanged.emit(self.trace)
-            self.stageChanged.emit("")
+            self.stage = ""
+            self._notify(self._after_update() | Change.TRACE | Change.STAGE)
         self.set_running(False)
         self.statusMessage.emit(message)
         if outcome.reason == "diverged":

@@ -14,6 +14,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu, QToolBar
 
 from ..teaching.labels import CHOICES, DEFAULTS
+from .changes import Change
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -89,7 +90,7 @@ def _radio_menu(w: MainWindow, title: str, key: str) -> QMenu:
             a.setChecked(a.data() == current)
 
     w.session.viewChanged.connect(sync)
-    w.session.projectChanged.connect(lambda: sync(key))
+    w.session.changed.connect(lambda change: sync(key) if change & Change.PROJECT else None)
     sync(key)
     menu.setObjectName(f"menu_{key}")
     return menu

@@ -16,6 +16,7 @@ are 1-based; ``Selection`` and the engine use 0-based indices.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 from ..formats import VIEW_DEFAULTS
@@ -77,35 +78,66 @@ def fmt(value: float | None, precision: int = 3) -> str:
     return text.replace("-", MINUS)
 
 
-def delta_symbol(notation: str) -> str:
-    """δ in the gradient convention, Δ in the error-signal convention."""
-    return "Δ" if notation == "error_signal" else "δ"
+@dataclass(frozen=True)
+class Names:
+    """The names of neurons, weights and biases in a notation (indices 0-based in, 1-based out).
+
+    ``layer_base`` is the number of the input layer (1: x, then a⁽²⁾ …; 0: x, then a⁽¹⁾ …);
+    ``weight_index`` says whether a weight's superscript is the layer it leaves (``source``, wⱼₖ⁽ˡ⁾
+    maps layer l to l + 1) or the layer it enters (``target``, Nielsen's wˡⱼₖ); ``bias_style`` ``value``
+    names a bias bⱼ⁽ˡ⁾ (the layer of its neuron), ``node`` names it wⱼ₀ (a weight on x₀ = 1).
+    """
+
+    layer_base: int = 1
+    weight_index: str = "source"
+    bias_style: str = "value"
+
+    def layer(self, layer: int) -> int:
+        """The displayed number of neuron layer ``layer``."""
+        return layer + self.layer_base
+
+    def weight_layer(self, layer: int) -> int:
+        """The displayed superscript of weight layer ``layer`` (from neuron layer layer to layer + 1)."""
+        return self.layer(layer + (1 if self.weight_index == "target" else 0))
+
+    def neuron(self, layer: int, index: int, style: str = "notes") -> str:
+        """x₁ for an input, aⱼ⁽ˡ⁾ otherwise; ``style`` ``index`` gives "j" alone and ``none`` ""."""
+        if style == "none":
+            return ""
+        if style == "index":
+            return str(index + 1)
+        if layer == 0:
+            return f"x{sub(index + 1)}"
+        return f"a{sub(index + 1)}{sup(f'({self.layer(layer)})')}"
+
+    def weight(self, layer: int, to: int, frm: int) -> str:
+        """wⱼₖ⁽ˡ⁾ for weight layer ``layer``, target neuron ``to`` and source neuron ``frm``."""
+        return f"w{sub(to + 1)}{sub(frm + 1)}{sup(f'({self.weight_layer(layer)})')}"
+
+    def bias(self, layer: int, index: int) -> str:
+        """The bias of neuron ``index`` of neuron layer ``layer + 1``: bⱼ⁽ˡ⁺¹⁾, or wⱼ₀⁽ˡ⁾ with a bias node."""
+        if self.bias_style == "node":
+            return f"w{sub(index + 1)}{sub(0)}{sup(f'({self.weight_layer(layer)})')}"
+        return f"b{sub(index + 1)}{sup(f'({self.layer(layer + 1)})')}"
+
+
+#: the notes' names with the input layer numbered 1 and weights named by their source layer
+NOTES = Names()
 
 
 def neuron_name(layer: int, index: int, style: str = "notes") -> str:
-    """The notes' name of neuron ``index`` of neuron layer ``layer`` (both 0-based): x₁ or a₁⁽²⁾.
-
-    ``style`` ``index`` gives the 1-based index alone and ``none`` an empty string.
-    """
-    if style == "none":
-        return ""
-    if style == "index":
-        return str(index + 1)
-    if layer == 0:
-        return f"x{sub(index + 1)}"
-    return f"a{sub(index + 1)}{sup(f'({layer + 1})')}"
+    """The notes' name of neuron ``index`` of neuron layer ``layer`` (both 0-based): x₁ or a₁⁽²⁾."""
+    return NOTES.neuron(layer, index, style)
 
 
 def weight_name(layer: int, to: int, frm: int) -> str:
     """wⱼₖ⁽ˡ⁾ for weight layer ``layer``, target neuron ``to`` and source neuron ``frm`` (0-based)."""
-    return f"w{sub(to + 1)}{sub(frm + 1)}{sup(f'({layer + 1})')}"
+    return NOTES.weight(layer, to, frm)
 
 
 def bias_name(layer: int, index: int, bias_style: str = "value") -> str:
     """The bias of neuron ``index`` of neuron layer ``layer + 1``: bⱼ⁽ˡ⁺¹⁾, or wⱼ₀⁽ˡ⁾ with a bias node."""
-    if bias_style == "node":
-        return f"w{sub(index + 1)}{sub(0)}{sup(f'({layer + 1})')}"
-    return f"b{sub(index + 1)}{sup(f'({layer + 2})')}"
+    return Names(bias_style=bias_style).bias(layer, index)
 
 
 def layer_title(layer: int, n_layers: int) -> str:

@@ -22,6 +22,7 @@ from typing import Any
 
 from ..engine import CONVENTIONS
 from .expr import Sym
+from .labels import Names
 
 BIAS_STYLES = ("w0", "b")
 WEIGHT_INDEX = ("source", "target")
@@ -65,6 +66,11 @@ class Notation:
     @property
     def error_signal(self) -> bool:
         return self.convention == "error_signal"
+
+    @property
+    def names(self) -> Names:
+        """How this notation names neurons, weights and biases in plain text (the canvas, the tables)."""
+        return Names(self.layer_base, self.weight_index, "node" if self.bias == "w0" else "value")
 
     @property
     def sign(self) -> float:
@@ -131,17 +137,18 @@ class Symbols:
     def __init__(self, notation: Notation, n_layers: int) -> None:
         self.n = notation
         self.L = n_layers
+        self.names = notation.names
 
     def layer(self, layer: int) -> int:
         """The displayed number of neuron layer ``layer``."""
-        return layer + self.n.layer_base
+        return self.names.layer(layer)
 
     def _sup(self, layer: int) -> str:
         return f"({self.layer(layer)})"
 
     def weight_layer(self, layer: int) -> int:
         """The displayed superscript of weight layer ``layer`` (from neuron layer layer to layer+1)."""
-        return self.layer(layer + (1 if self.n.weight_index == "target" else 0))
+        return self.names.weight_layer(layer)
 
     # neurons ---------------------------------------------------------------
     def z(self, layer: int, j: int) -> Sym:

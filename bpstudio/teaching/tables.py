@@ -7,7 +7,8 @@ Two tables:
 * weights: one row per connection and per bias, columns w before, ∂E/∂w (or −∂E/∂w), Δw, w after.
 
 Numbers not computed yet (a micro-step in progress, or no step at all) are NaN and shown blank. The
-notation only flips signs, through the engine's :func:`~bpstudio.engine.trace.present`.
+notation's signs and labels come from the :class:`~bpstudio.teaching.presenter.TracePresenter` the
+tables are read from, the same one the canvas, inspector and walkthrough use.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..engine import Network, StepTrace, get_loss, get_optimiser, present
-from .labels import delta_symbol
+from ..engine import get_loss, get_optimiser
+from .presenter import TracePresenter
 
 
 @dataclass
@@ -58,14 +59,15 @@ def _pick(arr: np.ndarray | None, sample: int | None, n: int) -> np.ndarray:
     return np.asarray(arr[sample], dtype=np.float64)
 
 
-def _vec(arr: np.ndarray | None, n: int, sign: float = 1.0) -> np.ndarray:
-    return _nan(n) if arr is None else sign * np.asarray(arr, dtype=np.float64).reshape(-1)
+def _vec(arr: np.ndarray | None, n: int) -> np.ndarray:
+    return _nan(n) if arr is None else np.asarray(arr, dtype=np.float64).reshape(-1)
 
 
-def neuron_columns(notation: str) -> tuple[list[str], list[str]]:
-    d = delta_symbol(notation)
-    grad_b = "∂E/∂b" if notation == "gradient" else "−∂E/∂b"
-    if notation == "gradient":
+def neuron_columns(p: TracePresenter) -> tuple[list[str], list[str]]:
+    """Column titles and tooltips of the neuron table."""
+    d = p.label("delta")
+    grad_b = p.label("grad_b")
+    if not p.notation.error_signal:
         delta_tip = (
             "δ = ∂Eₓ/∂z of this neuron. Output layer: δ = f′(z)·∂Eₓ/∂o (o − t for cross-entropy with "
             "sigmoid/softmax); hidden layer: δⱼ = f′(zⱼ)·Σᵢ wᵢⱼ·δᵢ"
@@ -81,16 +83,17 @@ def neuron_columns(notation: str) -> tuple[list[str], list[str]]:
         "activation a = f(z) (the input xₖ in the input layer)",
         "slope of the activation at z",
         delta_tip,
-        f"{grad_b} = s·Σₓ {'δ' if notation == 'gradient' else 'Δ'} over the batch "
-        "(s = 1/m for the mean reduction, 1 for the sum)",
+        f"{grad_b} = s·Σₓ {d} over the batch (s = 1/m for the mean reduction, 1 for the sum)",
         "the change the optimiser applied: b ← b + Δb",
     ]
     return cols, tips
 
 
-def weight_columns(notation: str, optimiser: str | None = None) -> tuple[list[str], list[str]]:
-    grad_w = "∂E/∂w" if notation == "gradient" else "−∂E/∂w"
-    d = "δⱼ" if notation == "gradient" else "Δⱼ"
+def weight_columns(p: TracePresenter) -> tuple[list[str], list[str]]:
+    """Column titles and tooltips of the weight table."""
+    grad_w = p.label("grad_w")
+    d = p.label("delta_j")
+    optimiser = p.trace.optimiser if p.trace is not None else None
     opt = get_optimiser(optimiser).formula if optimiser else "Δw = −η·∂E/∂w for gradient descent"
     cols = ["w before", grad_w, "Δw", "w after"]
     tips = [
@@ -102,14 +105,13 @@ def weight_columns(notation: str, optimiser: str | None = None) -> tuple[list[st
     return cols, tips
 
 
-def neuron_table(
-    trace: StepTrace | None, network: Network, notation: str = "gradient", sample: int | None = 0
-) -> TableData:
+def neuron_table(p: TracePresenter, sample: int | None = 0) -> TableData:
     """Neuron rows for ``sample`` (an index into the trace's batch) or the batch mean (None)."""
-    sizes = network.sizes
+    trace = p.trace
+    sizes = p.network.sizes
     layer = np.repeat(np.arange(len(sizes)), sizes)
     index = np.concatenate([np.arange(n) for n in sizes])
-    cols, tips = neuron_columns(notation)
+    cols, tips = neuron_columns(p)
     n = layer.shape[0]
     values = np.full((n, len(cols)), np.nan)
     if trace is not None:
@@ -123,12 +125,11 @@ def neuron_table(
             values[rows, 0] = _pick(rec.z, sample, size)
             values[rows, 1] = _pick(rec.a, sample, size)
             values[rows, 2] = _pick(rec.fprime, sample, size)
-            delta = None if rec.delta is None else present(rec.delta, notation)
-            values[rows, 3] = _pick(delta, sample, size)
+            values[rows, 3] = _pick(p.delta(li), sample, size)
             if li > 0:
-                up = trace.updates[li - 1]
-                values[rows, 4] = _vec(up.grad_b, size, 1.0 if notation == "gradient" else -1.0)
-                values[rows, 5] = _vec(up.delta_b, size)
+                up = p.update(li - 1)
+                values[rows, 4] = _vec(p.grad_b(li - 1), size)
+                values[rows, 5] = _vec(None if up is None else up.delta_b, size)
             start += size
     return TableData("neurons", ["Layer", "Neuron", *cols], ["", "", *tips], layer, index, _minus1(n), values)
 
@@ -137,10 +138,10 @@ def _minus1(n: int) -> np.ndarray:
     return np.full(n, -1, dtype=np.int64)
 
 
-def weight_table(trace: StepTrace | None, network: Network, notation: str = "gradient") -> TableData:
+def weight_table(p: TracePresenter) -> TableData:
     """One row per present connection, then the biases, weight layer by weight layer."""
-    sign = 1.0 if notation == "gradient" else -1.0
-    cols, tips = weight_columns(notation, trace.optimiser if trace is not None else None)
+    network = p.network
+    cols, tips = weight_columns(p)
     layers, idx, frm, blocks = [], [], [], []
     for l in range(network.n_layers):
         n_out, n_in = network.weights[l].shape
@@ -148,21 +149,18 @@ def weight_table(trace: StepTrace | None, network: Network, notation: str = "gra
         jj, kk = np.nonzero(mask) if mask is not None else np.indices((n_out, n_in)).reshape(2, -1)
         jj = jj.astype(np.int64)
         kk = kk.astype(np.int64)
-        up = trace.updates[l] if trace is not None else None
-        w_before = network.weights[l] if up is None else up.W_before
-        b_before = network.biases[l] if up is None else up.b_before
-        arrays_w = [w_before, None, None, None]
-        arrays_b = [b_before, None, None, None]
+        up = p.update(l)
+        arrays_w: list[np.ndarray | None] = [network.weights[l], None, None, None]
+        arrays_b: list[np.ndarray | None] = [network.biases[l], None, None, None]
         if up is not None:
-            arrays_w = [up.W_before, up.grad_W, up.delta_W, up.W_after]
-            arrays_b = [up.b_before, up.grad_b, up.delta_b, up.b_after]
+            arrays_w = [up.W_before, p.grad_W(l), up.delta_W, up.W_after]
+            arrays_b = [up.b_before, p.grad_b(l), up.delta_b, up.b_after]
         block = np.full((jj.size + n_out, 4), np.nan)
         for c, (aw, ab) in enumerate(zip(arrays_w, arrays_b)):
-            s = sign if c == 1 else 1.0
             if aw is not None:
-                block[: jj.size, c] = s * np.asarray(aw)[jj, kk]
+                block[: jj.size, c] = np.asarray(aw)[jj, kk]
             if ab is not None:
-                block[jj.size :, c] = s * np.asarray(ab).reshape(-1)
+                block[jj.size :, c] = np.asarray(ab).reshape(-1)
         layers.append(np.full(jj.size + n_out, l, dtype=np.int64))
         idx.append(np.concatenate([jj, np.arange(n_out, dtype=np.int64)]))
         frm.append(np.concatenate([kk, _minus1(n_out)]))
@@ -178,16 +176,24 @@ def weight_table(trace: StepTrace | None, network: Network, notation: str = "gra
     )
 
 
-def caption(trace: StepTrace | None, notation: str) -> str:
+def caption(p: TracePresenter) -> str:
     """What the numbers are: samples, loss, reduction and notation."""
+    trace = p.trace
     if trace is None:
-        return "No step yet: take a step (or a micro-step) to see every z, a, f′(z), δ and Δw."
+        return (
+            f"No step yet: take a step (or a micro-step) to see every z, a, f′(z), {p.label('delta')} and Δw."
+        )
     loss = get_loss(trace.loss)
     n = trace.batch_size
     # samples are numbered from 1 on screen (the CLI's --samples counts from 0)
     samples = ", ".join(str(i + 1) for i in trace.sample_indices[:8]) + ("…" if n > 8 else "")
     red = f"s = 1/m = 1/{n}" if trace.reduction == "mean" else "s = 1"
     done = trace.stages_done[-1] if trace.stages_done else "nothing computed yet"
+    if p.is_preview:
+        return (
+            f"Forward pass of sample {samples} with the current weights (no step yet: take a step to see "
+            f"{p.label('delta')}, {p.label('grad_w')} and Δw)"
+        )
     parts = [
         f"Sample{'s' if n > 1 else ''} {samples}",
         f"{loss.label}: {loss.formula}, E = s·Σₓ Eₓ ({red})",

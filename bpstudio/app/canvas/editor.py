@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QDialog, QMenu, QWidget
 
 from ...engine import ACTIVATIONS, Network
 from ...engine import edits as ed
-from ...teaching.labels import bias_name, neuron_name, weight_name
+from ..changes import Change
 from ..dialogs import LayerDialog, RandomiseDialog, ask_number
 from ..session import NO_SELECTION, Session
 from ..theme import icon
@@ -61,10 +61,8 @@ class CanvasEditor(QObject):
             a.triggered.connect(lambda _c=False, name=act.name: self.set_activation(name))
             self.activation_menu.addAction(a)
         session.selectionChanged.connect(self.update_actions)
-        session.structureChanged.connect(self.update_actions)
-        session.projectChanged.connect(self.update_actions)
+        session.changed.connect(self._changed)
         session.runningChanged.connect(self.update_actions)
-        session.lockedChanged.connect(self.update_actions)
         view.activated.connect(self.activate)
         view.contextRequested.connect(self.context_menu)
         self.update_actions()
@@ -121,6 +119,10 @@ class CanvasEditor(QObject):
             return None
         return layer if 0 <= layer < n else None
 
+    def _changed(self, change: Change) -> None:
+        if change & (Change.SHAPE | Change.LOCKED):
+            self.update_actions()
+
     def update_actions(self, *_args) -> None:
         sel = self.session.selection
         net = self.session.network
@@ -163,14 +165,14 @@ class CanvasEditor(QObject):
     def edit_value(self) -> None:
         sel = self.session.selection
         net = self.session.network
-        style = self.session.view_option("bias_style", "value")
+        names = self.session.names
         if sel.kind == "edge":
             if not net.connection_present(sel.layer, sel.index, sel.frm):
                 self.session.errorOccurred.emit(
                     "Connection removed", "Restore this connection before giving it a weight."
                 )
                 return
-            name = weight_name(sel.layer, sel.index, sel.frm)
+            name = names.weight(sel.layer, sel.index, sel.frm)
             value = ask_number(
                 self.parent_widget,
                 "Edit Weight",
@@ -187,11 +189,11 @@ class CanvasEditor(QObject):
             layer = sel.layer if sel.kind == "bias" else sel.layer - 1
             if layer < 0:
                 return
-            name = bias_name(layer, sel.index, style)
+            name = names.bias(layer, sel.index)
             value = ask_number(
                 self.parent_widget,
                 "Edit Bias",
-                f"New value of the bias {name} of {neuron_name(layer + 1, sel.index, 'notes')}:",
+                f"New value of the bias {name} of {names.neuron(layer + 1, sel.index)}:",
                 net.biases[layer][sel.index],
             )
             if value is not None:
@@ -293,7 +295,7 @@ class CanvasEditor(QObject):
         if sel.kind != "edge":
             return
         present = self.session.network.connection_present(sel.layer, sel.index, sel.frm)
-        name = weight_name(sel.layer, sel.index, sel.frm)
+        name = self.session.names.weight(sel.layer, sel.index, sel.frm)
         text = f"{'Remove' if present else 'Restore'} connection {name}"
         if self._edit(text, lambda n: n.set_connection(sel.layer, sel.index, sel.frm, not present), True):
             self.session.select(sel)

@@ -13,16 +13,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QToolButton, QVBoxLayout, QWidget
 
-from ...engine import ACTIVATIONS, StepTrace, present
-from ...teaching.labels import (
-    DEFAULTS,
-    bias_name,
-    delta_symbol,
-    fmt,
-    layer_title,
-    neuron_name,
-    weight_name,
-)
+from ...engine import ACTIVATIONS
+from ...teaching.labels import DEFAULTS, fmt, layer_title
+from ...teaching.presenter import TracePresenter
+from ..changes import Change
 from ..session import Selection, Session
 
 MAX_SAMPLES_SHOWN = 8
@@ -57,11 +51,14 @@ class Inspector(QWidget):
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addWidget(scroll, 1)
         lay.addLayout(buttons)
-        for sig in (session.valuesChanged, session.structureChanged, session.projectChanged):
-            sig.connect(self.refresh)
-        for sig in (session.traceChanged, session.selectionChanged, session.viewChanged):
-            sig.connect(self.refresh)
+        session.changed.connect(self._changed)
+        session.selectionChanged.connect(self.refresh)
+        session.viewChanged.connect(self.refresh)
         self.refresh()
+
+    def _changed(self, change: Change) -> None:
+        if change & (Change.SHAPE | Change.NUMBERS):
+            self.refresh()
 
     def opt(self, key: str):
         return self.session.view_option(key, DEFAULTS[key])
@@ -96,8 +93,8 @@ class Inspector(QWidget):
             body = self._network()
         self.label.setText(body)
 
-    def _trace(self) -> StepTrace | None:
-        return self.session.display_trace()
+    def _presenter(self) -> TracePresenter:
+        return self.session.presenter()
 
     @staticmethod
     def _table(rows: list[tuple[str, str]]) -> str:
@@ -107,16 +104,9 @@ class Inspector(QWidget):
         )
         return f"<table cellspacing='2'>{cells}</table>"
 
-    def _samples_header(self, trace: StepTrace) -> str:
-        idx = trace.sample_indices[:MAX_SAMPLES_SHOWN]
-        more = (
-            ""
-            if trace.batch_size <= MAX_SAMPLES_SHOWN
-            else f" (first {MAX_SAMPLES_SHOWN} of {trace.batch_size})"
-        )
-        label = "sample" if len(idx) == 1 else "samples"
-        kind = "current step" if self.session.trace is not None else "forward pass"
-        return f"<p><b>{kind}</b>, training {label} {', '.join(str(i + 1) for i in idx)}{more}</p>"
+    @staticmethod
+    def _samples_header(p: TracePresenter) -> str:
+        return f"<p><b>{p.source_label}</b>, {p.samples_text(MAX_SAMPLES_SHOWN)}</p>"
 
     def _per_sample(self, values: np.ndarray | None, column: int) -> str:
         if values is None:
@@ -129,24 +119,24 @@ class Inspector(QWidget):
         net = self.session.network
         l, j = sel.layer, sel.index
         prec = int(self.opt("precision"))
-        notation = self.opt("notation")
-        name = neuron_name(l, j, "notes")
-        title = f"<h3>{name}</h3><p>neuron {j + 1} of layer {l + 1} ({layer_title(l, net.n_layers)}"
+        p = self._presenter()
+        name = p.names.neuron(l, j)
+        title = (
+            f"<h3>{name}</h3><p>neuron {j + 1} of layer {p.names.layer(l)} ({layer_title(l, net.n_layers)}"
+        )
         rows: list[tuple[str, str]] = []
         if l > 0:
             act = ACTIVATIONS.get(net.activations[l - 1])
             title += f", {act.label}"
-            rows.append(
-                (f"bias {bias_name(l - 1, j, self.opt('bias_style'))}", fmt(net.biases[l - 1][j], prec))
-            )
+            rows.append((f"bias {p.names.bias(l - 1, j)}", fmt(net.biases[l - 1][j], prec)))
             n_in = int(net.sizes[l - 1] if net.masks[l - 1] is None else net.masks[l - 1][j].sum())
             rows.append(("inputs", f"{n_in} connection{'s' if n_in != 1 else ''}"))
         title += ")</p>"
-        trace = self._trace()
+        rec = p.layer(l)
         extra = ""
-        if trace is not None and l < len(trace.layers):
-            rec = trace.layers[l]
-            extra = self._samples_header(trace)
+        if rec is not None and p.trace is not None:
+            trace = p.trace
+            extra = self._samples_header(p)
             if l == 0:
                 rows.append(
                     (f"x{'' if trace.batch_size == 1 else ' per sample'}", self._per_sample(rec.a, j))
@@ -155,37 +145,28 @@ class Inspector(QWidget):
                 rows.append(("z", self._per_sample(rec.z, j)))
                 rows.append(("a = f(z)", self._per_sample(rec.a, j)))
                 rows.append(("f′(z)", self._per_sample(rec.fprime, j)))
-                d = None if rec.delta is None else present(rec.delta, notation)
-                sym = delta_symbol(notation)
-                rows.append((f"{sym} ({'∂E/∂z' if sym == 'δ' else '−∂E/∂z'})", self._per_sample(d, j)))
+                rows.append(
+                    (f"{p.label('delta')} ({p.label('delta_meaning')})", self._per_sample(p.delta(l), j))
+                )
         return title + self._table(rows) + extra
-
-    def _update(self, layer: int):
-        trace = self._trace()
-        if (
-            trace is None
-            or layer >= len(trace.updates)
-            or trace.updates[layer].W_before.shape != self.session.network.weights[layer].shape
-        ):
-            return None
-        return trace.updates[layer]
 
     def _edge(self, sel: Selection) -> str:
         net = self.session.network
         l, j, k = sel.layer, sel.index, sel.frm
         prec = int(self.opt("precision"))
-        notation = self.opt("notation")
+        p = self._presenter()
         present_ = net.connection_present(l, j, k)
         title = (
-            f"<h3>{weight_name(l, j, k)}</h3><p>from {neuron_name(l, k, 'notes')} to "
-            f"{neuron_name(l + 1, j, 'notes')}{'' if present_ else ' — <b>removed</b>'}</p>"
+            f"<h3>{p.names.weight(l, j, k)}</h3><p>from {p.names.neuron(l, k)} to "
+            f"{p.names.neuron(l + 1, j)}{'' if present_ else ' — <b>removed</b>'}</p>"
         )
         rows = [("w", fmt(net.weights[l][j, k], prec))]
-        up = self._update(l)
+        up = p.update(l)
         if up is not None:
-            grad_label = "∂E/∂w" if notation == "gradient" else "−∂E/∂w"
-            g = None if up.grad_W is None else present(up.grad_W[j, k], notation)
-            rows.append((grad_label, fmt(g, prec) if g is not None else "<i>not computed yet</i>"))
+            g = p.grad_W(l)
+            rows.append(
+                (p.label("grad_w"), fmt(g[j, k], prec) if g is not None else "<i>not computed yet</i>")
+            )
             rows.append(
                 ("Δw", fmt(up.delta_W[j, k], prec) if up.delta_W is not None else "<i>not applied yet</i>")
             )
@@ -198,15 +179,13 @@ class Inspector(QWidget):
         net = self.session.network
         l, j = sel.layer, sel.index
         prec = int(self.opt("precision"))
-        notation = self.opt("notation")
-        name = bias_name(l, j, self.opt("bias_style"))
-        title = f"<h3>{name}</h3><p>bias of {neuron_name(l + 1, j, 'notes')}</p>"
+        p = self._presenter()
+        title = f"<h3>{p.names.bias(l, j)}</h3><p>bias of {p.names.neuron(l + 1, j)}</p>"
         rows = [("b", fmt(net.biases[l][j], prec))]
-        up = self._update(l)
+        up = p.update(l)
         if up is not None:
-            grad_label = "∂E/∂b" if notation == "gradient" else "−∂E/∂b"
-            g = None if up.grad_b is None else present(up.grad_b[j], notation)
-            rows.append((grad_label, fmt(g, prec) if g is not None else "<i>not computed yet</i>"))
+            g = p.grad_b(l)
+            rows.append((p.label("grad_b"), fmt(g[j], prec) if g is not None else "<i>not computed yet</i>"))
             rows.append(
                 ("Δb", fmt(up.delta_b[j], prec) if up.delta_b is not None else "<i>not applied yet</i>")
             )
@@ -223,7 +202,9 @@ class Inspector(QWidget):
                 ("", html.escape(act.derivative)),
             ]
             rows.append(("incoming weights", f"{net.sizes[l - 1]} × {net.sizes[l]}"))
-        return f"<h3>Layer {l + 1}: {layer_title(l, net.n_layers)}</h3>" + self._table(rows)
+        return f"<h3>Layer {self.session.names.layer(l)}: {layer_title(l, net.n_layers)}</h3>" + self._table(
+            rows
+        )
 
     def _network(self) -> str:
         net = self.session.network

@@ -14,8 +14,9 @@ from PySide6.QtCore import QPointF, QRectF, QTimer, Signal
 from PySide6.QtGui import QColor, QFontMetricsF
 from PySide6.QtWidgets import QGraphicsScene
 
-from ...engine import ACTIVATIONS, present
-from ...teaching.labels import DEFAULTS, delta_symbol, fmt, layer_title, neuron_name, weight_name
+from ...engine import ACTIVATIONS
+from ...teaching.labels import DEFAULTS, fmt, layer_title
+from ..changes import Change
 from ..session import NO_SELECTION, Selection, Session
 from ..theme import canvas_colours
 from .edges import EdgeLayerItem
@@ -87,10 +88,7 @@ class NetworkScene(QGraphicsScene):
         self.info = DisplayInfo()
         self.colours = canvas_colours()
         self._refresh_pending = False
-        session.projectChanged.connect(self._on_project)
-        session.structureChanged.connect(self.rebuild)
-        session.valuesChanged.connect(self.schedule_refresh)
-        session.traceChanged.connect(self.schedule_refresh)
+        session.changed.connect(self._changed)
         session.viewChanged.connect(self._on_view)
         session.selectionChanged.connect(self._update_highlight)
         self.rebuild()
@@ -98,6 +96,14 @@ class NetworkScene(QGraphicsScene):
     # ------------------------------------------------------------------ options
     def opt(self, key: str):
         return self.session.view_option(key, DEFAULTS[key])
+
+    def _changed(self, change: Change) -> None:
+        if change & Change.PROJECT:
+            self._on_project()
+        elif change & Change.STRUCTURE:
+            self.rebuild()
+        elif change & Change.NUMBERS:
+            self.schedule_refresh()
 
     def _on_project(self) -> None:
         self.expanded.clear()
@@ -172,27 +178,28 @@ class NetworkScene(QGraphicsScene):
         net = self.session.network
         c = self.colours
         prec = int(self.opt("precision"))
-        notation = self.opt("notation")
+        p = self.session.presenter()
         bias_nodes = self.opt("bias_style") == "node"
         labels_on = bool(self.opt("labels"))
         names_style = self.opt("names")
         fill = self.opt("fill")
-        dsym = delta_symbol(notation)
+        dsym = p.label("delta")
 
         mags = [np.abs(w).max(initial=0.0) for w in net.weights]
         if bias_nodes:
             mags += [np.abs(b).max(initial=0.0) for b in net.biases]
         wmax = float(max(mags, default=0.0))
 
-        trace = self.session.display_trace()
+        trace = p.trace
         acts: list[np.ndarray | None] = [None] * len(net.sizes)
         deltas: list[np.ndarray | None] = [None] * len(net.sizes)
-        if trace is not None and len(trace.layers) == len(net.sizes):
+        if trace is not None:
             for rec in trace.layers:
-                if rec.a is not None and rec.a.shape[-1] == net.sizes[rec.layer]:
+                if rec.a is not None:
                     acts[rec.layer] = rec.a[0]
-                if rec.delta is not None and rec.delta.shape[-1] == net.sizes[rec.layer]:
-                    deltas[rec.layer] = present(rec.delta[0], notation)
+                d = p.delta(rec.layer)
+                if d is not None:
+                    deltas[rec.layer] = d[0]
         dmax = max((float(np.abs(d).max(initial=0.0)) for d in deltas if d is not None), default=0.0)
 
         for i, item in enumerate(self.layer_items):
@@ -205,7 +212,7 @@ class NetworkScene(QGraphicsScene):
             values, scale = (acts[i], 1.0) if fill == "activation" else (deltas[i], dmax)
             if fill == "activation" and values is not None:
                 scale = max(1.0, float(np.abs(values).max(initial=0.0)))
-            names = [neuron_name(i, k, names_style) for k in range(n)] if n <= 32 else []
+            names = [p.names.neuron(i, k, names_style) for k in range(n)] if n <= 32 else []
             lines: list[list[str]] = []
             if labels_on and n <= LABELLED_COLUMN_MAX:
                 for k in range(n):
@@ -223,11 +230,7 @@ class NetworkScene(QGraphicsScene):
             item.set_values(net.weights[i], net.masks[i], net.biases[i] if bias_nodes else None, wmax, c)
 
         self._place_labels(labels_on, bias_nodes, prec)
-        fill_label = (
-            "activation a"
-            if fill == "activation"
-            else f"{dsym} ({'gradient' if dsym == 'δ' else 'error signal'})"
-        )
+        fill_label = "activation a" if fill == "activation" else f"{dsym} ({p.label('delta_name')})"
         sample = ""
         if trace is not None and trace.sample_indices:
             sample = f"training sample {trace.sample_indices[0] + 1}"
@@ -392,21 +395,22 @@ class NetworkScene(QGraphicsScene):
         """A one-line tooltip for ``hit``."""
         net = self.session.network
         prec = int(self.opt("precision"))
+        names = self.session.names
         if hit.kind == "neuron":
-            name = neuron_name(hit.layer, hit.index, "notes")
-            text = f"{name} — neuron {hit.index + 1} of layer {hit.layer + 1}"
+            name = names.neuron(hit.layer, hit.index)
+            text = f"{name} — neuron {hit.index + 1} of layer {names.layer(hit.layer)}"
             if hit.layer > 0:
                 text += f", bias {fmt(net.biases[hit.layer - 1][hit.index], prec)}"
             return text
         if hit.kind == "edge":
             w = net.weights[hit.layer][hit.index, hit.frm]
             state = "" if net.connection_present(hit.layer, hit.index, hit.frm) else " (removed)"
-            return f"{weight_name(hit.layer, hit.index, hit.frm)} = {fmt(w, prec)}{state}"
+            return f"{names.weight(hit.layer, hit.index, hit.frm)} = {fmt(w, prec)}{state}"
         if hit.kind == "bias":
             value = fmt(net.biases[hit.layer][hit.index], prec)
-            return f"bias of neuron {hit.index + 1} of layer {hit.layer + 2} = {value}"
+            return f"bias of neuron {hit.index + 1} of layer {names.layer(hit.layer + 1)} = {value}"
         if hit.kind == "bias_node":
-            return f"bias input x₀ = +1 feeding layer {hit.layer + 2}"
+            return f"bias input x₀ = +1 feeding layer {names.layer(hit.layer + 1)}"
         if hit.kind == "block":
             return f"{net.sizes[hit.layer]} neurons (double-click to expand)"
         if hit.kind == "header":

@@ -44,6 +44,7 @@ from ...data import BUILTINS, SCALINGS, DataError, Dataset, load_dataset
 from ...data.files import relative_data_path
 from ...engine import EngineError, Network
 from ...teaching.labels import fmt
+from ..changes import Change
 from ..plots.boundary import POINT_COLOURS
 from .import_dialog import FILE_FILTER, ask_import
 
@@ -218,8 +219,7 @@ class DatasetPanel(QWidget):
         self.apply_button.clicked.connect(lambda: self.apply())
         for w in (self.scaling_box,):
             w.currentIndexChanged.connect(lambda _i: self._update_preview())
-        session.projectChanged.connect(self.load_from_session)
-        session.datasetChanged.connect(self.load_from_session)
+        session.changed.connect(self._changed)
         session.fileChanged.connect(self._project_moved)
         session.runningChanged.connect(lambda r: self.apply_button.setEnabled(not r))
         self.load_from_session()
@@ -234,6 +234,10 @@ class DatasetPanel(QWidget):
         return box
 
     # ------------------------------------------------------------------ from the session
+    def _changed(self, change: Change) -> None:
+        if change & (Change.PROJECT | Change.DATASET):
+            self.load_from_session()
+
     def load_from_session(self) -> None:
         """Show the session's dataset specification."""
         spec = self.session.project.dataset or {}

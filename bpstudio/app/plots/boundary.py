@@ -17,7 +17,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
-from ...teaching.labels import layer_title, neuron_name
+from ...teaching.labels import layer_title
+from ..changes import Change
 from .common import (
     COLOURS,
     ExportButton,
@@ -103,10 +104,7 @@ class BoundaryPlotPanel(QWidget):
         #: (layer, neuron) of the hovered neuron being shown, neuron −1: the network's output
         self.hovered: tuple[int, int] | None = None
         self.throttle = Throttle(self.refresh, lambda: session.running, self)
-        session.valuesChanged.connect(self._forget_activations)  # before the refresh it may cause
-        session.valuesChanged.connect(self.throttle)
-        for sig in (session.structureChanged, session.projectChanged, session.datasetChanged):
-            sig.connect(self._rebuild)
+        session.changed.connect(self._changed)
         session.selectionChanged.connect(self._follow)
         # hover changes arriving in one turn of the event loop are applied once, the last one winning
         self._hover_timer = QTimer(self)
@@ -124,6 +122,14 @@ class BoundaryPlotPanel(QWidget):
         s = self.session
         return s.network.n_inputs == 2 and s.trainer is not None
 
+    def _changed(self, change: Change) -> None:
+        if change & Change.VALUES:
+            self._acts = None  # the grid's activations were computed with the old weights
+        if change & (Change.SHAPE | Change.DATASET):
+            self._rebuild()
+        elif change & Change.VALUES:
+            self.throttle()
+
     def _rebuild(self) -> None:
         s = self.session
         net = s.network
@@ -137,10 +143,12 @@ class BoundaryPlotPanel(QWidget):
         self.what_box.addItem("Network output", f"{L}:-1")
         if net.n_outputs > 1:
             for j in range(net.n_outputs):
-                self.what_box.addItem(f"Output neuron {neuron_name(L, j)}", f"{L}:{j}")
+                self.what_box.addItem(f"Output neuron {self.session.names.neuron(L, j)}", f"{L}:{j}")
         for l in range(1, L):
             for j in range(net.sizes[l]):
-                self.what_box.addItem(f"{layer_title(l, L)} neuron {neuron_name(l, j)}", f"{l}:{j}")
+                self.what_box.addItem(
+                    f"{layer_title(l, L)} neuron {self.session.names.neuron(l, j)}", f"{l}:{j}"
+                )
         self.what_box.blockSignals(False)
         if net.n_inputs != 2:
             self.message.setText(
@@ -225,7 +233,8 @@ class BoundaryPlotPanel(QWidget):
         if j < 0:
             who = "network output"
         else:
-            who = f"{neuron_name(layer, j)}, {layer_title(layer, net.n_layers).lower()} neuron {j + 1}"
+            name = self.session.names.neuron(layer, j)
+            who = f"{name}, {layer_title(layer, net.n_layers).lower()} neuron {j + 1}"
         sel = self.session.selection
         if sel.kind == "neuron" and self._hover_target(sel) == (layer, j) and (j >= 0 or self.hovered):
             return f"Selected: {who}"  # (also while the pointer still rests on it)

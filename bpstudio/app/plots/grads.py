@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLa
 
 from ...engine.history import bucket_centres, trailing_mean
 from ...teaching.labels import layer_title
+from ..changes import Change
 from .axes import LegendRow
 from .common import (
     COLOURS,
@@ -87,16 +88,19 @@ class GradientPlotPanel(QWidget):
         self._ends = np.zeros(0, dtype=np.int64)  # the last update each entry stands for
         self._history_id = self._thinned = None
         self.throttle = Throttle([self.refresh_norms, self.refresh_histogram], lambda: session.running, self)
-        session.historyChanged.connect(self.throttle)
-        session.valuesChanged.connect(self.throttle)
+        session.changed.connect(self._changed)
         session.runningChanged.connect(self._running_changed)
-        for sig in (session.structureChanged, session.projectChanged, session.datasetChanged):
-            sig.connect(self._rebuild)
         self.log_box.toggled.connect(self._set_log)
         self.smooth_box.toggled.connect(lambda _v: self.refresh())
         self.hist_box.currentIndexChanged.connect(lambda _i: self.refresh())
         self.norm_plot.setLogMode(y=True)
         self._rebuild()
+
+    def _changed(self, change: Change) -> None:
+        if change & (Change.SHAPE | Change.DATASET):
+            self._rebuild()
+        elif change & (Change.HISTORY | Change.VALUES):
+            self.throttle()
 
     def _rebuild(self) -> None:
         net = self.session.network

@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ...engine.history import SPLITS, bucket_centres, trailing_mean
+from ..changes import Change
 from .axes import LegendRow
 from .common import (
     SPLIT_COLOURS,
@@ -104,10 +105,8 @@ class LossPlotPanel(QWidget):
         self.throttle = Throttle(
             [self._refresh_epochs, self._draw_accuracy, self._draw_steps], lambda: session.running, self
         )
-        session.historyChanged.connect(self.throttle)
+        session.changed.connect(self._changed)
         session.runningChanged.connect(self._running_changed)
-        for sig in (session.projectChanged, session.datasetChanged, session.structureChanged):
-            sig.connect(self._configure)
         self.log_box.toggled.connect(self._set_log)
         self.raw_box.toggled.connect(lambda _v: self.redraw())
         self.smooth_box.currentIndexChanged.connect(lambda _i: self.redraw())
@@ -144,6 +143,12 @@ class LossPlotPanel(QWidget):
         self._epoch_x = np.asarray(h.epochs[:ne], dtype=float)
         self._epochs = {sp: as_float_array(h.loss[sp][:ne]) for sp in SPLITS}
         self._acc = {sp: as_float_array(h.accuracy[sp][:ne]) for sp in SPLITS}
+
+    def _changed(self, change: Change) -> None:
+        if change & (Change.SHAPE | Change.DATASET):
+            self._configure()
+        elif change & Change.HISTORY:
+            self.throttle()
 
     def _configure(self) -> None:
         """Which plots and legend entries there are, from the task and the splits (not from the data

@@ -13,7 +13,7 @@ import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from ...teaching.labels import bias_name, fmt, layer_title, neuron_name, weight_name
+from ...teaching.labels import NOTES, fmt, layer_title
 from ...teaching.tables import TableData
 
 #: role giving the unformatted value of a cell (float, or None when blank; text for name columns)
@@ -36,7 +36,8 @@ class TraceTableModel(QAbstractTableModel):
         self._rows = np.zeros(0, dtype=np.int64)
         self._n_layers = 1
         self.precision = 3
-        self.bias_style = "value"
+        #: how neurons, weights and biases are named (the session's notation, set with each table)
+        self.names = NOTES
         self.layer_filter: int | None = None
         self.highlight_layer: int | None = None
         self._sort: tuple[int, Qt.SortOrder] | None = None
@@ -134,15 +135,16 @@ class TraceTableModel(QAbstractTableModel):
 
     def name(self, row: int, column: int) -> str:
         layer, index, frm = self.row_key(row)
+        names = self.names
         if self.kind == "neurons":
             if column == 0:
                 return layer_title(layer, self._n_layers)
-            return neuron_name(layer, index, "notes")
+            return names.neuron(layer, index)
         if column == 0:
-            return "bias (1)" if frm < 0 else neuron_name(layer, frm, "notes")
+            return "bias (1)" if frm < 0 else names.neuron(layer, frm)
         if column == 1:
-            return neuron_name(layer + 1, index, "notes")
-        return bias_name(layer, index, self.bias_style) if frm < 0 else weight_name(layer, index, frm)
+            return names.neuron(layer + 1, index)
+        return names.bias(layer, index) if frm < 0 else names.weight(layer, index, frm)
 
     # ------------------------------------------------------------------ QAbstractTableModel
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:

@@ -31,7 +31,9 @@ from PySide6.QtWidgets import (
 )
 
 from ...teaching.labels import layer_title
+from ...teaching.presenter import NOTATION_KEYS
 from ...teaching.tables import caption, neuron_table, weight_table
+from ..changes import Change
 from ..plots.common import frame_scheduler, hidden
 from ..session import NO_SELECTION, Selection
 from .model import TraceTableModel
@@ -111,13 +113,9 @@ class TraceTablePanel(QWidget):
         self.export_action.triggered.connect(lambda _c=False: self.export_csv())
 
         s = session
-        s.traceChanged.connect(lambda _t: self._schedule())
-        s.valuesChanged.connect(self._schedule)
-        s.structureChanged.connect(self._structure_changed)
-        s.projectChanged.connect(self._structure_changed)
+        s.changed.connect(self._changed)
         s.viewChanged.connect(self._view_changed)
         s.selectionChanged.connect(self._select_from_session)
-        s.stageChanged.connect(self._stage_changed)
         self._structure_changed()
 
     def _make_view(self, model: TraceTableModel, name: str) -> QTableView:
@@ -167,6 +165,14 @@ class TraceTablePanel(QWidget):
         if self._stale:
             self.refresh()
 
+    def _changed(self, change: Change) -> None:
+        if change & Change.SHAPE:
+            self._structure_changed()
+        elif change & (Change.NUMBERS | Change.DATASET):
+            self._schedule()
+        if change & Change.STAGE:
+            self._stage_changed(self.session.stage)
+
     def _structure_changed(self) -> None:
         self._fill_layer_box()
         self.refresh()
@@ -175,7 +181,7 @@ class TraceTablePanel(QWidget):
                 view.resizeColumnToContents(c)
 
     def _view_changed(self, key: str) -> None:
-        if key in ("notation", "bias_style"):
+        if key in NOTATION_KEYS:
             self.refresh()
         elif key == "table_precision":
             self.precision_box.setValue(int(self.session.view_option("table_precision", 4)))
@@ -208,20 +214,16 @@ class TraceTablePanel(QWidget):
         self.sample_box.blockSignals(False)
 
     def refresh(self) -> None:
-        """Rebuild both tables from the session's current trace (or its weights when there is none)."""
+        """Rebuild both tables from what the session presents (a step, a forward pass, or the weights)."""
         self._stale = False
         s = self.session
-        trace = s.trace
-        net = s.network
-        if trace is not None and [r.size for r in trace.layers] != list(net.sizes):
-            trace = None
-        notation = s.notation
-        self._fill_samples(trace)
-        bias_style = s.view_option("bias_style", "value")
-        self.weight_model.bias_style = bias_style
-        self.neuron_model.set_table(neuron_table(trace, net, notation, self.sample), net.n_layers)
-        self.weight_model.set_table(weight_table(trace, net, notation), net.n_layers)
-        self.caption.setText(caption(trace, notation))
+        p = s.presenter()
+        self._fill_samples(p.trace)
+        n_layers = p.network.n_layers
+        self.neuron_model.names = self.weight_model.names = p.names
+        self.neuron_model.set_table(neuron_table(p, self.sample), n_layers)
+        self.weight_model.set_table(weight_table(p), n_layers)
+        self.caption.setText(caption(p))
         self._select_from_session(s.selection)
 
     def _stage_changed(self, stage: str) -> None:

@@ -20,6 +20,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QStyle
 
+from ..changes import Change
 from ..data.panel import DatasetPanel
 from ..plots.boundary import BoundaryPlotPanel
 from ..plots.grads import GradientPlotPanel
@@ -76,12 +77,7 @@ class TrainingRoom(QObject):
         self._can_undo = False
         s.stepUndoAvailable.connect(self._undo_available)
         s.runningChanged.connect(lambda _r: self.update_actions())
-        s.projectChanged.connect(self.update_actions)
-        s.structureChanged.connect(self.update_actions)
-        s.datasetChanged.connect(self.update_actions)
-        s.stageChanged.connect(lambda _st: self.update_status())
-        s.historyChanged.connect(self.update_status)
-        s.projectChanged.connect(self.update_status)
+        s.changed.connect(self._changed)
         self.runner.progress.connect(lambda _u: self.update_status())
         self.update_actions()
         self.update_status()
@@ -159,6 +155,12 @@ class TrainingRoom(QObject):
             "Draw new weights with the settings' initialiser and seed, and start training afresh",
             SP.SP_BrowserReload,
         )
+
+    def _changed(self, change: Change) -> None:
+        if change & (Change.SHAPE | Change.DATASET):
+            self.update_actions()
+        if change & (Change.PROJECT | Change.STAGE | Change.HISTORY):
+            self.update_status()
 
     def update_actions(self) -> None:
         s = self.session

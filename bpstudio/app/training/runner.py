@@ -9,7 +9,7 @@ writer of session state; :class:`TrainingRunner` only connects the two:
   goal) and starts the job on the clone it returns;
 * each update goes to ``Session.apply_run_update`` (history entries, the trainer's state, the trace,
   one notification), then the job waits until the window has shown it (:mod:`.gate`);
-* settings changed during the run (``Session.configChanged``) are handed to the job, which applies them
+* settings changed during the run (``Change.CONFIG``) are handed to the job, which applies them
   between two steps; pausing cancels the job between two steps;
 * the job's :class:`RunOutcome` (why it stopped, and its final state) goes to ``Session.end_run``.
 
@@ -38,6 +38,7 @@ from ...engine import (
     TrainingRefused,
     blas,
 )
+from ..changes import Change
 from .background import BackgroundTask, TaskState
 from .gate import ShowGate
 
@@ -291,8 +292,7 @@ class TrainingRunner(QObject):
         self._gate = ShowGate(self)
         self._gate.shown.connect(self._resume_worker)
         self._blas = contextlib.ExitStack()
-        session.configChanged.connect(self._forward_config)
-        session.projectChanged.connect(self.pause)
+        session.changed.connect(self._changed)
 
     @property
     def running(self) -> bool:
@@ -347,6 +347,12 @@ class TrainingRunner(QObject):
             self._task.nudge()
 
     # ------------------------------------------------------------------ session events
+    def _changed(self, change: Change) -> None:
+        if change & Change.PROJECT:
+            self.pause()
+        elif change & Change.CONFIG:
+            self._forward_config()
+
     def _forward_config(self) -> None:
         if self._job is not None:
             self._job.set_config(copy.deepcopy(self.session.config))

@@ -39,6 +39,7 @@ from ...engine import (
     get_optimiser,
 )
 from ...teaching.labels import CHOICES, layer_title
+from ..changes import Change
 
 #: the symbols the notes use for optimiser and initialiser parameters
 SYMBOLS = {
@@ -150,10 +151,7 @@ class SettingsPanel(QScrollArea):
         self._build_early_stopping()
         self.vbox.addStretch(1)
 
-        for sig in (session.configChanged, session.projectChanged, session.datasetChanged):
-            sig.connect(self.refresh)
-        session.structureChanged.connect(self._rebuild_layers)
-        session.projectChanged.connect(self._rebuild_layers)
+        session.changed.connect(self._changed)
         session.viewChanged.connect(lambda key: self.refresh() if key == "notation" else None)
         session.runningChanged.connect(self._running_changed)
         self._rebuild_layers()
@@ -302,6 +300,12 @@ class SettingsPanel(QScrollArea):
         self.min_delta_box.valueChanged.connect(lambda v: self._commit(min_delta=float(v)))
 
     # ------------------------------------------------------------------ per-layer activations
+    def _changed(self, change: Change) -> None:
+        if change & (Change.CONFIG | Change.PROJECT | Change.DATASET):
+            self.refresh()
+        if change & Change.SHAPE:
+            self._rebuild_layers()
+
     def _rebuild_layers(self) -> None:
         """One activation box per layer after the input. Boxes are updated in place when the number
         of layers is unchanged: a box must never be deleted from inside its own change signal."""

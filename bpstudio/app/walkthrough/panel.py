@@ -52,7 +52,8 @@ from ...engine import EngineError
 from ...teaching import Notation, Walkthrough, build_walkthrough
 from ...teaching.expr import HtmlRenderer
 from ...teaching.model import Line, Ref
-from ...teaching.notation import VIEW_KEYS
+from ...teaching.presenter import NOTATION_KEYS, notation_from_view
+from ..changes import Change
 from ..plots.common import frame_scheduler, hidden
 from ..session import Selection, Session
 
@@ -280,16 +281,14 @@ class WalkthroughPanel(QWidget):
         #: a rebuild under way over several turns of the event loop (refresh_later), else None
         self._job: Iterator[None] | None = None
         s = session
-        s.traceChanged.connect(lambda _t: self.schedule())
-        s.projectChanged.connect(self.schedule)
-        s.valuesChanged.connect(self.schedule)
-        s.structureChanged.connect(self.schedule)
-        s.datasetChanged.connect(self.schedule)
+        s.changed.connect(self._changed)
         s.viewChanged.connect(self._view_changed)
         s.runningChanged.connect(self._running_changed)
-        if hasattr(s, "lockedChanged"):
-            s.lockedChanged.connect(lambda _r: self.schedule())
         self.refresh()
+
+    def _changed(self, change: Change) -> None:
+        if change & (Change.SHAPE | Change.NUMBERS | Change.DATASET):
+            self.schedule()
 
     def schedule(self) -> None:
         """Refresh now if the panel is shown and no run is going on; otherwise when it is shown again."""
@@ -397,20 +396,12 @@ class WalkthroughPanel(QWidget):
 
     # ------------------------------------------------------------------ state
     def notation(self) -> Notation:
-        view = dict(self.session.project.view)
-        view.setdefault(VIEW_KEYS["bias"], "value")
-        return Notation.from_view(view)
+        return notation_from_view(self.session.project.view)
 
     def _view_changed(self, key: str) -> None:
-        if key in VIEW_KEYS.values():
+        if key in NOTATION_KEYS:
             self._sync_notation_menu()
             self.schedule()
-
-    def _trace(self):
-        s = self.session
-        if s.trace is not None and not s.locked:
-            return s.trace, False
-        return s.display_trace(), True
 
     def refresh(self) -> None:
         """Rebuild the lines from the session now (keeping the current line when it still exists)."""
@@ -454,7 +445,8 @@ class WalkthroughPanel(QWidget):
         self._stale = False
         current = self.current_line()
         key = current.key if current is not None else None
-        trace, preview = self._trace()
+        presenter = self.session.presenter()
+        trace, preview = presenter.trace, presenter.is_preview
         if self.session.locked:
             self._show(None, self.session.locked)
             return
@@ -480,7 +472,7 @@ class WalkthroughPanel(QWidget):
                     trace,
                     self.session.network,
                     self.session.config,
-                    self.notation(),
+                    presenter.notation,
                     samples=[self.sample],
                     title=self.session.project.name or "Walkthrough",
                 )

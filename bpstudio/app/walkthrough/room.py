@@ -33,6 +33,7 @@ from ...teaching import (
     save_answers,
     save_exercise,
 )
+from ..changes import Change
 from ..exercises.dialog import ExerciseDialog
 from ..exercises.panel import ExercisePanel
 from .highlight import LineHighlighter
@@ -91,7 +92,7 @@ class TeachingRoom(QObject):
         self.exercise_panel.exportRequested.connect(self.export_results)
         self.exercise_panel.closeRequested.connect(self.close_exercise)
         self.highlighter = LineHighlighter(self.session, window.canvas.network_scene)
-        self.session.projectChanged.connect(self._project_changed)
+        self.session.changed.connect(self._changed)
         window.documents.openers.append(self.open_file)
         window.close_hooks.append(self.maybe_save_answers)
         self._build_menu()
@@ -214,6 +215,10 @@ class TeachingRoom(QObject):
         widen = lambda: self.window.resizeDocks([self.exercise_dock], [620], Qt.Orientation.Horizontal)  # noqa: E731
         widen()
         QTimer.singleShot(0, self, widen)  # again once the dock is laid out
+
+    def _changed(self, change: Change) -> None:
+        if change & Change.PROJECT:
+            self._project_changed()
 
     def _project_changed(self) -> None:
         """Another project was opened: the exercise's network is gone, so the exercise closes."""
