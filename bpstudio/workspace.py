@@ -79,7 +79,7 @@ def input_transform_for(
         data = prepare(spec, dataset, base_dir=base_dir)
         check_fits(data.dataset, project.network.sizes)
     except DataError:
-        if check_preprocessing(spec.get("preprocessing") if isinstance(spec, dict) else None)[0] == "none":
+        if check_preprocessing(spec.get("preprocessing"))[0] == "none":
             return None
         raise
     return data.preprocessing

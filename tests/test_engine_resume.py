@@ -222,7 +222,7 @@ def test_early_stopping_remembers_its_best_weights_across_a_reopening(tmp_path):
     def factory():
         p = make_project("online", optimiser="sgd", n=40, early_stopping=True, patience=10)
         p.training.optimiser_params = {"lr": 0.5}
-        p.dataset["split"] = {"val": 0.4, "test": 0.0, "seed": 2, "stratify": True}
+        p.dataset = p.dataset.replace(split={"val": 0.4, "test": 0.0, "seed": 2, "stratify": True})
         return p
 
     straight, _ = trainer_for(factory())
@@ -344,7 +344,7 @@ def test_a_version_2_project_continues_at_the_start_of_its_next_epoch(tmp_path):
 def _trained_doc() -> dict:
     """A project document saved in the middle of a begun batch, with early stopping's memory."""
     project = make_project("minibatch", optimiser="momentum", early_stopping=True, patience=50)
-    project.dataset["split"] = {"val": 0.3, "test": 0.0, "seed": 1, "stratify": True}
+    project.dataset = project.dataset.replace(split={"val": 0.3, "test": 0.0, "seed": 1, "stratify": True})
     trainer, _ = trainer_for(project)
     trainer.run(epochs=2)
     trainer.step_sample()

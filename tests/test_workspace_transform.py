@@ -65,8 +65,10 @@ def test_a_changed_data_file_is_still_scaled_with_the_stored_transform(tmp_path)
 @pytest.mark.parametrize(
     "change",
     [
-        lambda p: p.dataset.update(preprocessing={"scaling": "standardise"}),
-        lambda p: p.dataset.update(preprocessing={"scaling": "minmax01", "per_feature": False}),
+        lambda p: setattr(p, "dataset", p.dataset.replace(preprocessing={"scaling": "standardise"})),
+        lambda p: setattr(
+            p, "dataset", p.dataset.replace(preprocessing={"scaling": "minmax01", "per_feature": False})
+        ),
     ],
 )
 def test_a_stored_transform_for_another_scaling_choice_is_fitted_again(tmp_path, change):
@@ -132,7 +134,7 @@ def test_input_transform_for_gives_the_stored_one_else_fits_it_without_changing_
     project.input_transform = None
     with pytest.raises(DataError, match="no such file"):
         input_transform_for(project, tmp_path)
-    project.dataset["preprocessing"] = {"scaling": "none"}
+    project.dataset = project.dataset.replace(preprocessing={"scaling": "none"})
     assert input_transform_for(project, tmp_path) is None  # unscaled: nothing needs the data
 
 

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
 
 from ..data import SCALING_TITLES
 from ..engine import EngineError, Network, TrainConfig
-from ..formats import Project, load_weights_file, save_weights
+from ..formats import DatasetSpec, Project, load_weights_file, save_weights
 from ..teaching.labels import DEFAULTS
 from ..workspace import list_examples, load_example
 from .canvas.export import export_png, export_svg
@@ -35,7 +35,7 @@ def new_project() -> Project:
     """An untitled project: a single sigmoid neuron with two inputs on the XOR data (ready to grow)."""
     cfg = TrainConfig(optimiser_params={"lr": 0.5}, init_params={"r": 0.5}, epochs=1000)
     net = Network.create([2, 1], "sigmoid", init=cfg.init, init_params=cfg.init_params, seed=cfg.seed)
-    return Project(network=net, training=cfg, dataset={"builtin": "xor", "params": {}}, name="Untitled")
+    return Project(network=net, training=cfg, dataset=DatasetSpec.builtin_named("xor"), name="Untitled")
 
 
 def with_suffix(path: str, suffix: str) -> str:
@@ -233,7 +233,7 @@ class Documents(QObject):
             prep = {"scaling": transform["scaling"]}
             if not transform["per_feature"]:
                 prep["per_feature"] = False
-            inputs = ({**project.dataset, "preprocessing": prep}, transform)
+            inputs = (project.dataset.replace(preprocessing=prep), transform)
         if not self.session.edit_network(
             f"Import weights from {Path(path).name}", replace, structural=structural, inputs=inputs
         ):

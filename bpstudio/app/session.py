@@ -7,7 +7,7 @@ change the engine directly and never hold maths.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ from ..engine import (
     TrainingRefused,
 )
 from ..engine.stepper import MicroStep
-from ..formats import Project, load_project, save_project
+from ..formats import DatasetSpec, Project, load_project, save_project
 from ..teaching.labels import Names
 from ..teaching.presenter import TracePresenter, notation_from_view
 from ..workspace import load_example, trainer_for, update_project
@@ -57,7 +57,7 @@ NO_SELECTION = Selection()
 
 
 #: a project's dataset specification and input transform, changed with the network by a weights import
-Inputs = tuple[dict[str, Any], dict[str, Any] | None]
+Inputs = tuple[Mapping[str, Any], dict[str, Any] | None]
 
 
 class NetworkEdit(QUndoCommand):
@@ -206,7 +206,7 @@ class Session(QObject):
         dataset = self.project.dataset
         if self.path is not None and target.parent.absolute() != self.path.parent.absolute():
             # a data file named relative to the old folder: name it for the new one
-            self.project.dataset = rebase_data_paths(dataset, self.path.parent, target.parent)
+            self.project.dataset = DatasetSpec(rebase_data_paths(dataset, self.path.parent, target.parent))
         try:
             save_project(target, self.project)
         except BaseException:
@@ -277,6 +277,8 @@ class Session(QObject):
             self.errorOccurred.emit("Cannot change the network", str(exc))
             return False
         old = (self.project.dataset, self.project.input_transform)
+        if inputs is not None and not isinstance(inputs[0], DatasetSpec):
+            inputs = (DatasetSpec(inputs[0]), inputs[1])
         pair = None if inputs is None else (old, inputs)
         self.undo_stack.push(NetworkEdit(self, text, before, after, structural, pair))
         return True
@@ -322,9 +324,11 @@ class Session(QObject):
         self._notify(Change.CONFIG)
         return True
 
-    def set_dataset(self, spec: dict[str, Any]) -> bool:
+    def set_dataset(self, spec: Mapping[str, Any]) -> bool:
+        """Train on the data ``spec`` describes (a :class:`DatasetSpec` or its JSON object)."""
         if not self.can_edit():
             return False
+        spec = spec if isinstance(spec, DatasetSpec) else DatasetSpec(spec)
         old, old_transform = self.project.dataset, self.project.input_transform
         self.project.dataset = spec
         if spec != old:  # the stored input transform belongs to the old data, scaling or split: refit

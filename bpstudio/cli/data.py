@@ -18,6 +18,7 @@ from ..data import Dataset, check_fits, load_dataset
 from ..data.builtins import BUILTINS, get_builtin
 from ..data.files import FORMATS
 from ..data.preprocess import SCALINGS
+from ..formats import DatasetSpec
 from .common import CliError, Command, add_header_options, parse_target
 
 
@@ -203,7 +204,7 @@ def apply_train_data_options(project: Any, args: argparse.Namespace) -> None:
         raise CliError("--param: only with --dataset NAME")
     if not args.data and (args.target is not None or args.labels or args.format or args.header is not None):
         raise CliError("--target/--labels/--format/--header: only with --data FILE")
-    old = project.dataset if isinstance(project.dataset, dict) else {}
+    old = project.dataset.to_dict()
     if args.dataset:
         spec: dict[str, Any] = {"builtin": get_builtin(args.dataset).name}
         params = parse_params(args.param)
@@ -231,7 +232,7 @@ def apply_train_data_options(project: Any, args: argparse.Namespace) -> None:
             print(f"bpstudio: {ds.report.summary()}", file=sys.stderr)
     if spec != old:  # the stored input transform belongs to the old data, scaling or split
         project.input_transform = None
-    project.dataset = spec
+    project.dataset = DatasetSpec(spec)
 
 
 COMMANDS = (

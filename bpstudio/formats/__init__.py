@@ -6,6 +6,7 @@ shape rules, and only then turned into objects. Every problem is a :class:`Forma
 names the file and the field, e.g. ``xor.bps.json: network.weights[1]: expected 3×4, got 3×5``.
 """
 
+from .dataset import DatasetSpec
 from .errors import FileSaveError, FormatError
 from .io import MAX_DEPTH, MAX_FILE_BYTES, dumps, parse_json, read_json, write_json_atomic
 from .project import (
@@ -37,6 +38,7 @@ from .registry import FORMATS, FileFormat, get_format, load_document, register_f
 from .view import VIEW_DEFAULTS, VIEW_OPTIONS, ViewOptions
 
 __all__ = [
+    "DatasetSpec",
     "VIEW_DEFAULTS",
     "VIEW_OPTIONS",
     "ViewOptions",

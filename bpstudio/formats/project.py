@@ -25,6 +25,7 @@ import numpy as np
 
 from .. import __version__
 from ..engine import EngineError, History, Network, TrainConfig, TrainingProgress
+from .dataset import DatasetSpec
 from .errors import FormatError
 from .migrations import (
     migrate_project_v1_to_v2,
@@ -73,8 +74,8 @@ class Project:
     network: Network
     training: TrainConfig = field(default_factory=TrainConfig)
     #: {"builtin": name, "params": {...}}, {"inline": {"inputs": [[...]], "targets": [[...]]}} or
-    #: {"file": ...}, optionally with "preprocessing", "split" and "name" entries (see bpstudio.data)
-    dataset: dict[str, Any] = field(default_factory=lambda: {"builtin": "xor", "params": {}})
+    #: {"file": ...}, optionally with "preprocessing", "split" and "name" entries (see :mod:`.dataset`)
+    dataset: DatasetSpec = field(default_factory=DatasetSpec)
     name: str = ""
     description: str = ""
     optimiser_state: dict[str, Any] | None = None
@@ -89,9 +90,13 @@ class Project:
     #: early stopping's best weights), so that it resumes exactly; None: at the start of the next epoch
     progress: TrainingProgress | None = None
 
-    def __post_init__(self) -> None:
-        if not isinstance(self.view, ViewOptions):  # a plain mapping: checked like a file's
-            self.view = ViewOptions(self.view)
+    def __setattr__(self, name: str, value: Any) -> None:
+        # the dataset and the view are always their typed records, also when given a plain mapping
+        if name == "dataset" and not isinstance(value, DatasetSpec):
+            value = DatasetSpec(value)
+        elif name == "view" and not isinstance(value, ViewOptions):  # checked like a file's
+            value = ViewOptions(value)
+        super().__setattr__(name, value)
 
 
 @dataclass
@@ -150,7 +155,7 @@ def project_to_dict(project: Project) -> dict[str, Any]:
         "description": project.description,
         "network": network_to_dict(project.network),
         "training": project.training.to_dict(),
-        "dataset": copy.deepcopy(project.dataset),
+        "dataset": project.dataset.to_dict(),
         "input_transform": transform_to_dict(project.input_transform),
         "optimiser_state": state_to_dict(project.optimiser_state),
         "progress": None if project.progress is None else project.progress.to_dict(),
@@ -213,7 +218,7 @@ def _build_project(doc: dict[str, Any]) -> Project:
     return Project(
         network=_build_network(doc["network"]),
         training=training_config(doc["training"]),
-        dataset=copy.deepcopy(doc["dataset"]),
+        dataset=DatasetSpec(doc["dataset"]),
         name=doc["name"],
         description=doc["description"],
         optimiser_state=_build_state(doc["optimiser_state"]),

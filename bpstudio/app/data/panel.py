@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
 from ...data import BUILTINS, SCALINGS, DataError, Dataset, load_dataset
 from ...data.files import relative_data_path
 from ...engine import EngineError, Network
+from ...formats import DatasetSpec
 from ...teaching.labels import fmt
 from ..changes import Change
 from ..plots.boundary import POINT_COLOURS
@@ -356,7 +357,7 @@ class DatasetPanel(QWidget):
         self._update_preview()
 
     # ------------------------------------------------------------------ the specification
-    def spec(self) -> dict[str, Any]:
+    def spec(self) -> DatasetSpec:
         """The dataset specification the controls describe (DataError if a parameter is malformed)."""
         src = self.source_box.currentData()
         if src == "__file__" and self._file_spec is not None:
@@ -380,7 +381,7 @@ class DatasetPanel(QWidget):
                 "seed": int(self.split_seed_box.value()),
                 "stratify": self.stratify_box.isChecked(),
             }
-        return spec
+        return DatasetSpec(spec)
 
     def base_dir(self) -> Path | None:
         """The project's folder (relative data paths are read from there), None while it has no file."""
@@ -443,14 +444,18 @@ class DatasetPanel(QWidget):
             return False
         net = s.network
         if (ds.n_inputs, ds.n_outputs) != (net.n_inputs, net.n_outputs):
-            if not self._adapt_network(ds, spec):
+            adapted = self._adapt_network(ds, spec)
+            if adapted is None:
                 return False
+            spec = adapted
         if s.set_dataset(spec):
             s.statusMessage.emit(f"Dataset: {ds.name} ({len(ds)} samples)")
             return True
         return False
 
-    def _adapt_network(self, ds: Dataset, spec: dict[str, Any]) -> bool:
+    def _adapt_network(self, ds: Dataset, spec: DatasetSpec) -> DatasetSpec | None:
+        """Offer the dataset's suggested network; the specification to use (with the suggested scaling
+        when it had none), or None when the user keeps the network."""
         s = self.session
         sug = ds.suggested or {}
         sizes = list(sug.get("sizes") or [ds.n_inputs, max(4, min(30, 2 * ds.n_inputs)), ds.n_outputs])
@@ -463,7 +468,7 @@ class DatasetPanel(QWidget):
         )
         answer = QMessageBox.question(self, "The dataset does not fit the network", text)
         if answer != QMessageBox.StandardButton.Yes:
-            return False
+            return None
         cfg = s.config
         new = Network.create(sizes, acts, init=cfg.init, init_params=cfg.init_params, seed=cfg.seed)
 
@@ -472,14 +477,14 @@ class DatasetPanel(QWidget):
             net.weights, net.biases, net.masks = new.weights, new.biases, list(new.masks)
 
         if not s.edit_network(f"Network for {ds.name}", change, structural=True):
-            return False
+            return None
         if loss != cfg.loss:
             s.set_config(dataclasses.replace(copy.deepcopy(cfg), loss=loss))
         scaling = sug.get("scaling")
         if scaling and "preprocessing" not in spec:
-            spec["preprocessing"] = {"scaling": scaling}
+            spec = spec.replace(preprocessing={"scaling": scaling})
             self.scaling_box.setCurrentIndex(max(self.scaling_box.findData(scaling), 0))
-        return True
+        return spec
 
     # ------------------------------------------------------------------ preview
     def _update_preview(self) -> None:
