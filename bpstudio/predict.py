@@ -211,7 +211,9 @@ def predict(model: Model, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     Xs = apply_preprocessing(model.transform, X) if model.transform is not None else X
     with np.errstate(all="ignore"):
         zs, acts = model.network.forward(Xs)
-    return acts[-1], zs[-1]
+    z_out = zs[-1]
+    assert z_out is not None  # every network has at least one weight layer
+    return acts[-1], z_out
 
 
 def predicted_classes(model: Model, outputs: np.ndarray) -> list[str] | None:

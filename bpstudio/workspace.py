@@ -26,7 +26,9 @@ def _usable_transform(project: Project) -> dict[str, Any] | None:
     return stored
 
 
-def trainer_for(project: Project, base_dir: str | os.PathLike | None = None) -> tuple[Trainer, PreparedData]:
+def trainer_for(
+    project: Project, base_dir: str | os.PathLike[str] | None = None
+) -> tuple[Trainer, PreparedData]:
     """A Trainer on the project's network (shared, trained in place) and prepared dataset.
 
     The trainer takes copies of the project's optimiser state and history: from here on the trainer
@@ -62,7 +64,7 @@ def trainer_for(project: Project, base_dir: str | os.PathLike | None = None) -> 
 
 
 def input_transform_for(
-    project: Project, base_dir: str | os.PathLike | None = None, dataset: Dataset | None = None
+    project: Project, base_dir: str | os.PathLike[str] | None = None, dataset: Dataset | None = None
 ) -> dict[str, Any] | None:
     """The transform the project's inputs are scaled with: the stored one, else fitted from its dataset
     (``dataset``, when the caller has loaded it already).

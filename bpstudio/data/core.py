@@ -54,7 +54,7 @@ def spec_kind(spec: Any) -> str:
     return kinds[0]
 
 
-def load_dataset(spec: Mapping[str, Any], base_dir: str | os.PathLike | None = None) -> Dataset:
+def load_dataset(spec: Mapping[str, Any], base_dir: str | os.PathLike[str] | None = None) -> Dataset:
     """The dataset a specification names (a built-in), holds (inline arrays) or points to (a file).
 
     A relative file path is taken relative to ``base_dir`` (e.g. the project's folder), else to the
@@ -149,7 +149,7 @@ def _inline(inline: Any, name: str) -> Dataset:
 def prepare(
     spec: Mapping[str, Any],
     dataset: Dataset | None = None,
-    base_dir: str | os.PathLike | None = None,
+    base_dir: str | os.PathLike[str] | None = None,
     transform: Mapping[str, Any] | None = None,
 ) -> PreparedData:
     """Load (unless given), split and preprocess the dataset of a specification.

@@ -18,7 +18,7 @@ from __future__ import annotations
 import array
 import csv
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
@@ -378,7 +378,7 @@ def _fast_numeric(
             return None
         X[start : start + len(part)] = block
     if tcols == [ncols - 1]:
-        tvals = [(line.rpartition(delimiter)[2],) for line in data]
+        tvals: list[tuple[str, ...]] = [(line.rpartition(delimiter)[2],) for line in data]
     elif tcols == [0]:
         tvals = [(line.partition(delimiter)[0],) for line in data]
     else:
@@ -462,6 +462,7 @@ def _careful(
     else:
         getter = itemgetter(*fcols)
         pick_x = (lambda row: (row[fcols[0]],)) if nf == 1 else getter
+    pick_t: Callable[[list[str]], tuple[str, ...]]
     if not tcols:
         pick_t = _no_targets
     elif len(tcols) == 1:

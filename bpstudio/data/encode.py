@@ -13,7 +13,7 @@ from .files import MAX_CLASSES
 from .records import DataError, Dataset, ImportReport, suggest
 
 
-def natural_key(text: str) -> tuple:
+def natural_key(text: str) -> tuple[Any, ...]:
     """Sort key putting ``2`` before ``10`` and ``class_2`` before ``class_10``."""
     try:
         return (0, float(text), "")

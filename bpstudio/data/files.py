@@ -46,7 +46,7 @@ def limit_text(n: int) -> str:
     return f"{n / (1024 * 1024):,.0f} MB ({n:,} bytes)"
 
 
-def resolve_path(path: Any, base_dir: str | os.PathLike | None, what: str = "file") -> Path:
+def resolve_path(path: Any, base_dir: str | os.PathLike[str] | None, what: str = "file") -> Path:
     if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
         raise DataError(f"{what}: expected the path of a file")
     p = Path(path).expanduser()
@@ -104,7 +104,7 @@ def read_head(path: Path, size: int = HEAD_BYTES) -> tuple[bytes, bool]:
     return raw[:size], len(raw) <= size
 
 
-def relative_data_path(path: str | os.PathLike, base_dir: str | os.PathLike | None) -> str:
+def relative_data_path(path: str | os.PathLike[str], base_dir: str | os.PathLike[str] | None) -> str:
     """How a project in ``base_dir`` should name the data file ``path``.
 
     Relative (with ``/``) when the file is inside the project's folder (``data/iris.csv``) or next to
@@ -130,7 +130,7 @@ def relative_data_path(path: str | os.PathLike, base_dir: str | os.PathLike | No
     return str(p)
 
 
-def rebase_data_paths(spec: Any, old_dir: str | os.PathLike, new_dir: str | os.PathLike) -> Any:
+def rebase_data_paths(spec: Any, old_dir: str | os.PathLike[str], new_dir: str | os.PathLike[str]) -> Any:
     """The dataset specification of a project saved from ``old_dir`` into ``new_dir``.
 
     Relative ``file`` and ``labels`` paths pointed into ``old_dir``; they are named again for
@@ -176,10 +176,10 @@ def guess_format(path: Path) -> str | None:
 
 #: the last file loaded: (key, dataset); a second load of an unchanged file with the same options
 #: (e.g. check, then train) reuses it instead of parsing the file again
-_last: list[tuple[tuple, Dataset]] = []
+_last: list[tuple[tuple[Any, ...], Dataset]] = []
 
 
-def _stamp(path: Path) -> tuple:
+def _stamp(path: Path) -> tuple[Any, ...]:
     try:
         st = path.stat()
     except OSError:
@@ -202,7 +202,7 @@ def _cached(ds: Dataset) -> Dataset:
     )
 
 
-def load_file(spec: Mapping[str, Any], base_dir: str | os.PathLike | None = None) -> Dataset:
+def load_file(spec: Mapping[str, Any], base_dir: str | os.PathLike[str] | None = None) -> Dataset:
     """The dataset of a file specification ``{"file": path, "format": ..., ...}``."""
     path = resolve_path(spec.get("file"), base_dir, "dataset.file")
     options = {k: v for k, v in spec.items() if k not in ("preprocessing", "split", "file")}
@@ -229,7 +229,7 @@ def load_file(spec: Mapping[str, Any], base_dir: str | os.PathLike | None = None
     return ds
 
 
-def _load_file(path: Path, spec: Mapping[str, Any], base_dir: str | os.PathLike | None) -> Dataset:
+def _load_file(path: Path, spec: Mapping[str, Any], base_dir: str | os.PathLike[str] | None) -> Dataset:
     fmt = spec.get("format")
     if fmt is None:
         fmt = guess_format(path)

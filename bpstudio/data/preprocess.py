@@ -96,7 +96,7 @@ def _transform(
     if where == "preprocessing":
         scaling, _ = check_preprocessing(preprocessing)
     else:
-        scaling = preprocessing.get("scaling")
+        scaling = preprocessing.get("scaling", "")
         if scaling not in SCALINGS:
             raise DataError(f"{where}.scaling: choose one of {', '.join(SCALINGS)}, not {shown(scaling)}")
     if scaling == "none":

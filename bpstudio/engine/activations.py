@@ -19,7 +19,7 @@ import numpy as np
 from .registry import Registry
 
 
-def _quiet():
+def _quiet() -> np.errstate:
     """Silence the overflow/underflow of exponentials that saturate correctly."""
     return np.errstate(over="ignore", under="ignore")
 
@@ -113,17 +113,17 @@ class Identity(Activation):
     formula = "f(z) = z"
     derivative = "f′(z) = 1"
 
-    def forward(self, z, out):
+    def forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
         np.copyto(out, z)
         return out
 
-    def grad(self, z, a):
+    def grad(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         return np.ones_like(z)
 
-    def backward_into(self, z, a, dE_da, out):
+    def backward_into(self, z: np.ndarray, a: np.ndarray, dE_da: np.ndarray, out: np.ndarray) -> np.ndarray:
         return dE_da
 
-    def backward(self, z, a, dE_da):
+    def backward(self, z: np.ndarray, a: np.ndarray, dE_da: np.ndarray) -> np.ndarray:
         return dE_da
 
 
@@ -133,13 +133,13 @@ class Sigmoid(Activation):
     formula = "σ(z) = 1 / (1 + e^(−z))"
     derivative = "σ′(z) = σ(z)·(1 − σ(z))"
 
-    def forward(self, z, out):
+    def forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
         return sigmoid_into(z, out)
 
-    def grad(self, z, a):
+    def grad(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         return a * (1.0 - a)
 
-    def backward_into(self, z, a, dE_da, out):
+    def backward_into(self, z: np.ndarray, a: np.ndarray, dE_da: np.ndarray, out: np.ndarray) -> np.ndarray:
         np.subtract(1.0, a, out=out)
         np.multiply(a, out, out=out)
         return np.multiply(out, dE_da, out=out)
@@ -151,13 +151,13 @@ class Tanh(Activation):
     formula = "tanh(z) = (e^z − e^(−z)) / (e^z + e^(−z))"
     derivative = "tanh′(z) = 1 − tanh²(z)"
 
-    def forward(self, z, out):
+    def forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
         return np.tanh(z, out=out)
 
-    def grad(self, z, a):
+    def grad(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         return 1.0 - a * a
 
-    def backward_into(self, z, a, dE_da, out):
+    def backward_into(self, z: np.ndarray, a: np.ndarray, dE_da: np.ndarray, out: np.ndarray) -> np.ndarray:
         np.multiply(a, a, out=out)
         np.subtract(1.0, out, out=out)
         return np.multiply(out, dE_da, out=out)
@@ -169,13 +169,13 @@ class ReLU(Activation):
     formula = "f(z) = max(0, z)"
     derivative = "f′(z) = 1 if z > 0 else 0"
 
-    def forward(self, z, out):
+    def forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
         return np.maximum(z, 0.0, out=out)
 
-    def grad(self, z, a):
+    def grad(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         return (z > 0.0).astype(np.float64)
 
-    def backward_into(self, z, a, dE_da, out):
+    def backward_into(self, z: np.ndarray, a: np.ndarray, dE_da: np.ndarray, out: np.ndarray) -> np.ndarray:
         np.greater(z, 0.0, out=out)
         return np.multiply(out, dE_da, out=out)
 
@@ -187,11 +187,11 @@ class LeakyReLU(Activation):
     derivative = "f′(z) = 1 if z > 0 else 0.01"
     slope = 0.01
 
-    def forward(self, z, out):
+    def forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
         np.copyto(out, np.where(z > 0.0, z, self.slope * z))
         return out
 
-    def grad(self, z, a):
+    def grad(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         return np.where(z > 0.0, 1.0, self.slope)
 
 
@@ -201,11 +201,11 @@ class ELU(Activation):
     formula = "f(z) = z if z > 0 else e^z − 1"
     derivative = "f′(z) = 1 if z > 0 else e^z"
 
-    def forward(self, z, out):
+    def forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
         np.copyto(out, np.where(z > 0.0, z, np.expm1(np.minimum(z, 0.0))))
         return out
 
-    def grad(self, z, a):
+    def grad(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         with _quiet():
             return np.where(z > 0.0, 1.0, np.exp(np.minimum(z, 0.0)))
 
@@ -216,10 +216,10 @@ class Softplus(Activation):
     formula = "f(z) = ln(1 + e^z)"
     derivative = "f′(z) = σ(z) = 1 / (1 + e^(−z))"
 
-    def forward(self, z, out):
+    def forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
         return np.logaddexp(0.0, z, out=out)
 
-    def grad(self, z, a):
+    def grad(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         with _quiet():
             return sigmoid_into(z, np.empty_like(z, dtype=np.float64))
 
@@ -231,15 +231,15 @@ class Softmax(Activation):
     derivative = "∂aⱼ/∂zₖ = aⱼ(𝟙[j=k] − aₖ); diagonal aⱼ(1 − aⱼ)"
     elementwise = False
 
-    def forward(self, z, out):
+    def forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
         """aⱼ = e^(zⱼ − m) / Σₖ e^(zₖ − m), m = maxₖ zₖ."""
         _, total = softmax_parts(z, out)
         return np.divide(out, total, out=out)
 
-    def grad(self, z, a):
+    def grad(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         return a * (1.0 - a)
 
-    def backward_into(self, z, a, dE_da, out):
+    def backward_into(self, z: np.ndarray, a: np.ndarray, dE_da: np.ndarray, out: np.ndarray) -> np.ndarray:
         """δⱼ = aⱼ·(∂E/∂aⱼ − Σₖ aₖ·∂E/∂aₖ): the softmax Jacobian applied to ∂E/∂a."""
         np.multiply(a, dE_da, out=out)
         s = row_sums(out)
@@ -254,10 +254,10 @@ class Step(Activation):
     derivative = "f′(z) = 0 (undefined at 0): backpropagation cannot train through a step"
     trainable = False
 
-    def forward(self, z, out):
+    def forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
         return np.greater(z, 0.0, out=out)
 
-    def grad(self, z, a):
+    def grad(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         return np.zeros_like(z)
 
 

@@ -22,12 +22,13 @@ import glob
 import os
 import threading
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 #: a step whose largest product has at least this many multiply-adds (m·n·k) may use several threads
 THREADED_MNK = 1 << 22
 
 _lock = threading.Lock()
-_funcs: tuple | None = None
+_funcs: tuple[Any, ...] | None = None
 _loaded = False
 _holders = 0
 _saved: int | None = None
@@ -52,7 +53,7 @@ def _candidate_paths() -> list[str]:
     return list(dict.fromkeys(paths))
 
 
-def _load() -> tuple | None:
+def _load() -> tuple[Any, ...] | None:
     global _funcs, _loaded
     if _loaded:
         return _funcs

@@ -155,12 +155,14 @@ def remove_neuron(net: Network, layer: int, index: int) -> None:
         i = layer - 1
         net.weights[i] = np.delete(net.weights[i], index, axis=0)
         net.biases[i] = np.delete(net.biases[i], index)
-        if net.masks[i] is not None:
-            net.masks[i] = np.delete(net.masks[i], index, axis=0)
+        mask = net.masks[i]
+        if mask is not None:
+            net.masks[i] = np.delete(mask, index, axis=0)
     if layer < net.n_layers:
         net.weights[layer] = np.delete(net.weights[layer], index, axis=1)
-        if net.masks[layer] is not None:
-            net.masks[layer] = np.delete(net.masks[layer], index, axis=1)
+        mask = net.masks[layer]
+        if mask is not None:
+            net.masks[layer] = np.delete(mask, index, axis=1)
     net.sizes[layer] = n - 1
     net.validate()
 

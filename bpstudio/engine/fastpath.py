@@ -33,12 +33,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .activations import ACTIVATIONS, softmax_parts
-from .losses import get_loss
+from .losses import CategoricalCrossEntropy, get_loss
 from .optimisers import get_optimiser
 from .regularisation import add_penalty_grad, penalty
 
@@ -102,7 +102,7 @@ class StepBuffers:
         self.S: dict[str, np.ndarray] = {}
         self.S_new: dict[str, np.ndarray] = {}
         self.s_views: dict[str, list[np.ndarray]] = {}
-        self.state: dict | None = None
+        self.state: dict[str, Any] | None = None
         #: the batch loss of the last update refused as divergent (see :meth:`apply`)
         self.refused_loss = math.nan
         self.net: Network | None = None
@@ -150,7 +150,7 @@ class StepBuffers:
                 bs[i] = p[2 * i + 1]
         st = trainer.state.opt_state
         if st is not self.state:
-            new = {"t": int(st.get("t", 0)) if isinstance(st, dict) else 0}
+            new: dict[str, Any] = {"t": int(st.get("t", 0)) if isinstance(st, dict) else 0}
             for key, views in self.s_views.items():
                 old = st.get(key) if isinstance(st, dict) else None
                 ok = isinstance(old, list) and len(old) == len(views)
@@ -188,12 +188,13 @@ class StepBuffers:
         cfg = trainer.config
         L = self.n_layers
         acts = self.acts
-        forward = [a.forward for a in acts]
-        backward = [None] + [a.backward_into for a in acts[:-1]]
         out_act = acts[-1]
+        forward = [a.forward for a in acts]
+        # backward[i] = f′ of layer i − 1 (the input layer has none: entry 0 is never called)
+        backward = [out_act.backward_into] + [a.backward_into for a in acts[:-1]]
         loss = get_loss(cfg.loss)
         fused = loss.name == "cce" and out_act.name == "softmax"
-        total_from_parts = getattr(loss, "total_from_parts", None)
+        total_from_parts = CategoricalCrossEntropy.total_from_parts
         loss_total, delta_into = loss._total, loss.delta_into
         unit = trainer.unit_rows
         mean = cfg.reduction == "mean"
@@ -312,7 +313,14 @@ class StepBuffers:
         return [math.sqrt(float(np.vdot(g, g))) for g in self.gW]
 
     # ------------------------------------------------------------------ evaluation
-    def evaluate(self, X: np.ndarray, T: np.ndarray, loss_name: str, unit_rows: bool, counter):
+    def evaluate(
+        self,
+        X: np.ndarray,
+        T: np.ndarray,
+        loss_name: str,
+        unit_rows: bool,
+        counter: Callable[[np.ndarray, slice], int] | None,
+    ) -> tuple[float, int | None]:
         """(Σₓ Eₓ, number correct or None) of the bound network on (X, T), block by block through
         reused arrays. ``counter(o, rows)`` counts the correct outputs of a block (None: regression)."""
         n = X.shape[0]
@@ -339,7 +347,7 @@ class StepBuffers:
                 a = fr.a[last][:m]
                 zmax, ssum = softmax_parts(z, a)
                 np.divide(a, ssum, out=a)
-                total += loss.total_from_parts(zmax, ssum, Tb, z, unit_rows)
+                total += CategoricalCrossEntropy.total_from_parts(zmax, ssum, Tb, z, unit_rows)
             else:
                 total += loss._total(a, Tb, z, unit_rows)
             if counter is not None:

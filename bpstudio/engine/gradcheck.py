@@ -40,18 +40,21 @@ def analytic_gradients(net: Network, config: TrainConfig, X: np.ndarray, T: np.n
     probe = Trainer(net.copy(), config, X, T)
     micro = probe.begin_step(list(range(X.shape[0])))
     micro.run_until("backward 1")
-    grads = []
+    grads: list[np.ndarray] = []
     for up in micro.trace.updates:
-        g = up.grad_W
+        g, gb = up.grad_W, up.grad_b
+        assert g is not None and gb is not None  # the backward pass has run
         if config.l1 or config.l2:
             from .regularisation import penalty_grad
 
             pg = penalty_grad(probe.network.weights[up.layer], config.l1, config.l2)
+            assert pg is not None  # a λ is set
             g = g + micro.trace.scale * pg
-            if net.masks[up.layer] is not None:
-                g = g * net.masks[up.layer]
+            mask = net.masks[up.layer]
+            if mask is not None:
+                g = g * mask
         grads.append(g)
-        grads.append(up.grad_b)
+        grads.append(gb)
     return grads
 
 
@@ -80,8 +83,9 @@ def gradient_check(
         ):
             flat = arr.reshape(-1)
             idx = np.arange(flat.size)
-            if kind == "W" and net.masks[layer] is not None:
-                idx = idx[net.masks[layer].reshape(-1)]
+            mask = net.masks[layer]
+            if kind == "W" and mask is not None:
+                idx = idx[mask.reshape(-1)]
             if max_per_layer is not None and idx.size > max_per_layer:
                 idx = rng.choice(idx, size=max_per_layer, replace=False)
             worst = 0.0

@@ -36,7 +36,9 @@ class Initialiser:
             hp[key] = value
         return hp
 
-    def weights(self, shape: tuple[int, int], rng: np.random.Generator, hp: Mapping[str, float]):
+    def weights(
+        self, shape: tuple[int, int], rng: np.random.Generator, hp: Mapping[str, float]
+    ) -> np.ndarray:
         raise NotImplementedError
 
     def biases(self, n: int, rng: np.random.Generator, hp: Mapping[str, float]) -> np.ndarray:
@@ -50,10 +52,12 @@ class Uniform(Initialiser):
     defaults = {"r": 0.5}
     parameter_help = {"r": "half-width r of the interval (the notes use 0.5)"}
 
-    def weights(self, shape, rng, hp):
+    def weights(
+        self, shape: tuple[int, int], rng: np.random.Generator, hp: Mapping[str, float]
+    ) -> np.ndarray:
         return rng.uniform(-hp["r"], hp["r"], size=shape)
 
-    def biases(self, n, rng, hp):
+    def biases(self, n: int, rng: np.random.Generator, hp: Mapping[str, float]) -> np.ndarray:
         return rng.uniform(-hp["r"], hp["r"], size=n)
 
 
@@ -64,10 +68,12 @@ class Normal(Initialiser):
     defaults = {"sigma": 1.0}
     parameter_help = {"sigma": "standard deviation σ"}
 
-    def weights(self, shape, rng, hp):
+    def weights(
+        self, shape: tuple[int, int], rng: np.random.Generator, hp: Mapping[str, float]
+    ) -> np.ndarray:
         return rng.normal(0.0, hp["sigma"], size=shape)
 
-    def biases(self, n, rng, hp):
+    def biases(self, n: int, rng: np.random.Generator, hp: Mapping[str, float]) -> np.ndarray:
         return rng.normal(0.0, hp["sigma"], size=n)
 
 
@@ -76,7 +82,9 @@ class Xavier(Initialiser):
     label = "Xavier / Glorot (uniform)"
     formula = "w ~ U(−r, r), r = √(6 / (n_in + n_out)); b = 0"
 
-    def weights(self, shape, rng, hp):
+    def weights(
+        self, shape: tuple[int, int], rng: np.random.Generator, hp: Mapping[str, float]
+    ) -> np.ndarray:
         r = np.sqrt(6.0 / (shape[0] + shape[1]))
         return rng.uniform(-r, r, size=shape)
 
@@ -86,7 +94,9 @@ class He(Initialiser):
     label = "He (normal)"
     formula = "w ~ N(0, 2 / n_in); b = 0"
 
-    def weights(self, shape, rng, hp):
+    def weights(
+        self, shape: tuple[int, int], rng: np.random.Generator, hp: Mapping[str, float]
+    ) -> np.ndarray:
         return rng.normal(0.0, np.sqrt(2.0 / shape[1]), size=shape)
 
 
@@ -95,7 +105,9 @@ class Zeros(Initialiser):
     label = "Zeros (shows the symmetry problem)"
     formula = "w = 0, b = 0"
 
-    def weights(self, shape, rng, hp):
+    def weights(
+        self, shape: tuple[int, int], rng: np.random.Generator, hp: Mapping[str, float]
+    ) -> np.ndarray:
         return np.zeros(shape)
 
 

@@ -98,11 +98,11 @@ class HalfSumSquares(Loss):
     formula = "Eₓ = ½·Σₖ (tₖ − oₖ)²"
     output_derivative = "∂E/∂oₖ = oₖ − tₖ"
 
-    def _value(self, o, t, z):
+    def _value(self, o: np.ndarray, t: np.ndarray, z: np.ndarray | None) -> np.ndarray:
         d = o - t
         return 0.5 * np.sum(d * d, axis=-1)
 
-    def _total(self, o, t, z, unit_rows):
+    def _total(self, o: np.ndarray, t: np.ndarray, z: np.ndarray | None, unit_rows: bool) -> float:
         d = np.subtract(o, t)
         return 0.5 * float(np.vdot(d, d))
 
@@ -116,11 +116,11 @@ class SumSquares(Loss):
     formula = "Eₓ = Σₖ (tₖ − oₖ)²"
     output_derivative = "∂E/∂oₖ = 2·(oₖ − tₖ)"
 
-    def _value(self, o, t, z):
+    def _value(self, o: np.ndarray, t: np.ndarray, z: np.ndarray | None) -> np.ndarray:
         d = o - t
         return np.sum(d * d, axis=-1)
 
-    def _total(self, o, t, z, unit_rows):
+    def _total(self, o: np.ndarray, t: np.ndarray, z: np.ndarray | None, unit_rows: bool) -> float:
         d = np.subtract(o, t)
         return float(np.vdot(d, d))
 
@@ -134,11 +134,11 @@ class MeanSquares(Loss):
     formula = "Eₓ = (1/K)·Σₖ (tₖ − oₖ)²"
     output_derivative = "∂E/∂oₖ = (2/K)·(oₖ − tₖ)"
 
-    def _value(self, o, t, z):
+    def _value(self, o: np.ndarray, t: np.ndarray, z: np.ndarray | None) -> np.ndarray:
         d = o - t
         return np.mean(d * d, axis=-1)
 
-    def _total(self, o, t, z, unit_rows):
+    def _total(self, o: np.ndarray, t: np.ndarray, z: np.ndarray | None, unit_rows: bool) -> float:
         d = np.subtract(o, t)
         return float(np.vdot(d, d)) / o.shape[-1]
 
@@ -153,7 +153,7 @@ class BinaryCrossEntropy(Loss):
     output_derivative = "with sigmoid outputs: δₖ = oₖ − tₖ"
     requires_output = "sigmoid"
 
-    def _value(self, o, t, z):
+    def _value(self, o: np.ndarray, t: np.ndarray, z: np.ndarray | None) -> np.ndarray:
         if z is not None:
             # −[t·ln σ(z) + (1 − t)·ln(1 − σ(z))] = softplus(z) − t·z, stable for any z.
             return np.sum(np.logaddexp(0.0, z) - t * z, axis=-1)
@@ -161,7 +161,7 @@ class BinaryCrossEntropy(Loss):
         qc = np.clip(1.0 - o, 1e-300, 1.0)
         return -np.sum(t * np.log(oc) + (1.0 - t) * np.log(qc), axis=-1)
 
-    def _total(self, o, t, z, unit_rows):
+    def _total(self, o: np.ndarray, t: np.ndarray, z: np.ndarray | None, unit_rows: bool) -> float:
         if z is None:
             return super()._total(o, t, z, unit_rows)
         sp = np.logaddexp(0.0, z)
@@ -170,7 +170,15 @@ class BinaryCrossEntropy(Loss):
     def grad(self, o: np.ndarray, t: np.ndarray) -> np.ndarray:
         return (o - t) / (o * (1.0 - o))
 
-    def delta_into(self, z, o, t, activation, out, unit_rows=False):
+    def delta_into(
+        self,
+        z: np.ndarray,
+        o: np.ndarray,
+        t: np.ndarray,
+        activation: Activation,
+        out: np.ndarray,
+        unit_rows: bool = False,
+    ) -> np.ndarray:
         if activation.name == "sigmoid":
             return np.subtract(o, t, out=out)
         return super().delta_into(z, o, t, activation, out)
@@ -183,14 +191,14 @@ class CategoricalCrossEntropy(Loss):
     output_derivative = "with softmax outputs and one-hot targets: δₖ = oₖ − tₖ"
     requires_output = "softmax"
 
-    def _value(self, o, t, z):
+    def _value(self, o: np.ndarray, t: np.ndarray, z: np.ndarray | None) -> np.ndarray:
         if z is not None:
             zmax, total = softmax_parts(z, np.empty_like(z))
             log_o = z - zmax - np.log(total)
             return -np.sum(t * log_o, axis=-1)
         return -np.sum(t * np.log(np.clip(o, 1e-300, 1.0)), axis=-1)
 
-    def _total(self, o, t, z, unit_rows):
+    def _total(self, o: np.ndarray, t: np.ndarray, z: np.ndarray | None, unit_rows: bool) -> float:
         """Σₓ Eₓ = Σₓ [(mₓ + ln Sₓ)·Σₖ tₖ − Σₖ tₖ·zₖ], mₓ = maxₖ zₖ, Sₓ = Σₖ e^(zₖ − mₓ) (z if given)."""
         if z is None:
             return super()._total(o, t, z, unit_rows)
@@ -213,7 +221,15 @@ class CategoricalCrossEntropy(Loss):
     def grad(self, o: np.ndarray, t: np.ndarray) -> np.ndarray:
         return -t / o
 
-    def delta_into(self, z, o, t, activation, out, unit_rows=False):
+    def delta_into(
+        self,
+        z: np.ndarray,
+        o: np.ndarray,
+        t: np.ndarray,
+        activation: Activation,
+        out: np.ndarray,
+        unit_rows: bool = False,
+    ) -> np.ndarray:
         if activation.name == "softmax":
             # δ = o·Σₖtₖ − t, which is the familiar o − t when the targets sum to one (one-hot);
             # o·1 = o exactly, so ``unit_rows`` changes no bit.

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -25,7 +26,7 @@ from .initialisers import get_initialiser
 MAX_LAYER_SIZE = 100_000
 
 
-def _as_matrix(value, shape: tuple[int, ...], what: str) -> np.ndarray:
+def _as_matrix(value: Any, shape: tuple[int, ...], what: str) -> np.ndarray:
     try:
         arr = np.array(value, dtype=np.float64)
     except (TypeError, ValueError):
@@ -94,8 +95,9 @@ class Network:
         for i in range(self.n_layers):
             w = np.asarray(ini.weights((self.sizes[i + 1], self.sizes[i]), rng, hp), dtype=np.float64)
             b = np.asarray(ini.biases(self.sizes[i + 1], rng, hp), dtype=np.float64)
-            if self.masks[i] is not None:
-                w = w * self.masks[i]
+            mask = self.masks[i]
+            if mask is not None:
+                w = w * mask
             self.weights[i] = np.ascontiguousarray(w)
             self.biases[i] = b
 

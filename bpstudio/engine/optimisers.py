@@ -117,7 +117,16 @@ class SGD(Optimiser):
     defaults = {"lr": 0.1}
     parameter_help = {"lr": "learning rate η: Δw = −η·∂E/∂w"}
 
-    def step(self, g, state, hp, t, delta, new_state, work):
+    def step(
+        self,
+        g: np.ndarray,
+        state: Mapping[str, np.ndarray],
+        hp: Mapping[str, float],
+        t: int,
+        delta: np.ndarray,
+        new_state: Mapping[str, np.ndarray],
+        work: np.ndarray,
+    ) -> None:
         np.multiply(g, -hp["lr"], out=delta)
 
 
@@ -132,7 +141,16 @@ class Momentum(Optimiser):
     }
     state_keys = ("velocity",)
 
-    def step(self, g, state, hp, t, delta, new_state, work):
+    def step(
+        self,
+        g: np.ndarray,
+        state: Mapping[str, np.ndarray],
+        hp: Mapping[str, float],
+        t: int,
+        delta: np.ndarray,
+        new_state: Mapping[str, np.ndarray],
+        work: np.ndarray,
+    ) -> None:
         vel = new_state["velocity"]
         np.multiply(state["velocity"], hp["momentum"], out=vel)
         np.multiply(g, hp["lr"], out=work)
@@ -151,7 +169,16 @@ class Nesterov(Optimiser):
     }
     state_keys = ("velocity",)
 
-    def step(self, g, state, hp, t, delta, new_state, work):
+    def step(
+        self,
+        g: np.ndarray,
+        state: Mapping[str, np.ndarray],
+        hp: Mapping[str, float],
+        t: int,
+        delta: np.ndarray,
+        new_state: Mapping[str, np.ndarray],
+        work: np.ndarray,
+    ) -> None:
         mu = hp["momentum"]
         vel = new_state["velocity"]
         np.multiply(state["velocity"], mu, out=vel)
@@ -169,7 +196,16 @@ class Adagrad(Optimiser):
     parameter_help = {"lr": "learning rate η", "eps": "ε, keeps the division finite"}
     state_keys = ("sum_sq",)
 
-    def step(self, g, state, hp, t, delta, new_state, work):
+    def step(
+        self,
+        g: np.ndarray,
+        state: Mapping[str, np.ndarray],
+        hp: Mapping[str, float],
+        t: int,
+        delta: np.ndarray,
+        new_state: Mapping[str, np.ndarray],
+        work: np.ndarray,
+    ) -> None:
         acc = new_state["sum_sq"]
         np.multiply(g, g, out=work)
         np.add(state["sum_sq"], work, out=acc)
@@ -191,7 +227,16 @@ class RMSProp(Optimiser):
     }
     state_keys = ("mean_sq",)
 
-    def step(self, g, state, hp, t, delta, new_state, work):
+    def step(
+        self,
+        g: np.ndarray,
+        state: Mapping[str, np.ndarray],
+        hp: Mapping[str, float],
+        t: int,
+        delta: np.ndarray,
+        new_state: Mapping[str, np.ndarray],
+        work: np.ndarray,
+    ) -> None:
         rho = hp["rho"]
         ms = new_state["mean_sq"]
         np.multiply(state["mean_sq"], rho, out=ms)
@@ -220,7 +265,16 @@ class Adam(Optimiser):
     }
     state_keys = ("m", "v")
 
-    def step(self, g, state, hp, t, delta, new_state, work):
+    def step(
+        self,
+        g: np.ndarray,
+        state: Mapping[str, np.ndarray],
+        hp: Mapping[str, float],
+        t: int,
+        delta: np.ndarray,
+        new_state: Mapping[str, np.ndarray],
+        work: np.ndarray,
+    ) -> None:
         b1, b2 = hp["beta1"], hp["beta2"]
         m, v = new_state["m"], new_state["v"]
         np.multiply(state["m"], b1, out=m)

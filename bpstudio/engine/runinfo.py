@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -42,7 +43,7 @@ class RunResult:
     steps: int
 
 
-def as_data(X, T, n_in: int, n_out: int, what: str) -> Split:
+def as_data(X: Any, T: Any, n_in: int, n_out: int, what: str) -> Split:
     """(X, T) as C-contiguous float64 matrices, checked against the network's input and output sizes."""
     X = np.ascontiguousarray(X, dtype=np.float64)
     T = np.ascontiguousarray(T, dtype=np.float64)

@@ -150,12 +150,12 @@ class MicroStep:
     # ------------------------------------------------------------------ stages
     def _forward(self, layer: int) -> None:
         net = self.trainer.network
-        prev = self.trace.layers[layer - 1].a
+        prev = _done(self.trace.layers[layer - 1].a)
         rec = self.trace.layers[layer]
         act = net.activation(layer)
-        rec.z = forward_layer(net, layer - 1, prev)
-        rec.a = act.fn(rec.z)
-        rec.fprime = act.grad(rec.z, rec.a)
+        rec.z = z = forward_layer(net, layer - 1, prev)
+        rec.a = a = act.fn(z)
+        rec.fprime = act.grad(z, a)
 
     def _loss(self) -> None:
         tr = self.trainer
@@ -163,8 +163,9 @@ class MicroStep:
         loss = get_loss(tr.config.loss)
         loss.check_output(net.activations[-1])
         out = self.trace.layers[-1]
-        self.trace.loss_per_sample = loss.value(out.a, self.trace.targets, out.z)
-        self.trace.data_loss = self.trace.scale * loss._total(out.a, self.trace.targets, out.z, tr.unit_rows)
+        o = _done(out.a)
+        self.trace.loss_per_sample = loss.value(o, self.trace.targets, out.z)
+        self.trace.data_loss = self.trace.scale * loss._total(o, self.trace.targets, out.z, tr.unit_rows)
         pen = penalty(net.weights, tr.config.l1, tr.config.l2)
         self.trace.penalty = float(self.trace.scale * pen)
         self.trace.loss_before = self.trace.data_loss + self.trace.penalty
@@ -174,24 +175,24 @@ class MicroStep:
         tr.check_trainable()
         net = tr.network
         rec = self.trace.layers[layer]
+        z, a = _done(rec.z), _done(rec.a)
         if layer == net.n_layers:
             loss = get_loss(tr.config.loss)
-            rec.delta = loss.output_delta(
-                rec.z, rec.a, self.trace.targets, net.activation(layer), tr.unit_rows
-            )
+            delta = loss.output_delta(z, a, self.trace.targets, net.activation(layer), tr.unit_rows)
         else:
-            rec.delta = backward_layer(net, layer, self.trace.layers[layer + 1].delta, rec.z, rec.a)
+            delta = backward_layer(net, layer, _done(self.trace.layers[layer + 1].delta), z, a)
+        rec.delta = delta
         up = self.trace.updates[layer - 1]
         up.grad_W, up.grad_b = layer_gradients(
-            rec.delta, self.trace.layers[layer - 1].a, self.trace.scale, net.masks[layer - 1]
+            delta, _done(self.trace.layers[layer - 1].a), self.trace.scale, net.masks[layer - 1]
         )
 
     def _update(self) -> None:
         tr, trace = self.trainer, self.trace
-        grads = []
+        grads: list[np.ndarray] = []
         for up in trace.updates:
-            grads.append(up.grad_W)
-            grads.append(up.grad_b)
+            grads.append(_done(up.grad_W))
+            grads.append(_done(up.grad_b))
         applied = tr.take_gradients(
             grads,
             trace.data_loss or 0.0,
@@ -210,3 +211,10 @@ class MicroStep:
         trace.loss_after = applied.loss_after
         trace.state_after = applied.state_after
         trace.applied = True
+
+
+def _done(value: np.ndarray | None) -> np.ndarray:
+    """An array an earlier stage computed (the stages run in order, so it is there)."""
+    if value is None:
+        raise EngineError("a stage ran before the stage that computes its inputs")
+    return value

@@ -16,7 +16,7 @@ The engine always computes the gradient convention; :func:`present` converts a q
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -37,7 +37,15 @@ def convention_sign(convention: str) -> float:
         ) from None
 
 
-def present(value: np.ndarray | float | None, convention: str):
+@overload
+def present(value: np.ndarray, convention: str) -> np.ndarray: ...
+@overload
+def present(value: float, convention: str) -> float: ...
+@overload
+def present(value: np.ndarray | None, convention: str) -> np.ndarray | None: ...
+@overload
+def present(value: np.ndarray | float | None, convention: str) -> np.ndarray | float | None: ...
+def present(value: np.ndarray | float | None, convention: str) -> np.ndarray | float | None:
     """δ or ∂E/∂w as shown in ``convention`` (the error signal is the negated gradient)."""
     if value is None:
         return None
@@ -112,10 +120,10 @@ class StepTrace:
         sign = convention_sign(convention)
         sym = "delta" if convention == "gradient" else "error_signal"
 
-        def arr(x):
+        def arr(x: np.ndarray | float | None) -> Any:
             return None if x is None else np.asarray(x, dtype=np.float64).tolist()
 
-        def signed(x):
+        def signed(x: np.ndarray | None) -> Any:
             return None if x is None else arr(sign * x)
 
         layers = []

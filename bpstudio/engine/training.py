@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -106,7 +107,7 @@ class Trainer:
         self._Xbuf: np.ndarray | None = None
         self._Tbuf: np.ndarray | None = None
         self._shuffled_ok = False
-        self._eval_cache: dict[int, tuple] = {}
+        self._eval_cache: dict[int, tuple[Any, ...]] = {}
 
     def clone(self) -> Trainer:
         """A trainer that shares only the read-only data (X, T, splits) with this one: its own network,
@@ -215,7 +216,12 @@ class Trainer:
         """The training set in this epoch's order (copied into arrays reused from epoch to epoch)."""
         if self.state.order_seed is None:
             return self.X, self.T
-        if self._Xbuf is None or self._Xbuf.shape != self.X.shape or self._Tbuf.shape != self.T.shape:
+        if (
+            self._Xbuf is None
+            or self._Tbuf is None
+            or self._Xbuf.shape != self.X.shape
+            or self._Tbuf.shape != self.T.shape
+        ):
             self._Xbuf = np.empty_like(self.X)
             self._Tbuf = np.empty_like(self.T)
             self._shuffled_ok = False
@@ -224,7 +230,7 @@ class Trainer:
             np.take(self.X, self.order, axis=0, out=self._Xbuf, mode="clip")
             np.take(self.T, self.order, axis=0, out=self._Tbuf, mode="clip")
             self._shuffled_ok = True
-        return self._Xbuf, self._Tbuf  # type: ignore[return-value]
+        return self._Xbuf, self._Tbuf
 
     def _batch_bounds(self) -> tuple[int, int]:
         st = self.state
@@ -267,7 +273,14 @@ class Trainer:
         return self.begin_step(indices).finish()
 
     def take_gradients(
-        self, grads: list[np.ndarray], data_loss: float, m: int, advance: bool, scale: float, inputs, targets
+        self,
+        grads: list[np.ndarray],
+        data_loss: float,
+        m: int,
+        advance: bool,
+        scale: float,
+        inputs: np.ndarray,
+        targets: np.ndarray,
     ) -> AppliedUpdate | None:
         """A micro-step's update stage hands over the gradients of its ``m`` samples: accumulate them
         into the batch begun (when ``advance``, moving through the epoch), and apply the update when the
@@ -292,7 +305,12 @@ class Trainer:
         return applied
 
     def _apply_traced(
-        self, grads: list[np.ndarray], data_loss: float, scale: float, inputs, targets
+        self,
+        grads: list[np.ndarray],
+        data_loss: float,
+        scale: float,
+        inputs: np.ndarray,
+        targets: np.ndarray,
     ) -> AppliedUpdate:
         grads, deltas = self._apply(grads, data_loss, scale)
         net = self.network
@@ -470,6 +488,7 @@ class Trainer:
                 h.accuracy[name].append(acc)
         if self.config.early_stopping and self.val is not None:
             val_loss = h.loss["val"][-1]
+            assert val_loss is not None  # evaluated just above
             best = st.best
             if best is None or val_loss < best.loss - self.config.min_delta:
                 st.best = BestWeights(

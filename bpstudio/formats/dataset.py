@@ -92,7 +92,7 @@ class DatasetSpec(Mapping[str, Any]):
     def params(self) -> dict[str, Any]:
         """The built-in's parameters ({} when none are given)."""
         value = self._values.get("params")
-        return copy.deepcopy(value) if isinstance(value, Mapping) else {}
+        return copy.deepcopy(dict(value)) if isinstance(value, Mapping) else {}
 
     @property
     def file(self) -> str | None:
@@ -110,13 +110,13 @@ class DatasetSpec(Mapping[str, Any]):
     def preprocessing(self) -> dict[str, Any]:
         """The ``preprocessing`` object ({} when the data are not scaled)."""
         value = self._values.get("preprocessing")
-        return copy.deepcopy(value) if isinstance(value, Mapping) else {}
+        return copy.deepcopy(dict(value)) if isinstance(value, Mapping) else {}
 
     @property
     def split(self) -> dict[str, Any]:
         """The ``split`` object ({} when all samples are for training)."""
         value = self._values.get("split")
-        return copy.deepcopy(value) if isinstance(value, Mapping) else {}
+        return copy.deepcopy(dict(value)) if isinstance(value, Mapping) else {}
 
     @property
     def scaling(self) -> str:

@@ -99,14 +99,14 @@ def check_values(data: Any, parsed: bool = False) -> None:
             if kind is float:
                 if item - item == 0.0:  # finite (inf − inf and NaN − NaN are NaN)
                     continue
-                where = join(path, key) if is_dict else index(path, key)
+                where = join(path, str(key)) if is_dict else index(path, key)
                 if item != item:
                     raise FormatError("NaN is not a number JSON allows", where)
                 if parsed:
                     raise FormatError(_TOO_LARGE, where)
                 raise FormatError(f"{'-' if item < 0 else ''}Infinity is not a number JSON allows", where)
             if kind is list or kind is dict or kind is _NonFinite:
-                where = join(path, key) if is_dict else index(path, key)
+                where = join(path, str(key)) if is_dict else index(path, key)
                 if kind is _NonFinite:
                     raise FormatError(item.problem(), where)
                 stack.append((item, where, depth + 1))
@@ -143,7 +143,7 @@ def parse_json(raw: bytes | str, what: str = "file") -> Any:
     return data
 
 
-def read_json(path: str | os.PathLike, what: str = "file", max_bytes: int | None = None) -> Any:
+def read_json(path: str | os.PathLike[str], what: str = "file", max_bytes: int | None = None) -> Any:
     """Parse a JSON file, refusing oversized (before reading), non-regular, binary or malformed files."""
     limit = MAX_FILE_BYTES if max_bytes is None else max_bytes
     p = Path(path)
@@ -286,7 +286,7 @@ def _open_temp(folder: Path, name: str) -> tuple[int, Path]:
     raise FileExistsError(f"cannot create a temporary file in {folder}")
 
 
-def write_bytes_atomic(path: str | os.PathLike, payload: bytes) -> None:
+def write_bytes_atomic(path: str | os.PathLike[str], payload: bytes) -> None:
     """Write ``payload`` to a temporary file beside ``path``, fsync it, and rename it over ``path``.
 
     On any failure the temporary file is removed and ``path`` is left as it was; OS errors become a
@@ -336,7 +336,7 @@ def encode_json(data: Any, max_bytes: int | None = None) -> bytes:
     return payload
 
 
-def write_json_atomic(path: str | os.PathLike, data: Any, max_bytes: int | None = None) -> None:
+def write_json_atomic(path: str | os.PathLike[str], data: Any, max_bytes: int | None = None) -> None:
     """Serialise ``data`` with :func:`dumps` and write it atomically (see :func:`write_bytes_atomic`).
 
     Nothing is written if the data cannot be serialised or the text would exceed ``max_bytes``.

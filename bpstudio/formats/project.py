@@ -256,28 +256,28 @@ def network_from_dict(data: dict[str, Any], path: str = "network") -> Network:
 
 
 # ---------------------------------------------------------------------------------------------- files
-def load_project(path: str | os.PathLike) -> Project:
+def load_project(path: str | os.PathLike[str]) -> Project:
     """Read a project file; FormatError (naming the file and field) on anything wrong, nothing changed."""
     return _build_project(load_document(path, PROJECT))
 
 
-def save_project(path: str | os.PathLike, project: Project) -> None:
+def save_project(path: str | os.PathLike[str], project: Project) -> None:
     """Write a project file atomically, after checking it would load again (FormatError if not)."""
     save_document(path, project_to_dict(project), PROJECT)
 
 
-def load_weights(path: str | os.PathLike) -> Network:
+def load_weights(path: str | os.PathLike[str]) -> Network:
     """Read a weights file's network (:func:`load_weights_file` also gives its input transform)."""
     return _build_network(load_document(path, WEIGHTS)["network"])
 
 
-def load_weights_file(path: str | os.PathLike) -> WeightsFile:
+def load_weights_file(path: str | os.PathLike[str]) -> WeightsFile:
     """Read a weights file: the network and the input transform (None when the file records none)."""
     return _build_weights(load_document(path, WEIGHTS))
 
 
 def save_weights(
-    path: str | os.PathLike, net: Network, input_transform: dict[str, Any] | None = None
+    path: str | os.PathLike[str], net: Network, input_transform: dict[str, Any] | None = None
 ) -> None:
     """Write a weights file atomically, with the input transform the network's inputs are scaled with."""
     save_document(path, weights_to_dict(net, input_transform), WEIGHTS)

@@ -160,7 +160,7 @@ def get_format(name: str) -> FileFormat:
         raise ValueError(f"unknown document format {name!r}") from None
 
 
-def load_document(path: str | os.PathLike, fmt: FileFormat | str) -> Document:
+def load_document(path: str | os.PathLike[str], fmt: FileFormat | str) -> Document:
     """Read, migrate and validate a document file; every problem is a FormatError naming the file."""
     f = get_format(fmt) if isinstance(fmt, str) else fmt
     data = read_json(path, f.what, max_bytes=f.max_bytes)
@@ -170,7 +170,7 @@ def load_document(path: str | os.PathLike, fmt: FileFormat | str) -> Document:
         raise exc.with_source(str(path)) from None
 
 
-def save_document(path: str | os.PathLike, doc: Document, fmt: FileFormat | str) -> None:
+def save_document(path: str | os.PathLike[str], doc: Document, fmt: FileFormat | str) -> None:
     """Write a current-version document atomically, after checking it would load again.
 
     The document is serialised (NaN, infinity and non-JSON values are refused with the field named),

@@ -21,6 +21,7 @@ FormatError naming the field, e.g. ``network.weights[1]: expected 3×4, got 3×5
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..engine import EngineError, TrainConfig, get_initialiser, get_optimiser
@@ -30,7 +31,7 @@ from .errors import FormatError, index, join
 NONNEGATIVE_STATE = ("sum_sq", "mean_sq", "v")
 
 #: optimiser parameter → (test, message) beyond being a finite number
-_OPTIMISER_PARAM_RULES = {
+_OPTIMISER_PARAM_RULES: dict[str, tuple[Callable[[float], bool], str]] = {
     "lr": (lambda v: v > 0, "must be > 0"),
     "eps": (lambda v: v > 0, "must be > 0"),
     "momentum": (lambda v: 0 <= v < 1, "must be in [0, 1)"),

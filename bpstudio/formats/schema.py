@@ -193,7 +193,7 @@ class Schema:
             return (path, f"must be < {_num(s['exclusiveMaximum'])}")
         return None
 
-    def _check_array(self, x: list, s: Mapping[str, Any], path: str) -> Failure | None:
+    def _check_array(self, x: list[Any], s: Mapping[str, Any], path: str) -> Failure | None:
         n = len(x)
         if "minItems" in s and n < s["minItems"]:
             return (path, f"expected at least {s['minItems']} entries, got {n}")
@@ -214,7 +214,7 @@ class Schema:
                     return failure
         return None
 
-    def _all_fit(self, x: list, items: Any) -> bool:
+    def _all_fit(self, x: list[Any], items: Any) -> bool:
         """A fast, exact "every entry is valid" for lists of plain numbers/booleans (weight rows).
 
         Only says True when each entry certainly matches ``items``; otherwise the caller checks entry
@@ -239,7 +239,7 @@ class Schema:
                 return False
         return True
 
-    def _check_object(self, x: dict, s: Mapping[str, Any], path: str) -> Failure | None:
+    def _check_object(self, x: dict[str, Any], s: Mapping[str, Any], path: str) -> Failure | None:
         props: Mapping[str, Any] = s.get("properties", {})
         extra = s.get("additionalProperties", True)
         unknown = [k for k in x if k not in props] if extra is not True else []
@@ -327,7 +327,7 @@ class Schema:
         return (path, "matches more than one of the allowed forms")
 
 
-def _fast_plan(s: Any) -> tuple[frozenset, float | None, float | None] | None:
+def _fast_plan(s: Any) -> tuple[frozenset[type], float | None, float | None] | None:
     """(allowed Python types, minimum, maximum) when ``s`` is a plain scalar schema, else None."""
     if not isinstance(s, dict) or set(s) - {"type", "minimum", "maximum"} - ANNOTATIONS:
         return None
@@ -335,7 +335,13 @@ def _fast_plan(s: Any) -> tuple[frozenset, float | None, float | None] | None:
     kinds = [t] if isinstance(t, str) else t
     if not kinds:
         return None
-    py = {"number": {int, float}, "integer": {int}, "boolean": {bool}, "null": {type(None)}, "string": {str}}
+    py: dict[str, set[type]] = {
+        "number": {int, float},
+        "integer": {int},
+        "boolean": {bool},
+        "null": {type(None)},
+        "string": {str},
+    }
     allowed: set[type] = set()
     for k in kinds:
         if k not in py:

@@ -129,7 +129,7 @@ class ViewOptions(Mapping[str, Any]):
         option = VIEW_OPTIONS.get(key)
         self._values[key] = value if option is None else option.check(value)
 
-    def setdefault(self, key: str, value: Any) -> Any:  # type: ignore[override]
+    def setdefault(self, key: str, value: Any) -> Any:
         if key not in self._values:
             self.set(key, value)
         return self._values[key]

@@ -10,11 +10,15 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .expr import HtmlRenderer, Renderer
 from .model import Line, Walkthrough
 from .numbers import format_number, rounding_unit
 from .parse import ParseError, evaluate_text
+
+if TYPE_CHECKING:
+    from .exercise import Exercise
 
 CORRECT, WRONG, INVALID, EMPTY = "correct", "wrong", "invalid", "empty"
 
@@ -109,7 +113,7 @@ class Attempt:
         self._by_key = {q.key: q for q in self.questions}
 
     @classmethod
-    def for_exercise(cls, exercise, student: str = "") -> Attempt:
+    def for_exercise(cls, exercise: Exercise, student: str = "") -> Attempt:
         """An empty attempt at an :class:`~bpstudio.teaching.exercise.Exercise`."""
         tol = exercise.tolerance
         attempt = cls(
@@ -124,7 +128,8 @@ class Attempt:
         attempt.exercise = exercise
         return attempt
 
-    exercise = None
+    #: the exercise this attempt answers (None for a walkthrough's own questions)
+    exercise: Exercise | None = None
 
     # ------------------------------------------------------------------ questions
     def question(self, key: str) -> Line:

@@ -240,7 +240,7 @@ def fingerprint(doc: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def load_exercise(path: str | os.PathLike) -> Exercise:
+def load_exercise(path: str | os.PathLike[str]) -> Exercise:
     """Read an exercise file; FormatError naming the file and field on anything wrong."""
     doc = load_document(path, EXERCISE)
     try:
@@ -253,12 +253,12 @@ def load_exercise(path: str | os.PathLike) -> Exercise:
     return ex
 
 
-def save_exercise(path: str | os.PathLike, exercise: Exercise) -> None:
+def save_exercise(path: str | os.PathLike[str], exercise: Exercise) -> None:
     """Write an exercise file atomically (after checking it would load again)."""
     save_document(path, exercise.to_dict(), EXERCISE)
 
 
-def peek_format(path: str | os.PathLike) -> str | None:
+def peek_format(path: str | os.PathLike[str]) -> str | None:
     """The ``format`` field of a JSON document, or None if it is not one (for File ▸ Open)."""
     from ..formats import read_json
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from .numbers import MINUS, format_number, format_number_html
@@ -413,7 +413,7 @@ def _sigmoid(x: float) -> float:
 
 
 #: function name → its value, for :meth:`Func.evaluate` and the parser
-FUNCTIONS = {
+FUNCTIONS: dict[str, Callable[..., float]] = {
     "σ": _sigmoid,
     "tanh": math.tanh,
     "ln": math.log,

@@ -172,8 +172,8 @@ def output_delta_form(
 
         f_sum = Sum([Prod([a_s, g(a_s, t_s)]) for _, a_s, _, t_s in outs])
         n_sum = Sum([Prod([a_n, g(a_n, t_n)]) for a_n, _, t_n, _ in outs])
-        formula = Prod([asym, Sub(g(asym, ts), f_sum)])
-        subst = Prod([an, Sub(g(an, tn), n_sum)])
+        formula: Expr = Prod([asym, Sub(g(asym, ts), f_sum)])
+        subst: Expr = Prod([an, Sub(g(an, tn), n_sum)])
         return formula, subst, "softmax: every output depends on every z"
     assert fprime is not None
     fp_num, fp_sym = fprime

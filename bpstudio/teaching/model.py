@@ -234,11 +234,13 @@ class Walkthrough:
         return {ln.key: ln.value for ln in self.lines}
 
     def by_group(self) -> list[tuple[str, Sequence[Line]]]:
-        out: list[tuple[str, list[Line]]] = []
+        out: list[tuple[str, Sequence[Line]]] = []
+        groups: list[list[Line]] = []
         for ln in self.lines:
             if not out or out[-1][0] != ln.group:
-                out.append((ln.group, []))
-            out[-1][1].append(ln)
+                groups.append([])
+                out.append((ln.group, groups[-1]))
+            groups[-1].append(ln)
         return out
 
     def to_text(self, digits: int | None = None) -> str:

@@ -87,7 +87,7 @@ def answers_to_dict(attempt: Attempt, exercise: Exercise) -> dict[str, Any]:
     }
 
 
-def save_answers(path: str | os.PathLike, attempt: Attempt, exercise: Exercise) -> None:
+def save_answers(path: str | os.PathLike[str], attempt: Attempt, exercise: Exercise) -> None:
     """Write the student's answers (and the exercise) atomically."""
     save_document(path, answers_to_dict(attempt, exercise), ANSWERS)
 
@@ -104,7 +104,7 @@ def attempt_from_dict(doc: dict[str, Any], exercise: Exercise | None = None, sou
     return attempt
 
 
-def load_answers(path: str | os.PathLike) -> tuple[Exercise, Attempt]:
+def load_answers(path: str | os.PathLike[str]) -> tuple[Exercise, Attempt]:
     """Read an answers file: the exercise it holds and the student's attempt at it."""
     doc = load_document(path, ANSWERS)
     try:
@@ -163,7 +163,7 @@ def results_csv(attempt: Attempt, exercise: Exercise | None) -> str:
     return buf.getvalue()
 
 
-def export_results(path: str | os.PathLike, attempt: Attempt, exercise: Exercise | None) -> None:
+def export_results(path: str | os.PathLike[str], attempt: Attempt, exercise: Exercise | None) -> None:
     """Write the results as JSON (``*.json``) or CSV (any other suffix), atomically."""
     p = os.fspath(path)
     if p.lower().endswith(".json"):
@@ -222,7 +222,7 @@ def answer_key_text(exercise: Exercise) -> str:
     return "\n".join(out) + "\n"
 
 
-def write_answer_key(path: str | os.PathLike, exercise: Exercise) -> None:
+def write_answer_key(path: str | os.PathLike[str], exercise: Exercise) -> None:
     _write_text_atomic(os.fspath(path), answer_key_csv(exercise))
 
 

@@ -7,7 +7,8 @@ Update: each optimiser's own rule, with its state before (from the trace) and af
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -60,15 +61,18 @@ def _reproducible(b: Builder, wl: int) -> bool:
     up = tr.updates[wl]
     A = tr.layers[wl].a
     D = tr.layers[wl + 1].delta
-    gw = tr.scale * (D.T @ A)  # type: ignore[union-attr]
-    gb = tr.scale * D.sum(axis=0)  # type: ignore[union-attr]
+    if A is None or D is None or up.grad_W is None or up.grad_b is None:
+        return False
+    gw = tr.scale * (D.T @ A)
+    gb = tr.scale * D.sum(axis=0)
     cfg = b.config
     if tr.applied and cfg is not None:
         pg = penalty_grad(up.W_before, cfg.l1, cfg.l2)
         if pg is not None:
             gw = gw + tr.scale * pg
-    if b.masks[wl] is not None:
-        gw = gw * b.masks[wl]
+    mask = b.masks[wl]
+    if mask is not None:
+        gw = gw * mask
     return bool(
         np.allclose(gw, up.grad_W, rtol=1e-9, atol=1e-12)
         and np.allclose(gb, up.grad_b, rtol=1e-9, atol=1e-12)
@@ -130,8 +134,10 @@ def gradient_lines(b: Builder, wl: int) -> list[Line]:
             else:
                 formula, subst = Sum([formula, fp]), Sum([subst, np_])
             note = "with the weight penalty"
+        shown_formula: Expr | None = formula
+        shown_subst: Expr | None = subst
         if not ok:
-            formula, subst, elided = None, None, False
+            shown_formula, shown_subst, elided = None, None, False
             note = "the mini-batch's total, accumulated sample by sample"
         lines.append(
             Line(
@@ -140,8 +146,8 @@ def gradient_lines(b: Builder, wl: int) -> list[Line]:
                 group=group,
                 layer=layer,
                 lhs=Neg(gsym) if b.n.error_signal else gsym,
-                formula=formula,
-                substituted=subst,
+                formula=shown_formula,
+                substituted=shown_subst,
                 value=b.sign * value,
                 refs=_refs(wl, j, k),
                 note=note,
@@ -151,7 +157,7 @@ def gradient_lines(b: Builder, wl: int) -> list[Line]:
     return lines
 
 
-def _state(state: dict | None, key: str, pi: int, j: int, k: int | None) -> float | None:
+def _state(state: Mapping[str, Any] | None, key: str, pi: int, j: int, k: int | None) -> float | None:
     if not state or key not in state:
         return None
     arr = state[key][pi]
@@ -226,6 +232,8 @@ def _optimiser_lines(
     one = const(1.0, "1")
     two = const(2.0)
     extra: list[Line | None] = []
+    d_formula: Expr
+    d_subst: Expr
     if opt == "sgd":
         f, n = p.descent(ETA, lr)
         return [], f, n

@@ -121,19 +121,22 @@ class Builder:
             group = f"{self.group_prefix(p, multi)}Forward: layer {self.layer_name(layer)}"
             wl = layer - 1
             up = tr.updates[wl]
+            zs = rec.z
+            if zs is None:  # this layer's forward stage has not run yet
+                return
             z_nums = [
                 (
-                    Num(float(rec.z[p, j]), neuron_key("z", layer, j, p), self.sym.z(layer, j)),
+                    Num(float(zs[p, j]), neuron_key("z", layer, j, p), self.sym.z(layer, j)),
                     self.sym.z(layer, j),
-                )  # type: ignore[index]
+                )
                 for j in range(rec.size)
             ]
             for j in range(rec.size):
                 self.lines.append(self.z_line(layer, j, p, group, up.W_before, up.b_before))
-                z = float(rec.z[p, j])  # type: ignore[index]
+                z = float(zs[p, j])
                 z_num, z_sym = z_nums[j]
                 formula, subst, note = activation_form(act, z, z_num, z_sym, z_nums)
-                refs = (Ref("neuron", layer, j),)
+                refs: tuple[Ref, ...] = (Ref("neuron", layer, j),)
                 if act == "softmax":
                     refs = tuple(Ref("neuron", layer, i) for i in range(rec.size))
                 self.lines.append(
