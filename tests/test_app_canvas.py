@@ -326,3 +326,25 @@ def test_pinch_zoom_with_a_touchpad_gesture(qtbot, window):
     QApplication.sendEvent(vp, pinch)
     assert view.current_scale() == pytest.approx(s0 * 1.5)
     assert not view.auto_fit
+
+
+def test_selecting_in_a_collapsed_layer_with_bias_nodes_shown(qtbot, warnings):
+    """Issue 13, class 9: with "+1" bias nodes, a neuron past the first of a collapsed layer (> 32
+    neurons) used to raise IndexError while its connections were highlighted."""
+    net = Network.create([2, 40, 3], "sigmoid", seed=0)
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.session.set_project(Project(network=net, dataset={"builtin": "moons", "params": {}}))
+    w.session.set_view_option("bias_style", "node")
+    w.resize(1200, 800)
+    w.show()
+    qtbot.waitExposed(w)
+    scene = w.canvas.network_scene
+    assert scene.layer_items[1].g.collapsed
+    for layer, j in [(1, 0), (1, 35), (1, 39), (2, 2)]:
+        w.session.select(Selection("neuron", layer, j))
+        QApplication.processEvents()
+        assert w.session.selection == Selection("neuron", layer, j)
+    w.session.select(Selection("bias", 0, 37))
+    QApplication.processEvents()
+    w.close()

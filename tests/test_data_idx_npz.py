@@ -174,3 +174,38 @@ def test_npz_that_is_not_a_zip_or_is_damaged(tmp_path):
     p.write_bytes(p.read_bytes()[:-200])
     with pytest.raises(DataError, match="cannot read the .npz file"):
         load_dataset({"file": str(p)})
+
+
+def _npz_claiming(shape: tuple[int, ...], extra: dict[str, tuple[int, ...]] | None = None) -> bytes:
+    """A tiny .npz whose .npy headers claim arrays of ``shape`` (the data are a few zero bytes)."""
+    import io
+    import zipfile
+
+    def header(sh: tuple[int, ...]) -> bytes:
+        out = io.BytesIO()
+        np.lib.format.write_array_header_1_0(out, {"descr": "<f8", "fortran_order": False, "shape": sh})
+        return out.getvalue() + b"\0" * 64
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("X.npy", header(shape))
+        zf.writestr("T.npy", header((shape[0], 1)))
+        for name, sh in (extra or {}).items():
+            zf.writestr(f"{name}.npy", header(sh))
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("shape", [(10**6, 10**6), (10**12,), (2**31, 2**31, 2**31)])
+def test_an_npz_header_claiming_huge_arrays_is_refused_before_allocating(tmp_path, shape):
+    path = tmp_path / "bomb.npz"
+    path.write_bytes(_npz_claiming(shape))
+    assert path.stat().st_size < 1000
+    with pytest.raises(DataError, match="claims .* values, more than the"):
+        load_dataset({"file": str(path)})
+
+
+def test_an_npz_whose_data_are_shorter_than_its_header_says_is_a_clear_error(tmp_path):
+    path = tmp_path / "short.npz"
+    path.write_bytes(_npz_claiming((1000, 3)))
+    with pytest.raises(DataError, match="cannot read the .npz file"):
+        load_dataset({"file": str(path)})

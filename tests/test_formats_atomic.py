@@ -218,3 +218,35 @@ def test_saved_text_is_json_with_one_row_per_line(tmp_path):
     assert json.loads(text)["format"] == "bpstudio-project"
     assert "[0.14, -0.23]" in text  # a weight row on one line
     assert text.endswith("}\n")
+
+
+def test_the_next_save_into_the_folder_removes_what_killed_saves_left(saved):
+    """Issue 13, class 12: every kill -9 during a save used to leave a `.NAME.*.tmp` file for ever."""
+    path, before = saved
+    folder = path.parent
+    script = textwrap.dedent(
+        f"""
+        import os
+        from bpstudio.formats import io, load_project, save_project
+        project = load_project({str(path)!r})
+        io.os.fsync = lambda fd: os._exit(9)
+        save_project({str(path)!r}, project)
+        """
+    )
+    for _ in range(3):
+        result = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=120)
+        assert result.returncode == 9
+    left = _leftovers(folder)
+    assert len(left) == 3 and path.read_bytes() == before
+    other = folder / "notes.txt.1a2b3c4d.tmp"  # not one of ours: never touched
+    other.write_text("x")
+    weights = folder / ".w.json.0badc0de.tmp"  # ours, for another file of the folder
+    weights.write_text("{")
+    old = os.stat(path).st_mtime - 3600
+    for name in [*left, weights.name, other.name]:
+        os.utime(folder / name, (old, old))
+    fresh = folder / ".xor.bps.json.feedface.tmp"  # a save in progress elsewhere: recent, kept
+    fresh.write_text("{")
+    save_project(path, _changed_project())
+    assert _leftovers(folder) == sorted([fresh.name, other.name])
+    assert load_project(path).name == "changed"

@@ -7,16 +7,18 @@ dispatches on its ``format`` to the CSV/TSV, IDX or NPZ importer.
 from __future__ import annotations
 
 import copy
+import errno
 import gzip
 import io
 import json
 import os
+import stat
 import time
 import zlib
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from .records import DataError, Dataset, shown
 
@@ -49,10 +51,54 @@ def limit_text(n: int) -> str:
 def resolve_path(path: Any, base_dir: str | os.PathLike[str] | None, what: str = "file") -> Path:
     if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
         raise DataError(f"{what}: expected the path of a file")
+    if "\0" in str(path):
+        raise DataError(f"{what}: a file name cannot contain a NUL character")
     p = Path(path).expanduser()
     if not p.is_absolute() and base_dir is not None:
         p = Path(base_dir) / p
     return p
+
+
+_KINDS = (
+    (stat.S_ISDIR, "is a folder, not a data file"),
+    (stat.S_ISFIFO, "is a named pipe, not a data file"),
+    (stat.S_ISCHR, "is a device, not a data file"),
+    (stat.S_ISBLK, "is a device, not a data file"),
+    (stat.S_ISSOCK, "is a socket, not a data file"),
+)
+
+
+def check_regular(path: Path) -> int:
+    """The size of ``path``, a regular file (after following links); a DataError for anything else.
+
+    Devices (/dev/zero, /dev/urandom) would be read until memory runs out and a named pipe would
+    block for ever, so they are refused before anything is opened.
+    """
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file") from None
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
+    for test, message in _KINDS:
+        if test(st.st_mode):
+            raise DataError(f"{path}: {message}")
+    if not stat.S_ISREG(st.st_mode):
+        raise DataError(f"{path}: is not a regular file, so not a data file")
+    return int(st.st_size)
+
+
+def _open_regular(path: Path) -> BinaryIO:
+    """``path`` opened for reading without ever blocking (a file swapped for a pipe after
+    :func:`check_regular` is refused rather than waited on)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
@@ -61,22 +107,18 @@ def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
     The size on disk is checked before reading and the decompressed size while decompressing, so
     neither a huge file nor a small "zip bomb" is ever held in memory beyond ``limit`` bytes.
     """
-    try:
-        if path.is_dir():
-            raise DataError(f"{path}: is a folder, not a data file")
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise DataError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    size = check_regular(path)
     if size > limit:
         raise DataError(
             f"{path}: {size:,} bytes is larger than the {limit_text(limit)} limit for a data file"
         )
     try:
-        raw = path.read_bytes()
+        with _open_regular(path) as fh:
+            raw = fh.read(limit + 1)
     except OSError as exc:
         raise DataError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if len(raw) > limit:  # grew since it was looked at
+        raise DataError(f"{path}: larger than the {limit_text(limit)} limit for a data file")
     if raw[:2] == GZIP_MAGIC:
         raw = gunzip(raw, path, limit)
     return raw
@@ -85,10 +127,9 @@ def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
 def read_head(path: Path, size: int = HEAD_BYTES) -> tuple[bytes, bool]:
     """The first ``size`` bytes of a file (of its decompressed contents if it is gzip), and whether
     that is the whole file. Only the head is read, so a look at a large file is quick."""
+    check_regular(path)
     try:
-        if path.is_dir():
-            raise DataError(f"{path}: is a folder, not a data file")
-        with path.open("rb") as fh:
+        with _open_regular(path) as fh:
             raw = fh.read(size + 1)
             if raw[:2] == GZIP_MAGIC:
                 fh.seek(0)

@@ -10,6 +10,7 @@ arrays ``input_names`` and ``class_names`` (or ``target_names``) name the column
 from __future__ import annotations
 
 import io
+import math
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ class ArrayInfo:
     name: str
     shape: tuple[int, ...]
     dtype: str
+    #: bytes per value
+    itemsize: int = 0
 
     @property
     def usable(self) -> bool:
@@ -48,7 +51,10 @@ class ArrayInfo:
 
 def npz_arrays(path: Path) -> list[ArrayInfo]:
     """The arrays an .npz file holds, read from the .npy headers only (no data, never pickle)."""
-    raw = read_bytes(path)
+    return _array_infos(read_bytes(path), path)
+
+
+def _array_infos(raw: bytes, path: Path) -> list[ArrayInfo]:
     if raw[:4] not in ZIP_MAGIC:
         raise DataError(f"{path}: not an .npz file (an .npz file is a zip archive of .npy arrays)")
     out = []
@@ -64,7 +70,9 @@ def npz_arrays(path: Path) -> list[ArrayInfo]:
                     else:
                         shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
                 kind = "object" if dtype.hasobject else "text" if dtype.kind in "US" else dtype.name
-                out.append(ArrayInfo(info.filename[:-4], tuple(int(d) for d in shape), kind))
+                out.append(
+                    ArrayInfo(info.filename[:-4], tuple(int(d) for d in shape), kind, int(dtype.itemsize))
+                )
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error) as exc:
         text = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         raise DataError(f"{path}: cannot read the .npz file ({text})") from None
@@ -127,6 +135,15 @@ def read_npz(path: Path, inputs_key: Any = None, targets_key: Any = None, onehot
             raise DataError(
                 f"{path}: its arrays take {total:,} bytes, more than the {limit_text(MAX_FILE_BYTES)} limit"
             )
+        # an .npy header says how large its array is, and numpy allocates that before reading: a
+        # 1 KB file may claim 10¹² values, so every array is checked against the limits first
+        for info in _array_infos(raw, path):
+            values = math.prod(info.shape)
+            if values > MAX_VALUES or values * info.itemsize > MAX_FILE_BYTES:
+                raise DataError(
+                    f"{path}: array {info.name!r} claims {info.shape_text()} values, more than the "
+                    f"{MAX_VALUES:,}-value limit for a dataset"
+                )
         with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
             keys = list(npz.files)
             kx = _pick(keys, inputs_key, INPUT_KEYS, "inputs_key", path)
@@ -150,6 +167,8 @@ def read_npz(path: Path, inputs_key: Any = None, targets_key: Any = None, onehot
     except (zipfile.BadZipFile, OSError, EOFError, KeyError, zlib.error) as exc:
         text = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         raise DataError(f"{path}: cannot read the .npz file ({text})") from None
+    except MemoryError:
+        raise DataError(f"{path}: its arrays do not fit in memory") from None
     return _to_dataset(path, kx, kt, X0, T0, input_names, class_names, target_names, onehot)
 
 

@@ -12,6 +12,7 @@ is the true number of updates. Per-epoch records are never thinned.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -166,11 +167,11 @@ class History:
         return {
             "step_count": n_updates,
             "step_every": every,
-            "step_loss": step_loss,
-            "grad_norms": grad_norms,
+            "step_loss": _json_numbers(step_loss),
+            "grad_norms": [_json_numbers(g) for g in grad_norms],
             "epochs": list(self.epochs),
-            "loss": {s: list(v) for s, v in self.loss.items()},
-            "accuracy": {s: list(v) for s, v in self.accuracy.items()},
+            "loss": {s: _json_numbers(v) for s, v in self.loss.items()},
+            "accuracy": {s: _json_numbers(v) for s, v in self.accuracy.items()},
         }
 
     def _thinned_series(self, every: int) -> tuple[list[float], list[list[float]]]:
@@ -203,8 +204,8 @@ class History:
     def from_dict(cls, data: dict[str, Any]) -> History:
         """A History from (validated) JSON data; a thinned file gives a :class:`ThinnedPrefix`."""
         h = cls()
-        h.step_loss = [float(x) for x in data.get("step_loss", [])]
-        h.grad_norms = [[float(x) for x in g] for g in data.get("grad_norms", [])]
+        h.step_loss = [_INF if x is None else float(x) for x in data.get("step_loss", [])]
+        h.grad_norms = [[_INF if x is None else float(x) for x in g] for g in data.get("grad_norms", [])]
         h.epochs = [int(x) for x in data.get("epochs", [])]
         for s in SPLITS:
             h.loss[s] = [None if x is None else float(x) for x in data.get("loss", {}).get(s, [])]
@@ -214,6 +215,16 @@ class History:
             updates = int(data.get("step_count", len(h.step_loss) * every))
             h.thinned = ThinnedPrefix(every, len(h.step_loss), updates)
         return h
+
+
+_INF = float("inf")
+
+
+def _json_numbers(values: Sequence[float | None]) -> list[float | None]:
+    """The values with every non-finite one (a diverged run's ∞ or NaN) as None: JSON has no such
+    numbers. A stored null in a per-update series reads back as ∞ ("not a finite number"); in a
+    per-epoch series it reads back as None, like an epoch that was not evaluated."""
+    return [x if x is None or math.isfinite(x) else None for x in values]
 
 
 # ---------------------------------------------------------------------------------------------- display

@@ -12,6 +12,10 @@ import numpy as np
 from .errors import EngineError
 from .registry import Registry
 
+#: the largest initialiser parameter (r, σ): weights beyond a million only saturate every unit, and a
+#: range near the largest float overflows NumPy's random draws
+MAX_PARAM = 1e6
+
 
 class Initialiser:
     """Base class: ``weights(shape, rng, hp)`` and ``biases(n, rng, hp)``."""
@@ -30,9 +34,12 @@ class Initialiser:
                     f"initialiser {self.name} has no parameter {key!r}"
                     + (f"; its parameters are: {', '.join(hp)}" if hp else "")
                 )
-            value = float(value)
-            if not np.isfinite(value) or value < 0:
-                raise EngineError(f"initialiser parameter {key} must be a finite number ≥ 0")
+            try:
+                value = float(value)
+            except (TypeError, ValueError, OverflowError):
+                value = float("nan")
+            if not 0 <= value <= MAX_PARAM:  # NaN fails too
+                raise EngineError(f"initialiser parameter {key} must be a number from 0 to {MAX_PARAM:,.0f}")
             hp[key] = value
         return hp
 

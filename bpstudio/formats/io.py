@@ -15,9 +15,11 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import secrets
 import stat
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -154,6 +156,9 @@ def read_json(path: str | os.PathLike[str], what: str = "file", max_bytes: int |
         raise FormatError("no such file", source=source) from None
     except OSError as exc:
         raise FormatError(f"cannot read ({exc.strerror or exc})", source=source) from None
+    except ValueError:  # a NUL character in the name
+        where = source.replace("\0", "\\0")
+        raise FormatError("a file name cannot contain a NUL character", source=where) from None
     if stat.S_ISDIR(st.st_mode):
         raise FormatError(f"is a folder, not a {what}", source=source)
     if not stat.S_ISREG(st.st_mode):
@@ -286,6 +291,36 @@ def _open_temp(folder: Path, name: str) -> tuple[int, Path]:
     raise FileExistsError(f"cannot create a temporary file in {folder}")
 
 
+#: a temporary file of ours (``.NAME.1a2b3c4d.tmp``) untouched this long was left by a save that was
+#: killed; the next save into its folder removes it (a save in progress writes, so it is never older)
+STALE_TEMP_SECONDS = 120
+_TEMP_NAME = re.compile(r"\.(?P<name>.+)\.[0-9a-f]{8}\.tmp")
+
+
+def clean_stale_temps(folder: Path, name: str, now: float | None = None) -> list[Path]:
+    """Remove the temporary files that killed saves left in ``folder``: ours for ``name``, or for any
+    ``.json`` file (every bpstudio format is JSON), untouched for :data:`STALE_TEMP_SECONDS`.
+    Returns what was removed; a file that cannot be removed is left alone."""
+    now = time.time() if now is None else now
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        m = _TEMP_NAME.fullmatch(entry.name)
+        if m is None or not (m["name"] == name or m["name"].endswith(".json")):
+            continue
+        try:
+            st = entry.stat(follow_symlinks=False)
+            if stat.S_ISREG(st.st_mode) and now - st.st_mtime >= STALE_TEMP_SECONDS:
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except OSError:
+            continue
+    return removed
+
+
 def write_bytes_atomic(path: str | os.PathLike[str], payload: bytes) -> None:
     """Write ``payload`` to a temporary file beside ``path``, fsync it, and rename it over ``path``.
 
@@ -323,6 +358,7 @@ def write_bytes_atomic(path: str | os.PathLike[str], payload: bytes) -> None:
         kept = "the existing file was not changed" if existed else "nothing was written"
         raise FileSaveError(f"cannot save ({exc.strerror or exc}); {kept}", source, exc) from exc
     _fsync_folder(target.parent)
+    clean_stale_temps(target.parent, target.name)
 
 
 def encode_json(data: Any, max_bytes: int | None = None) -> bytes:

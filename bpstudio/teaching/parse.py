@@ -14,6 +14,8 @@ import re
 from .expr import Div, Exp, Expr, Func, Neg, Num, Pow, Prod, Sum
 
 MAX_INPUT = 2000
+#: how deeply brackets, signs and powers may nest (a deeper answer is refused, never a RecursionError)
+MAX_DEPTH = 100
 _SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _FUNCS = ("tanh", "step", "sign", "max", "exp", "ln", "σ", "√")
 
@@ -95,6 +97,12 @@ class _Parser:
     def __init__(self, tokens: list[tuple[str, str]]) -> None:
         self.tokens = tokens
         self.pos = 0
+        self.depth = 0
+
+    def _deeper(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ParseError(f"nested more than {MAX_DEPTH} levels deep (brackets, signs or powers)")
 
     def peek(self) -> tuple[str, str] | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
@@ -119,11 +127,13 @@ class _Parser:
         return e
 
     def expr(self) -> Expr:
+        self._deeper()
         terms = [self.term()]
         while (tok := self.peek()) and tok[0] == "op" and tok[1] in "+-":
             self.take()
             t = self.term()
             terms.append(Neg(t) if tok[1] == "-" else t)
+        self.depth -= 1
         return terms[0] if len(terms) == 1 else Sum(terms)
 
     def _starts_atom(self, tok: tuple[str, str] | None) -> bool:
@@ -143,12 +153,16 @@ class _Parser:
                 return node
 
     def unary(self) -> Expr:
+        self._deeper()
         tok = self.peek()
         if tok and tok[0] == "op" and tok[1] in "+-":
             self.take()
             inner = self.unary()
-            return Neg(inner) if tok[1] == "-" else inner
-        return self.power()
+            node: Expr = Neg(inner) if tok[1] == "-" else inner
+        else:
+            node = self.power()
+        self.depth -= 1
+        return node
 
     def power(self) -> Expr:
         base = self.atom()
@@ -207,10 +221,14 @@ def evaluate_text(text: str) -> float:
         value = parse_expression(text).evaluate()
     except (ZeroDivisionError, OverflowError):
         raise ParseError("the arithmetic cannot be evaluated (division by zero or overflow)") from None
+    except (TypeError, RecursionError, MemoryError):  # e.g. complex numbers reaching a real function
+        raise ParseError("the arithmetic cannot be evaluated (not a real number)") from None
     except ValueError as exc:
         if isinstance(exc, ParseError):
             raise
         raise ParseError(f"the arithmetic cannot be evaluated ({exc})") from None
+    if isinstance(value, complex):  # a negative number to a fractional power
+        raise ParseError("the value is not a real number (a negative number to a fractional power)")
     if not math.isfinite(value):
         raise ParseError("the value is not finite")
     return value

@@ -22,7 +22,7 @@ from ..formats import (
     save_document,
     write_json_atomic,
 )
-from .checking import Attempt
+from .checking import INVALID, Attempt
 from .exercise import CREATED_WITH, EXERCISE, Exercise
 from .model import KIND_LABELS, split_key
 from .numbers import format_plain
@@ -227,7 +227,22 @@ def write_answer_key(path: str | os.PathLike[str], exercise: Exercise) -> None:
 
 
 # ---------------------------------------------------------------------------- marking
-MARK_COLUMNS = ["file", "student", "correct", "total", "hints", "points", "percent", "status"]
+MARK_COLUMNS = ["file", "student", "correct", "total", "hints", "points", "percent", "status", "notes"]
+#: the longest ``notes`` entry of a marks row (a student's text is quoted only in short)
+MAX_NOTES = 300
+
+
+def unreadable_notes(attempt: Attempt) -> str:
+    """Why answers that are not numbers scored nothing: "question 3: nested more than …; …" (short)."""
+    parts = []
+    for i, q in enumerate(attempt.questions, start=1):
+        verdict = attempt.answers[q.key].verdict
+        if verdict.status == INVALID:
+            parts.append(f"question {i}: {verdict.message.removeprefix('Not a number: ')}")
+    if not parts:
+        return ""
+    text = f"{len(parts)} answer{'s are' if len(parts) > 1 else ' is'} not a number ({'; '.join(parts)})"
+    return text if len(text) <= MAX_NOTES else text[: MAX_NOTES - 2] + "…)"
 
 
 def mark(exercise: Exercise, paths: list[str]) -> list[dict[str, str]]:
@@ -253,6 +268,7 @@ def mark(exercise: Exercise, paths: list[str]) -> list[dict[str, str]]:
                     points=f"{s.points:g}",
                     percent=f"{s.percent:.1f}",
                     status="ok",
+                    notes=unreadable_notes(attempt),
                 )
         except FormatError as exc:
             row["status"] = f"unreadable: {exc}"

@@ -172,8 +172,11 @@ class EdgeLayerItem(QGraphicsItem):
         idx = [to * n_from + frm for to, frm in edges if 0 <= to < n_to and 0 <= frm < n_from]
         if idx and not self.bundled:
             out += _lines(self.starts[idx], self.ends[idx])
-        if bias and self.bias_starts is not None:
-            out += _lines(self.bias_starts[bias], self.bias_ends[bias])
+        if bias and self.bias_starts is not None and not self.bundled:
+            # a collapsed layer draws one bundled bias edge, not one per neuron: nothing to pick out
+            rows = [b for b in bias if 0 <= b < len(self.bias_starts)]
+            if rows:
+                out += _lines(self.bias_starts[rows], self.bias_ends[rows])
         return out
 
     # ------------------------------------------------------------------ hit testing

@@ -44,6 +44,11 @@ CENTRE = Qt.AlignmentFlag.AlignCenter
 LOG_FILL_LIMITS = [(0, 0.9), (2, 0.75)]
 
 
+def exp10(v: float) -> float:
+    """10^v, ∞ beyond the largest float (where ``10.0 ** v`` raises OverflowError)."""
+    return 10.0**v if v < 308.0 else math.inf
+
+
 def log_label(x: float) -> str:
     """A tick label for the value ``x`` of a log axis: 0.02, 500, or 10⁻⁵ / 2·10⁶ when very small or large."""
     text = f"{x:.3g}"
@@ -112,6 +117,8 @@ class ReadableAxis(pg.AxisItem):
         """Decades first (pyqtgraph's levels of whole powers of ten), then the 2·10ᵏ and 5·10ᵏ ticks,
         then the other multiples, each only when a decade is long enough for them; for a range inside
         one decade, evenly spaced values instead."""
+        if not (math.isfinite(minVal) and math.isfinite(maxVal)) or maxVal - minVal > 2000:
+            return []  # nothing sensible to mark (a range pyqtgraph derived from non-finite data)
         levels = [(spacing, values) for spacing, values in stdTicks if spacing >= 1.0]
         if not levels:  # pyqtgraph's spacing is finer than a decade: the decades are the major ticks
             levels = [(1.0, [float(e) for e in range(math.ceil(minVal), math.floor(maxVal) + 1)])]
@@ -135,14 +142,16 @@ class ReadableAxis(pg.AxisItem):
             return
         for e in range(lo_exp, hi_exp + 1):
             for m in (1, 2, 5):
-                text = log_label(m * 10.0**e)
+                text = log_label(m * exp10(e))
                 self._widest = max(
                     self._widest, self._fm.boundingRect(QRectF(0, 0, 100, 100), CENTRE, text).width()
                 )
 
     def _linear_in_log(self, minVal: float, maxVal: float, size: float) -> list:
         """Ticks at round values of a range too narrow for powers of ten (e.g. 0.31 to 0.47)."""
-        lo, hi = 10.0**minVal, 10.0**maxVal
+        lo, hi = exp10(minVal), exp10(maxVal)
+        if not math.isfinite(hi):
+            return []
         spacing = pg.AxisItem.tickSpacing(self, lo, hi, size)
         out: list = []
         seen: list[float] = []
@@ -157,7 +166,7 @@ class ReadableAxis(pg.AxisItem):
         return out
 
     def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
-        return [log_label(10.0 ** float(v) * scale) for v in values]
+        return [log_label(exp10(float(v)) * scale) for v in values]
 
     # ------------------------------------------------------------------ which labels
     def generateDrawSpecs(self, p):

@@ -116,10 +116,23 @@ def auto_window(n: int) -> int:
     return max(1, n // 100)
 
 
-def for_log_axis(y: np.ndarray) -> np.ndarray:
-    """Values that cannot be drawn on a log axis (≤ 0) become gaps."""
+#: the largest value a plot draws: beyond it (or ∞ or NaN, e.g. after training diverged) a curve has a
+#: gap, so the axes' own arithmetic (ranges, padding, tick spacing) stays inside float64
+MAX_PLOTTED = 1e300
+
+
+def plottable(y: np.ndarray) -> np.ndarray:
+    """The values a plot can draw; the others (not finite, or beyond ±:data:`MAX_PLOTTED`) become gaps."""
     y = np.asarray(y, dtype=np.float64)
-    return np.where(y > 0, y, np.nan)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.abs(y) <= MAX_PLOTTED, y, np.nan)
+
+
+def for_log_axis(y: np.ndarray) -> np.ndarray:
+    """Values that cannot be drawn on a log axis (≤ 0, not finite, beyond :data:`MAX_PLOTTED`) become gaps."""
+    y = plottable(y)
+    with np.errstate(invalid="ignore"):
+        return np.where(y > 0, y, np.nan)
 
 
 def as_float_array(values: Sequence[float | None]) -> np.ndarray:

@@ -21,6 +21,7 @@ from .common import (
     display_positions,
     for_log_axis,
     make_plot_widget,
+    plottable,
     release_axes,
     release_later,
     style_plot,
@@ -174,7 +175,7 @@ class GradientPlotPanel(QWidget):
         at = display_positions(norms.shape[0]) if window > 1 else np.arange(norms.shape[0])
         for l, curve in enumerate(self.norm_curves):
             y = trailing_mean(norms[:, l], ends, window, at) if norms.shape[0] else np.zeros(0)
-            curve.setData(x[at], for_log_axis(y) if log else y, connect="finite")
+            curve.setData(x[at], for_log_axis(y) if log else plottable(y), connect="finite")
 
     def refresh_histogram(self) -> None:
         net = self.session.network

@@ -28,6 +28,7 @@ from .common import (
     display_positions,
     for_log_axis,
     make_plot_widget,
+    plottable,
     release_axes,
     release_later,
     style_plot,
@@ -182,7 +183,7 @@ class LossPlotPanel(QWidget):
         return auto_window(int(self._ends[-1]) if self._ends.size else 0) if w == 0 else w
 
     def _show(self, y: np.ndarray) -> np.ndarray:
-        return for_log_axis(y) if self.log_box.isChecked() else y
+        return for_log_axis(y) if self.log_box.isChecked() else plottable(y)
 
     def redraw(self) -> None:
         self._draw_epochs()

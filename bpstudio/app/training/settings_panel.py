@@ -38,6 +38,7 @@ from ...engine import (
     get_initialiser,
     get_optimiser,
 )
+from ...engine.initialisers import MAX_PARAM as MAX_INIT_PARAM
 from ...teaching.labels import CHOICES, layer_title
 from ..changes import Change
 
@@ -400,7 +401,7 @@ class SettingsPanel(QScrollArea):
         for key in list(boxes):
             form.removeRow(boxes.pop(key))
         for i, (key, default) in enumerate(defaults.items()):
-            box = NumberBox(0.0, 1e9)
+            box = NumberBox(0.0, MAX_INIT_PARAM if init else 1e9)
             box.setValue(float(values.get(key, default)))
             box.setToolTip(f"{helps.get(key, key)}\n{formula}")
             box.valueChanged.connect(lambda v, k=key: self._param_changed(k, v, init))

@@ -1,0 +1,101 @@
+"""Data paths that are not regular files are refused before anything is read (issue 13, class 1 and 11).
+
+/dev/zero would be read until memory runs out and a named pipe would block for ever; a NUL character
+in a name used to give a traceback. Every way in — a project's dataset, ``train --data``,
+``predict --data``, the import dialog's look at a file — is refused with one short message.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from bpstudio.cli import main
+from bpstudio.data import DataError, load_dataset
+from bpstudio.data.csvfile import peek_delimited
+from bpstudio.engine import Network
+from bpstudio.formats import FormatError, Project, load_project, save_project
+
+
+@contextmanager
+def within(seconds: int):
+    """Fail (instead of hanging the suite) when the block takes longer than ``seconds``."""
+
+    def timeout(signum, frame):
+        raise AssertionError(f"still reading after {seconds} s")
+
+    old = signal.signal(signal.SIGALRM, timeout)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+@pytest.fixture
+def fifo(tmp_path) -> Path:
+    path = tmp_path / "pipe.csv"
+    os.mkfifo(path)
+    return path
+
+
+SPECIAL = ["/dev/zero", "/dev/urandom", "fifo", "folder"]
+
+
+def special(name: str, fifo: Path, tmp_path: Path) -> str:
+    return {"fifo": str(fifo), "folder": str(tmp_path)}.get(name, name)
+
+
+@pytest.mark.parametrize("name", SPECIAL)
+@pytest.mark.parametrize("fmt", ["csv", "npz", "idx"])
+def test_a_dataset_that_is_not_a_regular_file_is_refused_at_once(name, fmt, fifo, tmp_path):
+    path = special(name, fifo, tmp_path)
+    spec = {"file": path, "format": fmt} | ({"labels": path} if fmt == "idx" else {})
+    with within(10), pytest.raises(DataError) as err:
+        load_dataset(spec)
+    message = str(err.value)
+    assert ("device" in message or "pipe" in message or "folder" in message) and len(message) < 300
+
+
+@pytest.mark.parametrize("name", SPECIAL)
+def test_the_import_dialogs_look_at_a_file_refuses_it_too(name, fifo, tmp_path):
+    with within(10), pytest.raises(DataError, match="not a data file"):
+        peek_delimited(Path(special(name, fifo, tmp_path)))
+
+
+def test_a_nul_in_a_data_or_project_path_is_an_error_not_a_traceback(tmp_path):
+    with pytest.raises(DataError, match="NUL"):
+        load_dataset({"file": "data\0.csv"})
+    with pytest.raises(FormatError, match="NUL"):
+        load_project(str(tmp_path / "a\0.bps.json"))
+
+
+@pytest.mark.parametrize("name", ["/dev/zero", "fifo"])
+def test_the_command_line_refuses_them_with_one_line(name, fifo, tmp_path, capsys):
+    project = tmp_path / "p.bps.json"
+    save_project(project, Project(network=Network.create([2, 2, 1], ["sigmoid", "sigmoid"], seed=0)))
+    path = special(name, fifo, tmp_path)
+    for argv in (
+        [
+            "train",
+            str(project),
+            "--data",
+            path,
+            "--format",
+            "csv",
+            "--epochs",
+            "1",
+            "--out",
+            str(tmp_path / "o.json"),
+        ],
+        ["predict", str(project), "--data", path, "--format", "csv"],
+    ):
+        with within(10):
+            assert main(argv) == 2
+        errors = [ln for ln in capsys.readouterr().err.splitlines() if "error:" in ln]
+        assert len(errors) == 1 and ("device" in errors[0] or "pipe" in errors[0]), errors
