@@ -348,3 +348,19 @@ def test_selecting_in_a_collapsed_layer_with_bias_nodes_shown(qtbot, warnings):
     w.session.select(Selection("bias", 0, 37))
     QApplication.processEvents()
     w.close()
+
+
+def test_add_neuron_pressed_repeatedly_keeps_adding_to_the_same_layer(qtbot, window):
+    """Issue 12, item 5: the first Ctrl+Shift+N used to clear the selection, so the next did nothing."""
+    s = window.session
+    s.select(Selection("neuron", 1, 0))
+    before = s.network.sizes[1]
+    for i in range(3):
+        qtbot.keyClick(
+            window.canvas,
+            Qt.Key.Key_N,
+            Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+        )
+        assert s.network.sizes[1] == before + i + 1
+        assert s.selection == Selection("neuron", 1, before + i)
+    assert s.undo_stack.undoText() == "Add a neuron to layer 2"

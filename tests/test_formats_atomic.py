@@ -250,3 +250,19 @@ def test_the_next_save_into_the_folder_removes_what_killed_saves_left(saved):
     save_project(path, _changed_project())
     assert _leftovers(folder) == sorted([fresh.name, other.name])
     assert load_project(path).name == "changed"
+
+
+@pytest.mark.parametrize(
+    "text, stem",
+    [
+        ("XOR 2-2-1: Ann, Bob", "xor-2-2-1-ann-bob"),
+        ('a/b\\c?*<>|"', "a-b-c"),
+        ("CON", "con-file"),
+        ("  :: ", "untitled"),
+        ("Übung", "übung"),
+        ("x" * 200, "x" * 80),
+    ],
+)
+def test_portable_file_names(text, stem):
+    """Issue 12, item 8: proposed file names hold no character Windows refuses (":" "," …)."""
+    assert fio.portable_stem(text) == stem

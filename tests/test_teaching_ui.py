@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -166,8 +167,15 @@ def test_student_does_an_exercise_saves_reopens_and_exports(window, qtbot, monke
 
     panel.student.setText("")
     qtbot.keyClicks(panel.student, "Ana Lee")
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "ana"), ""))
+    proposed: list[str] = []
+    monkeypatch.setattr(
+        QFileDialog,
+        "getSaveFileName",
+        lambda *a, **k: (proposed.append(a[2]), (str(tmp_path / "ana"), ""))[1],
+    )
     panel.save_button.click()
+    name = Path(proposed[0]).name  # a name every system accepts (issue 12, item 8)
+    assert name.endswith("-ana-lee.bpa.json") and not set(name) & set(':,<>"|?* ')
     saved = tmp_path / "ana.bpa.json"
     doc = read_json(saved)
     assert (

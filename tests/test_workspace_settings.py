@@ -31,12 +31,16 @@ def choose(box, data) -> None:
 
 def test_optimiser_parameters_come_from_the_registry(panel, qtbot):
     s = panel.session
+    eta = get_optimiser(s.config.optimiser).hyper(s.config.optimiser_params)["lr"]
+    said = []
+    s.statusMessage.connect(said.append)
     choose(panel.optimiser_box, "adam")
-    assert s.config.optimiser == "adam" and s.config.optimiser_params == {}
+    assert s.config.optimiser == "adam" and s.config.optimiser_params == {"lr": eta}
+    assert said and f"η kept at {eta:g}" in said[-1] and "η = 0.001" in said[-1]
     adam = get_optimiser("adam")
     assert set(panel.param_boxes) == set(adam.defaults)
     for key, box in panel.param_boxes.items():
-        assert box.value() == pytest.approx(adam.defaults[key])
+        assert box.value() == pytest.approx(eta if key == "lr" else adam.defaults[key])
         assert adam.parameter_help[key] in box.toolTip() and adam.formula in box.toolTip()
     box = panel.param_boxes["lr"]
     box.lineEdit().selectAll()
@@ -44,6 +48,18 @@ def test_optimiser_parameters_come_from_the_registry(panel, qtbot):
     qtbot.keyClick(box.lineEdit(), Qt.Key.Key_Return)
     assert s.config.optimiser_params == {"lr": 0.002}
     assert s.trainer.hyper["lr"] == 0.002
+
+
+def test_another_optimiser_keeps_the_users_learning_rate(panel, qtbot):
+    """Issue 12, item 11: choosing Momentum used to reset η (0.5 → 0.1) without a word."""
+    s = panel.session
+    panel.param_boxes["lr"].setValue(0.5)
+    choose(panel.optimiser_box, "momentum")
+    assert s.config.optimiser_params["lr"] == 0.5 and panel.param_boxes["lr"].value() == 0.5
+    assert panel.param_boxes["momentum"].value() == pytest.approx(0.9)
+    choose(panel.optimiser_box, "nesterov")
+    assert s.config.optimiser_params == {"lr": 0.5, "momentum": 0.9}
+    assert s.trainer.hyper["lr"] == 0.5
 
 
 def test_a_refused_value_is_put_back(panel, qtbot):

@@ -22,6 +22,7 @@ from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import QApplication, QDialog, QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
 
+from ..formats import portable_stem
 from ..teaching.labels import DEFAULTS
 from .canvas.editor import CanvasEditor
 from .canvas.inspector import Inspector
@@ -149,10 +150,7 @@ class MainWindow(QMainWindow):
         if self.session.path is not None:
             name = self.session.path.name
             return name[: -len(".bps.json")] if name.endswith(".bps.json") else Path(name).stem
-        base = self.session.project.name or "untitled"
-        return (
-            "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in base).strip("-").lower() or "untitled"
-        )
+        return portable_stem(self.session.project.name, "untitled")
 
     def show_status(self, message: str) -> None:
         self.statusBar().showMessage(message, 8000)

@@ -8,7 +8,7 @@ names the file and the field, e.g. ``xor.bps.json: network.weights[1]: expected 
 
 from .dataset import DatasetSpec
 from .errors import FileSaveError, FormatError
-from .io import MAX_DEPTH, MAX_FILE_BYTES, dumps, parse_json, read_json, write_json_atomic
+from .io import MAX_DEPTH, MAX_FILE_BYTES, dumps, parse_json, portable_stem, read_json, write_json_atomic
 from .project import (
     CREATED_WITH,
     PROJECT,
@@ -47,6 +47,7 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_FILE_BYTES",
     "dumps",
+    "portable_stem",
     "parse_json",
     "read_json",
     "write_json_atomic",

@@ -297,6 +297,28 @@ STALE_TEMP_SECONDS = 120
 _TEMP_NAME = re.compile(r"\.(?P<name>.+)\.[0-9a-f]{8}\.tmp")
 
 
+#: names Windows reserves for devices, with any extension (CON.txt is the console too)
+_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+
+
+def portable_stem(text: str, default: str = "untitled", max_length: int = 80) -> str:
+    """A file name stem made from ``text`` that every system accepts: letters, digits, ``-`` and ``_``
+    (anything else, e.g. ``:`` ``,`` ``/`` or a space, becomes one ``-``), lower case, at most
+    ``max_length`` characters, never a name Windows reserves (``con``, ``aux``, ``com1`` …).
+    ``portable_stem("XOR 2-2-1: Ann, Bob")`` is ``"xor-2-2-1-ann-bob"``."""
+    out: list[str] = []
+    for ch in text.lower():
+        ok = (ch.isascii() and ch.isalnum()) or ch in "_" or (ch.isalpha() and ch.isprintable())
+        if ok:
+            out.append(ch)
+        elif out and out[-1] != "-":
+            out.append("-")
+    stem = "".join(out)[:max_length].strip("-_")
+    if not stem:
+        return default
+    return f"{stem}-file" if stem in _RESERVED else stem
+
+
 def clean_stale_temps(folder: Path, name: str, now: float | None = None) -> list[Path]:
     """Remove the temporary files that killed saves left in ``folder``: ours for ``name``, or for any
     ``.json`` file (every bpstudio format is JSON), untouched for :data:`STALE_TEMP_SECONDS`.

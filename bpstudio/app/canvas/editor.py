@@ -17,7 +17,7 @@ from ...engine import ACTIVATIONS, Network
 from ...engine import edits as ed
 from ..changes import Change
 from ..dialogs import LayerDialog, RandomiseDialog, ask_number
-from ..session import NO_SELECTION, Session
+from ..session import NO_SELECTION, Selection, Session
 from ..theme import icon
 from .scene import Hit
 from .view import NetworkView
@@ -267,9 +267,12 @@ class CanvasEditor(QObject):
             return
         size = self.session.network.sizes[layer] + 1
         initial = self._initial()
-        self._edit(
-            f"Add a neuron to layer {layer + 1}", lambda n: ed.resize_layer(n, layer, size, initial), True
-        )
+        name = self.session.names.layer(layer)
+        if self._edit(
+            f"Add a neuron to layer {name}", lambda n: ed.resize_layer(n, layer, size, initial), True
+        ):
+            # the new neuron is selected, so pressing Add Neuron again adds to the same layer
+            self.session.select(Selection("neuron", layer, size - 1))
 
     def remove_neuron(self) -> None:
         sel = self.session.selection

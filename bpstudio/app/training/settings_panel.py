@@ -34,6 +34,7 @@ from ...engine import (
     INITIALISERS,
     LOSSES,
     OPTIMISERS,
+    EngineError,
     TrainConfig,
     get_initialiser,
     get_optimiser,
@@ -368,9 +369,25 @@ class SettingsPanel(QScrollArea):
             self.session.set_view_option("notation", self.notation_box.currentData())
 
     def _optimiser_changed(self) -> None:
+        """Another optimiser keeps the settings it shares with the old one (η above all): the user's
+        learning rate never changes behind their back. When the new optimiser is usually run with
+        another η, the status bar says so."""
         if self._updating:
             return
-        self._commit(optimiser=self.optimiser_box.currentData(), optimiser_params={})
+        cfg = self.session.config
+        name = self.optimiser_box.currentData()
+        try:
+            old = get_optimiser(cfg.optimiser).hyper(cfg.optimiser_params)
+        except EngineError:
+            old = {}
+        new = get_optimiser(name)
+        params = {k: v for k, v in old.items() if k in new.defaults}
+        self._commit(optimiser=name, optimiser_params=params)
+        usual = new.defaults.get("lr")
+        if self.session.config.optimiser == name and "lr" in params and usual not in (None, params["lr"]):
+            self.session.statusMessage.emit(
+                f"{new.label}: η kept at {params['lr']:g} (it is usually run with η = {usual:g})"
+            )
 
     def _init_changed(self) -> None:
         if not self._updating:

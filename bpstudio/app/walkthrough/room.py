@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QMessageBox
 
 from ...engine import EngineError
-from ...formats import FormatError
+from ...formats import FormatError, portable_stem
 from ...teaching import (
     ANSWERS_FORMAT,
     ANSWERS_SUFFIX,
@@ -267,8 +267,8 @@ class TeachingRoom(QObject):
             return False
         path = self.answers_path
         if path is None or ask:
-            name = _stem(self.exercise.title.replace(" ", "-").lower() or "exercise")
-            student = self.attempt.student.replace(" ", "-").lower()
+            name = portable_stem(_stem(self.exercise.title), "exercise")
+            student = portable_stem(self.attempt.student, "")
             start = str(Path(self._start_dir()) / f"{name}{'-' + student if student else ''}{ANSWERS_SUFFIX}")
             chosen, _ = QFileDialog.getSaveFileName(self.window, "Save Answers", start, ANSWERS_FILTER)
             if not chosen:
@@ -290,10 +290,10 @@ class TeachingRoom(QObject):
         if self.attempt is None:
             return False
         title = self.exercise.title if self.exercise is not None else "practice"
-        student = self.attempt.student.replace(" ", "-").lower()
+        student = portable_stem(self.attempt.student, "")
         start = str(
             Path(self._start_dir())
-            / f"{_stem(title.replace(' ', '-').lower())}{'-' + student if student else ''}-results.csv"
+            / f"{portable_stem(_stem(title), 'exercise')}{'-' + student if student else ''}-results.csv"
         )
         path, chosen_filter = QFileDialog.getSaveFileName(
             self.window, "Export Results", start, RESULTS_FILTER
