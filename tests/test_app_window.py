@@ -132,6 +132,8 @@ def test_the_window_composes_its_rooms(qtbot, answers):
     assert isinstance(w.training, TrainingRoom) and isinstance(w.teaching, TeachingRoom)
     for name in ("trainingSettingsDock", "datasetDock", "traceTableDock", "walkthroughDock", "exerciseDock"):
         assert name in w.docks
+    w.show()
+    qtbot.waitExposed(w)
     assert w.tabifiedDockWidgets(w.training.docks["table"]) == [w.teaching.walkthrough_dock]
 
 

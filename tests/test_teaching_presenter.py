@@ -125,3 +125,16 @@ def test_every_view_names_a_neuron_and_a_weight_in_the_notation(window, qtbot):
     # a notation change refreshes the table at once
     s.set_view_option("walkthrough_layer_base", 1)
     assert model.name(model.find_row(1, 0), 1) == "a₁⁽²⁾"
+
+
+def test_stage_names_follow_the_layer_numbering():
+    """The engine's ``forward 1`` computes the first hidden layer: layer 2 in the notes, layer 1 with
+    the input numbered 0 (issue 12.4); loss and update keep their names."""
+    from bpstudio.teaching.labels import Names
+
+    notes, zero = Names(layer_base=1), Names(layer_base=0)
+    assert notes.stage("forward 1") == "forward, layer 2"
+    assert notes.stage("backward 2") == "backward, layer 3"
+    assert zero.stage("forward 1") == "forward, layer 1"
+    assert zero.stage("backward 2") == "backward, layer 2"
+    assert notes.stage("loss") == "loss" and zero.stage("update") == "update"

@@ -134,7 +134,11 @@ def test_student_does_an_exercise_saves_reopens_and_exports(window, qtbot, monke
     open_via_file_menu(window, monkeypatch, XOR_EXERCISE)
     assert t.exercise is not None and t.exercise_dock.isVisible()
     assert s.locked and s.presenter().trace is None
-    # the network, settings and steps are locked
+    # the network, settings and steps are locked; the step buttons are greyed out and say why (12.12)
+    actions = window.training.actions
+    for key in ("micro_step", "step_sample", "step_batch", "step_epoch", "run", "reset_weights"):
+        assert not actions[key].isEnabled(), key
+        assert "Unavailable now" in actions[key].toolTip() and "exercise" in actions[key].toolTip()
     before = s.network.weights[0].copy()
     s.micro_step()
     assert s.trace is None and window.warnings[-1][0] == "The project is locked"
@@ -252,6 +256,8 @@ def test_practice_on_the_current_step(window, qtbot):
     assert t.attempt.complete()
     t.exercise_panel.close_button.click()
     assert not s.locked and t.attempt is None
+    step = window.training.actions["step_batch"]
+    assert step.isEnabled() and "Unavailable" not in step.toolTip()
 
 
 def test_teacher_creates_an_exercise(window, monkeypatch, tmp_path):

@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from bpstudio.app.main_window import MainWindow
+from bpstudio.app.session import Selection
 
 TIMEOUT = 30_000
 
@@ -74,7 +75,11 @@ def test_keys_step_run_pause_and_undo(window, qtbot):
     qtbot.keyClick(window, Qt.Key.Key_F6)
     assert s.micro is not None and s.trace.stages_done == ["forward 1"]
     assert ws.table_panel.neuron_model.highlight_layer == 1
-    assert "next stage: forward 2" in ws.status.text()
+    # stages are numbered like the layers everywhere else: the output of 2-2-1 is layer 3 (issue 12.4)
+    assert "next stage: forward, layer 3" in ws.status.text()
+    s.set_view_option("walkthrough_layer_base", 0)
+    assert "next stage: forward, layer 2" in ws.status.text()
+    s.set_view_option("walkthrough_layer_base", 1)
     qtbot.keyClick(window, Qt.Key.Key_F8)  # finishes the step in progress
     assert s.micro is None and s.trace.applied
     qtbot.keyClick(window, Qt.Key.Key_F7)
@@ -117,3 +122,21 @@ def test_closing_the_window_stops_the_run_first(window, qtbot, monkeypatch, dial
     assert window.close()
     assert asked == [False]
     assert not ws.runner.running and not s.running
+
+
+def test_cannot_train_yet_clears_once_the_dataset_fits(window, qtbot):
+    """Issue 12.13: the status bar kept "cannot train yet" after the dataset was fixed."""
+    s = window.session
+    window.canvas.setFocus()
+    s.select(Selection("neuron", 0, 0))
+    window.editor.add_neuron()  # three inputs: XOR's two columns no longer fit
+    assert s.trainer is None and "cannot train yet" in window.summary.text()
+    assert window.statusBar().currentMessage().startswith("Cannot train yet")
+    assert "Cannot train yet" in window.training.status.text()
+    inputs = [[0, 0, 1], [0, 1, 0], [1, 0, 0], [1, 1, 1]]
+    assert s.set_dataset({"inline": {"inputs": inputs, "targets": [[0], [1], [1], [0]]}})
+    assert s.trainer is not None
+    assert "cannot train yet" not in window.summary.text()
+    assert window.statusBar().currentMessage() == ""
+    assert "Cannot train" not in window.training.status.text()
+    assert window.training.actions["step_batch"].isEnabled()

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QDockWidget, QLabel, QMainW
 
 from ..formats import portable_stem
 from ..teaching.labels import DEFAULTS
+from . import ui_scale
 from .canvas.editor import CanvasEditor
 from .canvas.inspector import Inspector
 from .canvas.view import NetworkView
@@ -31,6 +32,8 @@ from .changes import Change
 from .dialogs import show_about
 from .documents import Documents
 from .preferences import PreferencesDialog, apply_preferences
+from .presentation import Presentation
+from .screen_fit import ToolbarText, arrange_panels, is_compact, place_window, scrollable
 from .session import Session
 from .settings import AppSettings
 from .theme import app_icon, apply_theme, icon
@@ -57,6 +60,8 @@ class MainWindow(QMainWindow):
         self.docks: dict[str, QDockWidget] = {}
         #: called before the window closes (after the unsaved-changes prompt); one returning False cancels
         self.close_hooks: list[Callable[[], bool]] = []
+        #: called after a saved layout was restored (a room hides panels with nothing to show)
+        self.restore_hooks: list[Callable[[], None]] = []
         self._icon_actions: list[tuple[QAction, str]] = []
         self.setWindowIcon(app_icon())
         self.setDockNestingEnabled(True)
@@ -69,6 +74,9 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
 
+        # the text size of the last session, before any widget is made (they take the font when made)
+        ui_scale.apply(self.settings.text_size())
+        self.presentation = Presentation(self)
         self.documents = Documents(self)
         self.documents.prepare(self.session.project)
         if session is None:  # the built-in example the app opens on
@@ -103,9 +111,11 @@ class MainWindow(QMainWindow):
         self._sync_view_actions()
         self._update_summary()
         self.update_title()
-        self.resize(1280, 800)
         self.training: TrainingRoom = install_training(self)
         self.teaching: TeachingRoom = install_teaching(self)
+        self.toolbar_text = ToolbarText(self)
+        ui_scale.follow_font(self, self.toolbar_text.font_changed)
+        place_window(self)
         self.restore_layout()
 
     # ------------------------------------------------------------------ extension points
@@ -121,7 +131,7 @@ class MainWindow(QMainWindow):
         name = object_name or (title.lower().replace(" ", "_") + "Dock")
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
-        dock.setWidget(widget)
+        dock.setWidget(scrollable(widget))  # a panel never makes the window larger than the screen
         dock.setFeatures(
             QDockWidget.DockWidgetFeature.DockWidgetClosable
             | QDockWidget.DockWidgetFeature.DockWidgetMovable
@@ -167,12 +177,14 @@ class MainWindow(QMainWindow):
             self.summary.setToolTip(self.session.trainer_problem)
         else:
             self.summary.setToolTip("")
+            if self.statusBar().currentMessage().startswith("Cannot train yet"):
+                self.statusBar().clearMessage()  # the problem it reported is gone
         self.summary.setText(text)
 
     def _changed(self, change: Change) -> None:
         if change & Change.PROJECT:
             self._on_project()
-        elif change & Change.STRUCTURE:
+        elif change & (Change.STRUCTURE | Change.DATASET | Change.CONFIG):
             self._update_summary()
 
     def _on_project(self) -> None:
@@ -245,15 +257,38 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ layout persistence and closing
     def restore_layout(self) -> None:
+        """The size and panels of the last session, unless they do not fit this screen (a layout saved
+        on a monitor, opened on a projector): then the window is fitted to the screen afresh."""
         geometry, state = self.settings.window_state()
+        if geometry is None and state is None:
+            return
         if geometry is not None:
             self.restoreGeometry(geometry)
         if state is not None:
             self.restoreState(state)
+        screen = self.screen()
+        if screen is not None:
+            available = screen.availableGeometry()
+            size = self.normalGeometry().size()
+            if size.width() > available.width() or size.height() > available.height():
+                place_window(self)
+        for hook in list(self.restore_hooks):
+            hook()
+
+    def reset_layout(self) -> None:
+        """View ▸ Panels ▸ Reset Layout: every panel back where it goes on this screen."""
+        screen = self.screen()
+        compact = is_compact(screen.availableGeometry()) if screen is not None else False
+        arrange_panels(self, compact)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.toolbar_text.update()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.documents.maybe_save() or not all(hook() for hook in list(self.close_hooks)):
             event.ignore()
             return
+        self.presentation.set_active(False)  # the layout saved is the user's own, not the lecture's
         self.settings.save_window_state(self.saveGeometry(), self.saveState())
         event.accept()

@@ -61,6 +61,17 @@ class AppSettings(QObject):
             raise ValueError(f"unknown theme {theme!r}")
         self._set("prefs/theme", theme, "theme")
 
+    def text_size(self) -> float:
+        """The window's text size, a factor of the platform's font (View ▸ Text Size); 1.0 by default."""
+        from .ui_scale import nearest_step
+
+        return nearest_step(self.store.value("prefs/text_size", 1.0))
+
+    def set_text_size(self, value: float) -> None:
+        from .ui_scale import nearest_step
+
+        self._set("prefs/text_size", nearest_step(value), "text_size")
+
     def view_default(self, key: str) -> Any:
         """The default of view option ``key`` for projects that do not set it."""
         default = DEFAULTS[key]

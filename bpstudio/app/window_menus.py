@@ -135,14 +135,44 @@ def build_menus(w: MainWindow) -> None:
     redo.setShortcuts(QKeySequence.keyBindings(SK.Redo) or [QKeySequence("Ctrl+Shift+Z")])
     w.set_action_icon(redo, "redo")
     A["undo"], A["redo"] = undo, redo
-    prefs_keys = QKeySequence.keyBindings(SK.Preferences) or [QKeySequence("Ctrl+,")]
+    # Ctrl+, (Cmd+, on macOS) first, so that menus show it; the platform's own key (a "Settings"
+    # key on some keyboards) works as well
+    prefs_keys = [QKeySequence("Ctrl+,")] + [
+        k for k in QKeySequence.keyBindings(SK.Preferences) if k != QKeySequence("Ctrl+,")
+    ]
     A["preferences"] = _action(w, "&Preferences…", w.show_preferences, None, "preferences")
     A["preferences"].setShortcuts(prefs_keys)
     A["preferences"].setMenuRole(QAction.MenuRole.PreferencesRole)
 
-    A["zoom_in"] = _action(w, "Zoom &In", canvas.zoom_in, SK.ZoomIn, "zoom-in")
-    A["zoom_out"] = _action(w, "Zoom &Out", canvas.zoom_out, SK.ZoomOut, "zoom-out")
-    A["fit"] = _action(w, "&Fit to Window", canvas.fit_to_window, "Ctrl+0", "zoom-fit")
+    # the canvas zooms with +, − and 0 while it has the keyboard focus (and with Ctrl+wheel); Ctrl+=,
+    # Ctrl+− and Ctrl+0 scale the whole window's text, as in a web browser
+    A["zoom_in"] = _action(w, "Zoom &In", canvas.zoom_in, None, "zoom-in", "Magnify the network drawing")
+    A["zoom_out"] = _action(w, "Zoom &Out", canvas.zoom_out, None, "zoom-out", "Shrink the network drawing")
+    A["fit"] = _action(w, "&Fit to Window", canvas.fit_to_window, None, "zoom-fit", "Show the whole network")
+    for key, keys in (("zoom_in", ("+", "=")), ("zoom_out", ("-",)), ("fit", ("0",))):
+        A[key].setShortcuts([QKeySequence(k) for k in keys])
+        A[key].setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        canvas.addAction(A[key])
+    pres = w.presentation
+    A["text_larger"] = _action(
+        w, "&Larger Text", pres.larger, None, None, "Make all text in the window larger"
+    )
+    A["text_larger"].setShortcuts([QKeySequence("Ctrl+="), QKeySequence("Ctrl++")])
+    A["text_smaller"] = _action(w, "&Smaller Text", pres.smaller, "Ctrl+-", None, "Make all text smaller")
+    A["text_actual"] = _action(w, "&Actual Size", pres.actual_size, "Ctrl+0", None, "Text at its normal size")
+    A["presentation"] = _action(
+        w,
+        "&Presentation Mode",
+        lambda: None,
+        "F11",
+        None,
+        "Full screen, large text and only the canvas, table, walkthrough and plots (F11 to leave)",
+    )
+    A["presentation"].setCheckable(True)
+    A["presentation"].toggled.connect(pres.set_active)
+    A["reset_layout"] = _action(
+        w, "&Reset Layout", w.reset_layout, None, None, "Put every panel back where it goes on this screen"
+    )
     A["labels"] = _action(w, "Show Numeric &Labels", lambda: None, "Ctrl+Shift+L", "labels")
     A["labels"].setCheckable(True)
     A["labels"].toggled.connect(lambda on: session.set_view_option("labels", bool(on)))
@@ -194,6 +224,10 @@ def build_menus(w: MainWindow) -> None:
     m["view"] = _submenu(w, bar, "&View")
     for key in ("zoom_in", "zoom_out", "fit"):
         m["view"].addAction(A[key])
+    m["text_size"] = _submenu(w, m["view"], "&Text Size")
+    for key in ("text_larger", "text_smaller", "text_actual"):
+        m["text_size"].addAction(A[key])
+    m["view"].addAction(A["presentation"])
     m["view"].addSeparator()
     for key in ("labels", "legend", "fill_delta", "bias_nodes"):
         m["view"].addAction(A[key])
@@ -201,6 +235,8 @@ def build_menus(w: MainWindow) -> None:
     m["view"].addMenu(_radio_menu(w, "N&otation", "notation"))
     m["view"].addSeparator()
     m["panels"] = _submenu(w, m["view"], "&Panels")
+    m["panels"].addAction(A["reset_layout"])
+    m["panels"].addSeparator()
     m["toolbars"] = _submenu(w, m["view"], "&Toolbars")
 
     m["network"] = _submenu(w, bar, "&Network")

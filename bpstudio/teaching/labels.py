@@ -120,6 +120,18 @@ class Names:
             return f"w{sub(index + 1)}{sub(0)}{sup(f'({self.weight_layer(layer)})')}"
         return f"b{sub(index + 1)}{sup(f'({self.layer(layer + 1)})')}"
 
+    def stage(self, stage: str) -> str:
+        """A micro-step stage as the student reads it, numbered like the layers everywhere else.
+
+        The engine's ``forward l`` computes neuron layer l (weight layer l − 1 feeds it) and
+        ``backward l`` its δ; so with the input layer numbered 1, ``forward 1`` is "forward, layer 2".
+        ``loss`` and ``update`` are unchanged; an unknown name is returned as it is.
+        """
+        kind, _, num = stage.partition(" ")
+        if kind in ("forward", "backward") and num.isdigit():
+            return f"{kind}, layer {self.layer(int(num))}"
+        return stage
+
 
 #: the notes' names with the input layer numbered 1 and weights named by their source layer
 NOTES = Names()

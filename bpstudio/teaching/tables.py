@@ -188,7 +188,7 @@ def caption(p: TracePresenter) -> str:
     # samples are numbered from 1 on screen (the CLI's --samples counts from 0)
     samples = ", ".join(str(i + 1) for i in trace.sample_indices[:8]) + ("…" if n > 8 else "")
     red = f"s = 1/m = 1/{n}" if trace.reduction == "mean" else "s = 1"
-    done = trace.stages_done[-1] if trace.stages_done else "nothing computed yet"
+    done = p.names.stage(trace.stages_done[-1]) if trace.stages_done else "nothing computed yet"
     if p.is_preview:
         return (
             f"Forward pass of sample {samples} with the current weights (no step yet: take a step to see "

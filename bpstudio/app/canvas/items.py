@@ -60,9 +60,9 @@ class NeuronLayerItem(QGraphicsItem):
         self.colours: CanvasColours | None = None
         self.bias_radius = 15.0
         self._name_font = label_font(10.5 if geometry.radius >= 20 else 8.0)
-        self._value_font = label_font(8.0)
+        self._value_font = label_font(9.0)
         self._title_font = label_font(9.5, bold=True)
-        self._detail_font = label_font(8.5)
+        self._detail_font = label_font(9.0)
         x, y, w, h = geometry.rect
         top = y - HEADER_GAP - 14
         if geometry.bias is not None:
@@ -274,7 +274,7 @@ class LabelsItem(QGraphicsItem):
         super().__init__()
         self.setZValue(6)  # above the highlight, so a highlighted connection never hides a number
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
-        self.font = label_font(8.0)
+        self.font = label_font(9.0)
         self.labels: list[tuple[QRectF, str, QColor]] = []
         self.colours: CanvasColours | None = None
         self._bounds = QRectF()

@@ -25,8 +25,13 @@ import numpy as np
 COLLAPSE_ABOVE = 32
 #: columns of at most this many neurons show value labels (b, a, δ) under each neuron
 LABELLED_COLUMN_MAX = 12
-LAYER_GAP = 230.0
-LAYER_GAP_LABELS = 270.0
+LAYER_GAP = 200.0
+LAYER_GAP_LABELS = 200.0
+#: a gap with more labelled edges than this is :data:`LAYER_GAP_DENSE` wide
+DENSE_FAN = 6
+LAYER_GAP_DENSE = 270.0
+#: room either side of a column for its title and detail line ("2 neurons · sigmoid")
+HEADER_HALF_WIDTH = 64.0
 GRID_SPACING = 14.0
 GRID_RADIUS = 5.0
 HEADER_GAP = 34.0
@@ -81,9 +86,9 @@ class Layout:
         xs0, ys0, xs1, ys1 = [], [], [], []
         for g in self.layers:
             x, y, w, h = g.rect
-            xs0.append(min(x, g.x - 80))
+            xs0.append(min(x, g.x - HEADER_HALF_WIDTH))
             ys0.append(y - HEADER_GAP - 20)
-            xs1.append(max(x + w, g.x + 80))
+            xs1.append(max(x + w, g.x + HEADER_HALF_WIDTH))
             ys1.append(y + h + 40)
             if g.bias is not None:
                 ys0.append(g.bias[1] - self.bias_radius - HEADER_GAP - 20)
@@ -145,7 +150,9 @@ def compute_layout(
             h = (n - 1) * dy + 2 * radius
             rect = (x - radius, -h / 2, 2 * radius, h)
         layers.append(LayerGeometry(i, n, x, xs, ys, radius, collapsed, grid, rect))
-        x_left += w + gap
+        fan = n * sizes[i + 1] if i + 1 < len(sizes) else 0
+        # a gap with many labelled edges needs the room of the wider gap (their labels must not overlap)
+        x_left += w + (LAYER_GAP_DENSE if labels and fan > DENSE_FAN else gap)
     if bias_nodes:
         top = min(g.rect[1] for g in layers)
         for g in layers[:-1]:

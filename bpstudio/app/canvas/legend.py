@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QWidget
 
 from ...teaching.labels import fmt
 from ..theme import CanvasColours
+from ..ui_scale import factor
 from .items import label_font
 from .scene import DisplayInfo
 
@@ -17,8 +18,7 @@ WIDTH = 236.0
 def legend_lines(info: DisplayInfo) -> list[str]:
     """The legend's text, one entry per row (also used by tests and screen readers)."""
     rows = [
-        "positive weight",
-        "negative weight",
+        "positive / negative weight",
         f"width ∝ |w|  (max |w| = {fmt(info.wmax, 3)})",
     ]
     if info.removed:
@@ -58,10 +58,11 @@ def paint_legend(painter: QPainter, origin: QPointF, info: DisplayInfo, c: Canva
     for k, text in enumerate(rows):
         y = rect.y() + 7 + k * row_h + row_h / 2
         swatch = None
-        if text == "positive weight":
-            swatch = QPen(c.positive, 3.5)
-        elif text == "negative weight":
-            swatch = QPen(c.negative, 3.5)
+        if text.startswith("positive"):  # two short swatches, in the order of the words
+            painter.setPen(QPen(c.positive, 3.5))
+            painter.drawLine(QPointF(x0, y), QPointF(x0 + 15, y))
+            painter.setPen(QPen(c.negative, 3.5))
+            painter.drawLine(QPointF(x0 + 19, y), QPointF(x0 + 34, y))
         elif text == "removed connection":
             swatch = QPen(c.removed, 1.2, Qt.PenStyle.DashLine)
         if swatch is not None:
@@ -87,6 +88,12 @@ def paint_legend(painter: QPainter, origin: QPointF, info: DisplayInfo, c: Canva
     return rect
 
 
+def legend_scale() -> float:
+    """The on-screen legend's magnification: with the text size, but never above 1.25 (in a lecture
+    the network, not its key, needs the room)."""
+    return min(factor(), 1.25)
+
+
 class LegendWidget(QWidget):
     """The legend as a small overlay in a corner of the canvas (transparent to the mouse)."""
 
@@ -99,7 +106,9 @@ class LegendWidget(QWidget):
 
     def set_info(self, info: DisplayInfo, colours: CanvasColours) -> None:
         self.info, self.colours = info, colours
-        self.resize(legend_size(info))
+        size = legend_size(info)
+        k = legend_scale()  # grows with the window's text size
+        self.resize(round(size.width() * k), round(size.height() * k))
         self.update()
 
     def text(self) -> str:
@@ -109,5 +118,6 @@ class LegendWidget(QWidget):
         if self.colours is None:
             return
         p = QPainter(self)
+        p.scale(legend_scale(), legend_scale())
         paint_legend(p, QPointF(0.5, 0.5), self.info, self.colours)
         p.end()

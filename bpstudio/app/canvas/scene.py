@@ -254,7 +254,7 @@ class NetworkScene(QGraphicsScene):
         out: list[tuple[QRectF, str, QColor]] = []
         targets: list[Hit] = []
         if labels_on:
-            font = label_font(8.0)
+            font = label_font(9.0)
             fm = QFontMetricsF(font)
 
             def measure(text: str) -> tuple[float, float]:

@@ -12,6 +12,7 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QMouseEvent, QPainter, QWheelEvent
 from PySide6.QtWidgets import QFrame, QGraphicsView, QPinchGesture, QToolTip
 
+from .. import ui_scale
 from ..session import NO_SELECTION, Session
 from .legend import LegendWidget
 from .scene import Hit, NetworkScene
@@ -58,6 +59,7 @@ class NetworkView(QGraphicsView):
         self.network_scene.rebuilt.connect(self._after_rebuild)
         self.network_scene.refreshed.connect(self._update_legend)
         self._update_legend()
+        ui_scale.follow_font(self, self._text_size_changed)
 
     @property
     def scene_(self) -> NetworkScene:
@@ -85,19 +87,38 @@ class NetworkView(QGraphicsView):
         self.zoom_by(0.8, anchor_under_mouse=False)
 
     def fit_to_window(self) -> None:
-        """Show the whole network, never magnified beyond MAX_FIT_SCALE (small networks stay crisp)."""
+        """Show the whole network, never magnified beyond MAX_FIT_SCALE (small networks stay crisp).
+
+        The legend in the bottom-left corner covers nothing: the drawing is fitted either above it or
+        to its right, whichever shows the network larger.
+        """
         rect = self._content_rect()
         self.resetTransform()
         self.setSceneRect(rect)
         vp = self.viewport().rect()
         if rect.width() <= 0 or rect.height() <= 0 or vp.width() < 10 or vp.height() < 10:
             return
-        s = min(vp.width() / rect.width(), vp.height() / rect.height(), MAX_FIT_SCALE)
-        s = max(s, MIN_SCALE)
+        # the drawing grows with the window's text size (View ▸ Text Size, presentation mode)
+        cap = MAX_FIT_SCALE * ui_scale.factor()
+        lw, lh = (self.legend.width() + 14, self.legend.height() + 14) if self.legend_visible else (0, 0)
+        above = min(vp.width() / rect.width(), max(vp.height() - lh, 10) / rect.height(), cap)
+        beside = min(max(vp.width() - lw, 10) / rect.width(), vp.height() / rect.height(), cap)
+        s = max(above, beside, MIN_SCALE)
         self.scale(s, s)
         self.auto_fit = True
-        self._update_scene_rect(rect.center())
+        centre = rect.center()  # shifted so the drawing is centred in the area the legend leaves free
+        if above >= beside:
+            centre.setY(centre.y() + lh / (2 * s))
+        else:
+            centre.setX(centre.x() - lw / (2 * s))
+        self._update_scene_rect(centre)
         self.zoomChanged.emit(self.current_scale())
+
+    def _text_size_changed(self) -> None:
+        """The window's text size changed: a fitted drawing is fitted again, at the new magnification."""
+        self._update_legend()
+        if self.auto_fit:
+            self.fit_to_window()
 
     def _content_rect(self) -> QRectF:
         sc = self.network_scene
@@ -105,8 +126,7 @@ class NetworkView(QGraphicsView):
             return QRectF(0, 0, 100, 100)
         x, y, w, h = sc.layout.bounds
         rect = QRectF(x, y, w, h).united(sc.labels_item.boundingRect())
-        # leave room for the legend in the bottom-left corner
-        return rect.adjusted(-30, -20, 30, 20 + (self.legend.height() * 0.6 if self.legend_visible else 0))
+        return rect.adjusted(-14, -20, 14, 20)
 
     def _update_scene_rect(self, centre: QPointF | None = None) -> None:
         """A scene rect larger than the view in every direction, so the drawing can be panned freely."""

@@ -113,15 +113,16 @@ class ExercisePanel(QWidget):
         name_row = QHBoxLayout()
         name_row.addWidget(QLabel("Student:"))
         name_row.addWidget(self.student, 1)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.score, 1)
+        buttons = QHBoxLayout()  # the score on a line of its own: the buttons fit a narrow panel
         buttons.addWidget(self.save_button)
         buttons.addWidget(self.export_button)
         buttons.addWidget(self.close_button)
+        buttons.addStretch(1)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
         lay.addWidget(self.title)
         lay.addLayout(name_row)
+        lay.addWidget(self.score)
         lay.addLayout(buttons)
         lay.addWidget(self.scroll, 1)
 

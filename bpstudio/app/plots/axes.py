@@ -28,6 +28,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPicture, QTex
 from PySide6.QtWidgets import QGraphicsTextItem, QSizePolicy
 
 from ...teaching.labels import sup
+from ..ui_scale import scaled_points
 
 #: strides tried, in order, when the major tick labels do not fit (every 2nd, 5th, 10th… label)
 STRIDES = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
@@ -259,8 +260,9 @@ class LegendRow(pg.GraphicsWidget):
         super().__init__()
         self.text = QGraphicsTextItem(self)
         self.text.setDefaultTextColor(QColor("#222"))
+        self.base_points = point_size
         font = QFont()
-        font.setPointSizeF(point_size)
+        font.setPointSizeF(scaled_points(point_size))
         self.text.setFont(font)
         option = QTextOption(Qt.AlignmentFlag.AlignHCenter)
         option.setWrapMode(QTextOption.WrapMode.WordWrap)
@@ -269,6 +271,13 @@ class LegendRow(pg.GraphicsWidget):
         self.entries: list[tuple[str, str]] = []
         self.stacked = False
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+
+    def set_point_size(self, points: float) -> None:
+        """Draw the entries at ``points`` (the window's text size changed)."""
+        font = QFont()
+        font.setPointSizeF(points)
+        self.text.setFont(font)
+        self.set_entries(self.entries)
 
     def set_stacked(self, stacked: bool) -> None:
         """One entry per line (a legend box in a free grid cell) or all in a row (above the plots)."""

@@ -20,7 +20,8 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
 from PySide6.QtGui import QAction, QFont, QFontMetricsF
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QToolButton, QWidget
 
-from .axes import ReadableAxis
+from ..ui_scale import follow_font, scaled_points
+from .axes import LegendRow, ReadableAxis
 
 #: curve colours (colour-blind safe, Okabe–Ito)
 COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -33,17 +34,36 @@ def make_plot_widget() -> pg.GraphicsLayoutWidget:
     w = pg.GraphicsLayoutWidget()
     w.setBackground("w")
     w.ci.setContentsMargins(2, 2, 2, 2)
+    follow_font(w, lambda: restyle_fonts(w))
     return w
 
 
 def set_title(plot: pg.PlotItem, title: str, points: float = 10.0) -> None:
-    """The plot's title in a row just high enough for it (pyqtgraph's fixed 30 px is a lot in a dock)."""
-    plot.setTitle(title, color="#222", size=f"{points:g}pt")
+    """The plot's title in a row just high enough for it (pyqtgraph's fixed 30 px is a lot in a dock);
+    ``points`` is the size at the default text size, scaled with the window's text size."""
+    plot._bp_title = (title, points)  # type: ignore[attr-defined]  # for restyle_fonts
+    size = scaled_points(points)
+    plot.setTitle(title, color="#222", size=f"{size:g}pt")
     font = QFont()
-    font.setPointSizeF(points)
+    font.setPointSizeF(size)
     height = math.ceil(QFontMetricsF(font).height()) + 5
     plot.titleLabel.setMaximumHeight(height)
     plot.layout.setRowFixedHeight(0, height)
+
+
+def restyle_fonts(widget: pg.GraphicsLayoutWidget) -> None:
+    """Titles, axis ticks and labels and legends of every plot in ``widget`` at the current text size."""
+    if not shiboken6.isValid(widget):
+        return
+    for item in widget.scene().items():
+        if isinstance(item, pg.PlotItem) and hasattr(item, "_bp_title"):
+            set_title(item, *item._bp_title)
+        elif isinstance(item, pg.AxisItem) and item.label is not None:
+            item.setTickFont(QFont())
+            item.label.setFont(QFont())
+            item._updateLabel()
+        elif isinstance(item, LegendRow):
+            item.set_point_size(scaled_points(item.base_points))
 
 
 def style_plot(plot: pg.PlotItem, title: str, x: str, y: str) -> None:

@@ -33,10 +33,14 @@ from PySide6.QtWidgets import (
 from ...teaching.labels import layer_title
 from ...teaching.presenter import NOTATION_KEYS
 from ...teaching.tables import caption, neuron_table, weight_table
+from .. import ui_scale
 from ..changes import Change
 from ..plots.common import frame_scheduler, hidden
 from ..session import NO_SELECTION, Selection
 from .model import TraceTableModel
+
+#: width of a number column at the default text size (pixels)
+NUMBER_COLUMN = 76
 
 
 class TraceTablePanel(QWidget):
@@ -46,6 +50,7 @@ class TraceTablePanel(QWidget):
         super().__init__(parent)
         self.session = session
         self.setObjectName("traceTablePanel")
+        ui_scale.follow_font(self, self._font_changed)
         self.caption = QLabel()
         self.caption.setWordWrap(True)
         self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -131,7 +136,7 @@ class TraceTablePanel(QWidget):
         view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 6)
         view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        view.horizontalHeader().setDefaultSectionSize(76)
+        view.horizontalHeader().setDefaultSectionSize(round(NUMBER_COLUMN * ui_scale.factor()))
         view.horizontalHeader().setStretchLastSection(True)
         view.selectionModel().currentRowChanged.connect(
             lambda cur, _prev: self._row_selected(model, cur.row())
@@ -176,9 +181,23 @@ class TraceTablePanel(QWidget):
     def _structure_changed(self) -> None:
         self._fill_layer_box()
         self.refresh()
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
         for view, model in ((self.neuron_view, self.neuron_model), (self.weight_view, self.weight_model)):
             for c in range(model.n_text):
                 view.resizeColumnToContents(c)
+
+    def _font_changed(self) -> None:
+        """The window's text size changed: rows and columns take the new font's size."""
+        width = round(NUMBER_COLUMN * ui_scale.factor())
+        for view, model in ((self.neuron_view, self.neuron_model), (self.weight_view, self.weight_model)):
+            view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 6)
+            header = view.horizontalHeader()
+            header.setDefaultSectionSize(width)
+            for c in range(model.n_text, model.columnCount()):
+                header.resizeSection(c, width)
+        self._fit_columns()
 
     def _view_changed(self, key: str) -> None:
         if key in NOTATION_KEYS:

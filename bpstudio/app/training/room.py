@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QStyle
 
+from ...teaching.presenter import NOTATION_KEYS
 from ..changes import Change
 from ..data.panel import DatasetPanel
 from ..plots.boundary import BoundaryPlotPanel
@@ -57,6 +58,7 @@ class TrainingRoom(QObject):
         self.boundary_panel = BoundaryPlotPanel(s)
         self.gradient_panel = GradientPlotPanel(s)
         self.actions: dict[str, QAction] = {}
+        self._tips: dict[str, str] = {}
         self._make_actions()
         self.speed_box = QComboBox()
         self.speed_box.setObjectName("speedBox")
@@ -72,12 +74,13 @@ class TrainingRoom(QObject):
         )
         self.status = QLabel()
         self.status.setObjectName("trainingStatus")
-        self.status.setMinimumWidth(260)
+        self.status.setMinimumWidth(200)
 
         self._can_undo = False
         s.stepUndoAvailable.connect(self._undo_available)
         s.runningChanged.connect(lambda _r: self.update_actions())
         s.changed.connect(self._changed)
+        s.viewChanged.connect(lambda key: self.update_status() if key in NOTATION_KEYS else None)
         self.runner.progress.connect(lambda _u: self.update_status())
         self.update_actions()
         self.update_status()
@@ -105,6 +108,7 @@ class TrainingRoom(QObject):
             a.setIcon(self.window.style().standardIcon(icon))
         a.setToolTip(tip)
         a.setStatusTip(tip)
+        self._tips[key] = tip
         a.triggered.connect(lambda _checked=False: slot())
         self.actions[key] = a
         return a
@@ -157,15 +161,19 @@ class TrainingRoom(QObject):
         )
 
     def _changed(self, change: Change) -> None:
-        if change & (Change.SHAPE | Change.DATASET):
+        if change & (Change.SHAPE | Change.DATASET | Change.LOCKED):
             self.update_actions()
-        if change & (Change.PROJECT | Change.STAGE | Change.HISTORY):
-            self.update_status()
+        # a fixed dataset or new settings can make training possible (or not): always re-read
+        self.update_status()
 
     def update_actions(self) -> None:
         s = self.session
         running = s.running
-        can_train = s.trainer is not None
+        locked = s.locked
+        can_train = s.trainer is not None and not locked
+        for key in LOCKABLE:  # while locked they are greyed out and their tooltip says why
+            tip = self._tips[key]
+            self.actions[key].setToolTip(f"{tip}\n\nUnavailable now. {locked}" if locked else tip)
         for key in ("micro_step", "step_sample", "step_batch", "step_epoch"):
             self.actions[key].setEnabled(can_train and not running)
         run = self.actions["run"]
@@ -179,8 +187,8 @@ class TrainingRoom(QObject):
                 QStyle.StandardPixmap.SP_MediaPause if running else QStyle.StandardPixmap.SP_MediaPlay
             )
         )
-        self.actions["undo_step"].setEnabled(not running and self._can_undo)
-        self.actions["reset_weights"].setEnabled(not running)
+        self.actions["undo_step"].setEnabled(not running and not locked and self._can_undo)
+        self.actions["reset_weights"].setEnabled(not running and not locked)
 
     def update_status(self) -> None:
         s = self.session
@@ -198,9 +206,13 @@ class TrainingRoom(QObject):
         if s.running and self.runner.samples_per_second:
             parts.append(f"{self.runner.samples_per_second:,.0f} samples/s")
         elif s.micro is not None and s.micro.next_stage:
-            parts.append(f"next stage: {s.micro.next_stage}")
+            parts.append(f"next stage: {s.names.stage(s.micro.next_stage)}")
         self.status.setText(" · ".join(parts))
         self.status.setToolTip("")
+
+
+#: the actions a locked project (an exercise, practice) refuses: disabled, with the reason in their tooltip
+LOCKABLE = ("micro_step", "step_sample", "step_batch", "step_epoch", "run", "undo_step", "reset_weights")
 
 
 class _CloseGuard(QObject):
@@ -214,26 +226,6 @@ class _CloseGuard(QObject):
         if event.type() == QEvent.Type.Close and self.runner.running:
             self.runner.stop(wait=True)
         return False
-
-
-def _initial_sizes(window: MainWindow, ws: TrainingRoom) -> None:
-    """Default dock sizes, unless the user's saved layout is being restored."""
-    try:
-        saved = window.settings.window_state()[1] is not None
-    except RuntimeError:  # the settings object is gone with the window
-        saved = False
-    if saved or ws.docks["table"].isFloating():
-        return
-    d = ws.docks
-    window.resizeDocks([d["settings"]], [330], Qt.Orientation.Horizontal)
-    window.resizeDocks([d["boundary"]], [420], Qt.Orientation.Horizontal)
-    window.resizeDocks([d["table"]], [260], Qt.Orientation.Vertical)
-    right = [d["boundary"], d["loss"]]
-    sizes = [360, 300]
-    inspector = window.inspector_dock
-    if window.dockWidgetArea(inspector) == Qt.DockWidgetArea.RightDockWidgetArea:
-        right, sizes = [inspector, *right], [170, *sizes]
-    window.resizeDocks(right, sizes, Qt.Orientation.Vertical)
 
 
 def install(window: MainWindow) -> TrainingRoom:
@@ -267,8 +259,6 @@ def install(window: MainWindow) -> TrainingRoom:
         (grads, ws.gradient_panel.throttle.shown),
     ):
         dock.visibilityChanged.connect(lambda visible, f=catch_up: f() if visible else None)
-    _initial_sizes(window, ws)
-    QTimer.singleShot(0, ws, lambda: _initial_sizes(window, ws))  # again once the window has its size
 
     menu = window.menus["train"]
     bar = window.toolbars["train"]
@@ -291,8 +281,8 @@ def install(window: MainWindow) -> TrainingRoom:
     bar.addSeparator()
     bar.addAction(a["undo_step"])
     bar.addAction(a["reset_weights"])
-    bar.addSeparator()
-    bar.addWidget(ws.status)
+    # epoch, update, loss, speed: in the status bar, where it has room on every screen
+    window.statusBar().insertPermanentWidget(0, ws.status)
 
     guard = _CloseGuard(ws.runner, ws)
     window.installEventFilter(guard)

@@ -114,7 +114,7 @@ def _combo(items: list[tuple[str, str, str]]) -> QComboBox:
     """A combo of (data, text, tooltip) items."""
     box = QComboBox()
     box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    box.setMinimumContentsLength(14)
+    box.setMinimumContentsLength(10)
     for i, (data, text, tip) in enumerate(items):
         box.addItem(text, data)
         box.setItemData(i, tip, Qt.ItemDataRole.ToolTipRole)
@@ -164,6 +164,8 @@ class SettingsPanel(QScrollArea):
         box = QGroupBox(title)
         form = QFormLayout(box)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        # in a narrow panel (a projector's screen) a label goes above its field instead of cutting it
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.vbox.addWidget(box)
         return form
 
@@ -278,7 +280,7 @@ class SettingsPanel(QScrollArea):
 
     def _build_early_stopping(self) -> None:
         form = self._group("Early stopping")
-        self.early_box = QCheckBox("Stop when the validation loss stops improving")
+        self.early_box = QCheckBox("Stop when validation loss stalls")
         self.early_box.setToolTip(
             "After every epoch: if the validation loss has not improved by more than min Δ for "
             "'patience' epochs, stop and restore the best weights (needs a validation split)"

@@ -87,7 +87,8 @@ class TeachingRoom(QObject):
         )
         window.tabifyDockWidget(window.training.docks["settings"], self.exercise_dock)
         self.exercise_dock.hide()
-        self.exercise_panel.changed.connect(self._changed)
+        window.restore_hooks.append(self._hide_empty_panel)
+        self.exercise_panel.changed.connect(self._answers_changed)
         self.exercise_panel.saveRequested.connect(self.save_answers)
         self.exercise_panel.exportRequested.connect(self.export_results)
         self.exercise_panel.closeRequested.connect(self.close_exercise)
@@ -212,9 +213,31 @@ class TeachingRoom(QObject):
     def _show_panel(self) -> None:
         self.exercise_dock.show()
         self.exercise_dock.raise_()
-        widen = lambda: self.window.resizeDocks([self.exercise_dock], [620], Qt.Orientation.Horizontal)  # noqa: E731
+
+        def widen() -> None:  # room for the questions, but the canvas keeps more than half the window
+            width = min(620, round(self.window.width() * 0.42))
+            w = self.window
+            w.resizeDocks([self.exercise_dock], [width], Qt.Orientation.Horizontal)
+            loss = w.training.docks["loss"]
+            if w.dockWidgetArea(loss) == w.dockWidgetArea(self.exercise_dock) and not loss.isHidden():
+                # one column of panels (a small screen): the questions take most of its height
+                h = w.height()
+                w.resizeDocks(
+                    [self.exercise_dock, loss], [round(h * 0.6), round(h * 0.25)], Qt.Orientation.Vertical
+                )
+            self.exercise_dock.raise_()  # in front of the panels tabbed with it (also before the first show)
+
         widen()
         QTimer.singleShot(0, self, widen)  # again once the dock is laid out
+
+    def _hide_empty_panel(self) -> None:
+        """A restored layout shows the Exercise panel exactly when an exercise is open: a saved layout
+        may show it empty (it stays hidden, the Training Settings tabbed with it in front)."""
+        if self.attempt is None and not self.exercise_dock.isHidden():
+            self.exercise_dock.hide()
+            self.window.training.docks["settings"].raise_()
+        elif self.attempt is not None and self.exercise_dock.isHidden():
+            self.exercise_dock.show()
 
     def _changed(self, change: Change) -> None:
         if change & Change.PROJECT:
@@ -227,7 +250,7 @@ class TeachingRoom(QObject):
         self.maybe_save_answers(cancellable=False)
         self._reset()
 
-    def _changed(self) -> None:
+    def _answers_changed(self) -> None:
         if not self.practice:
             self.unsaved = True
 

@@ -1,0 +1,195 @@
+"""Fitting the studio window to the screen it opens on: its first size and where the panels go.
+
+Lab screens run from a 1024×768 projector to 4K monitors at 200 % scaling; all sizes here are in
+device-independent pixels (Qt's logical pixels), so a 1920×1080 laptop at 150 % is a 1280×720 screen.
+
+* A **compact** screen (narrower than :data:`COMPACT_WIDTH` or lower than :data:`COMPACT_HEIGHT`)
+  opens maximised, with one column of panels on the right: the settings, dataset, inspector and
+  exercise as tabs above the loss, boundary and gradient plots as tabs; the δ/Δw table and the
+  walkthrough share the area under the canvas.
+* A **standard** screen opens at 90 % of its free area, centred, with the settings on the left and the
+  inspector and plots on the right.
+
+No panel may make the window larger than the screen: every panel sits in a scroll area
+(:func:`scrollable`), so a panel that is too small for its contents scrolls instead of pushing the
+window's minimum size past the screen.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtWidgets import QAbstractScrollArea, QDockWidget, QFrame, QScrollArea, QWidget
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+#: below this width or height (logical pixels) the window opens maximised with one column of panels
+COMPACT_WIDTH = 1500
+COMPACT_HEIGHT = 900
+#: a standard screen's first window takes this share of the free area
+SHARE = 0.9
+#: the smallest a panel asks for (its contents scroll below it)
+PANEL_MINIMUM = QSize(160, 90)
+
+#: the docks' object names, by where they go
+SIDE = ("trainingSettingsDock", "datasetDock", "inspectorDock", "exerciseDock")
+PLOTS = ("lossDock", "boundaryDock", "gradientsDock")
+BOTTOM = ("traceTableDock", "walkthroughDock")
+
+
+class PanelScroll(QScrollArea):
+    """A frameless scroll area around a panel whose own minimum size would not fit a small screen."""
+
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__()
+        self.setObjectName(f"{widget.objectName() or type(widget).__name__}Scroll")
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setWidgetResizable(True)
+        self.setWidget(widget)
+
+    def minimumSizeHint(self) -> QSize:
+        return PANEL_MINIMUM
+
+    def sizeHint(self) -> QSize:
+        widget = self.widget()
+        return widget.sizeHint() if widget is not None else super().sizeHint()
+
+
+def scrollable(widget: QWidget) -> QWidget:
+    """``widget`` itself when it already scrolls, else ``widget`` inside a :class:`PanelScroll`."""
+    if isinstance(widget, QAbstractScrollArea):
+        return widget
+    return PanelScroll(widget)
+
+
+def is_compact(available: QRect) -> bool:
+    """True for a screen whose free area is below :data:`COMPACT_WIDTH` × :data:`COMPACT_HEIGHT`."""
+    return available.width() < COMPACT_WIDTH or available.height() < COMPACT_HEIGHT
+
+
+def first_geometry(available: QRect) -> QRect:
+    """The window's first (normal) geometry: the whole free area when compact, else 90 % of it, centred."""
+    if is_compact(available):
+        return QRect(available)
+    w, h = round(available.width() * SHARE), round(available.height() * SHARE)
+    rect = QRect(0, 0, w, h)
+    rect.moveCenter(available.center())
+    return rect
+
+
+def fits(window: QWidget, available: QRect) -> bool:
+    """True when ``window``'s frame lies inside ``available`` and its minimum size fits it."""
+    frame = window.frameGeometry()
+    hint = window.minimumSizeHint()
+    return (
+        available.contains(frame)
+        and hint.width() <= available.width()
+        and hint.height() <= available.height()
+    )
+
+
+def place_window(window: MainWindow) -> None:
+    """Give a window that has no saved layout its first size on the screen it opens on."""
+    screen = window.screen()
+    if screen is None:
+        return
+    available = screen.availableGeometry()
+    compact = is_compact(available)
+    arrange_panels(window, compact, available.size())
+    window.setGeometry(first_geometry(available))
+    if compact:
+        window.setWindowState(window.windowState() | Qt.WindowState.WindowMaximized)
+
+
+def _docks(window: MainWindow, names: tuple[str, ...]) -> list[QDockWidget]:
+    return [window.docks[n] for n in names if n in window.docks]
+
+
+def arrange_panels(window: MainWindow, compact: bool, size: QSize | None = None) -> None:
+    """Put the panels where :mod:`screen_fit` says for a ``compact`` or standard screen of ``size``.
+
+    Panels keep their shown/hidden state (the exercise panel stays hidden without an exercise); a
+    floating panel is docked again.
+    """
+    size = size or window.size()
+    side, plots, bottom = _docks(window, SIDE), _docks(window, PLOTS), _docks(window, BOTTOM)
+    hidden = {d: d.isHidden() for d in side + plots + bottom}
+    Area = Qt.DockWidgetArea
+    V = Qt.Orientation.Vertical
+    for dock in side + plots + bottom:
+        dock.setFloating(False)
+        window.removeDockWidget(dock)
+    d = window.docks
+    if compact:  # one column: [settings | dataset | inspector | exercise] over [loss | boundary | grads]
+        column, tabs = side[0], side[1:]
+        first_plot, plot_tabs = plots[0], plots[1:]
+        window.addDockWidget(Area.RightDockWidgetArea, column)
+        window.addDockWidget(Area.RightDockWidgetArea, first_plot)
+        window.splitDockWidget(column, first_plot, V)
+    else:  # settings | dataset | exercise on the left; inspector, boundary | grads, loss on the right
+        column, tabs = side[0], [x for x in side[1:] if x is not d.get("inspectorDock")]
+        first_plot = d["boundaryDock"]
+        plot_tabs = [x for x in plots if x not in (first_plot, d["lossDock"])]
+        window.addDockWidget(Area.LeftDockWidgetArea, column)
+        right = [x for x in (d.get("inspectorDock"), first_plot, d["lossDock"]) if x is not None]
+        for dock in right:
+            window.addDockWidget(Area.RightDockWidgetArea, dock)
+        for upper, lower in zip(right, right[1:]):
+            window.splitDockWidget(upper, lower, V)
+    for dock in tabs:
+        window.tabifyDockWidget(column, dock)
+    for dock in plot_tabs:
+        window.tabifyDockWidget(first_plot, dock)
+    window.addDockWidget(Area.BottomDockWidgetArea, bottom[0])
+    for dock in bottom[1:]:
+        window.tabifyDockWidget(bottom[0], dock)
+    for dock, was_hidden in hidden.items():
+        dock.setVisible(not was_hidden)
+    for dock in (column, first_plot, bottom[0]):
+        dock.raise_()
+    resize_panels(window, compact, size)
+
+
+def resize_panels(window: MainWindow, compact: bool, size: QSize) -> None:
+    """Share ``size`` between the canvas and the panels (the canvas keeps at least half the width)."""
+    d = window.docks
+    w, h = size.width(), size.height()
+    H, V = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
+    if compact:
+        column = max(320, min(420, round(w * 0.34)))
+        window.resizeDocks([d["trainingSettingsDock"]], [column], H)
+        window.resizeDocks([d["trainingSettingsDock"], d["lossDock"]], [round(h * 0.5), round(h * 0.4)], V)
+        window.resizeDocks([d["traceTableDock"]], [max(170, round(h * 0.31))], V)
+        return
+    window.resizeDocks([d["trainingSettingsDock"]], [max(300, round(w * 0.21))], H)
+    window.resizeDocks([d["boundaryDock"]], [max(320, round(w * 0.25))], H)
+    window.resizeDocks([d["traceTableDock"]], [max(220, round(h * 0.33))], V)
+    right = [d[n] for n in ("inspectorDock", "boundaryDock", "lossDock") if n in d]
+    window.resizeDocks(right, [round(h * 0.2), round(h * 0.4), round(h * 0.35)][-len(right) :], V)
+
+
+class ToolbarText:
+    """Shows the Train toolbar's button names while the window is wide enough for them, icons only
+    (names in the tooltips) when it is not: on a 1024-pixel projector the step buttons, the speed and
+    the status then still fit in one row instead of hiding behind the "»" button."""
+
+    def __init__(self, window: MainWindow, key: str = "train") -> None:
+        self.window, self.key = window, key
+        self._needed: int | None = None  # the width the bar needs with names, at the current font
+
+    def font_changed(self) -> None:
+        self._needed = None
+        self.update()
+
+    def update(self) -> None:
+        bar = self.window.toolbars.get(self.key)
+        if bar is None or bar.isHidden():
+            return
+        names = Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+        if self._needed is None:
+            bar.setToolButtonStyle(names)
+            self._needed = bar.sizeHint().width()
+        wide = self._needed <= self.window.width()
+        bar.setToolButtonStyle(names if wide else Qt.ToolButtonStyle.ToolButtonIconOnly)

@@ -1,0 +1,88 @@
+"""Open the studio window on a simulated screen and report where its parts are (run as a script).
+
+    python tests/screen_probe.py WIDTH HEIGHT SCALE [--exercise] [--presentation] [--shot FILE.png]
+
+The offscreen platform is given one screen of WIDTH×HEIGHT device pixels and Qt scales the UI by
+SCALE (QT_SCALE_FACTOR), as a laptop at 150 % does. The window opens as on a first launch (no saved
+layout); the script prints one JSON object: the screen's available geometry, the window's geometry and
+minimum size, and the global rectangle of every visible dock, toolbar and the status bar.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+
+def main(argv: list[str]) -> int:
+    width, height, scale = int(argv[0]), int(argv[1]), float(argv[2])
+    rest = argv[3:]
+    tmp = Path(tempfile.mkdtemp(prefix="bpstudio-screen-"))
+    config = tmp / "screen.json"
+    screen = {"name": "probe", "x": 0, "y": 0, "width": width, "height": height, "logicalDpi": 96, "dpr": 1}
+    config.write_text(json.dumps({"screens": [screen]}))
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={config}"
+    os.environ["QT_SCALE_FACTOR"] = str(scale)
+    os.environ["XDG_CONFIG_HOME"] = str(tmp / "config")
+    os.environ["HOME"] = str(tmp)
+    os.environ["BPSTUDIO_NO_RESTORE"] = "1"
+
+    from PySide6.QtCore import QPoint, QRect
+    from PySide6.QtWidgets import QApplication, QDockWidget, QToolBar
+
+    from bpstudio.app.launch import build_window, make_app
+
+    app = make_app()
+    window = build_window()
+    if "--presentation" in rest:
+        window.actions["presentation"].trigger()
+    if "--size" in rest:  # a window the user sized (e.g. maximised): WIDTHxHEIGHT
+        w, h = rest[rest.index("--size") + 1].split("x")
+        window.resize(int(w), int(h))
+    window.show()
+    app.processEvents()
+    if "--exercise" in rest:
+        from bpstudio import resources_dir
+
+        window.teaching.open_file(resources_dir() / "exercises" / "xor-backprop-221.bpx.json")
+    for _ in range(5):
+        app.processEvents()
+
+    def rect(widget) -> list[int]:
+        top_left = widget.mapToGlobal(QPoint(0, 0))
+        r = QRect(top_left, widget.size())
+        return [r.x(), r.y(), r.width(), r.height()]
+
+    parts = {}
+    for dock in window.findChildren(QDockWidget):
+        if dock.isVisible() and not dock.visibleRegion().isEmpty():
+            parts[f"dock:{dock.windowTitle()}"] = rect(dock)
+    for bar in window.findChildren(QToolBar):
+        if bar.isVisible():
+            parts[f"toolbar:{bar.windowTitle()}"] = rect(bar)
+    parts["statusbar"] = rect(window.statusBar())
+    parts["canvas"] = rect(window.canvas)
+    avail = window.screen().availableGeometry()
+    hint = window.minimumSizeHint()
+    report = {
+        "screen": [avail.x(), avail.y(), avail.width(), avail.height()],
+        "window": rect(window),
+        "minimum": [max(hint.width(), window.minimumWidth()), max(hint.height(), window.minimumHeight())],
+        "parts": parts,
+        "canvas_zoom": window.canvas.transform().m11(),
+        "font_px": QApplication.font().pixelSize() if QApplication.font().pixelSize() > 0 else None,
+        "font_pt": QApplication.font().pointSizeF(),
+    }
+    if "--shot" in rest:
+        window.grab().save(rest[rest.index("--shot") + 1])
+    print(json.dumps(report))
+    window.session.undo_stack.setClean()
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

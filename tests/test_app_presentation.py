@@ -1,0 +1,179 @@
+"""Text size, presentation mode, the restored layout and the keys of the View and Edit menus (issue 12)."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtWidgets import QApplication
+
+from bpstudio.app import ui_scale
+from bpstudio.app.main_window import MainWindow
+from bpstudio.app.settings import AppSettings
+from tests.gui_helpers import answer_dialogs, when_modal
+
+
+@pytest.fixture
+def window(qtbot, monkeypatch):
+    answer_dialogs(monkeypatch)
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    w.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is w, timeout=5000)
+    yield w
+    w.training.shutdown()
+    ui_scale.apply(1.0)  # the application font is shared by every test
+
+
+def points() -> float:
+    return QApplication.font().pointSizeF()
+
+
+def test_text_size_keys_scale_every_part_and_are_remembered(window, qtbot):
+    base = ui_scale.base_font().pointSizeF()
+    plot = window.training.loss_panel.epoch_plot
+    qtbot.keyClick(window, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
+    assert ui_scale.factor() == 1.1 and points() == pytest.approx(base * 1.1)
+    qtbot.keyClick(window, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
+    assert ui_scale.factor() == 1.25
+    assert AppSettings().text_size() == 1.25  # remembered for the next launch
+    # the plots follow (titles, tick fonts), and so do the table's rows
+    qtbot.waitUntil(lambda: plot.titleLabel.opts["size"] == "12.5pt")
+    assert plot.getAxis("left").style["tickFont"].pointSizeF() == pytest.approx(base * 1.25)
+    table = window.training.table_panel.neuron_view
+    qtbot.waitUntil(lambda: table.verticalHeader().defaultSectionSize() == table.fontMetrics().height() + 6)
+    qtbot.keyClick(window, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
+    assert ui_scale.factor() == 1.1
+    qtbot.keyClick(window, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
+    assert ui_scale.factor() == 1.0 and points() == pytest.approx(base)
+    for _ in range(20):  # never beyond the smallest step
+        window.presentation.smaller()
+    assert ui_scale.factor() == ui_scale.STEPS[0]
+
+
+def test_a_stored_text_size_is_applied_at_launch_and_bad_values_snap_to_a_step(qtbot, monkeypatch):
+    answer_dialogs(monkeypatch)
+    AppSettings().store.setValue("prefs/text_size", "1.5")
+    w = MainWindow()
+    qtbot.addWidget(w)
+    try:
+        assert ui_scale.factor() == 1.5
+        for raw, expected in (("nan", 1.0), ("x", 1.0), (-3, 1.0), (99, 3.0), (1.3, 1.25)):
+            AppSettings().store.setValue("prefs/text_size", raw)
+            assert AppSettings().text_size() == expected
+    finally:
+        ui_scale.apply(1.0)
+
+
+def test_the_canvas_draws_larger_with_larger_text(window, qtbot):
+    window.resize(1900, 1000)
+    qtbot.waitUntil(lambda: window.canvas.auto_fit)
+    window.canvas.fit_to_window()
+    before = window.canvas.current_scale()
+    window.presentation.set_text_size(2.0)
+    qtbot.waitUntil(lambda: window.canvas.current_scale() > before * 1.2)
+
+
+def test_presentation_mode_hides_panels_and_restores_them(window, qtbot):
+    settings = window.training.docks["settings"]
+    loss = window.training.docks["loss"]
+    assert settings.isVisible() and window.toolbars["main"].isVisible()
+    qtbot.keyClick(window, Qt.Key.Key_F11)
+    assert window.presentation.active and window.actions["presentation"].isChecked()
+    assert window.isFullScreen()
+    assert not settings.isVisible() and not window.inspector_dock.isVisible()
+    assert not window.toolbars["main"].isVisible() and window.toolbars["train"].isVisible()
+    assert ui_scale.factor() == ui_scale.PRESENTATION
+    qtbot.waitUntil(lambda: loss in window.tabifiedDockWidgets(window.training.docks["table"]))
+    # a text size chosen while presenting is not remembered
+    window.presentation.larger()
+    assert AppSettings().text_size() == 1.0
+    qtbot.keyClick(window, Qt.Key.Key_F11)
+    assert not window.presentation.active and not window.isFullScreen()
+    assert ui_scale.factor() == 1.0
+    qtbot.waitUntil(lambda: settings.isVisible() and window.inspector_dock.isVisible())
+    assert window.toolbars["main"].isVisible()
+    assert loss not in window.tabifiedDockWidgets(window.training.docks["table"])
+
+
+def test_closing_in_presentation_mode_saves_the_normal_layout(window, qtbot, monkeypatch):
+    saved = []
+    monkeypatch.setattr(window.settings, "save_window_state", lambda geo, state: saved.append(state))
+    window.presentation.set_active(True)
+    window.session.undo_stack.setClean()
+    window.close()
+    assert saved and not window.presentation.active and ui_scale.factor() == 1.0
+
+
+def test_ctrl_comma_opens_preferences_and_the_menu_shows_it(window, qtbot):
+    assert window.actions["preferences"].shortcut().toString() == "Ctrl+,"
+    opened = []
+    t = when_modal("preferencesDialog", lambda dlg: (opened.append(dlg), dlg.reject()))
+    qtbot.keyClick(window, Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)
+    t.stop()
+    assert opened
+
+
+def test_canvas_zoom_keys_work_on_the_canvas(window, qtbot):
+    canvas = window.canvas
+    canvas.setFocus()
+    qtbot.waitUntil(canvas.hasFocus)
+    before = canvas.current_scale()
+    qtbot.keyClick(canvas, Qt.Key.Key_Plus)
+    assert canvas.current_scale() == pytest.approx(before * 1.25)
+    qtbot.keyClick(canvas, Qt.Key.Key_Minus)
+    assert canvas.current_scale() == pytest.approx(before)
+    qtbot.keyClick(canvas, Qt.Key.Key_Plus)
+    qtbot.keyClick(canvas, Qt.Key.Key_0)
+    assert canvas.auto_fit and canvas.current_scale() == pytest.approx(before)
+
+
+def _saved_layout(monkeypatch, qtbot, prepare) -> MainWindow:
+    """A window closed after ``prepare(window)``, then a new one opened on its saved layout."""
+    monkeypatch.setenv("BPSTUDIO_NO_RESTORE", "0")
+    answer_dialogs(monkeypatch)
+    first = MainWindow()
+    qtbot.addWidget(first)
+    first.show()
+    qtbot.waitExposed(first)
+    prepare(first)
+    first.session.undo_stack.setClean()
+    first.close()
+    second = MainWindow()
+    qtbot.addWidget(second)
+    second.show()
+    qtbot.waitExposed(second)
+    return second
+
+
+def test_an_empty_exercise_panel_is_not_restored_over_the_settings(qtbot, monkeypatch):
+    """Issue 12.7: the Exercise panel came back empty on the next launch and hid Training Settings."""
+
+    def show_panel(w):
+        w.teaching.exercise_dock.show()
+        w.teaching.exercise_dock.raise_()
+
+    w = _saved_layout(monkeypatch, qtbot, show_panel)
+    assert not w.teaching.exercise_dock.isVisible()
+    assert w.training.docks["settings"].isVisible()
+    assert not w.training.docks["settings"].visibleRegion().isEmpty()
+
+
+def test_a_layout_saved_on_a_larger_screen_is_fitted_to_this_one(qtbot, monkeypatch):
+    def grow(w):
+        w.setWindowState(Qt.WindowState.WindowNoState)
+        w.setGeometry(QRect(0, 0, 5000, 4000))
+
+    w = _saved_layout(monkeypatch, qtbot, grow)
+    available = w.screen().availableGeometry()
+    assert w.width() <= available.width() and w.height() <= available.height()
+
+
+def test_reset_layout_docks_floating_panels_again(window, qtbot):
+    loss = window.training.docks["loss"]
+    loss.setFloating(True)
+    window.docks["inspectorDock"].hide()
+    window.actions["reset_layout"].trigger()
+    assert not loss.isFloating() and loss.isVisible()
+    assert window.docks["inspectorDock"].isHidden()  # what the user closed stays closed

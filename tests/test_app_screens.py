@@ -1,0 +1,95 @@
+"""The window on the screens of a lab (issue 12.1–12.3): from a 1024×768 projector to 4K at 200 %.
+
+Each case opens the window in a fresh process on a simulated screen (tests/screen_probe.py: the
+offscreen platform with one screen of that size, Qt scaled by QT_SCALE_FACTOR as a 150 % laptop is)
+and checks where its parts are: every dock, toolbar and the status bar inside the screen, a minimum
+size the screen can hold, and a network drawn with its labels at least at the size of the UI's text.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROBE = Path(__file__).with_name("screen_probe.py")
+ROOT = PROBE.parent.parent
+#: the canvas labels are drawn at 9 pt in the scene: at zoom z they look 9·z pt, the UI's text is 9 pt
+LABEL_POINTS = 9.0
+
+SCREENS = [(1024, 768, 1.0), (1280, 800, 1.0), (1366, 768, 1.0), (1920, 1080, 1.5)]
+LARGE = [(1920, 1080, 1.0), (3840, 2160, 2.0)]
+
+
+def probe(width: int, height: int, scale: float, *extra: str) -> dict:
+    out = subprocess.run(
+        [sys.executable, str(PROBE), str(width), str(height), str(scale), *extra],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def inside(rect: list[int], screen: list[int]) -> bool:
+    x, y, w, h = rect
+    sx, sy, sw, sh = screen
+    return w > 0 and h > 0 and x >= sx and y >= sy and x + w <= sx + sw and y + h <= sy + sh
+
+
+def assert_fits(report: dict) -> None:
+    screen = report["screen"]
+    assert inside(report["window"], screen), report["window"]
+    mw, mh = report["minimum"]
+    assert mw <= screen[2] and mh <= screen[3], report["minimum"]
+    outside = {name: r for name, r in report["parts"].items() if not inside(r, screen)}
+    assert not outside, outside
+
+
+@pytest.mark.parametrize("exercise", [False, True], ids=["workspace", "exercise"])
+@pytest.mark.parametrize("width,height,scale", SCREENS, ids=[f"{w}x{h}@{s:g}" for w, h, s in SCREENS])
+def test_every_part_of_the_window_is_on_a_small_screen(width, height, scale, exercise):
+    report = probe(width, height, scale, *(["--exercise"] if exercise else []))
+    assert_fits(report)
+    parts = report["parts"]
+    # one panel of each group is in front: settings (or the exercise), plots, the table; the Train
+    # toolbar and the status bar are there
+    assert ("dock:Exercise" if exercise else "dock:Training Settings") in parts
+    assert "dock:Loss" in parts and "dock:δ / Δw Table" in parts
+    assert "toolbar:Train" in parts and "statusbar" in parts
+    # a small screen is filled (maximised)
+    assert report["window"][2] >= report["screen"][2] - 8 and report["window"][3] >= report["screen"][3] - 8
+    if not exercise:  # the network's labels are at least as large as the UI's text
+        assert LABEL_POINTS * report["canvas_zoom"] >= 0.98 * report["font_pt"]
+
+
+@pytest.mark.parametrize("width,height,scale", LARGE, ids=[f"{w}x{h}@{s:g}" for w, h, s in LARGE])
+def test_a_large_screen_gets_a_window_of_90_percent_with_the_panels_beside_the_canvas(width, height, scale):
+    report = probe(width, height, scale)
+    assert_fits(report)
+    sx, sy, sw, sh = report["screen"]
+    x, y, w, h = report["window"]
+    assert abs(w - 0.9 * sw) <= 4 and abs(h - 0.9 * sh) <= 4
+    parts = report["parts"]
+    assert parts["dock:Training Settings"][0] < parts["canvas"][0] < parts["dock:Loss"][0]
+    assert LABEL_POINTS * report["canvas_zoom"] >= report["font_pt"]
+
+
+def test_presentation_mode_is_full_screen_with_large_text_and_fewer_panels():
+    normal = probe(1280, 800, 1.0)
+    report = probe(1280, 800, 1.0, "--presentation")
+    assert_fits(report)
+    assert report["window"] == report["screen"]  # full screen
+    assert report["font_pt"] == pytest.approx(1.75 * normal["font_pt"])
+    parts = report["parts"]
+    for gone in ("dock:Training Settings", "dock:Inspector", "toolbar:File and Edit", "toolbar:Network"):
+        assert gone not in parts
+    assert "dock:δ / Δw Table" in parts and "toolbar:Train" in parts
+    # the canvas has the whole width and draws the network larger than in the normal window
+    assert parts["canvas"][2] == report["screen"][2]
+    assert report["canvas_zoom"] > normal["canvas_zoom"]
