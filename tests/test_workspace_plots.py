@@ -168,3 +168,38 @@ def test_every_plot_exports_png_svg_and_csv(session, qtbot, tmp_path, cls, monke
         for cell in row:
             if cell:
                 float(cell)
+
+
+def _x_range(plot) -> list[float]:
+    plot.getViewBox().prepareForPaint()  # the auto-range of the latest data
+    return plot.viewRange()[0]
+
+
+@pytest.mark.parametrize("how", ["new", "example", "undo to the start"])
+def test_plots_drop_old_axis_ranges_when_the_history_empties(session, qtbot, how):
+    """Issue 12.10: after New, Open Example or Undo Step back to the start, the plots kept the axis
+    ranges of the training before."""
+    from bpstudio.workspace import load_example
+
+    loss = show(qtbot, LossPlotPanel(session))
+    grads = show(qtbot, GradientPlotPanel(session))
+    for _ in range(30):
+        session.step_epoch()
+    for plot in (loss.epoch_plot, loss.step_plot):
+        assert _x_range(plot)[1] > 20
+    if how == "new":
+        session.set_project(load_example("single-neuron"))
+    elif how == "example":
+        session.set_project(load_example("xor"))
+    else:
+        while session.undo_step():
+            pass
+        assert session.trainer.step_count == 0
+    loss.refresh()  # as the throttle does on the next turn of the event loop
+    grads.refresh()
+    for plot in (loss.epoch_plot, loss.step_plot, loss.acc_plot, grads.norm_plot):
+        assert _x_range(plot)[1] < 2, plot
+    assert 1.0 < loss.acc_plot.viewRange()[1][1] < 1.2  # accuracy keeps its 0–1 scale
+    session.step_epoch()  # the next data are fitted again
+    loss.refresh()
+    assert loss.epoch_plot.getViewBox().autoRangeEnabled()[0]

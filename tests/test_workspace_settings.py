@@ -226,3 +226,27 @@ def test_a_bad_file_is_reported(dpanel, tmp_path, monkeypatch):
     path.write_text("a,b\nx,1\n", encoding="utf-8")
     assert not dpanel.import_file(str(path), target="nope")
     assert shown and "nope" in shown[0]
+
+
+def test_formulas_on_screen_follow_the_notation(panel):
+    """Issue 12.9: the loss hint kept δₖ = oₖ − tₖ under the error-signal notation, and the momentum
+    formula reused δ and Δ for its velocity."""
+    choose(panel.loss_box, "bce")
+    choose(panel.optimiser_box, "momentum")
+    assert "δₖ = oₖ − tₖ" in panel.loss_formula.text()
+    choose(panel.notation_box, "error_signal")
+    assert "Δₖ = tₖ − oₖ" in panel.loss_formula.text() and "δ" not in panel.loss_formula.text()
+    formula = panel.optimiser_formula.text()
+    assert formula.startswith("v ← α·v − η·∂E/∂w") and "δ" not in formula
+    assert all("δ" not in box.toolTip() for box in panel.param_boxes.values())
+    choose(panel.notation_box, "gradient")
+    assert "δₖ = oₖ − tₖ" in panel.loss_formula.text()
+
+
+def test_in_notation_rewrites_only_delta():
+    from bpstudio.teaching.notation import in_notation
+
+    assert in_notation("∂E/∂oₖ = oₖ − tₖ", "error_signal") == "∂E/∂oₖ = oₖ − tₖ"
+    assert in_notation("with softmax outputs: δₖ = oₖ − tₖ", "error_signal").endswith("Δₖ = tₖ − oₖ")
+    assert in_notation("δⱼ = f′(zⱼ)·Σ", "error_signal") == "−Δⱼ = f′(zⱼ)·Σ"
+    assert in_notation("δₖ = oₖ − tₖ", "gradient") == "δₖ = oₖ − tₖ"

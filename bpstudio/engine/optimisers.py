@@ -133,11 +133,11 @@ class SGD(Optimiser):
 class Momentum(Optimiser):
     name = "momentum"
     label = "Momentum"
-    formula = "δw ← α·δw − η·∂E/∂w;  Δw = δw"
+    formula = "v ← α·v − η·∂E/∂w;  Δw = v"
     defaults = {"lr": 0.1, "momentum": 0.9}
     parameter_help = {
-        "lr": "learning rate η in δw ← α·δw − η·∂E/∂w",
-        "momentum": "momentum α in δw ← α·δw − η·∂E/∂w",
+        "lr": "learning rate η in v ← α·v − η·∂E/∂w",
+        "momentum": "momentum α in v ← α·v − η·∂E/∂w",
     }
     state_keys = ("velocity",)
 
@@ -161,11 +161,11 @@ class Momentum(Optimiser):
 class Nesterov(Optimiser):
     name = "nesterov"
     label = "Nesterov momentum"
-    formula = "δw ← α·δw − η·∂E/∂w;  Δw = α·δw − η·∂E/∂w"
+    formula = "v ← α·v − η·∂E/∂w;  Δw = α·v − η·∂E/∂w"
     defaults = {"lr": 0.1, "momentum": 0.9}
     parameter_help = {
         "lr": "learning rate η",
-        "momentum": "momentum α; the step looks ahead: Δw = α·(α·δw − η·g) − η·g",
+        "momentum": "momentum α; the step looks ahead: Δw = α·(α·v − η·g) − η·g",
     }
     state_keys = ("velocity",)
 

@@ -124,6 +124,18 @@ class Notation:
         return "; ".join(parts)
 
 
+def in_notation(text: str, convention: str) -> str:
+    """A formula written with δ = ∂E/∂z, as the ``convention`` writes it.
+
+    With ``error_signal`` the output error signal is Δₖ = tₖ − oₖ = −δₖ: "δₖ = oₖ − tₖ" becomes
+    "Δₖ = tₖ − oₖ" and any other δ becomes −Δ. Formulas without δ are unchanged.
+    """
+    if convention != "error_signal" or "δ" not in text:
+        return text
+    text = text.replace("δₖ = oₖ − tₖ", "Δₖ = tₖ − oₖ")
+    return text.replace("δ", "−Δ")
+
+
 @lru_cache(maxsize=65536)  # called for every term of every sum a walkthrough writes out
 def _idx(*numbers: int) -> str:
     """Subscript text of 1-based indices: "12" for (1, 2), "12,3" when any index has two digits."""

@@ -83,6 +83,27 @@ def style_plot(plot: pg.PlotItem, title: str, x: str, y: str) -> None:
     plot.setDownsampling(auto=True, mode="peak")
 
 
+def reset_when_empty(*plots: pg.PlotItem) -> bool:
+    """Plots none of whose curves has a point show the axes of an empty plot (0 to 1), not the range
+    of the data they showed before (after New, Open, Undo Step to the start or opening an exercise);
+    their auto-range is on again for the next data. The plots of one panel are passed together (they
+    may share an axis): while any of them has data, none is reset."""
+    if any(_has_points(item) for plot in plots for item in plot.listDataItems()):
+        return False
+    for plot in plots:
+        vb = plot.getViewBox()
+        if vb.viewRange() != [[0.0, 1.0], [0.0, 1.0]]:
+            vb.setRange(xRange=(0.0, 1.0), yRange=(0.0, 1.0), padding=0.02)
+    for plot in plots:  # after every range is set: setting a linked plot's range turns auto-range off
+        plot.getViewBox().enableAutoRange()
+    return True
+
+
+def _has_points(item) -> bool:
+    x, _y = item.getData()
+    return x is not None and len(x) > 0
+
+
 def release_axes(*plots: pg.PlotItem, now: bool = False) -> None:
     """Let the plots' axes give back label room they no longer need (:meth:`ReadableAxis.release`):
     when a run ends or the plotted data are reset; during a run the room only grows. ``now``: measure

@@ -24,6 +24,7 @@ from .common import (
     plottable,
     release_axes,
     release_later,
+    reset_when_empty,
     style_plot,
 )
 
@@ -176,6 +177,7 @@ class GradientPlotPanel(QWidget):
         for l, curve in enumerate(self.norm_curves):
             y = trailing_mean(norms[:, l], ends, window, at) if norms.shape[0] else np.zeros(0)
             curve.setData(x[at], for_log_axis(y) if log else plottable(y), connect="finite")
+        reset_when_empty(self.norm_plot)
 
     def refresh_histogram(self) -> None:
         net = self.session.network

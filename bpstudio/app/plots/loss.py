@@ -31,6 +31,7 @@ from .common import (
     plottable,
     release_axes,
     release_later,
+    reset_when_empty,
     style_plot,
 )
 
@@ -189,6 +190,8 @@ class LossPlotPanel(QWidget):
         self._draw_epochs()
         self._draw_accuracy()
         self._draw_steps()
+        if reset_when_empty(*self.all_plots):
+            self.acc_plot.setYRange(0, 1.02)  # accuracy keeps its fixed 0–1 scale
 
     def _refresh_epochs(self) -> None:
         self._sync_arrays()

@@ -41,6 +41,7 @@ from ...engine import (
 )
 from ...engine.initialisers import MAX_PARAM as MAX_INIT_PARAM
 from ...teaching.labels import CHOICES, layer_title
+from ...teaching.notation import in_notation
 from ..changes import Change
 
 #: the symbols the notes use for optimiser and initialiser parameters
@@ -500,4 +501,4 @@ class SettingsPanel(QScrollArea):
         loss = LOSSES.get(cfg.loss)
         per = loss.formula.split("=", 1)[1].strip() if "=" in loss.formula else loss.formula
         batch = "(1/m)·Σₓ" if cfg.reduction == "mean" else "Σₓ"
-        return f"E = {batch} [{per}]    ({loss.output_derivative})"
+        return f"E = {batch} [{per}]    ({in_notation(loss.output_derivative, self.session.notation)})"
