@@ -225,3 +225,27 @@ def test_rebase_data_paths_when_a_project_moves(tmp_path):
     assert rebase_data_paths(same, old, new) is same
     builtin = {"builtin": "xor"}
     assert rebase_data_paths(builtin, old, new) is builtin and rebase_data_paths(None, old, new) is None
+
+
+def test_an_absolute_path_in_the_projects_folder_becomes_relative(tmp_path):
+    """Issue 12.6: a CSV imported into an untitled project and saved next to it stayed absolute."""
+    project = tmp_path / "course" / "lab1"
+    spec = {"file": str(project / "iris.csv"), "target": [4]}
+    assert rebase_data_paths(spec, tmp_path, project)["file"] == "iris.csv"
+
+
+def test_a_missing_data_file_is_looked_for_next_to_the_project(tmp_path):
+    """Issue 12.6: a project copied with its CSV to another folder read the original file or failed."""
+    from bpstudio.data.files import resolve_path
+    from bpstudio.data.records import DataError
+
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    (copy / "iris.csv").write_text("a,b\n1,2\n")
+    original = tmp_path / "gone" / "iris.csv"
+    assert resolve_path(str(original), copy) == copy / "iris.csv"
+    assert resolve_path("../gone/iris.csv", copy) == copy / "iris.csv"
+    with pytest.raises(DataError) as err:  # neither: the message names both places tried
+        resolve_path(str(tmp_path / "gone" / "wine.csv"), copy)
+    assert str(tmp_path / "gone" / "wine.csv") in str(err.value) and "wine.csv in the project" in str(err.value)
+    assert resolve_path(str(original), None) == original  # no project folder: as given (checked later)

@@ -250,3 +250,48 @@ def test_in_notation_rewrites_only_delta():
     assert in_notation("with softmax outputs: δₖ = oₖ − tₖ", "error_signal").endswith("Δₖ = tₖ − oₖ")
     assert in_notation("δⱼ = f′(zⱼ)·Σ", "error_signal") == "−Δⱼ = f′(zⱼ)·Σ"
     assert in_notation("δₖ = oₖ − tₖ", "gradient") == "δₖ = oₖ − tₖ"
+
+
+def test_a_project_saved_next_to_its_csv_names_it_relatively_and_travels_with_it(dpanel, tmp_path):
+    """Issue 12.6: the CSV was stored as an absolute path, so a copied project + CSV folder read the
+    original file (or failed once it was gone)."""
+    import json
+    import shutil
+
+    s = dpanel.session
+    folder = tmp_path / "lab"
+    folder.mkdir()
+    path = folder / "gate.csv"
+    path.write_text("a,b,y\n0,0,1\n0,1,0\n1,0,0\n1,1,1\n", encoding="utf-8")
+    assert dpanel.import_file(str(path), target="y") and dpanel.apply()
+    s.save(folder / "gate.bps.json")
+    stored = json.loads((folder / "gate.bps.json").read_text(encoding="utf-8"))["dataset"]["file"]
+    assert stored == "gate.csv"
+    copy = tmp_path / "copy"
+    shutil.copytree(folder, copy)
+    shutil.rmtree(folder)
+    other = Session()
+    other.open(copy / "gate.bps.json")
+    assert other.trainer is not None, other.trainer_problem
+    np.testing.assert_array_equal(other.trainer.T[:, 0], [1, 0, 0, 1])
+
+
+def test_the_dataset_panel_shows_where_the_file_is_and_warns_when_outside(dpanel, tmp_path):
+    """Issue 13.14: the resolved path is shown, with a warning for a file outside the project's folder."""
+    s = dpanel.session
+    far = tmp_path / "elsewhere"  # not in the project's folder, nor next to it
+    far.mkdir(parents=True)
+    path = far / "gate<b>.csv"  # the name is shown as text, never as markup
+    path.write_text("a,b,y\n0,0,1\n0,1,0\n1,0,0\n1,1,1\n", encoding="utf-8")
+    assert dpanel.import_file(str(path), target="y") and dpanel.apply()
+    folder = tmp_path / "course" / "lab"
+    folder.mkdir(parents=True)
+    s.save(folder / "gate.bps.json")
+    dpanel._update_preview()
+    text = dpanel.info.text()
+    assert "gate&lt;b&gt;.csv" in text and "Outside the project's folder" in text
+    inside = folder / "gate.csv"
+    inside.write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    assert dpanel.import_file(str(inside), target="y") and dpanel.apply()
+    dpanel._update_preview()
+    assert str(inside) in dpanel.info.text() and "Outside" not in dpanel.info.text()

@@ -204,9 +204,12 @@ class Session(QObject):
         if self.trainer is not None:
             update_project(self.project, self.trainer)
         dataset = self.project.dataset
-        if self.path is not None and target.parent.absolute() != self.path.parent.absolute():
-            # a data file named relative to the old folder: name it for the new one
-            self.project.dataset = DatasetSpec(rebase_data_paths(dataset, self.path.parent, target.parent))
+        # a data file named relative to the old folder is named for the new one; an absolute name of a
+        # file in (or next to) the project's folder becomes relative, so the folder can be copied whole
+        old_dir = self.path.parent if self.path is not None else Path.cwd()
+        rebased = rebase_data_paths(dataset, old_dir, target.parent)
+        if rebased is not dataset:
+            self.project.dataset = DatasetSpec(rebased)
         try:
             save_project(target, self.project)
         except BaseException:

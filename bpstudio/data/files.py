@@ -54,8 +54,16 @@ def resolve_path(path: Any, base_dir: str | os.PathLike[str] | None, what: str =
     if "\0" in str(path):
         raise DataError(f"{what}: a file name cannot contain a NUL character")
     p = Path(path).expanduser()
-    if not p.is_absolute() and base_dir is not None:
+    if base_dir is None:
+        return p
+    if not p.is_absolute():
         p = Path(base_dir) / p
+    if not os.path.lexists(p):
+        # a project copied with its data to another folder or machine: the file next to the project
+        beside = Path(base_dir) / p.name
+        if os.path.lexists(beside):
+            return beside
+        raise DataError(f"{what}: no such file: {p} (also looked for {beside.name} in the project's folder)")
     return p
 
 
@@ -174,17 +182,19 @@ def relative_data_path(path: str | os.PathLike[str], base_dir: str | os.PathLike
 def rebase_data_paths(spec: Any, old_dir: str | os.PathLike[str], new_dir: str | os.PathLike[str]) -> Any:
     """The dataset specification of a project saved from ``old_dir`` into ``new_dir``.
 
-    Relative ``file`` and ``labels`` paths pointed into ``old_dir``; they are named again for
-    ``new_dir`` by :func:`relative_data_path` (relative if still inside or next to it, else
-    absolute). Absolute paths and other specifications are returned unchanged (the same object).
+    ``file`` and ``labels`` paths (relative ones pointed into ``old_dir``) are named again for
+    ``new_dir`` by :func:`relative_data_path`: relative if inside or next to it, else absolute. So an
+    absolute path of a file in the project's folder becomes relative. Specifications without a file,
+    or whose paths do not change, are returned unchanged (the same object).
     """
     if not isinstance(spec, Mapping) or "file" not in spec:
         return spec
     out = dict(spec)
     for key in ("file", "labels"):
         value = out.get(key)
-        if isinstance(value, str) and value.strip() and not Path(value).expanduser().is_absolute():
-            out[key] = relative_data_path(Path(old_dir) / value, new_dir)
+        if isinstance(value, str) and value.strip() and "\0" not in value:
+            p = Path(value).expanduser()
+            out[key] = relative_data_path(p if p.is_absolute() else Path(old_dir) / p, new_dir)
     return spec if out == spec else out
 
 

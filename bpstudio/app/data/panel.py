@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import html
 import json
 import math
 from pathlib import Path
@@ -41,7 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...data import BUILTINS, SCALINGS, DataError, Dataset, load_dataset
-from ...data.files import relative_data_path
+from ...data.files import relative_data_path, resolve_path
 from ...engine import EngineError, Network
 from ...formats import DatasetSpec
 from ...teaching.labels import fmt
@@ -383,6 +384,25 @@ class DatasetPanel(QWidget):
             }
         return DatasetSpec(spec)
 
+    def _file_lines(self) -> list[str]:
+        """Where the data file read is (the path resolved from the project's folder), and a warning when
+        it is outside that folder and the folder next to it: a shared project then reads a file of the
+        machine it is opened on."""
+        spec = self.spec()
+        if "file" not in spec:
+            return []
+        base = self.base_dir()
+        try:
+            path = resolve_path(spec["file"], base, "file").resolve()
+        except (DataError, OSError, RuntimeError):
+            return []
+        lines = [f"File: {html.escape(str(path))}"]
+        if base is not None and relative_data_path(path, base) == str(path):
+            lines.append(
+                "<b>Outside the project's folder:</b> copy the file next to the project to share both"
+            )
+        return lines
+
     def base_dir(self) -> Path | None:
         """The project's folder (relative data paths are read from there), None while it has no file."""
         path = self.session.path
@@ -494,7 +514,7 @@ class DatasetPanel(QWidget):
             ds = load_dataset(self.spec(), self.base_dir())
         except (DataError, EngineError, OSError) as exc:
             self.preview_dataset = None
-            self.info.setText(f"<b>Cannot load:</b> {exc}")
+            self.info.setText(f"<b>Cannot load:</b> {html.escape(str(exc))}")
             self.preview_message.setText(str(exc))
             self.preview.setCurrentWidget(self.preview_message)
             return
@@ -503,13 +523,14 @@ class DatasetPanel(QWidget):
     def _show_preview(self, ds: Dataset) -> None:
         self.preview_dataset = ds
         lines = [
-            f"<b>{ds.name}</b>: {len(ds):,} samples, "
+            f"<b>{html.escape(ds.name)}</b>: {len(ds):,} samples, "
             f"{ds.n_inputs} inputs → {ds.n_outputs} outputs ({ds.task})"
         ]
         if ds.description:
-            lines.append(ds.description)
+            lines.append(html.escape(ds.description))
+        lines += self._file_lines()
         if ds.report is not None:
-            lines.append(ds.report.summary())
+            lines.append(html.escape(ds.report.summary()))
         data = self.session.data
         if data is not None and hasattr(data, "sizes"):
             sz = data.sizes()
