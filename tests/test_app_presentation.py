@@ -177,3 +177,60 @@ def test_reset_layout_docks_floating_panels_again(window, qtbot):
     window.actions["reset_layout"].trigger()
     assert not loss.isFloating() and loss.isVisible()
     assert window.docks["inspectorDock"].isHidden()  # what the user closed stays closed
+
+
+def test_help_menu_has_the_guide_the_shortcuts_and_the_example_files(window, qtbot, monkeypatch):
+    """Issue 12.14: the Help menu had only About."""
+    from PySide6.QtGui import QDesktopServices
+
+    from bpstudio import resources_dir
+    from bpstudio.app import help as app_help
+
+    texts = [a.text().replace("&", "") for a in window.menus["help"].actions() if not a.isSeparator()]
+    assert texts[:3] == ["User Guide", "Keyboard Shortcuts", "Example and Exercise Files"]
+    guide = app_help.guide_dialog(window)
+    text = guide.browser.toPlainText()
+    assert "Presentation mode" in text and "Stepping through backpropagation" in text
+    shortcuts = app_help.shortcuts_dialog(window).browser.toPlainText()
+    for what, key in (("Preferences", "Ctrl+,"), ("Presentation Mode", "F11"), ("Next Stage", "F6")):
+        assert what in shortcuts and key in shortcuts
+    # every shortcut the guide's table names is one that works
+    rows = dict(app_help.shortcut_rows(app_help.window_actions(window)))
+    for name, key in (("Next Stage", "F6"), ("Step Batch", "F8"), ("Undo Step", "Ctrl+Backspace")):
+        assert f"| {name} | {key} |" in (resources_dir() / app_help.GUIDE).read_text(encoding="utf-8")
+        assert key in rows[name]
+    opened = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
+    window.actions["example_files"].trigger()
+    assert opened == [str(resources_dir())]
+    t = when_modal("userGuide", lambda dlg: dlg.reject())
+    qtbot.keyClick(window, Qt.Key.Key_F1)
+    t.stop()
+
+
+def test_value_dialog_shows_the_start_of_the_number_and_the_whole_title(qtbot):
+    """Issue 12.13: the edit-weight dialog scrolled "0." out of view and cut its title."""
+    from bpstudio.app.dialogs import ValueDialog
+
+    title = "Edit weight w₂₁⁽²⁾ (hidden neuron 2 ← input 1)"
+    dlg = ValueDialog(None, title, "Weight from x₁ to a₂⁽²⁾", 0.14159265358979312)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    assert dlg.edit.cursorPosition() == 0 and dlg.edit.selectedText() == dlg.edit.text()
+    fm = dlg.edit.fontMetrics()
+    assert dlg.edit.width() >= fm.horizontalAdvance(dlg.edit.text())
+    assert dlg.width() >= dlg.fontMetrics().horizontalAdvance(title)
+
+
+def test_example_names_are_shown_whole(qtbot):
+    from bpstudio.app.dialogs import ExampleDialog
+    from bpstudio.workspace import list_examples
+
+    dlg = ExampleDialog(None, list_examples())
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    fm = dlg.list.fontMetrics()
+    widest = max(fm.horizontalAdvance(dlg.list.item(i).text()) for i in range(dlg.list.count()))
+    assert dlg.list.viewport().width() >= widest

@@ -247,5 +247,7 @@ def test_a_missing_data_file_is_looked_for_next_to_the_project(tmp_path):
     assert resolve_path("../gone/iris.csv", copy) == copy / "iris.csv"
     with pytest.raises(DataError) as err:  # neither: the message names both places tried
         resolve_path(str(tmp_path / "gone" / "wine.csv"), copy)
-    assert str(tmp_path / "gone" / "wine.csv") in str(err.value) and "wine.csv in the project" in str(err.value)
+    assert str(tmp_path / "gone" / "wine.csv") in str(err.value) and "wine.csv in the project" in str(
+        err.value
+    )
     assert resolve_path(str(original), None) == original  # no project folder: as given (checked later)

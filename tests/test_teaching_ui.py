@@ -297,3 +297,33 @@ def test_exercise_dialog_reports_problems(qtbot):
     for box in dlg.kind_boxes.values():
         box.setChecked(False)
     assert not dlg.ok_button.isEnabled()
+
+
+def test_answered_fields_stay_readable_after_switching_to_dark(window, qtbot):
+    """Issue 12.13: answered exercise fields kept light text on a light field after the theme changed."""
+    from PySide6.QtGui import QPalette
+
+    from bpstudio.app.theme import apply_theme
+
+    t, s = window.teaching, window.session
+    s.step_sample()
+    assert t.start_practice()
+    key = t.attempt.keys()[0]
+    answer(qtbot, t.exercise_panel, key, format_number(t.attempt.question(key).value))
+    edit = t.exercise_panel.rows[key].edit
+    app = QApplication.instance()
+    try:
+        apply_theme(app, "dark")
+        dark = app.palette()
+
+        def restyled() -> bool:
+            sheet = edit.styleSheet()
+            return (
+                dark.color(QPalette.ColorRole.Text).name() in sheet
+                and dark.color(QPalette.ColorRole.Base).name() in sheet
+            )
+
+        qtbot.waitUntil(restyled)
+    finally:
+        apply_theme(app, "system")  # the tests' theme
+    t.exercise_panel.close_button.click()

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMessageBox,
+    QScrollArea,
     QSpinBox,
     QSplitter,
     QVBoxLayout,
@@ -58,7 +59,12 @@ class ValueDialog(QDialog):
         self.edit.setObjectName("valueEdit")
         self.edit.setValidator(QDoubleValidator(self.edit))
         self.edit.validator().setNotation(QDoubleValidator.Notation.ScientificNotation)
-        self.edit.selectAll()
+        self.edit.end(False)
+        self.edit.home(True)  # all selected, the start in view ("0.1415…", not "…15926535")
+        fm = self.edit.fontMetrics()
+        self.edit.setMinimumWidth(max(200, fm.horizontalAdvance(self.edit.text() + "00") + 16))
+        # the whole title in the title bar (a window manager cuts a title wider than its window)
+        self.setMinimumWidth(min(720, max(320, fm.horizontalAdvance(title) + 140)))
         self.message = QLabel("")
         self.message.setStyleSheet("color: #c92a2a")
         buttons = QDialogButtonBox(
@@ -67,7 +73,9 @@ class ValueDialog(QDialog):
         buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
         form = QFormLayout(self)
-        form.addRow(QLabel(label))
+        head = QLabel(label)
+        head.setWordWrap(True)
+        form.addRow(head)
         form.addRow("Value:", self.edit)
         form.addRow(self.message)
         form.addRow(buttons)
@@ -218,10 +226,24 @@ class ExampleDialog(QDialog):
             item.setData(Qt.ItemDataRole.UserRole + 1, (desc, sizes))
             item.setToolTip(desc)
             self.list.addItem(item)
+        # every name whole: the list is as wide as its longest name (and wraps beyond a third of a screen)
+        fm = self.list.fontMetrics()
+        widest = max(
+            (fm.horizontalAdvance(self.list.item(i).text()) for i in range(self.list.count())), default=0
+        )
+        list_width = min(widest + 40, 420)
+        self.list.setWordWrap(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setMinimumWidth(min(list_width, 260))
+        scroll = QScrollArea()  # a long description scrolls instead of being cut at the bottom
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(self.text)
         split = QSplitter()
         split.addWidget(self.list)
-        split.addWidget(self.text)
-        split.setSizes([260, 460])
+        split.addWidget(scroll)
+        self.resize(max(720, list_width + 460), 420)
+        split.setSizes([list_width, max(460, self.width() - list_width)])
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Open | QDialogButtonBox.StandardButton.Cancel
         )

@@ -31,6 +31,7 @@ from .canvas.view import NetworkView
 from .changes import Change
 from .dialogs import show_about
 from .documents import Documents
+from .help import install as install_help
 from .preferences import PreferencesDialog, apply_preferences
 from .presentation import Presentation
 from .screen_fit import ToolbarText, arrange_panels, is_compact, place_window, scrollable
@@ -113,6 +114,7 @@ class MainWindow(QMainWindow):
         self.update_title()
         self.training: TrainingRoom = install_training(self)
         self.teaching: TeachingRoom = install_teaching(self)
+        install_help(self)
         self.toolbar_text = ToolbarText(self)
         ui_scale.follow_font(self, self.toolbar_text.font_changed)
         place_window(self)

@@ -8,7 +8,8 @@ question not yet answered (they would give it away). The score is kept as the st
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -231,20 +232,34 @@ class ExercisePanel(QWidget):
         prefix = "All done! " if a.complete() else ""
         self.score.setText(f"{prefix}Score: {s.text()}")
 
+    def changeEvent(self, event: QEvent) -> None:
+        # a style sheet fixes the colours it was made with: after a theme change the answered fields
+        # are styled again from the new palette (else light text stays on a light field)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            QTimer.singleShot(0, self, self.update_rows)
+        super().changeEvent(event)
+
+    def _field_style(self, colour: str) -> str:
+        """A coloured frame, with the field's text and background of the current palette."""
+        pal = self.palette()
+        text = pal.color(QPalette.ColorRole.Text).name()
+        base = pal.color(QPalette.ColorRole.Base).name()
+        return f"QLineEdit {{ border: 2px solid {colour}; color: {text}; background: {base}; }}"
+
     def _style(self, row: _Row, status: str, message: str, attempts: int) -> None:
         if row.edit is None:
             return
         if status == CORRECT:
             row.status.setText(f'<span style="color:{GOOD}">✓ right</span>')
-            row.edit.setStyleSheet(f"QLineEdit {{ border: 2px solid {GOOD}; }}")
+            row.edit.setStyleSheet(self._field_style(GOOD))
         elif status == WRONG:
             tries = f"{attempts} tr{'y' if attempts == 1 else 'ies'}"
             row.status.setText(f'<span style="color:{BAD}">✗ not right ({tries})</span>')
-            row.edit.setStyleSheet(f"QLineEdit {{ border: 2px solid {BAD}; }}")
+            row.edit.setStyleSheet(self._field_style(BAD))
         elif status == INVALID:
             row.status.setText(f'<span style="color:{WARN}">not a number</span>')
             row.status.setToolTip(message)
-            row.edit.setStyleSheet(f"QLineEdit {{ border: 2px solid {WARN}; }}")
+            row.edit.setStyleSheet(self._field_style(WARN))
         elif status == EMPTY:
             row.status.setText("")
             row.edit.setStyleSheet("")
