@@ -1,6 +1,7 @@
 """Open the studio window on a simulated screen and report where its parts are (run as a script).
 
-    python tests/screen_probe.py WIDTH HEIGHT SCALE [--exercise] [--presentation] [--shot FILE.png]
+    python tests/screen_probe.py WIDTH HEIGHT SCALE [--exercise] [--presentation] [--train EPOCHS]
+                                 [--shot FILE.png]
 
 The offscreen platform is given one screen of WIDTH×HEIGHT device pixels and Qt scales the UI by
 SCALE (QT_SCALE_FACTOR), as a laptop at 150 % does. The window opens as on a first launch (no saved
@@ -48,6 +49,15 @@ def main(argv: list[str]) -> int:
         from bpstudio import resources_dir
 
         window.teaching.open_file(resources_dir() / "exercises" / "xor-backprop-221.bpx.json")
+    if "--train" in rest:  # N epochs (a run at full speed) and one more step: numbers and curves
+        from PySide6.QtCore import QEventLoop, QTimer
+
+        runner, loop = window.training.runner, QEventLoop()
+        runner.finished.connect(lambda _outcome: QTimer.singleShot(600, loop.quit))
+        runner.set_speed(0.0)
+        if runner.start(epochs=int(rest[rest.index("--train") + 1])):
+            loop.exec()
+        window.session.step_batch()
     for _ in range(5):
         app.processEvents()
 

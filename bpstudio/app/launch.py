@@ -93,6 +93,21 @@ class _FirstPaint:
 
 def launch(args: argparse.Namespace) -> int:
     """Open the window and run until it closes; the process's exit status."""
+    from .qt_check import problem
+
+    issue = problem()  # before Qt: it would abort with a screenful instead of one line
+    if issue:
+        print(f"bpstudio: error: {issue}", file=sys.stderr)
+        return 2
+    try:
+        import PySide6.QtWidgets  # noqa: F401
+    except ImportError as exc:  # e.g. libEGL.so.1 missing on a bare Linux
+        print(
+            f"bpstudio: error: Qt cannot be loaded: {exc}. On Debian/Ubuntu: sudo apt install libegl1 "
+            "libgl1 libfontconfig1 libxkbcommon0 (see the README)",
+            file=sys.stderr,
+        )
+        return 2
     app = make_app()
     if getattr(args, "smoke_test", False):
         try:

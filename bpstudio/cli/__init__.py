@@ -46,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="bpstudio",
         description="Backprop Studio. With no command, opens the studio window "
         "(on PROJECT if given, else the built-in XOR example).",
+        epilog="The window: bpstudio [PROJECT]. bpstudio --smoke-test builds the window, trains a few "
+        "steps, saves and reloads a project and exits non-zero on any failure (for checking an "
+        "installation; with QT_QPA_PLATFORM=offscreen it needs no screen).",
     )
     parser.add_argument("--version", action="version", version=f"bpstudio {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
