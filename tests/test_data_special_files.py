@@ -99,3 +99,30 @@ def test_the_command_line_refuses_them_with_one_line(name, fifo, tmp_path, capsy
             assert main(argv) == 2
         errors = [ln for ln in capsys.readouterr().err.splitlines() if "error:" in ln]
         assert len(errors) == 1 and ("device" in errors[0] or "pipe" in errors[0]), errors
+
+
+def test_a_small_gz_of_millions_of_short_rows_is_refused_with_bounded_memory(tmp_path):
+    """Issue 13.4: a 254 KB .csv.gz of 255 MB of short rows peaked at 8 GB before being refused.
+    The row limit is checked before the text is split, so memory stays bounded by the limits."""
+    import gzip
+    import subprocess
+    import sys
+
+    path = tmp_path / "short.csv.gz"
+    with gzip.open(path, "wb", compresslevel=9) as fh:
+        fh.write(b"x,y\n" + b"0,1\n" * 12_000_000)  # 48 MB of text in about 100 KB
+    probe = (
+        "import resource, sys\n"
+        "from bpstudio.data import DataError, load_dataset\n"
+        "try:\n"
+        "    load_dataset({'file': sys.argv[1], 'target': 'y'})\n"
+        "    print('loaded')\n"
+        "except DataError as exc:\n"
+        "    print('refused', str(exc))\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True, text=True, timeout=120)
+    verdict, peak_mb = out.stdout.strip().splitlines()
+    assert verdict.startswith("refused") and "limit of 2,000,000 rows" in verdict, out.stderr
+    # splitting 12 million rows first needed well over a gigabyte
+    assert int(peak_mb) < 400

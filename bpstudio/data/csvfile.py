@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from .encode import class_text, finish, one_hot
-from .files import HEAD_BYTES, MAX_VALUES, read_bytes, read_head
+from .files import HEAD_BYTES, MAX_ROWS, MAX_VALUES, read_bytes, read_head
 from .records import DataError, Dataset, ImportReport, shown
 
 MISSING = frozenset({"", "na", "n/a", "#n/a", "nan", "null", "none", "?"})
@@ -147,6 +147,7 @@ def read_delimited(
     text = decode(read_bytes(path), path)
     if not text.strip():
         raise DataError(f"{path}: the file is empty")
+    _check_rows(text, path)
     if delimiter == AUTO:
         delimiter = sniff_delimiter(text[:HEAD_BYTES])
     text, delimiter, reader = _reader(text, delimiter)
@@ -154,6 +155,14 @@ def read_delimited(
         return _parse(reader, text, delimiter, path, header, target, onehot, fmt)
     except csv.Error as exc:
         raise DataError(f"{path}: row {reader.line_num}: {exc}") from None
+
+
+def _check_rows(text: str, path: Path) -> None:
+    """Refuse a table of more than :data:`MAX_ROWS` lines before it is split into rows: counting
+    needs no memory, while a list of millions of short rows would need gigabytes."""
+    lines = max(text.count("\n"), text.count("\r"))
+    if lines > MAX_ROWS + 1:  # the rows and a header
+        raise DataError(f"{path}: {lines:,} lines, more than the limit of {MAX_ROWS:,} rows")
 
 
 def read_inputs_only(
@@ -168,6 +177,7 @@ def read_inputs_only(
     text = decode(read_bytes(path), path)
     if not text.strip():
         raise DataError(f"{path}: the file is empty")
+    _check_rows(text, path)
     if delimiter == AUTO:
         delimiter = sniff_delimiter(text[:HEAD_BYTES])
     text, delimiter, reader = _reader(text, delimiter)
@@ -473,7 +483,7 @@ def _careful(
     extend = values.extend
     lines = array.array("q")
     tvals: list[tuple[str, ...]] = []
-    max_rows = MAX_VALUES // max(nf, 1)
+    max_rows = min(MAX_VALUES // max(nf, 1), MAX_ROWS)
 
     def slow(row: list[str], line: int) -> None:
         out = []
@@ -508,10 +518,10 @@ def _careful(
                 slow(row, line)
         tvals.append(pick_t(row))
         lines.append(line)
-        if len(lines) > max_rows:
+        if len(lines) > max_rows:  # while reading: memory stays bounded by the limits
             raise DataError(
-                f"{path}: more than {MAX_VALUES:,} input values; "
-                f"the limit is {max_rows:,} rows of {nf} columns"
+                f"{path}: more than {max_rows:,} rows; the limit is {MAX_ROWS:,} rows and "
+                f"{MAX_VALUES:,} input values ({max_rows:,} rows of {nf} columns)"
             )
 
     if not header:

@@ -26,6 +26,9 @@ from .records import DataError, Dataset, shown
 MAX_FILE_BYTES = 256 * 1024 * 1024
 #: at most this many numbers in X (60,000 MNIST images of 28 × 28 = 47 million fit)
 MAX_VALUES = 60_000_000
+#: at most this many rows in a CSV/TSV table: each row costs Python objects while it is read, so this
+#: (not the decompressed size) bounds the memory of a file of many short rows (about 0.5 GB at most)
+MAX_ROWS = 2_000_000
 #: at most this many classes in a one-hot target
 MAX_CLASSES = 1000
 
