@@ -361,7 +361,7 @@ def test_oversized_files_are_refused_before_reading(tmp_path):
         fh.truncate(MAX_FILE_BYTES + 1)
     with pytest.raises(FormatError) as info:
         load_project(path)
-    assert str(info.value) == f"{path}: 256 MB is larger than the 256 MB limit for a project file; not read"
+    assert str(info.value) == f"{path}: 64 MB is larger than the 64 MB limit for a project file; not read"
     with pytest.raises(FormatError, match="limit for a weights file; not read"):
         load_weights(path)
 
