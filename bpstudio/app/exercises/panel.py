@@ -11,6 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -27,6 +28,7 @@ from ...teaching import Attempt, Line
 from ...teaching.checking import CORRECT, EMPTY, INVALID, WRONG
 from ...teaching.expr import HtmlRenderer
 from ..session import Session
+from ..ui_scale import follow_font
 from ..walkthrough.panel import selections
 
 GOOD, BAD, WARN = "#1b7f3b", "#b3261e", "#9a6700"
@@ -71,10 +73,8 @@ class ExercisePanel(QWidget):
         self.title.setObjectName("exerciseTitle")
         self.title.setWordWrap(True)
         self.title.setTextFormat(Qt.TextFormat.PlainText)
-        f = self.title.font()
-        f.setBold(True)
-        f.setPointSizeF(f.pointSizeF() * 1.15)
-        self.title.setFont(f)
+        self._title_font()
+        follow_font(self, self._title_font)  # larger with the window's text size
         self.instructions = QLabel()
         self.instructions.setObjectName("exerciseInstructions")
         self.instructions.setWordWrap(True)
@@ -231,6 +231,12 @@ class ExercisePanel(QWidget):
         s = a.score()
         prefix = "All done! " if a.complete() else ""
         self.score.setText(f"{prefix}Score: {s.text()}")
+
+    def _title_font(self) -> None:
+        f = QApplication.font()
+        f.setBold(True)
+        f.setPointSizeF(f.pointSizeF() * 1.15)
+        self.title.setFont(f)
 
     def changeEvent(self, event: QEvent) -> None:
         # a style sheet fixes the colours it was made with: after a theme change the answered fields
