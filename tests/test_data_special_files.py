@@ -121,7 +121,9 @@ def test_a_small_gz_of_millions_of_short_rows_is_refused_with_bounded_memory(tmp
         "    print('refused', str(exc))\n"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"
     )
-    out = subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", probe, str(path)], capture_output=True, text=True, timeout=120
+    )
     verdict, peak_mb = out.stdout.strip().splitlines()
     assert verdict.startswith("refused") and "limit of 2,000,000 rows" in verdict, out.stderr
     # splitting 12 million rows first needed well over a gigabyte

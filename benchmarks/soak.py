@@ -1,0 +1,77 @@
+"""A long random-use soak of the studio window (issue 13.15): ≥ 50,000 actions while training runs.
+
+    QT_QPA_PLATFORM=offscreen python benchmarks/soak.py [--actions 50000] [--seed 7]
+
+The same monkey as tests/test_app_monkey.py (tests/monkey.py), with every dialog answered at once.
+Prints the actions by kind, the share of actions taken while a run was going, the slowest action,
+the Python exceptions and Qt warnings seen (other than the offscreen platform's own), and the peak
+memory; exits 1 on any exception, warning or action over 2 s. Figures go in docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import time
+import traceback
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("BPSTUDIO_NO_RESTORE", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+class _Patch:
+    """What pytest's monkeypatch does, for a script."""
+
+    def setattr(self, obj, name, value) -> None:
+        setattr(obj, name, value)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--actions", type=int, default=50_000)
+    ap.add_argument("--seed", type=int, default=7)
+    args = ap.parse_args(argv)
+
+    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+
+    from bpstudio.app.launch import make_app
+    from tests.monkey import Monkey, answer_everything
+
+    app = make_app()
+    warnings: list[str] = []
+    errors: list[str] = []
+
+    def on_message(kind, _context, message) -> None:
+        if kind != QtMsgType.QtDebugMsg and "propagateSizeHints" not in message:
+            warnings.append(message)
+
+    qInstallMessageHandler(on_message)
+    sys.excepthook = lambda *exc: errors.append("".join(traceback.format_exception(*exc)))
+    answer_everything(_Patch())
+    from bpstudio.app.main_window import MainWindow
+
+    window = MainWindow()
+    window.show()
+    app.processEvents()
+    start = time.perf_counter()
+    report = Monkey(window, args.seed).run(args.actions)
+    elapsed = time.perf_counter() - start
+    window.training.shutdown()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"{args.actions:,} actions in {elapsed:.0f} s (seed {args.seed}); running {report.running_share:.0%}"
+    )
+    print("by kind: " + ", ".join(f"{k} {n:,}" for k, n in report.actions.most_common()))
+    print(f"slowest action: {report.slowest * 1000:.0f} ms ({report.slowest_action})")
+    print(f"peak memory: {peak:.0f} MB; exceptions: {len(errors)}; Qt warnings: {len(warnings)}")
+    for text in errors[:5] + warnings[:5]:
+        print(text.strip()[:2000])
+    return 1 if errors or warnings or report.slowest > 2.0 else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
