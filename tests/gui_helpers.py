@@ -45,3 +45,16 @@ def answer_dialogs(monkeypatch) -> types.SimpleNamespace:
     monkeypatch.setattr(QFileDialog, "getSaveFileName", next_file)
     monkeypatch.setattr(QFileDialog, "getOpenFileName", next_file)
     return box
+
+
+def shown_window(qtbot):
+    """A new studio window, shown, exposed and active (keys go to it)."""
+    from bpstudio.app.main_window import MainWindow
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    w.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is w, timeout=5000)
+    return w

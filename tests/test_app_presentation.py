@@ -9,18 +9,13 @@ from PySide6.QtWidgets import QApplication
 from bpstudio.app import ui_scale
 from bpstudio.app.main_window import MainWindow
 from bpstudio.app.settings import AppSettings
-from tests.gui_helpers import answer_dialogs, when_modal
+from tests.gui_helpers import answer_dialogs, shown_window, when_modal
 
 
 @pytest.fixture
 def window(qtbot, monkeypatch):
     answer_dialogs(monkeypatch)
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    w.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is w, timeout=5000)
+    w = shown_window(qtbot)
     yield w
     w.training.shutdown()
     ui_scale.apply(1.0)  # the application font is shared by every test

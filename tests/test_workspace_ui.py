@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
-from bpstudio.app.main_window import MainWindow
 from bpstudio.app.session import Selection
+from tests.gui_helpers import shown_window
 
 TIMEOUT = 30_000
 
@@ -31,12 +31,7 @@ def dialogs(monkeypatch):
 
 @pytest.fixture
 def window(qtbot, dialogs):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    w.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is w, timeout=5000)
+    w = shown_window(qtbot)
     yield w
     w.training.shutdown()
     w.session.undo_stack.setClean()
