@@ -104,6 +104,3 @@ class Presentation:
             action.blockSignals(True)
             action.setChecked(on)
             action.blockSignals(False)
-
-    def toggle(self) -> None:
-        self.set_active(not self.active)

@@ -53,7 +53,7 @@ def can_load(soname: str) -> bool:
         return True
     except OSError:
         pass
-    return any((d / soname).exists() or any(d.rglob(soname)) for d in _bundled_dirs() if d.is_dir())
+    return any(any(d.rglob(soname)) for d in _bundled_dirs() if d.is_dir())
 
 
 def display_reachable(display: str) -> bool | None:

@@ -79,17 +79,6 @@ def first_geometry(available: QRect) -> QRect:
     return rect
 
 
-def fits(window: QWidget, available: QRect) -> bool:
-    """True when ``window``'s frame lies inside ``available`` and its minimum size fits it."""
-    frame = window.frameGeometry()
-    hint = window.minimumSizeHint()
-    return (
-        available.contains(frame)
-        and hint.width() <= available.width()
-        and hint.height() <= available.height()
-    )
-
-
 def place_window(window: MainWindow) -> None:
     """Give a window that has no saved layout its first size on the screen it opens on."""
     screen = window.screen()

@@ -16,6 +16,7 @@ from typing import Any
 from PySide6.QtCore import QByteArray, QObject, QSettings, QStandardPaths, Signal
 
 from ..teaching.labels import CHOICES, DEFAULTS
+from .ui_scale import nearest_step
 
 ORGANISATION = "bpstudio"
 APPLICATION = "bpstudio"
@@ -63,13 +64,9 @@ class AppSettings(QObject):
 
     def text_size(self) -> float:
         """The window's text size, a factor of the platform's font (View ▸ Text Size); 1.0 by default."""
-        from .ui_scale import nearest_step
-
         return nearest_step(self.store.value("prefs/text_size", 1.0))
 
     def set_text_size(self, value: float) -> None:
-        from .ui_scale import nearest_step
-
         self._set("prefs/text_size", nearest_step(value), "text_size")
 
     def view_default(self, key: str) -> Any:
