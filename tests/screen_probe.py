@@ -83,6 +83,7 @@ def main(argv: list[str]) -> int:
         "minimum": [max(hint.width(), window.minimumWidth()), max(hint.height(), window.minimumHeight())],
         "parts": parts,
         "canvas_zoom": window.canvas.transform().m11(),
+        "canvas_text": window.canvas.network_scene.text_scale,
         "font_px": QApplication.font().pixelSize() if QApplication.font().pixelSize() > 0 else None,
         "font_pt": QApplication.font().pointSizeF(),
     }

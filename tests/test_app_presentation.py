@@ -61,13 +61,32 @@ def test_a_stored_text_size_is_applied_at_launch_and_bad_values_snap_to_a_step(q
         ui_scale.apply(1.0)
 
 
-def test_the_canvas_draws_larger_with_larger_text(window, qtbot):
+def test_the_canvas_text_grows_with_the_text_size_and_the_layout_makes_room(window, qtbot):
     window.resize(1900, 1000)
     qtbot.waitUntil(lambda: window.canvas.auto_fit)
     window.canvas.fit_to_window()
-    before = window.canvas.current_scale()
+    scene = window.canvas.network_scene
+    before = scene.layout.bounds
+    label_font = scene.labels_item.font.pointSizeF()
     window.presentation.set_text_size(2.0)
-    qtbot.waitUntil(lambda: window.canvas.current_scale() > before * 1.2)
+    qtbot.waitUntil(lambda: scene.text_scale == 2.0)
+    assert scene.labels_item.font.pointSizeF() == pytest.approx(2 * label_font)
+    # the layout made room for the larger text: wider gaps, taller headers; the neurons kept their size
+    after = scene.layout.bounds
+    assert after[2] > 1.3 * before[2] and after[3] > before[3]
+    assert scene.layout.layers[1].radius == pytest.approx(22.0)
+    # no value label overlaps a neuron or another label
+    rects = [r for item in scene.layer_items for r in item.value_rects if not r.isNull()]
+    rects += [item.neuron_rect(k) for item in scene.layer_items for k in range(len(item.g.xs))]
+    rects += [r for r, _, _ in scene.labels_item.labels]
+    assert len(scene.labels_item.labels) == 6 and len(rects) == 6 + 5 + 5  # 2-2-1: edges, neurons, values
+    for i, a in enumerate(rects):
+        for b in rects[i + 1 :]:
+            overlap = a.intersected(b)
+            assert overlap.width() * overlap.height() < 4.0
+    window.presentation.actual_size()
+    qtbot.waitUntil(lambda: scene.text_scale == 1.0)
+    assert scene.layout.bounds == pytest.approx(before)
 
 
 def test_presentation_mode_hides_panels_and_restores_them(window, qtbot):
@@ -229,3 +248,23 @@ def test_example_names_are_shown_whole(qtbot):
     fm = dlg.list.fontMetrics()
     widest = max(fm.horizontalAdvance(dlg.list.item(i).text()) for i in range(dlg.list.count()))
     assert dlg.list.viewport().width() >= widest
+
+
+def test_status_bar_labels_shorten_with_an_ellipsis_and_keep_the_whole_text(qtbot):
+    from bpstudio.app.screen_fit import ElidedLabel
+
+    label = ElidedLabel()
+    qtbot.addWidget(label)
+    text = "epoch 700 · update 2801 · loss 0.0134 · accuracy 100.0%"
+    label.setText(text)
+    label.resize(label.sizeHint())
+    label.show()
+    assert label.shown_text() == text and label.toolTip() == ""
+    label.resize(label.minimumSizeHint().width(), label.height())
+    shown = label.shown_text()
+    assert shown.endswith("…") and len(shown) < len(text) and label.text() == text
+    assert label.toolTip() == text  # the whole text is a hover away
+    label.setToolTip("why")
+    assert label.toolTip() == f"{text}\nwhy"
+    label.resize(label.sizeHint())
+    assert label.shown_text() == text and label.toolTip() == "why"

@@ -17,7 +17,7 @@ import pytest
 
 PROBE = Path(__file__).with_name("screen_probe.py")
 ROOT = PROBE.parent.parent
-#: the canvas labels are drawn at 9 pt in the scene: at zoom z they look 9·z pt, the UI's text is 9 pt
+#: the canvas labels are drawn at 9 pt times the text scale in the scene: at zoom z they look 9·t·z pt
 LABEL_POINTS = 9.0
 
 SCREENS = [(1024, 768, 1.0), (1280, 800, 1.0), (1366, 768, 1.0), (1920, 1080, 1.5)]
@@ -34,6 +34,11 @@ def probe(width: int, height: int, scale: float, *extra: str) -> dict:
     )
     assert out.returncode == 0, out.stderr[-2000:]
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def label_points(report: dict) -> float:
+    """The size the canvas's value labels appear at, in points."""
+    return LABEL_POINTS * report["canvas_text"] * report["canvas_zoom"]
 
 
 def inside(rect: list[int], screen: list[int]) -> bool:
@@ -65,7 +70,7 @@ def test_every_part_of_the_window_is_on_a_small_screen(width, height, scale, exe
     # a small screen is filled (maximised)
     assert report["window"][2] >= report["screen"][2] - 8 and report["window"][3] >= report["screen"][3] - 8
     if not exercise:  # the network's labels are at least as large as the UI's text
-        assert LABEL_POINTS * report["canvas_zoom"] >= 0.98 * report["font_pt"]
+        assert label_points(report) >= 0.98 * report["font_pt"]
 
 
 @pytest.mark.parametrize("width,height,scale", LARGE, ids=[f"{w}x{h}@{s:g}" for w, h, s in LARGE])
@@ -77,7 +82,7 @@ def test_a_large_screen_gets_a_window_of_90_percent_with_the_panels_beside_the_c
     assert abs(w - 0.9 * sw) <= 4 and abs(h - 0.9 * sh) <= 4
     parts = report["parts"]
     assert parts["dock:Training Settings"][0] < parts["canvas"][0] < parts["dock:Loss"][0]
-    assert LABEL_POINTS * report["canvas_zoom"] >= report["font_pt"]
+    assert label_points(report) >= report["font_pt"]
 
 
 def test_presentation_mode_is_full_screen_with_large_text_and_fewer_panels():
@@ -90,6 +95,17 @@ def test_presentation_mode_is_full_screen_with_large_text_and_fewer_panels():
     for gone in ("dock:Training Settings", "dock:Inspector", "toolbar:File and Edit", "toolbar:Network"):
         assert gone not in parts
     assert "dock:δ / Δw Table" in parts and "toolbar:Train" in parts
-    # the canvas has the whole width and draws the network larger than in the normal window
+    # the canvas has the whole width; its labels are as large as the window's (large) text
     assert parts["canvas"][2] == report["screen"][2]
-    assert report["canvas_zoom"] > normal["canvas_zoom"]
+    assert report["canvas_text"] == pytest.approx(1.75)
+    assert label_points(report) >= 0.98 * report["font_pt"]
+    assert label_points(report) > 1.4 * label_points(normal)
+
+
+def test_presentation_on_a_1024x768_projector_keeps_the_network_labels_large():
+    normal = probe(1024, 768, 1.0)
+    report = probe(1024, 768, 1.0, "--presentation")
+    assert_fits(report)
+    # the table below and the legend beside leave less room: the labels are still ¾ of the UI's text
+    assert label_points(report) >= 0.75 * report["font_pt"]
+    assert label_points(report) > 1.25 * label_points(normal)

@@ -34,7 +34,7 @@ from .documents import Documents
 from .help import install as install_help
 from .preferences import PreferencesDialog, apply_preferences
 from .presentation import Presentation
-from .screen_fit import ToolbarText, arrange_panels, is_compact, place_window, scrollable
+from .screen_fit import ElidedLabel, ToolbarText, arrange_panels, is_compact, place_window, scrollable
 from .session import Session
 from .settings import AppSettings
 from .theme import app_icon, apply_theme, icon
@@ -94,7 +94,7 @@ class MainWindow(QMainWindow):
         )
         self.resizeDocks([self.inspector_dock], [270], Qt.Orientation.Horizontal)
 
-        self.summary = QLabel()
+        self.summary = ElidedLabel()
         self.summary.setObjectName("networkSummary")
         self.statusBar().addPermanentWidget(self.summary)
         self.zoom_label = QLabel()

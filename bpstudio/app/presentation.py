@@ -26,6 +26,8 @@ HIDDEN_PANELS = ("trainingSettingsDock", "datasetDock", "inspectorDock", "gradie
 BOTTOM_PANELS = ("lossDock", "boundaryDock")
 #: the toolbars presentation mode hides (object names): the Train toolbar stays
 HIDDEN_TOOLBARS = ("toolbar_main", "toolbar_network")
+#: the share of the window's height the table (and the tabs beside it) takes: the rest is the canvas's
+TABLE_SHARE = 0.36
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,7 @@ class Presentation:
                     if dock is not None and not dock.isHidden():
                         w.tabifyDockWidget(table, dock)
                 table.raise_()
-                w.resizeDocks([table], [round(w.height() * 0.42)], Qt.Orientation.Vertical)
+                w.resizeDocks([table], [round(w.height() * TABLE_SHARE)], Qt.Orientation.Vertical)
             w.show_status("Presentation mode: press F11 to leave it")
         else:
             before, self._before = self._before, None

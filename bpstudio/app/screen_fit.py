@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRect, QSize, Qt
-from PySide6.QtWidgets import QAbstractScrollArea, QDockWidget, QFrame, QScrollArea, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QDockWidget, QFrame, QLabel, QScrollArea, QWidget
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -182,3 +182,51 @@ class ToolbarText:
             self._needed = bar.sizeHint().width()
         wide = self._needed <= self.window.width()
         bar.setToolButtonStyle(names if wide else Qt.ToolButtonStyle.ToolButtonIconOnly)
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that shortens its text with "…" when the window is too narrow for it (the
+    status bar's labels on a small screen or with large text); the whole text is then its tooltip."""
+
+    #: the narrowest the label may become, in average character widths
+    MIN_CHARS = 8
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self._tip = ""
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        self._full = text
+        self._elide()
+        self.updateGeometry()
+
+    def text(self) -> str:
+        """The whole text (what is shown may be shortened: :meth:`shown_text`)."""
+        return self._full
+
+    def shown_text(self) -> str:
+        return QLabel.text(self)
+
+    def setToolTip(self, tip: str) -> None:  # noqa: N802 (Qt's name)
+        self._tip = tip
+        self._elide()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        fm = self.fontMetrics()
+        return QSize(fm.horizontalAdvance(self._full) + 8, super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        width = min(self.sizeHint().width(), self.fontMetrics().averageCharWidth() * self.MIN_CHARS)
+        return QSize(width, super().minimumSizeHint().height())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        width = max(self.width() - 4, 0)
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, width)
+        QLabel.setText(self, shown)
+        parts = [self._full if shown != self._full else "", self._tip]
+        QLabel.setToolTip(self, "\n".join(p for p in parts if p))

@@ -45,9 +45,10 @@ def label_font(point_size: float = 8.5, bold: bool = False) -> QFont:
 class NeuronLayerItem(QGraphicsItem):
     """Neuron layer ``geometry.index``: its neurons, header, names, value labels and bias node."""
 
-    def __init__(self, geometry: LayerGeometry) -> None:
+    def __init__(self, geometry: LayerGeometry, text: float = 1.0) -> None:
         super().__init__()
         self.g = geometry
+        self.text = text  # the text scale (the window's text size): fonts and the header grow with it
         self.setZValue(2)
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.title = ""
@@ -59,16 +60,19 @@ class NeuronLayerItem(QGraphicsItem):
         self.value_rects: list[QRectF] = []
         self.colours: CanvasColours | None = None
         self.bias_radius = 15.0
-        self._name_font = label_font(10.5 if geometry.radius >= 20 else 8.0)
-        self._value_font = label_font(9.0)
-        self._title_font = label_font(9.5, bold=True)
-        self._detail_font = label_font(9.0)
+        # a neuron's name must still fit in its circle, which does not grow with the text
+        self._name_font = label_font((10.5 if geometry.radius >= 20 else 8.0) * min(text, 1.4))
+        self._value_font = label_font(9.0 * text)
+        self._title_font = label_font(9.5 * text, bold=True)
+        self._detail_font = label_font(9.0 * text)
         x, y, w, h = geometry.rect
-        top = y - HEADER_GAP - 14
+        top = y - (HEADER_GAP + 14) * text
         if geometry.bias is not None:
             top = min(top, geometry.bias[1] - self.bias_radius - 4)
-        self._header_rect = QRectF(geometry.x - 110, y - HEADER_GAP - 14, 220, HEADER_GAP + 6)
-        self._bounds = QRectF(x - 90, top, w + 180, h + (y - top) + 120)
+        self._header_rect = QRectF(
+            geometry.x - 110 * text, y - (HEADER_GAP + 14) * text, 220 * text, (HEADER_GAP + 6) * text
+        )
+        self._bounds = QRectF(x - 90 * text, top, w + 180 * text, h + (y - top) + 120 * text)
 
     def set_content(
         self,
@@ -168,13 +172,16 @@ class NeuronLayerItem(QGraphicsItem):
         )
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(c.label_back)
-        painter.drawRoundedRect(QRectF(r.center().x() - width / 2 - 5, r.y(), width + 10, 32), 4, 4)
+        t = self.text
+        painter.drawRoundedRect(QRectF(r.center().x() - width / 2 - 5, r.y(), width + 10, 32 * t), 4, 4)
         painter.setPen(c.text)
         painter.setFont(self._title_font)
-        painter.drawText(QRectF(r.x(), r.y(), r.width(), 16), Qt.AlignmentFlag.AlignCenter, self.title)
+        painter.drawText(QRectF(r.x(), r.y(), r.width(), 16 * t), Qt.AlignmentFlag.AlignCenter, self.title)
         painter.setPen(c.muted)
         painter.setFont(self._detail_font)
-        painter.drawText(QRectF(r.x(), r.y() + 16, r.width(), 15), Qt.AlignmentFlag.AlignCenter, self.detail)
+        painter.drawText(
+            QRectF(r.x(), r.y() + 16 * t, r.width(), 15 * t), Qt.AlignmentFlag.AlignCenter, self.detail
+        )
 
     def _fill(self, i: int, c: CanvasColours) -> QColor:
         if self.values is None or i >= len(self.values):
@@ -274,7 +281,7 @@ class LabelsItem(QGraphicsItem):
         super().__init__()
         self.setZValue(6)  # above the highlight, so a highlighted connection never hides a number
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
-        self.font = label_font(9.0)
+        self.font = label_font(9.0)  # grows with the text scale (NetworkScene.set_text_scale)
         self.labels: list[tuple[QRectF, str, QColor]] = []
         self.colours: CanvasColours | None = None
         self._bounds = QRectF()

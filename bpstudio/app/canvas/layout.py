@@ -9,6 +9,9 @@ stays tidy. Layers are columns from left (input) to right (output), centred on y
   ⌈√n⌉ columns filled row by row (a 784-neuron input layer then shows as the 28 × 28 image);
 * with the "+1" bias style each layer that feeds another has a bias node above its column.
 
+Text grows with the window's text size (``text``, 1 = 100 %): the room for headers, value labels and
+edge labels grows with it, the neurons do not, so large text on a small screen costs little height.
+
 Edge labels are placed greedily: each label tries positions along its edge, nearest its preferred
 spot first, and takes the first whose rectangle overlaps no neuron, no value label and no label
 already placed (if none is free it takes the least-overlapping one).
@@ -79,19 +82,21 @@ class Layout:
     layers: list[LayerGeometry]
     bias_nodes: bool
     bias_radius: float = 15.0
+    text: float = 1.0  # the text scale the layout made room for
     value_labels: list[list[Rect]] = field(default_factory=list)  # per layer, per neuron (may be empty)
 
     @property
     def bounds(self) -> Rect:
         xs0, ys0, xs1, ys1 = [], [], [], []
+        t = self.text
         for g in self.layers:
             x, y, w, h = g.rect
-            xs0.append(min(x, g.x - HEADER_HALF_WIDTH))
-            ys0.append(y - HEADER_GAP - 20)
-            xs1.append(max(x + w, g.x + HEADER_HALF_WIDTH))
-            ys1.append(y + h + 40)
+            xs0.append(min(x, g.x - HEADER_HALF_WIDTH * t))
+            ys0.append(y - (HEADER_GAP + 20) * t)
+            xs1.append(max(x + w, g.x + HEADER_HALF_WIDTH * t))
+            ys1.append(y + h + 40 * t)
             if g.bias is not None:
-                ys0.append(g.bias[1] - self.bias_radius - HEADER_GAP - 20)
+                ys0.append(g.bias[1] - self.bias_radius - (HEADER_GAP + 20) * t)
         return (min(xs0), min(ys0), max(xs1) - min(xs0), max(ys1) - min(ys0))
 
 
@@ -111,9 +116,12 @@ def compute_layout(
     expanded: set[int] | frozenset[int] = frozenset(),
     bias_nodes: bool = False,
     labels: bool = False,
+    text: float = 1.0,
 ) -> Layout:
-    """Positions of every layer of a network with neuron-layer ``sizes``."""
-    gap = LAYER_GAP_LABELS if labels else LAYER_GAP
+    """Positions of every layer of a network with neuron-layer ``sizes``, with room for text at
+    ``text`` times its normal size."""
+    widen = max(1.0, 0.4 + 0.6 * text)  # the labels beside a gap grow with the text, its lines need not
+    gap = (LAYER_GAP_LABELS if labels else LAYER_GAP) * widen
     max_col = max((s for s in sizes if s <= COLLAPSE_ABOVE), default=1)
     dy_common, _ = column_spacing(max_col)
     layers: list[LayerGeometry] = []
@@ -142,7 +150,7 @@ def compute_layout(
             dy = max(dy, dy_common) if n <= 6 else dy
             if labels and n <= LABELLED_COLUMN_MAX:  # room under each neuron for its b, a and δ
                 radius = 22.0
-                dy = max(dy, 2 * radius + 52.0)
+                dy = max(dy, 2 * radius + 52.0 * text)
             w = 2 * radius
             x = x_left + radius
             ys = (np.arange(n) - (n - 1) / 2) * dy
@@ -152,12 +160,12 @@ def compute_layout(
         layers.append(LayerGeometry(i, n, x, xs, ys, radius, collapsed, grid, rect))
         fan = n * sizes[i + 1] if i + 1 < len(sizes) else 0
         # a gap with many labelled edges needs the room of the wider gap (their labels must not overlap)
-        x_left += w + (LAYER_GAP_DENSE if labels and fan > DENSE_FAN else gap)
+        x_left += w + (LAYER_GAP_DENSE * widen if labels and fan > DENSE_FAN else gap)
     if bias_nodes:
         top = min(g.rect[1] for g in layers)
         for g in layers[:-1]:
-            g.bias = (g.x, top - HEADER_GAP - 44.0)
-    return Layout(layers, bias_nodes)
+            g.bias = (g.x, top - (HEADER_GAP + 44.0) * text)
+    return Layout(layers, bias_nodes, text=text)
 
 
 def edge_segments(layout: Layout, layer: int) -> tuple[np.ndarray, np.ndarray]:

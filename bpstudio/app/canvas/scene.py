@@ -87,6 +87,7 @@ class NetworkScene(QGraphicsScene):
         self.label_targets: list[Hit] = []
         self.info = DisplayInfo()
         self.colours = canvas_colours()
+        self.text_scale = 1.0
         self._refresh_pending = False
         session.changed.connect(self._changed)
         session.viewChanged.connect(self._on_view)
@@ -120,6 +121,14 @@ class NetworkScene(QGraphicsScene):
         (self.expanded.add if expanded else self.expanded.discard)(layer)
         self.rebuild()
 
+    def set_text_scale(self, scale: float) -> None:
+        """Draw the text ``scale`` times its normal size (the window's text size); the neurons keep
+        theirs, and the layout makes room for the text."""
+        if scale != self.text_scale:
+            self.text_scale = scale
+            self.labels_item.font = label_font(9.0 * scale)
+            self.rebuild()
+
     def update_colours(self) -> None:
         self.colours = canvas_colours()
         self.setBackgroundBrush(self.colours.background)
@@ -136,10 +145,12 @@ class NetworkScene(QGraphicsScene):
             self.addItem(self.labels_item)
             self.addItem(self.highlight)
         bias_nodes = self.opt("bias_style") == "node"
-        self.layout = compute_layout(net.sizes, self.expanded, bias_nodes, bool(self.opt("labels")))
+        self.layout = compute_layout(
+            net.sizes, self.expanded, bias_nodes, bool(self.opt("labels")), text=self.text_scale
+        )
         self.layer_items = []
         for g in self.layout.layers:
-            item = NeuronLayerItem(g)
+            item = NeuronLayerItem(g, self.text_scale)
             self.addItem(item)
             self.layer_items.append(item)
         self.edge_items = []
@@ -254,8 +265,7 @@ class NetworkScene(QGraphicsScene):
         out: list[tuple[QRectF, str, QColor]] = []
         targets: list[Hit] = []
         if labels_on:
-            font = label_font(9.0)
-            fm = QFontMetricsF(font)
+            fm = QFontMetricsF(self.labels_item.font)
 
             def measure(text: str) -> tuple[float, float]:
                 return fm.horizontalAdvance(text) + 8, fm.height() + 2

@@ -59,6 +59,7 @@ class NetworkView(QGraphicsView):
         self.network_scene.rebuilt.connect(self._after_rebuild)
         self.network_scene.refreshed.connect(self._update_legend)
         self._update_legend()
+        self.network_scene.set_text_scale(ui_scale.factor())
         ui_scale.follow_font(self, self._text_size_changed)
 
     @property
@@ -98,8 +99,8 @@ class NetworkView(QGraphicsView):
         vp = self.viewport().rect()
         if rect.width() <= 0 or rect.height() <= 0 or vp.width() < 10 or vp.height() < 10:
             return
-        # the drawing grows with the window's text size (View ▸ Text Size, presentation mode)
-        cap = MAX_FIT_SCALE * ui_scale.factor()
+        # the text grows with the window's text size (the scene's text scale), the drawing need not
+        cap = MAX_FIT_SCALE
         lw, lh = (self.legend.width() + 14, self.legend.height() + 14) if self.legend_visible else (0, 0)
         above = min(vp.width() / rect.width(), max(vp.height() - lh, 10) / rect.height(), cap)
         beside = min(max(vp.width() - lw, 10) / rect.width(), vp.height() / rect.height(), cap)
@@ -115,7 +116,8 @@ class NetworkView(QGraphicsView):
         self.zoomChanged.emit(self.current_scale())
 
     def _text_size_changed(self) -> None:
-        """The window's text size changed: a fitted drawing is fitted again, at the new magnification."""
+        """The window's text size changed: the drawing's text follows, a fitted drawing is fitted again."""
+        self.network_scene.set_text_scale(ui_scale.factor())
         self._update_legend()
         if self.auto_fit:
             self.fit_to_window()

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QStyle
+from PySide6.QtWidgets import QApplication, QComboBox, QStyle
 
 from ...teaching.presenter import NOTATION_KEYS
 from ..changes import Change
@@ -26,6 +26,7 @@ from ..data.panel import DatasetPanel
 from ..plots.boundary import BoundaryPlotPanel
 from ..plots.grads import GradientPlotPanel
 from ..plots.loss import LossPlotPanel
+from ..screen_fit import ElidedLabel
 from ..table.view import TraceTablePanel
 from .runner import SPEEDS, TrainingRunner
 from .settings_panel import SettingsPanel
@@ -72,9 +73,8 @@ class TrainingRoom(QObject):
         self.speed_box.currentIndexChanged.connect(
             lambda _i: self.runner.set_speed(self.speed_box.currentData())
         )
-        self.status = QLabel()
+        self.status = ElidedLabel()
         self.status.setObjectName("trainingStatus")
-        self.status.setMinimumWidth(200)
 
         self._can_undo = False
         s.stepUndoAvailable.connect(self._undo_available)
