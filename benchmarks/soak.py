@@ -4,8 +4,8 @@
 
 The same monkey as tests/test_app_monkey.py (tests/monkey.py), with every dialog answered at once.
 Prints the actions by kind, the share of actions taken while a run was going, the slowest action,
-the Python exceptions and Qt warnings seen (other than the offscreen platform's own), and the peak
-memory; exits 1 on any exception, warning or action over 2 s. Figures go in docs/benchmarks.md.
+the Python exceptions, Qt warnings (other than the offscreen platform's own) and Python warnings seen,
+and the peak memory; exits 1 on any exception, warning or action over 2 s. Figures go in docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import resource
 import sys
 import time
 import traceback
+import warnings as warnings_module
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -51,6 +52,11 @@ def main(argv: list[str] | None = None) -> int:
 
     qInstallMessageHandler(on_message)
     sys.excepthook = lambda *exc: errors.append("".join(traceback.format_exception(*exc)))
+    py_warnings: set[str] = set()  # Python warnings (e.g. NumPy's RuntimeWarning), once per place
+    warnings_module.simplefilter("always")
+    warnings_module.showwarning = lambda message, category, filename, lineno, *_: py_warnings.add(
+        f"{filename}:{lineno}: {category.__name__}: {message}"
+    )
     answer_everything(_Patch())
     from bpstudio.app.main_window import MainWindow
 
@@ -67,10 +73,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     print("by kind: " + ", ".join(f"{k} {n:,}" for k, n in report.actions.most_common()))
     print(f"slowest action: {report.slowest * 1000:.0f} ms ({report.slowest_action})")
-    print(f"peak memory: {peak:.0f} MB; exceptions: {len(errors)}; Qt warnings: {len(warnings)}")
-    for text in errors[:5] + warnings[:5]:
+    print(
+        f"peak memory: {peak:.0f} MB; exceptions: {len(errors)}; Qt warnings: {len(warnings)}; "
+        f"Python warnings (distinct places): {len(py_warnings)}"
+    )
+    for text in errors[:5] + warnings[:5] + sorted(py_warnings)[:5]:
         print(text.strip()[:2000])
-    return 1 if errors or warnings or report.slowest > 2.0 else 0
+    return 1 if errors or warnings or py_warnings or report.slowest > 2.0 else 0
 
 
 if __name__ == "__main__":

@@ -67,3 +67,30 @@ def test_a_diverged_history_is_drawn_in_both_panels(qtbot, log):
         paint(w)
     y = loss.raw_curve.getOriginalDataset()[1]
     assert np.isnan(y[-5:-1]).all() and y[-1] == 0.5
+
+
+@pytest.mark.parametrize("log", [False, True], ids=["linear", "log"])
+def test_epoch_curves_of_nothing_drawable_are_empty_not_all_gaps(qtbot, log, recwarn):
+    """Epoch losses that all become gaps (∞, or ≤ 0 on a log axis) draw nothing: a scatter of only
+    NaN made pyqtgraph warn "All-NaN slice encountered" on every frame of the random-use soak."""
+    session = Session()
+    loss = LossPlotPanel(session)
+    qtbot.addWidget(loss)
+    loss.resize(600, 400)
+    loss.show()
+    session.step_epoch()
+    h = session.trainer.history
+    for sp in h.loss:
+        if h.loss[sp][-1] is not None:
+            h.loss[sp][-1] = 0.0 if log else math.inf
+            h.accuracy[sp][-1] = math.inf
+    session.changed.emit(Change.HISTORY)
+    loss.log_box.setChecked(log)
+    paint(loss)
+    assert all(
+        curve.getOriginalDataset()[0] is None or len(curve.getOriginalDataset()[0]) == 0
+        for curve in (*loss.epoch_curves.values(), *loss.acc_curves.values())
+    )
+    assert not [
+        str(w.message) + w.filename + str(w.lineno) for w in recwarn if issubclass(w.category, RuntimeWarning)
+    ]

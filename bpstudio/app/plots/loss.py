@@ -212,27 +212,27 @@ class LossPlotPanel(QWidget):
 
     def _draw_epochs(self) -> None:
         for sp in SPLITS:
-            ly = self._epochs.get(sp, np.zeros(0))
-            if ly.size and np.isfinite(ly).any():
+            ly = self._show(self._epochs.get(sp, np.zeros(0)))
+            if np.isfinite(ly).any():  # (a scatter of only gaps makes pyqtgraph warn: All-NaN slice)
                 self.epoch_curves[sp].setData(
                     self._epoch_x,
-                    self._show(ly),
+                    ly,
                     connect="finite",
                     symbol=self._symbol(),
                     symbolBrush=SPLIT_COLOURS[sp],
                 )
             else:
-                self.epoch_curves[sp].setData([], [])
+                self.epoch_curves[sp].clear()  # setData([], []) keeps the old symbols
 
     def _draw_accuracy(self) -> None:
         for sp in SPLITS:
-            ay = self._acc.get(sp, np.zeros(0))
-            if ay.size and np.isfinite(ay).any():
+            ay = plottable(self._acc.get(sp, np.zeros(0)))
+            if np.isfinite(ay).any():
                 self.acc_curves[sp].setData(
                     self._epoch_x, ay, connect="finite", symbol=self._symbol(), symbolBrush=SPLIT_COLOURS[sp]
                 )
             else:
-                self.acc_curves[sp].setData([], [])
+                self.acc_curves[sp].clear()
 
     def _arrange(self) -> None:
         """Lay the plots out in the grid whose cells are closest to a 1.6 : 1 landscape shape (side by
