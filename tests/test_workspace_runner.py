@@ -270,3 +270,37 @@ def test_a_step_after_pausing_ends_the_paused_run(rig, qtbot):
     with qtbot.waitSignal(runner.finished, timeout=TIMEOUT) as blocker:
         assert runner.start()
     assert blocker.args[0].epochs == 3 and session.trainer.epoch == start + 3
+
+
+def test_a_long_run_keeps_the_windows_history_bounded_and_undo_still_works(rig, qtbot):
+    """Issue 13.10: the run's history is thinned as it grows; the window follows through the deltas
+    that replace its history after a compaction, and undoing the run goes back to where it began."""
+    session, runner = rig
+    session.step_batch()
+    limits = (40, 16)
+    session.trainer.history.max_live_steps, session.trainer.history.max_live_epochs = limits
+    before = weights_of(session.network)
+    longest = [0, 0]
+
+    def watch(_update) -> None:
+        h = session.trainer.history
+        longest[0], longest[1] = max(longest[0], len(h.step_loss)), max(longest[1], len(h.epochs))
+
+    runner.progress.connect(watch)
+    with qtbot.waitSignal(runner.finished, timeout=TIMEOUT):
+        assert runner.start(epochs=400)
+    h = session.trainer.history
+    assert longest[0] <= limits[0] + 4 and longest[1] <= limits[1] + 1  # (+ what one snapshot adds)
+    headless, _ = trainer_for(load_example())
+    headless.step_batch()
+    headless.run(epochs=400)
+    assert h.generation > 5 and h.step_count == session.trainer.step_count == headless.step_count > 1_000
+    for a, b in zip(weights_of(session.network), weights_of(headless.network)):
+        np.testing.assert_array_equal(a, b)
+    assert h.epochs[-1] == session.trainer.epoch == 400
+    assert h.thinned.step_every <= 2 * h.step_count / (limits[0] // 2) and h.epoch_every <= 2 * 400 / 8
+    assert h.loss["train"][-1] == headless.history.loss["train"][-1]
+    session.undo_step()
+    assert session.trainer.step_count == session.trainer.history.step_count == 1
+    for a, b in zip(weights_of(session.network), before):
+        np.testing.assert_array_equal(a, b)

@@ -621,7 +621,10 @@ class Session(QObject):
         if tr is None or tr is not self._run_trainer:
             return False
         h, delta = tr.history, update.history
-        if len(h.step_loss) == delta.n_steps_before and len(h.epochs) == delta.n_epochs_before:
+        if delta.replaces or (len(h.step_loss), len(h.epochs)) == (
+            delta.n_steps_before,
+            delta.n_epochs_before,
+        ):
             h.extend(delta)
             # saving during a run writes matching weights, optimiser state and history
             tr.restore(update.snapshot, update.config)

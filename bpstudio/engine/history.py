@@ -6,7 +6,20 @@ saved project stores them thinned to at most :data:`MAX_STORED_STEPS` points: bu
 file therefore starts with a *thinned prefix* (:class:`ThinnedPrefix`) of bucket means, and training
 continued after reopening appends one entry per update after it. Entry i stands for the updates
 ``step_indices()[i-1] + 1 … step_indices()[i]`` (1-based update numbers); :attr:`History.step_count`
-is the true number of updates. Per-epoch records are never thinned.
+is the true number of updates.
+
+Memory stays bounded however long training runs (O(1) in the number of updates and epochs):
+
+* when the per-update series exceed :attr:`History.max_live_steps` entries (default
+  :data:`MAX_LIVE_STEPS`), :meth:`History.compact_steps` thins them in place exactly as a save does
+  (bucket means, at most :data:`MAX_STORED_STEPS` points), so the live history becomes a thinned prefix
+  plus the updates after it;
+* when the per-epoch series exceed :attr:`History.max_live_epochs` entries (default
+  :data:`MAX_LIVE_EPOCHS`), :meth:`History.compact_epochs` keeps only the epochs whose number is a
+  multiple of :attr:`History.epoch_every` (a power of two, doubled as needed) and the latest epoch.
+
+Each compaction bumps :attr:`History.generation`: a :class:`HistoryDelta` across one carries the whole
+history, and an undo :class:`HistoryMark` across one rewinds by update and epoch number.
 """
 
 from __future__ import annotations
@@ -22,6 +35,10 @@ SPLITS = ("train", "val", "test")
 
 #: at most this many points per per-update series in a saved project (:meth:`History.to_dict`)
 MAX_STORED_STEPS = 10_000
+#: the live per-update series are thinned (:meth:`History.compact_steps`) when they exceed this
+MAX_LIVE_STEPS = 2 * MAX_STORED_STEPS
+#: the live per-epoch series are thinned (:meth:`History.compact_epochs`) when they exceed this
+MAX_LIVE_EPOCHS = 20_000
 
 
 @dataclass(frozen=True)
@@ -36,9 +53,25 @@ class ThinnedPrefix:
 
 
 @dataclass(frozen=True)
+class HistoryMark:
+    """How long a history was at one moment (:meth:`History.mark`), to go back to it
+    (:meth:`History.rewind`)."""
+
+    steps: int  # entries of the per-update series
+    epochs: int  # entries of the per-epoch series
+    generation: int  # History.generation then
+    updates: int  # History.step_count then
+    last_epoch: int  # the number of the last epoch recorded then (0: none)
+
+
+@dataclass(frozen=True)
 class HistoryDelta:
-    """Entries appended to a history after its first ``n_steps_before`` updates and
-    ``n_epochs_before`` epochs (:meth:`History.since`); immutable, so it can cross threads."""
+    """Entries appended to a history after its first ``n_steps_before`` per-update and
+    ``n_epochs_before`` per-epoch entries (:meth:`History.since`); immutable, so it can cross threads.
+
+    When the history was compacted since (``replaces``), the delta holds the whole history instead:
+    ``n_steps_before`` and ``n_epochs_before`` are 0 and ``thinned``, ``epoch_every`` and
+    ``generation`` describe it."""
 
     n_steps_before: int
     n_epochs_before: int
@@ -47,6 +80,10 @@ class HistoryDelta:
     epochs: tuple[int, ...]
     loss: dict[str, tuple[float | None, ...]]
     accuracy: dict[str, tuple[float | None, ...]]
+    replaces: bool = False
+    thinned: ThinnedPrefix | None = None
+    epoch_every: int = 1
+    generation: int = 0
 
 
 @dataclass
@@ -63,8 +100,16 @@ class History:
     loss: dict[str, list[float | None]] = field(default_factory=lambda: {s: [] for s in SPLITS})
     #: accuracy over each split after each epoch (None for regression or an empty split)
     accuracy: dict[str, list[float | None]] = field(default_factory=lambda: {s: [] for s in SPLITS})
-    #: None, or how the leading per-update entries were thinned when the history was saved and read back
+    #: None, or how the leading per-update entries were thinned (by a save and reopen, or compaction)
     thinned: ThinnedPrefix | None = None
+    #: the epochs up to the last :meth:`compact_epochs` kept are the multiples of this (and the latest)
+    epoch_every: int = 1
+    #: the number of compactions so far (marks and deltas from before one need care)
+    generation: int = field(default=0, compare=False)
+    #: thin the per-update series when they exceed this many entries
+    max_live_steps: int = field(default=MAX_LIVE_STEPS, compare=False, repr=False)
+    #: thin the per-epoch series when they exceed this many entries
+    max_live_epochs: int = field(default=MAX_LIVE_EPOCHS, compare=False, repr=False)
 
     # ------------------------------------------------------------------ per-update positions
     @property
@@ -106,6 +151,39 @@ class History:
 
     def clear(self) -> None:
         self.truncate(0, 0)
+        self.epoch_every = 1
+
+    def mark(self) -> HistoryMark:
+        """Where the history stands now, for :meth:`rewind`."""
+        last = self.epochs[-1] if self.epochs else 0
+        return HistoryMark(len(self.step_loss), len(self.epochs), self.generation, self.step_count, last)
+
+    def rewind(self, mark: HistoryMark) -> None:
+        """Forget everything recorded after ``mark`` (undo).
+
+        Without a compaction since the mark this is :meth:`truncate` to its lengths, exactly. After one,
+        the entries that end at or before update ``mark.updates`` and the epochs numbered up to
+        ``mark.last_epoch`` are kept; a bucket of the thinned prefix that straddles the mark is kept as
+        the prefix's last, shortened bucket (its value stays the mean over the whole bucket)."""
+        if mark.generation == self.generation:
+            self.truncate(mark.steps, mark.epochs)
+            return
+        ends = self.step_indices()
+        keep = int(np.searchsorted(ends, mark.updates, side="right"))  # entries ending ≤ the mark
+        t = self.thinned
+        if keep < len(ends) and mark.updates > (int(ends[keep - 1]) if keep else 0):
+            keep += 1  # entry `keep` straddles the mark: only a thinned prefix's bucket can
+        n_epochs = int(
+            np.searchsorted(np.asarray(self.epochs, dtype=np.int64), mark.last_epoch, side="right")
+        )
+        del self.step_loss[keep:]
+        del self.grad_norms[keep:]
+        del self.epochs[n_epochs:]
+        for s in SPLITS:
+            del self.loss[s][n_epochs:]
+            del self.accuracy[s][n_epochs:]
+        if t is not None and keep <= t.points:
+            self.thinned = ThinnedPrefix(t.step_every, keep, mark.updates) if keep else None
 
     def copy(self) -> History:
         """An independent copy (the per-update gradient-norm lists are never changed, so they are shared)."""
@@ -116,10 +194,25 @@ class History:
             loss={s: list(v) for s, v in self.loss.items()},
             accuracy={s: list(v) for s, v in self.accuracy.items()},
             thinned=self.thinned,
+            epoch_every=self.epoch_every,
+            generation=self.generation,
+            max_live_steps=self.max_live_steps,
+            max_live_epochs=self.max_live_epochs,
         )
 
     def extend(self, added: HistoryDelta) -> None:
-        """Append what :meth:`since` returned on another history that started equal to this one."""
+        """Apply what :meth:`since` returned on another history that started equal to this one: append
+        its entries, or take the whole history it carries (``added.replaces``)."""
+        if added.replaces:
+            self.step_loss[:] = added.step_loss
+            self.grad_norms[:] = added.grad_norms
+            self.epochs[:] = added.epochs
+            for s in SPLITS:
+                self.loss[s][:] = added.loss[s]
+                self.accuracy[s][:] = added.accuracy[s]
+            self.thinned, self.epoch_every = added.thinned, added.epoch_every
+            self.generation = added.generation
+            return
         self.step_loss.extend(added.step_loss)
         self.grad_norms.extend(added.grad_norms)
         self.epochs.extend(added.epochs)
@@ -127,8 +220,12 @@ class History:
             self.loss[s].extend(added.loss[s])
             self.accuracy[s].extend(added.accuracy[s])
 
-    def since(self, n_steps: int, n_epochs: int) -> HistoryDelta:
-        """The entries added after the first ``n_steps`` updates and ``n_epochs`` epochs (copies)."""
+    def since(self, n_steps: int, n_epochs: int, generation: int | None = None) -> HistoryDelta:
+        """The entries added after the first ``n_steps`` per-update and ``n_epochs`` per-epoch entries
+        (copies); the whole history (``replaces``) if it was compacted since ``generation``."""
+        replaces = generation is not None and generation != self.generation
+        if replaces:
+            n_steps = n_epochs = 0
         return HistoryDelta(
             n_steps,
             n_epochs,
@@ -137,7 +234,65 @@ class History:
             tuple(self.epochs[n_epochs:]),
             {s: tuple(self.loss[s][n_epochs:]) for s in SPLITS},
             {s: tuple(self.accuracy[s][n_epochs:]) for s in SPLITS},
+            replaces,
+            self.thinned,
+            self.epoch_every,
+            self.generation,
         )
+
+    # ------------------------------------------------------------------ bounded memory
+    def compact_steps(self) -> bool:
+        """Thin the per-update series in place to at most half of :attr:`max_live_steps` bucket means
+        (:data:`MAX_STORED_STEPS` by default), by the rule of :meth:`to_dict`; True if it did. Buckets
+        of a thinned prefix lie inside the new buckets, so the new points are exact means of the
+        original per-update values and a later save writes the numbers it would have written anyway."""
+        target = max(self.max_live_steps // 2, 1)
+        if len(self.step_loss) <= target:
+            return False
+        n_updates = self.step_count
+        k0 = 1 if self.thinned is None else self.thinned.step_every
+        # the smallest multiple of k0 with at most `target` buckets: k0 itself when the updates since
+        # the last compaction fit into buckets of k0 (bucket sizes must not double on every compaction)
+        every = k0 * max(1, math.ceil(n_updates / (target * k0)))
+        if every == 1:
+            return False
+        loss, norms = self._thinned_series(every)
+        if len(norms) != len(loss):  # malformed in memory (tests only): leave it for validation to name
+            return False
+        self.step_loss[:] = loss  # in place: the fast loop appends to these very lists
+        self.grad_norms[:] = norms
+        self.thinned = ThinnedPrefix(every, len(loss), n_updates)
+        self.generation += 1
+        return True
+
+    def compact_epochs(self) -> bool:
+        """Keep only the per-epoch entries of epochs that are multiples of :attr:`epoch_every` (doubled
+        until at most half of :attr:`max_live_epochs` remain) and the latest; True if any went."""
+        n = len(self.epochs)
+        if n <= 2:
+            return False
+        epochs = np.asarray(self.epochs, dtype=np.int64)
+        every = max(self.epoch_every, 2)
+        while int(np.count_nonzero(epochs % every == 0)) + 1 > max(self.max_live_epochs // 2, 1):
+            every *= 2
+        keep = epochs % every == 0
+        keep[-1] = True
+        idx = np.flatnonzero(keep).tolist()
+        self.epochs[:] = [self.epochs[i] for i in idx]
+        for s in SPLITS:
+            for series in (self.loss[s], self.accuracy[s]):
+                if len(series) == n:
+                    series[:] = [series[i] for i in idx]
+        self.epoch_every = every
+        self.generation += 1
+        return True
+
+    def bound(self) -> None:
+        """Compact whichever series exceed their live limits (call after appending)."""
+        if len(self.step_loss) > self.max_live_steps:
+            self.compact_steps()
+        if len(self.epochs) > self.max_live_epochs:
+            self.compact_epochs()
 
     # ------------------------------------------------------------------ file data
     def to_dict(self, max_steps: int | None = None) -> dict[str, Any]:

@@ -13,7 +13,8 @@ network's parameters and the history, in one :class:`TrainerState`:
 
 The other views of it are derived, never kept beside it:
 
-* an undo :class:`Snapshot` is the parameters plus :meth:`TrainerState.copy` plus the history lengths;
+* an undo :class:`Snapshot` is the parameters plus :meth:`TrainerState.copy` plus a
+  :class:`~.history.HistoryMark` (how long the history was);
 * the project file's :class:`~.progress.TrainingProgress` is :meth:`TrainerState.progress`.
 """
 
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .history import HistoryMark
 from .optimisers import State, copy_state
 from .progress import BestWeights, PendingBatch, TrainingProgress, epoch_order
 
@@ -83,13 +85,12 @@ class TrainerState:
 @dataclass(frozen=True)
 class Snapshot:
     """Everything a training step changes, so that it can be undone exactly: copies of the parameters
-    and of the :class:`TrainerState`, and how long the history was."""
+    and of the :class:`TrainerState`, and how long the history was (its :class:`~.history.HistoryMark`)."""
 
     weights: list[np.ndarray]
     biases: list[np.ndarray]
     state: TrainerState
-    n_history_steps: int
-    n_history_epochs: int
+    history: HistoryMark
 
     @property
     def opt_state(self) -> State:

@@ -356,6 +356,7 @@ class Trainer:
         self.state.step_count += 1
         self.history.step_loss.append(float(loss_before))
         self.history.grad_norms.append(ws.grad_norms())
+        self.history.bound()
 
     def _divergence(self, loss: float) -> DivergenceError:
         """The error for an update the step buffers refused because it made ``loss`` or a weight NaN/∞."""
@@ -382,6 +383,8 @@ class Trainer:
         reduction_scale(self.config.reduction, 1)  # refuses an unknown reduction
         perf = time.perf_counter
         gather = self._gather
+        history = self.history
+        live, max_live = history.step_loss, history.max_live_steps  # memory stays bounded
         if gather:
             xbuf = np.empty((B, self.X.shape[1]))
             tbuf = np.empty((B, self.T.shape[1]))
@@ -405,6 +408,8 @@ class Trainer:
                     raise self._divergence(ws.refused_loss)
                 st.step_count += 1
                 st.cursor = start = end
+                if len(live) > max_live:
+                    history.compact_steps()
                 if deadline is not None and end < n and perf() >= deadline:
                     return "deadline"
             self._end_epoch()
@@ -486,6 +491,7 @@ class Trainer:
                 loss, acc = self._evaluate(*split)
                 h.loss[name].append(loss)
                 h.accuracy[name].append(acc)
+        h.bound()
         if self.config.early_stopping and self.val is not None:
             val_loss = h.loss["val"][-1]
             assert val_loss is not None  # evaluated just above
@@ -545,8 +551,7 @@ class Trainer:
             weights=[w.copy() for w in net.weights],
             biases=[b.copy() for b in net.biases],
             state=self.state.copy(),
-            n_history_steps=len(self.history.step_loss),
-            n_history_epochs=len(self.history.epochs),
+            history=self.history.mark(),
         )
 
     def restore(self, snap: Snapshot, config: TrainConfig | None = None) -> None:
@@ -563,7 +568,7 @@ class Trainer:
         net.biases = [b.copy() for b in snap.biases]
         self.state = snap.state.copy()
         self._shuffled_ok = False
-        self.history.truncate(snap.n_history_steps, snap.n_history_epochs)
+        self.history.rewind(snap.history)
 
     # ------------------------------------------------------------------ saving and resuming
     def progress(self) -> TrainingProgress:
@@ -590,7 +595,7 @@ class Trainer:
         steps = self.step_count
         if history is not None:
             self.history = history.copy()
-            epoch = len(history.epochs)
+            epoch = history.epochs[-1] if history.epochs else 0  # the last may be all that is kept
             steps = history.step_count  # true updates, also when the file thinned them
         opt = self.state.opt_state
         if opt_state is not None and _state_fits(opt_state, opt, [p.shape for p in net.parameters()]):

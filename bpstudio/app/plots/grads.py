@@ -148,11 +148,11 @@ class GradientPlotPanel(QWidget):
             id(h) != self._history_id
             or n < self._norms.shape[0]
             or self._norms.shape[1] != L
-            or h.thinned != self._thinned
+            or (h.thinned, h.generation) != self._thinned
         ):
             self._norms = np.zeros((0, L))
             self._ends = np.zeros(0, dtype=np.int64)
-            self._history_id, self._thinned = id(h), h.thinned
+            self._history_id, self._thinned = id(h), (h.thinned, h.generation)
             release_axes(self.norm_plot)  # other data: the axes need not keep their label room
         have = self._norms.shape[0]
         if n > have:

@@ -131,10 +131,10 @@ class LossPlotPanel(QWidget):
             self._history_id = None
             return
         n = len(h.step_loss)
-        if id(h) != self._history_id or n < self._steps.size or h.thinned != self._thinned:
+        if id(h) != self._history_id or n < self._steps.size or (h.thinned, h.generation) != self._thinned:
             self._steps = np.zeros(0)
             self._ends = np.zeros(0, dtype=np.int64)  # the last update each entry stands for
-            self._history_id, self._thinned = id(h), h.thinned
+            self._history_id, self._thinned = id(h), (h.thinned, h.generation)
             release_axes(*self.all_plots)  # other data: the axes need not keep their label room
         if n > self._steps.size:
             self._ends = np.concatenate([self._ends, h.step_indices(self._steps.size, n)])

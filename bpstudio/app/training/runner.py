@@ -129,8 +129,7 @@ class TrainingJob:
         self._state: TaskState | None = None
         self.n_updates = 0
         self._last_emit = 0.0
-        h = trainer.history
-        self._sent_steps, self._sent_epochs = len(h.step_loss), len(h.epochs)
+        self._sent = trainer.history.mark()  # how much of the history the window has
         self._last_trace: StepTrace | None = None
         self._rate_time = time.perf_counter()
         self._rate_samples = self._samples_seen()
@@ -247,8 +246,9 @@ class TrainingJob:
         """The trainer's state now, and the history entries since the previous update."""
         tr = self.trainer
         h = tr.history
-        delta = h.since(self._sent_steps, self._sent_epochs)
-        self._sent_steps, self._sent_epochs = len(h.step_loss), len(h.epochs)
+        sent = self._sent
+        delta = h.since(sent.steps, sent.epochs, sent.generation)  # all of it after a compaction
+        self._sent = h.mark()
         return RunUpdate(tr.snapshot(), tr.config, delta, self._last_trace, self._rate)
 
     def _maybe_emit(self, trace: bool = False) -> None:
