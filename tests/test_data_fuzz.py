@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from bpstudio.data import DataError, Dataset, load_dataset, prepare
+from bpstudio.engine.errors import MAX_MESSAGE
 
 N = int(os.environ.get("BPSTUDIO_FUZZ_EXAMPLES", "75"))
 # derandomised when CI is set, so that a CI run is repeatable; random (and exploring) elsewhere
@@ -41,7 +42,7 @@ def outcome(spec, **kw):
     try:
         ds = load_dataset(spec, **kw)
     except DataError as exc:
-        assert str(exc)  # a message, not an empty error
+        assert 0 < len(str(exc)) <= MAX_MESSAGE  # a short message, not an empty error
         return None
     check_dataset(ds)
     return ds

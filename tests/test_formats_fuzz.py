@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from bpstudio.engine import Network, TrainConfig
+from bpstudio.engine.errors import MAX_MESSAGE
 from bpstudio.formats import (
     MAX_DEPTH,
     PROJECT,
@@ -80,7 +81,7 @@ def _load(kind: str, path, raw: bytes):
         result = LOADERS[kind](path)
     except FormatError as exc:
         message = str(exc)
-        assert message.startswith(f"{path}: ") and len(message) > len(str(path)) + 4
+        assert message.startswith(f"{path}: ") and len(str(path)) + 4 < len(message) <= MAX_MESSAGE
         assert "Traceback" not in message
         assert path.read_bytes() == raw  # loading never writes
         return exc

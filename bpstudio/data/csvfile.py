@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from ..engine.errors import MAX_EXCERPT, excerpt
 from .encode import class_text, finish, one_hot
 from .files import HEAD_BYTES, MAX_ROWS, MAX_VALUES, read_bytes, read_head
 from .records import DataError, Dataset, ImportReport, shown
@@ -74,6 +75,12 @@ def _is_number(field: str) -> bool:
     return True
 
 
+def _escaped(name: str, limit: int = MAX_EXCERPT - 2) -> str:
+    """A column name for a message: escaped (no line breaks or control characters), cut to ``limit``."""
+    text = repr(name)[1:-1]
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class _Columns:
     """Column names and how to refer to a column in a message."""
 
@@ -82,7 +89,7 @@ class _Columns:
         self.header = header
 
     def ref(self, j: int) -> str:
-        return f'column "{self.names[j]}"' if self.header else f"column {j + 1}"
+        return f'column "{_escaped(self.names[j])}"' if self.header else f"column {j + 1}"
 
     def find(self, key: Any, where: str) -> int:
         n = len(self.names)
@@ -96,7 +103,7 @@ class _Columns:
                     hits = [j for j, name in enumerate(self.names) if name.lower() == text.lower()]
                 if len(hits) > 1:
                     raise DataError(
-                        f"{where}: the header has {len(hits)} columns named {text!r}; use a number"
+                        f"{where}: the header has {len(hits)} columns named {excerpt(text)}; use a number"
                     )
                 if hits:
                     return hits[0]
@@ -105,7 +112,7 @@ class _Columns:
             except ValueError:
                 if not self.header:
                     raise DataError(f"{where}: the file has no header, so give a column number") from None
-                listing = ", ".join(repr(s) for s in self.names[:12]) + (" …" if n > 12 else "")
+                listing = ", ".join(excerpt(s, 16) for s in self.names[:6]) + (" …" if n > 6 else "")
                 raise DataError(f"{where}: no column named {shown(text)} (columns: {listing})") from None
         if key == 0 or not -n <= key <= n:
             raise DataError(
@@ -495,8 +502,9 @@ def _careful(
                 if field.lower() in MISSING:
                     out.append(math.nan)
                 else:
-                    shown = field if len(field) <= 40 else field[:37] + "..."
-                    raise DataError(f"{path}: row {line}, {cols.ref(j)}: not a number ({shown!r})") from None
+                    raise DataError(
+                        f"{path}: row {line}, {cols.ref(j)}: not a number ({excerpt(field)})"
+                    ) from None
         extend(out)
 
     def add(row: list[str], line: int) -> None:
@@ -586,7 +594,7 @@ def _target_matrix(
                     float(v)
                 except ValueError:
                     raise DataError(
-                        f"{path}: row {lines[i]}, {cols.ref(tcols[c])}: not a number ({v[:40]!r}); "
+                        f"{path}: row {lines[i]}, {cols.ref(tcols[c])}: not a number ({excerpt(v)}); "
                         "set onehot to use it as a class label"
                     ) from None
     if k > 1:

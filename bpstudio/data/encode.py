@@ -19,7 +19,8 @@ def natural_key(text: str) -> tuple[Any, ...]:
         return (0, float(text), "")
     except ValueError:
         parts = re.split(r"(\d+)", text)
-        return (1, 0.0, tuple((0, int(p), "") if p.isdigit() else (1, 0, p.lower()) for p in parts))
+        # isdecimal, not isdigit: "¹" is a digit that int() refuses
+        return (1, 0.0, tuple((0, int(p), "") if p.isdecimal() else (1, 0, p.lower()) for p in parts))
 
 
 def class_text(value: Any) -> str:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import io
 import math
+import tokenize
+import warnings
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -21,7 +23,7 @@ import numpy as np
 
 from .encode import class_text, finish, one_hot
 from .files import MAX_FILE_BYTES, MAX_VALUES, limit_text, read_bytes
-from .records import DataError, Dataset, ImportReport
+from .records import DataError, Dataset, ImportReport, shown
 
 INPUT_KEYS = ("X", "x", "inputs", "data", "images")
 TARGET_KEYS = ("T", "y", "Y", "targets", "target", "labels")
@@ -54,12 +56,26 @@ def npz_arrays(path: Path) -> list[ArrayInfo]:
     return _array_infos(read_bytes(path), path)
 
 
+#: what a damaged file raises besides ValueError and zipfile's BadZipFile: numpy's .npy header parsing
+#: (its tokenizer for headers of Python 2, ast.literal_eval) and zipfile (an unknown compression method
+#: or zip version: NotImplementedError)
+HEADER_ERRORS = (
+    tokenize.TokenError,
+    SyntaxError,
+    RecursionError,
+    TypeError,
+    OverflowError,
+    NotImplementedError,
+)
+
+
 def _array_infos(raw: bytes, path: Path) -> list[ArrayInfo]:
     if raw[:4] not in ZIP_MAGIC:
         raise DataError(f"{path}: not an .npz file (an .npz file is a zip archive of .npy arrays)")
     out = []
     try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+        with zipfile.ZipFile(io.BytesIO(raw)) as zf, warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # numpy's note on a header "created on Python 2"
             for info in zf.infolist():
                 if not info.filename.endswith(".npy"):
                     continue
@@ -73,7 +89,7 @@ def _array_infos(raw: bytes, path: Path) -> list[ArrayInfo]:
                 out.append(
                     ArrayInfo(info.filename[:-4], tuple(int(d) for d in shape), kind, int(dtype.itemsize))
                 )
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error, *HEADER_ERRORS) as exc:
         text = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         raise DataError(f"{path}: cannot read the .npz file ({text})") from None
     return out
@@ -92,11 +108,17 @@ def default_keys(names: list[str]) -> tuple[str | None, str | None]:
     return kx, kt
 
 
+def _listing(keys: list[str]) -> str:
+    """The first array names, each a short excerpt (a file's names are not to be echoed in full)."""
+    names = [repr(k)[1:-1] for k in keys[:6]]  # escaped, unquoted
+    return ", ".join(n if len(n) <= 16 else n[:15] + "…" for n in names) + (" …" if len(keys) > 6 else "")
+
+
 def _pick(keys: list[str], wanted: Any, defaults: tuple[str, ...], what: str, path: Path) -> str:
     if wanted is not None:
         if not isinstance(wanted, str) or wanted not in keys:
             raise DataError(
-                f"dataset.{what}: {path.name} has no array {wanted!r} (it has: {', '.join(keys)})"
+                f"dataset.{what}: {path.name} has no array {shown(wanted)} (it has: {_listing(keys)})"
             )
         return wanted
     for k in defaults:
@@ -104,7 +126,7 @@ def _pick(keys: list[str], wanted: Any, defaults: tuple[str, ...], what: str, pa
             return k
     raise DataError(
         f"dataset.{what}: {path.name} has none of the arrays {', '.join(defaults)}; "
-        f"name one of: {', '.join(keys) or 'none (the file is empty)'}"
+        f"name one of: {_listing(keys) or 'none (the file is empty)'}"
     )
 
 
@@ -151,7 +173,7 @@ def read_npz(path: Path, inputs_key: Any = None, targets_key: Any = None, onehot
             X0, T0 = npz[kx], npz[kt]
             for key, arr in ((kx, X0), (kt, T0)):
                 if not isinstance(arr, np.ndarray):
-                    raise DataError(f"{path}: {key!r} is not a NumPy array (.npy) inside the .npz file")
+                    raise DataError(f"{path}: {shown(key)} is not a NumPy array (.npy) inside the .npz file")
             input_names = _names(npz, "input_names", int(np.prod(X0.shape[1:])) if X0.ndim else 0)
             class_names = _names(npz, "class_names", None)
             target_names = _names(npz, "target_names", T0.shape[1] if T0.ndim == 2 else 1)
@@ -164,7 +186,7 @@ def read_npz(path: Path, inputs_key: Any = None, targets_key: Any = None, onehot
                 "save arrays of numbers or text"
             ) from None
         raise DataError(f"{path}: cannot read the .npz file ({str(exc)[:200]})") from None
-    except (zipfile.BadZipFile, OSError, EOFError, KeyError, zlib.error) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, KeyError, zlib.error, *HEADER_ERRORS) as exc:
         text = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         raise DataError(f"{path}: cannot read the .npz file ({text})") from None
     except MemoryError:
@@ -185,34 +207,34 @@ def _to_dataset(
 ) -> Dataset:
     if X0.ndim == 0 or T0.ndim == 0:
         bad = kx if X0.ndim == 0 else kt
-        raise DataError(f"{path}: array {bad!r} is a single value, not one row per sample")
+        raise DataError(f"{path}: array {shown(bad)} is a single value, not one row per sample")
     if X0.dtype.kind not in "biuf":
-        raise DataError(f"{path}: array {kx!r} holds {X0.dtype} values; the inputs must be numbers")
+        raise DataError(f"{path}: array {shown(kx)} holds {X0.dtype} values; the inputs must be numbers")
     n = X0.shape[0]
     if n == 0:
-        raise DataError(f"{path}: array {kx!r} has no rows")
+        raise DataError(f"{path}: array {shown(kx)} has no rows")
     if T0.shape[0] != n:
-        raise DataError(f"{path}: {kx!r} has {n:,} rows but {kt!r} has {T0.shape[0]:,}")
+        raise DataError(f"{path}: {shown(kx)} has {n:,} rows but {shown(kt)} has {T0.shape[0]:,}")
     if X0.size > MAX_VALUES:
         raise DataError(f"{path}: {X0.size:,} input values is more than the limit of {MAX_VALUES:,}")
     X = X0.reshape(n, -1).astype(np.float64)
     if not np.all(np.isfinite(X)):
         i, j = np.argwhere(~np.isfinite(X))[0]
-        raise DataError(f"{path}: {kx!r} row {i + 1}, column {j + 1}: NaN or infinity")
+        raise DataError(f"{path}: {shown(kx)} row {i + 1}, column {j + 1}: NaN or infinity")
     report = ImportReport(source=str(path), format="npz", rows=n, columns=X.shape[1])
     classes_out = None
     text_labels = T0.dtype.kind in "US"
     if text_labels or (onehot is True):
         if onehot is False:
-            raise DataError(f"{path}: {kt!r} holds text; set onehot to use it as class labels")
+            raise DataError(f"{path}: {shown(kt)} holds text; set onehot to use it as class labels")
         if T0.ndim != 1:
-            raise DataError(f"{path}: class labels {kt!r} must be one label per sample (a 1-D array)")
+            raise DataError(f"{path}: class labels {shown(kt)} must be one label per sample (a 1-D array)")
         if T0.dtype.kind == "f" and not np.all(np.isfinite(T0)):
-            raise DataError(f"{path}: {kt!r} contains NaN or infinity")
+            raise DataError(f"{path}: {shown(kt)} contains NaN or infinity")
         if T0.dtype.kind not in "USbiuf":
-            raise DataError(f"{path}: array {kt!r} holds {T0.dtype} values")
+            raise DataError(f"{path}: array {shown(kt)} holds {T0.dtype} values")
         labels = [class_text(v) for v in T0.tolist()]
-        T, classes_out = one_hot(labels, f"{path}: {kt!r}")
+        T, classes_out = one_hot(labels, f"{path}: {shown(kt)}")
         if class_names and len(class_names) == len(classes_out) and not text_labels:
             # integer labels 0..K-1 named by a class_names array
             if classes_out == [str(i) for i in range(len(classes_out))]:
@@ -220,10 +242,10 @@ def _to_dataset(
         tnames = list(classes_out)
     else:
         if T0.dtype.kind not in "biuf":
-            raise DataError(f"{path}: array {kt!r} holds {T0.dtype} values; the targets must be numbers")
+            raise DataError(f"{path}: array {shown(kt)} holds {T0.dtype} values; the targets must be numbers")
         T = T0.reshape(n, -1).astype(np.float64)
         if not np.all(np.isfinite(T)):
-            raise DataError(f"{path}: {kt!r} contains NaN or infinity")
+            raise DataError(f"{path}: {shown(kt)} contains NaN or infinity")
         tnames = target_names or (["y"] if T.shape[1] == 1 else [f"y{i + 1}" for i in range(T.shape[1])])
     xnames = input_names or [f"x{i + 1}" for i in range(X.shape[1])]
     return finish(path.name.split(".")[0] or "npz", X, T, xnames, tnames, classes_out, report, str(path))

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import EngineError
+from ..engine.errors import MAX_EXCERPT, excerpt
 
 TASKS = ("binary", "multiclass", "regression")
 
@@ -16,10 +17,9 @@ class DataError(EngineError):
     """A dataset that cannot be loaded or does not fit; the message names the field or row at fault."""
 
 
-def shown(value: Any, limit: int = 40) -> str:
-    """repr(value), cut to ``limit`` characters for an error message."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def shown(value: Any, limit: int = MAX_EXCERPT) -> str:
+    """repr(value), cut to ``limit`` characters for an error message (``engine.errors.excerpt``)."""
+    return excerpt(value, limit)
 
 
 @dataclass

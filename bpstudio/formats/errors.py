@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ..engine import EngineError
+from ..engine.errors import brief
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -18,10 +19,10 @@ class FormatError(EngineError):
     """
 
     def __init__(self, problem: str, field: str = "", source: str = "") -> None:
-        self.problem = problem
-        self.field = field
+        self.problem = brief(problem)
+        self.field = brief(field, 120)
         self.source = source
-        super().__init__(": ".join(p for p in (source, field, problem) if p))
+        super().__init__(": ".join(p for p in (source, self.field, self.problem) if p))
 
     def with_source(self, source: str) -> FormatError:
         """The same error, naming the file it came from (unless it already names one)."""

@@ -121,12 +121,13 @@ def parse_json(raw: bytes | str, what: str = "file") -> Any:
     if isinstance(raw, bytes):
         if not raw.strip():
             raise FormatError("the file is empty")
+        article = "an" if what[:1].lower() in "aeiou" else "a"
         if b"\x00" in raw[:4096]:
-            raise FormatError(f"not a text file (is it a {what}?)")
+            raise FormatError(f"not a text file (is it {article} {what}?)")
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise FormatError(f"not a text file in UTF-8 (is it a {what}?)") from None
+            raise FormatError(f"not a text file in UTF-8 (is it {article} {what}?)") from None
     else:
         text = raw[1:] if raw.startswith("\ufeff") else raw
     if not text.strip():

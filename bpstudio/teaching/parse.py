@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 
+from ..engine.errors import brief, excerpt
 from .expr import Div, Exp, Expr, Func, Neg, Num, Pow, Prod, Sum
 
 MAX_INPUT = 2000
@@ -24,7 +25,11 @@ _SCI_TAIL = re.compile(r"\s*[×x]\s*10([⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)"
 
 
 class ParseError(ValueError):
-    """Text that is not a number or arithmetic expression; the message says where."""
+    """Text that is not a number or arithmetic expression; the message says where (and stays short:
+    a student's text is quoted as a short excerpt)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(brief(message))
 
 
 def _sup_int(text: str) -> int:
@@ -88,7 +93,7 @@ def tokenize(text: str) -> list[tuple[str, str]]:
             i = j
             continue
         else:
-            raise ParseError(f"unexpected {ch!r} at position {i + 1}")
+            raise ParseError(f"unexpected {excerpt(ch)} at position {i + 1}")
         i += 1
     return out
 
@@ -117,13 +122,15 @@ class _Parser:
     def expect(self, kind: str) -> tuple[str, str]:
         tok = self.take()
         if tok[0] != kind:
-            raise ParseError(f"expected {'a closing bracket' if kind == 'rpar' else kind}, found {tok[1]!r}")
+            raise ParseError(
+                f"expected {'a closing bracket' if kind == 'rpar' else kind}, found {excerpt(tok[1])}"
+            )
         return tok
 
     def parse(self) -> Expr:
         e = self.expr()
         if self.peek() is not None:
-            raise ParseError(f"unexpected {self.peek()[1]!r}")  # type: ignore[index]
+            raise ParseError(f"unexpected {excerpt(self.peek()[1])}")  # type: ignore[index]
         return e
 
     def expr(self) -> Expr:
@@ -204,7 +211,7 @@ class _Parser:
             if len(args) != want:
                 raise ParseError(f"{text} takes {want} argument{'s' if want > 1 else ''}")
             return Func(text, args)
-        raise ParseError(f"unexpected {text!r}")
+        raise ParseError(f"unexpected {excerpt(text)}")
 
 
 def parse_expression(text: str) -> Expr:

@@ -14,6 +14,7 @@ import os
 from datetime import datetime, timezone
 from typing import Any
 
+from ..engine import EngineError
 from ..formats import (
     FileFormat,
     FormatError,
@@ -112,6 +113,8 @@ def load_answers(path: str | os.PathLike[str]) -> tuple[Exercise, Attempt]:
         return ex, attempt_from_dict(doc, ex, str(path))
     except FormatError as exc:
         raise exc.with_source(str(path)) from None
+    except EngineError as exc:  # e.g. the exercise's dataset (a DataError): the file is at fault
+        raise FormatError(str(exc), "exercise", str(path)) from None
 
 
 # ---------------------------------------------------------------------------- results
