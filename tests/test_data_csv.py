@@ -189,7 +189,7 @@ def test_oversized_files_are_refused_before_parsing(tmp_path, monkeypatch):
 def test_the_limit_applies_through_load_dataset(tmp_path, monkeypatch):
     import bpstudio.data.csvfile as csvfile
 
-    monkeypatch.setattr(csvfile, "read_bytes", lambda p: data_files.read_bytes(p, 50))
+    monkeypatch.setattr(csvfile, "read_bytes", lambda p, **kw: data_files.read_bytes(p, 50, **kw))
     with pytest.raises(DataError, match="limit for a data file"):
         load(write(tmp_path, IRIS_LIKE))
 

@@ -151,7 +151,7 @@ def read_delimited(
 ) -> Dataset:
     """Import a CSV/TSV file as a Dataset (see the module docstring for the rules)."""
     _check_options(delimiter, header)
-    text = decode(read_bytes(path), path)
+    text = decode(read_bytes(path, max_lines=MAX_ROWS + 1), path)
     if not text.strip():
         raise DataError(f"{path}: the file is empty")
     _check_rows(text, path)
@@ -181,7 +181,7 @@ def read_inputs_only(
     errors naming the row and column), but no column is a target.
     """
     _check_options(delimiter, header)
-    text = decode(read_bytes(path), path)
+    text = decode(read_bytes(path, max_lines=MAX_ROWS + 1), path)
     if not text.strip():
         raise DataError(f"{path}: the file is empty")
     _check_rows(text, path)

@@ -112,11 +112,12 @@ def _open_regular(path: Path) -> BinaryIO:
         raise
 
 
-def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+def read_bytes(path: Path, limit: int = MAX_FILE_BYTES, max_lines: int | None = None) -> bytes:
     """The file's bytes (decompressed if it is gzip), refusing missing, oversized or corrupt files.
 
     The size on disk is checked before reading and the decompressed size while decompressing, so
-    neither a huge file nor a small "zip bomb" is ever held in memory beyond ``limit`` bytes.
+    neither a huge file nor a small "zip bomb" is ever held in memory beyond ``limit`` bytes; a gzip
+    text with more than ``max_lines`` lines is refused while it is decompressed (:func:`gunzip`).
     """
     size = check_regular(path)
     if size > limit:
@@ -131,7 +132,7 @@ def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
     if len(raw) > limit:  # grew since it was looked at
         raise DataError(f"{path}: larger than the {limit_text(limit)} limit for a data file")
     if raw[:2] == GZIP_MAGIC:
-        raw = gunzip(raw, path, limit)
+        raw = gunzip(raw, path, limit, max_lines)
     return raw
 
 
@@ -201,15 +202,36 @@ def rebase_data_paths(spec: Any, old_dir: str | os.PathLike[str], new_dir: str |
     return spec if out == spec else out
 
 
-def gunzip(raw: bytes, path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+#: gzip data is decompressed in pieces of this size, each checked against the limits as it comes
+GUNZIP_CHUNK = 4 << 20
+
+
+def gunzip(raw: bytes, path: Path, limit: int = MAX_FILE_BYTES, max_lines: int | None = None) -> bytes:
+    """The decompressed contents of gzip data ``raw``, refused as soon as they pass ``limit`` bytes or
+    (a text table) ``max_lines`` line breaks, i.e. the rows and a header (LF and CR counted apart, as
+    ``csvfile._check_rows`` does), so that a small file of millions of short rows is refused after a
+    few megabytes."""
+    chunks: list[bytes] = []
+    total = lf = cr = 0
     try:
         with gzip.GzipFile(fileobj=io.BytesIO(raw)) as gz:
-            data = gz.read(limit + 1)
+            while chunk := gz.read(GUNZIP_CHUNK):
+                total += len(chunk)
+                if total > limit:
+                    raise DataError(
+                        f"{path}: decompresses to more than the {limit_text(limit)} limit for a data file"
+                    )
+                if max_lines is not None:
+                    lf, cr = lf + chunk.count(b"\n"), cr + chunk.count(b"\r")
+                    if max(lf, cr) > max_lines:
+                        rows, mb = max_lines - 1, max(total >> 20, 1)
+                        raise DataError(
+                            f"{path}: more than the limit of {rows:,} rows (passed in its first {mb:,} MB)"
+                        )
+                chunks.append(chunk)
     except (OSError, EOFError, zlib.error) as exc:
         raise DataError(f"{path}: damaged gzip file ({exc})") from None
-    if len(data) > limit:
-        raise DataError(f"{path}: decompresses to more than the {limit_text(limit)} limit for a data file")
-    return data
+    return b"".join(chunks)
 
 
 def guess_format(path: Path) -> str | None:
