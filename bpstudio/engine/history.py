@@ -138,16 +138,20 @@ class History:
     # ------------------------------------------------------------------ changes
     def truncate(self, n_steps: int, n_epochs: int) -> None:
         """Forget everything after the first ``n_steps`` steps and ``n_epochs`` epochs (undo)."""
+        self._cut(n_steps, n_epochs)
+        t = self.thinned
+        if t is not None and len(self.step_loss) < t.points:
+            n = len(self.step_loss)  # only full buckets are left (the last prefix bucket alone can be short)
+            self.thinned = ThinnedPrefix(t.step_every, n, n * t.step_every) if n else None
+
+    def _cut(self, n_steps: int, n_epochs: int) -> None:
+        """Keep only the first ``n_steps`` per-update and ``n_epochs`` per-epoch entries."""
         del self.step_loss[n_steps:]
         del self.grad_norms[n_steps:]
         del self.epochs[n_epochs:]
         for s in SPLITS:
             del self.loss[s][n_epochs:]
             del self.accuracy[s][n_epochs:]
-        t = self.thinned
-        if t is not None and len(self.step_loss) < t.points:
-            n = len(self.step_loss)  # only full buckets are left (the last prefix bucket alone can be short)
-            self.thinned = ThinnedPrefix(t.step_every, n, n * t.step_every) if n else None
 
     def clear(self) -> None:
         self.truncate(0, 0)
@@ -176,12 +180,7 @@ class History:
         n_epochs = int(
             np.searchsorted(np.asarray(self.epochs, dtype=np.int64), mark.last_epoch, side="right")
         )
-        del self.step_loss[keep:]
-        del self.grad_norms[keep:]
-        del self.epochs[n_epochs:]
-        for s in SPLITS:
-            del self.loss[s][n_epochs:]
-            del self.accuracy[s][n_epochs:]
+        self._cut(keep, n_epochs)
         if t is not None and keep <= t.points:
             self.thinned = ThinnedPrefix(t.step_every, keep, mark.updates) if keep else None
 
