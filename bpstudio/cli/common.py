@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from ..engine import Progress
+from ..engine.errors import excerpt
 from ..formats import Project, load_project
 
 
@@ -32,22 +33,32 @@ def open_project(path: str) -> Project:
     return load_project(path)
 
 
-def parse_samples(text: str) -> list[int]:
-    """``"0,2-4"`` → [0, 2, 3, 4]: training-set sample numbers and ranges, comma-separated."""
-    out = []
+#: at most this many sample numbers in one --samples
+MAX_SAMPLES = 1_000_000
+
+
+def parse_samples(text: str, n: int | None = None) -> list[int]:
+    """``"0,2-4"`` → [0, 2, 3, 4]: training-set sample numbers and ranges, comma-separated; each below
+    ``n`` (the training set's size) when given, and at most :data:`MAX_SAMPLES` of them."""
+    out: list[int] = []
     for part in text.split(","):
         part = part.strip()
         if not part:
             continue
         if "-" in part[1:]:
             lo, hi = part.split("-", 1)
-            if not (lo.isdigit() and hi.isdigit()) or int(hi) < int(lo):
-                raise CliError(f"--samples: {part!r} is not a range like 0-3")
-            out.extend(range(int(lo), int(hi) + 1))
-        elif part.isdigit():
-            out.append(int(part))
+            if not (lo.isdecimal() and hi.isdecimal()) or int(hi) < int(lo):
+                raise CliError(f"--samples: {excerpt(part)} is not a range like 0-3")
+            first, last = int(lo), int(hi)
+        elif part.isdecimal():
+            first = last = int(part)
         else:
-            raise CliError(f"--samples: {part!r} is not a sample number")
+            raise CliError(f"--samples: {excerpt(part)} is not a sample number")
+        if n is not None and last >= n:
+            raise CliError(f"--samples: {last} is not a sample: the training set has samples 0 to {n - 1}")
+        if len(out) + last - first + 1 > MAX_SAMPLES:
+            raise CliError(f"--samples: more than {MAX_SAMPLES:,} samples")
+        out.extend(range(first, last + 1))
     if not out:
         raise CliError("--samples: give at least one sample number, e.g. --samples 0,1")
     return out

@@ -1,8 +1,9 @@
-"""Sub-commands on a project's model: ``train``, ``trace`` and ``export-weights``.
+"""Sub-commands on a project's model: ``train``, ``trace``, ``gradcheck`` and ``export-weights``.
 
 bpstudio train PROJECT --epochs N --out OUT [--dataset NAME | --data FILE ...]
 bpstudio trace PROJECT --samples 0,1 --out TRACE.json [--notation error_signal]
 bpstudio export-weights PROJECT --out WEIGHTS
+bpstudio gradcheck PROJECT [--samples 0-9] [--eps 1e-6] [--tolerance 1e-5] [--out CHECK.csv]
 """
 
 from __future__ import annotations
@@ -13,7 +14,12 @@ import sys
 from pathlib import Path
 
 from ..data import DataError, describe_transform
+from ..engine import check_parameters
+from ..engine.gradcheck import TOLERANCE
 from ..formats import save_project, save_weights, write_json_atomic
+from ..formats.io import write_bytes_atomic
+from ..teaching.gradcheck import COLUMNS as GRAD_COLUMNS
+from ..teaching.gradcheck import report_csv, summary, table_rows
 from ..workspace import input_transform_for, trainer_for, update_project
 from .common import CliError, Command, ProgressBar, open_project, parse_samples
 from .data import add_train_data_options, apply_train_data_options
@@ -110,6 +116,51 @@ def _run_export(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------------- gradcheck
+def _configure_gradcheck(p: argparse.ArgumentParser) -> None:
+    p.add_argument("project", help="project file (*.bps.json)")
+    p.add_argument(
+        "--samples",
+        help="training-set sample numbers, e.g. 0,1 or 0-9 (default: the first 10, or all if fewer)",
+    )
+    p.add_argument(
+        "--eps", type=float, default=1e-6, help="the step h of the central differences (default 1e-6)"
+    )
+    p.add_argument(
+        "--tolerance",
+        type=float,
+        default=TOLERANCE,
+        help=f"flag relative errors above this (default {TOLERANCE:g})",
+    )
+    p.add_argument("--out", help="also write every parameter's numbers to this CSV file")
+    p.add_argument(
+        "--quiet", action="store_true", help="print only the summary and the disagreeing parameters"
+    )
+
+
+def _run_gradcheck(args: argparse.Namespace) -> int:
+    """Exit status 0 when every parameter agrees, 1 when some disagree, 2 on an error."""
+    project = open_project(args.project)
+    trainer, _ = trainer_for(project, Path(args.project).resolve().parent)
+    n = trainer.X.shape[0]
+    samples = list(range(min(n, 10))) if args.samples is None else parse_samples(args.samples, n)
+    report = check_parameters(
+        project.network, trainer.config, trainer.X[samples], trainer.T[samples], args.eps, args.tolerance
+    )
+    rows = table_rows(report)
+    shown = [row for row, r in zip(rows, report.rows) if r.flagged or not args.quiet]
+    if shown:
+        widths = [max(len(c), *(len(row[i]) for row in shown)) for i, c in enumerate(GRAD_COLUMNS)]
+        for row in (list(GRAD_COLUMNS), *shown):
+            print(
+                "  ".join(t.ljust(w) if i == 0 else t.rjust(w) for i, (t, w) in enumerate(zip(row, widths)))
+            )
+    if args.out:
+        write_bytes_atomic(args.out, report_csv(report).encode("utf-8"))
+    print(summary(report) + (f"; wrote {args.out}" if args.out else ""), file=sys.stderr)
+    return 1 if report.flagged else 0
+
+
 COMMANDS = (
     Command("train", "train a project headless and write the trained project", _configure_train, _run_train),
     Command(
@@ -117,6 +168,12 @@ COMMANDS = (
         "one forward/backward/update on chosen samples, written as JSON",
         _configure_trace,
         _run_trace,
+    ),
+    Command(
+        "gradcheck",
+        "compare backpropagation's gradient with central differences for every weight and bias",
+        _configure_gradcheck,
+        _run_gradcheck,
     ),
     Command(
         "export-weights",

@@ -12,7 +12,7 @@ Public API::
 from .activations import ACTIVATIONS, Activation, get_activation
 from .config import BATCH_MODES, TrainConfig
 from .errors import DivergenceError, EngineError, TrainingRefused, UnknownNameError
-from .gradcheck import gradient_check
+from .gradcheck import GradientReport, ParameterCheck, check_parameters, gradient_check
 from .history import History, HistoryDelta
 from .initialisers import INITIALISERS, get_initialiser
 from .losses import LOSSES, REDUCTIONS, Loss, get_loss, reduction_scale
@@ -38,6 +38,9 @@ __all__ = [
     "gradient_check",
     "History",
     "HistoryDelta",
+    "GradientReport",
+    "ParameterCheck",
+    "check_parameters",
     "accuracy",
     "TrainerState",
     "AppliedUpdate",
