@@ -28,6 +28,7 @@ from ..plots.grads import GradientPlotPanel
 from ..plots.loss import LossPlotPanel
 from ..screen_fit import ElidedLabel
 from ..table.view import TraceTablePanel
+from .gradcheck_dialog import GradientCheckDialog
 from .runner import SPEEDS, TrainingRunner
 from .settings_panel import SettingsPanel
 
@@ -41,6 +42,7 @@ SHORTCUTS = {
     "step_epoch": "F9",
     "run": "Space",
     "undo_step": "Ctrl+Backspace",
+    "gradient_check": "Ctrl+Shift+G",
 }
 
 
@@ -59,6 +61,7 @@ class TrainingRoom(QObject):
         self.boundary_panel = BoundaryPlotPanel(s)
         self.gradient_panel = GradientPlotPanel(s)
         self.actions: dict[str, QAction] = {}
+        self.gradcheck_dialog: GradientCheckDialog | None = None
         self._tips: dict[str, str] = {}
         self._make_actions()
         self.speed_box = QComboBox()
@@ -159,6 +162,26 @@ class TrainingRoom(QObject):
             "Draw new weights with the settings' initialiser and seed, and start training afresh",
             SP.SP_BrowserReload,
         )
+        self._action(
+            "gradient_check",
+            "&Gradient Check…",
+            self.gradient_check,
+            "Compare backpropagation's gradient with central differences for every weight and bias",
+        )
+
+    def gradient_check(self) -> GradientCheckDialog:
+        """Train ▸ Gradient Check: open (or bring back) the dialog, for the network as it is now."""
+        if self.gradcheck_dialog is None:
+            self.gradcheck_dialog = GradientCheckDialog(self.session, self.window)
+        dialog = self.gradcheck_dialog
+        if not dialog.task.running:
+            dialog._prepare()
+        if dialog.isVisible():  # behind the window: bring it to the front
+            dialog.raise_()
+            dialog.activateWindow()
+        else:
+            dialog.show()
+        return dialog
 
     def _changed(self, change: Change) -> None:
         if change & (Change.SHAPE | Change.DATASET | Change.LOCKED):
@@ -189,6 +212,10 @@ class TrainingRoom(QObject):
         )
         self.actions["undo_step"].setEnabled(not running and not locked and self._can_undo)
         self.actions["reset_weights"].setEnabled(not running and not locked)
+        # the check shows every ∂E/∂θ: not while an exercise hides the numbers
+        self.actions["gradient_check"].setEnabled(not locked)
+        if locked and self.gradcheck_dialog is not None:
+            self.gradcheck_dialog.reject()
 
     def update_status(self) -> None:
         s = self.session
@@ -212,7 +239,16 @@ class TrainingRoom(QObject):
 
 
 #: the actions a locked project (an exercise, practice) refuses: disabled, with the reason in their tooltip
-LOCKABLE = ("micro_step", "step_sample", "step_batch", "step_epoch", "run", "undo_step", "reset_weights")
+LOCKABLE = (
+    "micro_step",
+    "step_sample",
+    "step_batch",
+    "step_epoch",
+    "run",
+    "undo_step",
+    "reset_weights",
+    "gradient_check",
+)
 
 
 class _CloseGuard(QObject):
@@ -273,6 +309,8 @@ def install(window: MainWindow) -> TrainingRoom:
     menu.addSeparator()
     menu.addAction(a["undo_step"])
     menu.addAction(a["reset_weights"])
+    menu.addSeparator()
+    menu.addAction(a["gradient_check"])
     for key in ("micro_step", "step_sample", "step_batch", "step_epoch"):
         bar.addAction(a[key])
     bar.addSeparator()
