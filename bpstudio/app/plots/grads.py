@@ -1,5 +1,6 @@
 """Per-layer gradient norms over the updates (vanishing gradients with sigmoid show up as the early
-layers' curves falling far below the last layer's) and a histogram of the weights of each layer."""
+layers' curves falling far below the last layer's) and a histogram of the weights of each layer; on a
+second tab the weights as Hinton diagrams (:mod:`.hinton`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import itertools
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from ...engine.history import bucket_centres, trailing_mean
 from ...teaching.labels import layer_title
@@ -27,6 +28,7 @@ from .common import (
     reset_when_empty,
     style_plot,
 )
+from .hinton import HintonWidget
 
 HIST_BINS = 40
 
@@ -81,15 +83,32 @@ class GradientPlotPanel(QWidget):
         self.hist_curves: list[pg.PlotDataItem] = []
         self.norm_curves: list[pg.PlotDataItem] = []
 
+        # the curves and histogram on one tab, the Hinton diagrams of the weights on another
+        page = QWidget()
+        page_layout = QVBoxLayout(page)
+        page_layout.setContentsMargins(0, 0, 0, 0)
+        page_layout.addLayout(bar)
+        page_layout.addWidget(self.plots, 1)
+        self.hinton = HintonWidget(session)
+        self.hinton.setToolTip("")
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("gradientTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(page, "Norms and histogram")
+        self.tabs.addTab(self.hinton, "Hinton diagrams")
+        self.tabs.setTabToolTip(
+            1, "Each weight as a square: area ∝ |w|, orange positive, blue negative; rows: to, columns: from"
+        )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
-        layout.addLayout(bar)
-        layout.addWidget(self.plots, 1)
+        layout.addWidget(self.tabs, 1)
 
         self._norms = np.zeros((0, 0))
         self._ends = np.zeros(0, dtype=np.int64)  # the last update each entry stands for
         self._history_id = self._thinned = None
-        self.throttle = Throttle([self.refresh_norms, self.refresh_histogram], lambda: session.running, self)
+        self.throttle = Throttle(
+            [self.refresh_norms, self.refresh_histogram, self.hinton.update], lambda: session.running, self
+        )
         session.changed.connect(self._changed)
         session.runningChanged.connect(self._running_changed)
         self.log_box.toggled.connect(self._set_log)
@@ -163,6 +182,7 @@ class GradientPlotPanel(QWidget):
     def refresh(self) -> None:
         self.refresh_norms()
         self.refresh_histogram()
+        self.hinton.update()
 
     def refresh_norms(self) -> None:
         self._sync()

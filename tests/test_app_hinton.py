@@ -1,0 +1,122 @@
+"""Hinton diagrams of the weights (issue 15.5): area ∝ |w|, colour = sign, one diagram per layer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QColor, QImage
+
+from bpstudio.app.plots import hinton
+from bpstudio.app.plots.hinton import HintonWidget, layout_diagrams, squares
+from bpstudio.app.session import Session
+from bpstudio.app.theme import canvas_colours
+from bpstudio.engine import Network
+
+
+def test_diagrams_share_one_cell_size_side_by_side_inside_the_area():
+    ds = layout_diagrams([(3, 2), (1, 3)], 400, 200)
+    assert ds[0].cell == ds[1].cell > 0
+    (x0, y0, w0, h0), (x1, y1, w1, _) = ds[0].rect, ds[1].rect
+    assert x0 + w0 < x1 and x1 + w1 <= 400 and y0 >= hinton.TITLE_HEIGHT and y0 + h0 <= 200
+    assert y1 == pytest.approx(y0 + ds[0].cell)  # the one-row layer is centred on the three-row one
+    # every cell maps back to its (to, from)
+    d = ds[0]
+    for r in range(3):
+        for c in range(2):
+            assert d.weight_at(d.x + (c + 0.5) * d.cell, d.y + (r + 0.5) * d.cell) == (r, c)
+    assert d.weight_at(d.x - 1, d.y) is None and layout_diagrams([], 100, 100) == []
+
+
+def test_square_areas_are_proportional_to_the_weights():
+    W = np.array([[1.0, -0.25, 0.0], [np.nan, 4.0, -4.0]])
+    s = squares(W, 4.0, 10.0)
+    assert s[1, 1] == s[1, 2] == pytest.approx(9.0)  # the largest fills 90 % of the cell
+    assert (s[0, 0] / s[1, 1]) ** 2 == pytest.approx(0.25) and (s[0, 1] / s[1, 1]) ** 2 == pytest.approx(
+        1 / 16
+    )
+    assert s[0, 2] == 0 and s[1, 0] == 0  # zero, and a value that is not a number: no square
+    assert not squares(W, 0.0, 10.0).any()
+
+
+def render(widget) -> QImage:
+    image = QImage(widget.size(), QImage.Format.Format_ARGB32)
+    widget.render(image)
+    return image
+
+
+def close(a: QColor, b: QColor) -> bool:
+    return max(abs(a.red() - b.red()), abs(a.green() - b.green()), abs(a.blue() - b.blue())) <= 12
+
+
+def test_the_widget_draws_signs_sizes_and_removed_connections(qtbot):
+    session = Session()
+    net = Network.create([2, 2, 1], ["sigmoid", "sigmoid"], seed=0)
+    net.weights[0][:] = [[2.0, -2.0], [0.5, 0.0]]
+    net.weights[1][:] = [[-1.0, 1.0]]
+    net.set_connection(0, 1, 1, False)
+    session.project.network = net
+    widget = HintonWidget(session)
+    qtbot.addWidget(widget)
+    widget.resize(420, 220)
+    widget.show()
+    image = render(widget)
+    colours = canvas_colours()
+    d0, d1 = widget.diagrams
+
+    def centre(d, r, c) -> QColor:
+        return image.pixelColor(int(d.x + (c + 0.5) * d.cell), int(d.y + (r + 0.5) * d.cell))
+
+    assert close(centre(d0, 0, 0), colours.positive) and close(centre(d0, 0, 1), colours.negative)
+    assert close(centre(d1, 0, 0), colours.negative) and close(centre(d1, 0, 1), colours.positive)
+    # a weight of 0.5 has a square of half the side of the largest (2): its cell's corner stays empty
+    corner = image.pixelColor(int(d0.x + 0.2 * d0.cell), int(d0.y + 1.2 * d0.cell))
+    assert close(corner, colours.background) and close(centre(d0, 1, 0), colours.positive)
+    # the removed connection (to 2, from 2) is a cross, not a square: its centre is the cross's colour
+    assert close(centre(d0, 1, 1), colours.removed)
+    assert widget.weight_at(d0.x + 1.5 * d0.cell, d0.y + 1.5 * d0.cell) == (0, 1, 1)
+    names = session.names
+    assert names.weight(0, 1, 1) == "w₂₂⁽¹⁾"
+    assert widget.weight_at(5, 5) is None
+
+
+def test_a_large_layer_is_a_colour_map(qtbot, monkeypatch):
+    monkeypatch.setattr(hinton, "SQUARES_UP_TO", 3)
+    session = Session()
+    net = Network.create([2, 2, 1], ["sigmoid", "sigmoid"], seed=0)
+    net.weights[0][:] = [[2.0, -2.0], [1.0, -1.0]]
+    session.project.network = net
+    widget = HintonWidget(session)
+    qtbot.addWidget(widget)
+    widget.resize(420, 220)
+    widget.show()
+    image = render(widget)
+    d0 = widget.diagrams[0]
+    colours = canvas_colours()
+
+    def centre(r, c) -> QColor:
+        return image.pixelColor(int(d0.x + (c + 0.5) * d0.cell), int(d0.y + (r + 0.5) * d0.cell))
+
+    assert close(centre(0, 0), colours.positive) and close(centre(0, 1), colours.negative)
+    half = centre(1, 0)  # |w| = 1 of 2: halfway from the background to orange
+    for ch in ("red", "green", "blue"):
+        mid = (getattr(colours.background, ch)() + getattr(colours.positive, ch)()) / 2
+        assert abs(getattr(half, ch)() - mid) <= 2
+
+
+def test_the_gradients_dock_has_the_diagrams_on_a_tab_that_follows_training(qtbot):
+    from bpstudio.app.plots.grads import GradientPlotPanel
+
+    session = Session()
+    panel = GradientPlotPanel(session)
+    qtbot.addWidget(panel)
+    panel.resize(600, 400)
+    panel.show()
+    assert panel.tabs.tabText(1) == "Hinton diagrams"
+    panel.tabs.setCurrentIndex(1)
+    qtbot.waitExposed(panel.hinton)
+    before = render(panel.hinton)
+    session.step_epoch()
+    for _ in range(30):
+        session.step_epoch()
+    qtbot.waitUntil(lambda: render(panel.hinton) != before, timeout=5000)
+    assert len(panel.hinton.diagrams) == session.network.n_layers
