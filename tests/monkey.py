@@ -90,7 +90,7 @@ class Monkey:
             (self.canvas, 12),
             (self.key, 12),
             (self.resize, 2),
-            (self.keep_training, 20),
+            (self.keep_training, 25),
         ]
 
     # ------------------------------------------------------------------ actions

@@ -58,6 +58,7 @@ def test_install_adds_docks_menu_and_toolbar(window):
         "Run",
         "Undo Step",
         "Reset Weights",
+        "Gradient Check…",
     ]
     assert window.menus["train"].menuAction().isVisible()
     bar = window.toolbars["train"]
