@@ -115,3 +115,14 @@ def test_names_follow_the_notation():
         names=Names(layer_base=0),
     )
     assert cr.name == "w₂₁⁽⁰⁾" and cr.paths[0].factors[0].symbol == "∂z₂⁽¹⁾/∂w₂₁⁽⁰⁾"
+
+
+def test_a_loss_that_does_not_fit_the_output_is_refused_and_a_step_unit_gives_zero_paths():
+    net = Network.create([2, 2, 1], ["sigmoid", "sigmoid"], seed=1)
+    with pytest.raises(EngineError, match="needs a softmax output layer"):
+        chain_rule(net, TrainConfig(loss="cce"), np.array([1.0, 0.0]), np.array([1.0]), "bias", 1, 0)
+    step = Network.create([2, 2, 1], ["step", "sigmoid"], seed=1)
+    cr = chain_rule(step, TrainConfig(), np.array([1.0, 0.0]), np.array([1.0]), "weight", 0, 0, 0)
+    assert (
+        cr.total == 0.0 and cr.paths[0].factors[1].symbol == "f′(z₁⁽²⁾)" and cr.paths[0].factors[1].value == 0
+    )

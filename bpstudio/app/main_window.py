@@ -40,6 +40,7 @@ from .settings import AppSettings
 from .theme import app_icon, apply_theme, icon
 from .training.room import TrainingRoom
 from .training.room import install as install_training
+from .walkthrough.chainrule_panel import install as install_chain_rule
 from .walkthrough.room import TeachingRoom
 from .walkthrough.room import install as install_teaching
 from .window_menus import build_menus
@@ -114,6 +115,7 @@ class MainWindow(QMainWindow):
         self.update_title()
         self.training: TrainingRoom = install_training(self)
         self.teaching: TeachingRoom = install_teaching(self)
+        self.chain_rule = install_chain_rule(self)
         install_help(self)
         self.toolbar_text = ToolbarText(self)
         ui_scale.follow_font(self, self.toolbar_text.font_changed)

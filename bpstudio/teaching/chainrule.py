@@ -114,8 +114,9 @@ def chain_rule(
     zs, acts = net.forward(x)
     a = [v[0] for v in acts]
     loss = get_loss(config.loss)
-    dE_do = loss.grad(acts[-1], t)[0]  # ∂Eₓ/∂o
     out_act = get_activation(net.activations[-1])
+    loss.check_output(out_act.name)  # e.g. cross-entropy needs a softmax output: refused, as in training
+    dE_do = loss.grad(acts[-1], t)[0]  # ∂Eₓ/∂o
     softmax = not out_act.elementwise
     fprime: list[np.ndarray] = [np.zeros(0)]  # f′(z) of neuron layers 1 … L (elementwise ones)
     for i in range(L):
