@@ -103,7 +103,7 @@ def test_a_large_layer_is_a_colour_map(qtbot, monkeypatch):
         assert abs(getattr(half, ch)() - mid) <= 2
 
 
-def test_the_gradients_dock_has_the_diagrams_on_a_tab_that_follows_training(qtbot):
+def test_the_gradients_dock_shows_the_diagrams_in_place_of_the_plots_and_they_follow_training(qtbot):
     from bpstudio.app.plots.grads import GradientPlotPanel
 
     session = Session()
@@ -111,8 +111,9 @@ def test_the_gradients_dock_has_the_diagrams_on_a_tab_that_follows_training(qtbo
     qtbot.addWidget(panel)
     panel.resize(600, 400)
     panel.show()
-    assert panel.tabs.tabText(1) == "Hinton diagrams"
-    panel.tabs.setCurrentIndex(1)
+    assert panel.view_box.itemText(1) == "Hinton diagrams"
+    panel.view_box.setCurrentIndex(1)
+    assert not panel.log_box.isVisible() and panel.hinton.isVisible()
     qtbot.waitExposed(panel.hinton)
     before = render(panel.hinton)
     session.step_epoch()

@@ -134,7 +134,10 @@ def test_the_window_composes_its_rooms(qtbot, answers):
         assert name in w.docks
     w.show()
     qtbot.waitExposed(w)
-    assert w.tabifiedDockWidgets(w.training.docks["table"]) == [w.teaching.walkthrough_dock]
+    assert w.tabifiedDockWidgets(w.training.docks["table"]) == [
+        w.teaching.walkthrough_dock,
+        w.docks["chainRuleDock"],
+    ]
 
 
 def test_build_3_4_2_from_scratch_edit_undo_remove_save_reopen(qtbot, window, answers, tmp_path):

@@ -1,6 +1,6 @@
 """Per-layer gradient norms over the updates (vanishing gradients with sigmoid show up as the early
 layers' curves falling far below the last layer's) and a histogram of the weights of each layer; on a
-second tab the weights as Hinton diagrams (:mod:`.hinton`)."""
+second view the weights as Hinton diagrams (:mod:`.hinton`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import itertools
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from ...engine.history import bucket_centres, trailing_mean
 from ...teaching.labels import layer_title
@@ -62,11 +62,21 @@ class GradientPlotPanel(QWidget):
         self.hist_box = QComboBox()
         self.hist_box.setToolTip("Which weights the histogram counts")
         self.export_button = ExportButton(self, lambda: self.plots.scene(), self.csv_data, "gradients")
+        self.view_box = QComboBox()
+        self.view_box.setObjectName("gradientView")
+        self.view_box.addItem("Norms and histogram")
+        self.view_box.addItem("Hinton diagrams")
+        self.view_box.setToolTip(
+            "Gradient norms over the updates and a histogram of the weights, or every weight as a "
+            "Hinton diagram (area ∝ |w|, orange positive, blue negative; rows: to, columns: from)"
+        )
         bar = QHBoxLayout()
+        bar.addWidget(self.view_box)
         bar.addWidget(self.log_box)
         bar.addWidget(self.smooth_box)
         bar.addStretch(1)
-        bar.addWidget(QLabel("Histogram"))
+        self.hist_label = QLabel("Histogram")
+        bar.addWidget(self.hist_label)
         bar.addWidget(self.hist_box)
         bar.addWidget(self.export_button)
 
@@ -83,25 +93,16 @@ class GradientPlotPanel(QWidget):
         self.hist_curves: list[pg.PlotDataItem] = []
         self.norm_curves: list[pg.PlotDataItem] = []
 
-        # the curves and histogram on one tab, the Hinton diagrams of the weights on another
-        page = QWidget()
-        page_layout = QVBoxLayout(page)
-        page_layout.setContentsMargins(0, 0, 0, 0)
-        page_layout.addLayout(bar)
-        page_layout.addWidget(self.plots, 1)
+        # the curves and histogram, or the Hinton diagrams of the weights, in the same place
         self.hinton = HintonWidget(session)
-        self.hinton.setToolTip("")
-        self.tabs = QTabWidget()
-        self.tabs.setObjectName("gradientTabs")
-        self.tabs.setDocumentMode(True)
-        self.tabs.addTab(page, "Norms and histogram")
-        self.tabs.addTab(self.hinton, "Hinton diagrams")
-        self.tabs.setTabToolTip(
-            1, "Each weight as a square: area ∝ |w|, orange positive, blue negative; rows: to, columns: from"
-        )
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.plots)
+        self.stack.addWidget(self.hinton)
+        self.view_box.currentIndexChanged.connect(self._show_view)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
-        layout.addWidget(self.tabs, 1)
+        layout.addLayout(bar)
+        layout.addWidget(self.stack, 1)
 
         self._norms = np.zeros((0, 0))
         self._ends = np.zeros(0, dtype=np.int64)  # the last update each entry stands for
@@ -116,6 +117,13 @@ class GradientPlotPanel(QWidget):
         self.hist_box.currentIndexChanged.connect(lambda _i: self.refresh())
         self.norm_plot.setLogMode(y=True)
         self._rebuild()
+
+    def _show_view(self, index: int) -> None:
+        """The curves and histogram (0) or the Hinton diagrams (1); the curves' controls only with them."""
+        self.stack.setCurrentIndex(index)
+        for w in (self.log_box, self.smooth_box, self.hist_label, self.hist_box, self.export_button):
+            w.setVisible(index == 0)
+        self.refresh()
 
     def _changed(self, change: Change) -> None:
         if change & (Change.SHAPE | Change.DATASET):

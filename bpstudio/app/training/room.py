@@ -25,6 +25,7 @@ from ..changes import Change
 from ..data.panel import DatasetPanel
 from ..plots.boundary import BoundaryPlotPanel
 from ..plots.grads import GradientPlotPanel
+from ..plots.landscape import LandscapePanel
 from ..plots.loss import LossPlotPanel
 from ..screen_fit import ElidedLabel
 from ..table.view import TraceTablePanel
@@ -60,6 +61,7 @@ class TrainingRoom(QObject):
         self.loss_panel = LossPlotPanel(s)
         self.boundary_panel = BoundaryPlotPanel(s)
         self.gradient_panel = GradientPlotPanel(s)
+        self.landscape_panel = LandscapePanel(s)
         self.actions: dict[str, QAction] = {}
         self.gradcheck_dialog: GradientCheckDialog | None = None
         self._tips: dict[str, str] = {}
@@ -279,6 +281,8 @@ def install(window: MainWindow) -> TrainingRoom:
     window.splitDockWidget(boundary, loss, Qt.Orientation.Vertical)
     grads = _dock(ws.gradient_panel, "Gradients and Weights", A.RightDockWidgetArea, "gradientsDock")
     window.tabifyDockWidget(boundary, grads)
+    landscape = _dock(ws.landscape_panel, "Loss Landscape", A.RightDockWidgetArea, "landscapeDock")
+    window.tabifyDockWidget(boundary, landscape)
     boundary.raise_()
     ws.docks = {
         "settings": settings,
@@ -287,6 +291,7 @@ def install(window: MainWindow) -> TrainingRoom:
         "loss": loss,
         "boundary": boundary,
         "gradients": grads,
+        "landscape": landscape,
     }
     for dock, catch_up in (
         (table, ws.table_panel.shown),

@@ -1,0 +1,331 @@
+"""The Loss Landscape dock (issue 15.2): the loss over a plane of parameter space around the current
+weights, as a heat map with contour lines and a slice through the current point, and the path the
+optimiser takes over it as training runs.
+
+The plane is spanned by two chosen weights or biases (the classic error surface: the axes are those
+parameters' values) or by two random directions (filter-normalised; for larger networks). The grid is
+computed in the background (:func:`bpstudio.engine.landscape.loss_surface`, vectorised), on the
+training samples (the first :data:`MAX_SAMPLES`), with Compute and Cancel; the path is the projection
+of the parameters onto the plane after every update the window sees.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...engine import EngineError
+from ...engine.landscape import Surface, loss_surface, random_directions, unit_direction
+from ..changes import Change
+from ..training.background import BackgroundTask, TaskState
+from .common import make_plot_widget, plottable, style_plot
+
+#: the landscape is computed on at most this many training samples (the first ones)
+MAX_SAMPLES = 1_000
+#: grid points per side by default
+DEFAULT_GRID = 60
+
+
+class LandscapePanel(QWidget):
+    """See the module docstring."""
+
+    def __init__(self, session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("landscapePanel")
+        self.session = session
+        self.surface: Surface | None = None
+        self.directions: tuple[list[np.ndarray], list[np.ndarray]] | None = None
+        self.origin: list[np.ndarray] | None = None  # the parameters at the grid's centre
+        self.offset = (0.0, 0.0)  # the axes' values at the centre (the two weights' values)
+        self.path: list[tuple[float, float]] = []
+        self.labels = ("", "")
+        self.task = BackgroundTask("loss landscape", self)
+        self.task.partial.connect(self._progress)
+        self.task.finished.connect(self._done)
+        self.task.failed.connect(self._failed)
+
+        self.mode = QComboBox()
+        self.mode.setObjectName("landscapeMode")
+        self.mode.addItem("Two weights", "weights")
+        self.mode.addItem("Random directions", "random")
+        self.mode.setToolTip(
+            "The plane: two weights or biases (their values on the axes), or random directions"
+        )
+        self.first = QComboBox()
+        self.first.setObjectName("landscapeFirst")
+        self.second = QComboBox()
+        self.second.setObjectName("landscapeSecond")
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 999_999)
+        self.seed.setPrefix("seed ")
+        self.span = QDoubleSpinBox()
+        self.span.setObjectName("landscapeSpan")
+        self.span.setRange(0.01, 1000.0)
+        self.span.setValue(3.0)
+        self.span.setPrefix("± ")
+        self.span.setToolTip("How far the grid reaches either side of the current point")
+        self.grid = QSpinBox()
+        self.grid.setObjectName("landscapeGrid")
+        self.grid.setRange(5, 200)
+        self.grid.setValue(DEFAULT_GRID)
+        self.grid.setSuffix(" × grid")
+        self.compute_button = QPushButton("&Compute")
+        self.compute_button.setObjectName("landscapeCompute")
+        self.compute_button.clicked.connect(self.start)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.task.cancel)
+        self.progress = QProgressBar()
+        self.progress.hide()
+        self.message = QLabel("")
+        self.message.setObjectName("landscapeMessage")
+        self.message.setWordWrap(True)
+        row1 = QHBoxLayout()
+        for w in (self.mode, self.first, self.second, self.seed):
+            row1.addWidget(w)
+        row1.addStretch(1)
+        row2 = QHBoxLayout()
+        for w in (self.span, self.grid, self.compute_button, self.cancel_button):
+            row2.addWidget(w)
+        row2.addWidget(self.progress, 1)
+
+        self.plots = make_plot_widget()
+        self.map_plot = self.plots.addPlot(row=0, col=0)
+        style_plot(self.map_plot, "Loss over the plane", "", "")
+        self.image = pg.ImageItem()
+        self.map_plot.addItem(self.image)
+        self.cmap = pg.colormap.get("viridis")
+        self.image.setLookupTable(self.cmap.getLookupTable(nPts=256))
+        self.isos = [pg.IsocurveItem(pen=pg.mkPen("#ffffff", width=1)) for _ in range(6)]
+        for iso in self.isos:
+            iso.setParentItem(self.image)
+        red = "#d62728"
+        self.path_item = pg.PlotDataItem(
+            pen=pg.mkPen(red, width=2), symbol="o", symbolSize=4, symbolBrush=red
+        )
+        self.here = pg.ScatterPlotItem(size=11, brush=pg.mkBrush("#ffffff"), pen=pg.mkPen(red, width=2))
+        self.map_plot.addItem(self.path_item)
+        self.map_plot.addItem(self.here)
+        self.slice_plot = self.plots.addPlot(row=1, col=0)
+        self._side_by_side = False
+        style_plot(self.slice_plot, "Slice through the current point", "", "loss")
+        self.slice_curve = self.slice_plot.plot(pen=pg.mkPen("#1f77b4", width=2))
+        self.slice_here = pg.ScatterPlotItem(size=9, brush=pg.mkBrush(red))
+        self.slice_plot.addItem(self.slice_here)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(row1)
+        layout.addLayout(row2)
+        layout.addWidget(self.message)
+        layout.addWidget(self.plots, 1)
+
+        self.mode.currentIndexChanged.connect(self._mode_changed)
+        session.changed.connect(self._changed)
+        self._fill_choices()
+        self._mode_changed()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        """The slice beside the map in a wide dock, under it in a tall one."""
+        super().resizeEvent(event)
+        wide = self.plots.width() > 1.3 * self.plots.height()
+        if wide != self._side_by_side:
+            self._side_by_side = wide
+            self.plots.removeItem(self.slice_plot)
+            self.plots.addItem(self.slice_plot, row=0 if wide else 1, col=1 if wide else 0)
+
+    # ------------------------------------------------------------------ choices
+    def _fill_choices(self) -> None:
+        """Every weight and bias of the network, named in the notation (the first two chosen)."""
+        net = self.session.network
+        names = self.session.names
+        entries = []
+        for l in range(net.n_layers):
+            W = net.weights[l]
+            mask = net.masks[l]
+            for j in range(W.shape[0]):
+                for k in range(W.shape[1]):
+                    if mask is None or mask[j, k]:
+                        entries.append((names.weight(l, j, k), ("weight", l, j, k)))
+            entries += [(names.bias(l, j), ("bias", l, j, None)) for j in range(W.shape[0])]
+            if len(entries) > 5_000:  # a large network: random directions are the sensible plane
+                break
+        for box, default in ((self.first, 0), (self.second, 1)):
+            box.blockSignals(True)
+            box.clear()
+            for text, data in entries:
+                box.addItem(text, data)
+            box.setCurrentIndex(min(default, box.count() - 1))
+            box.blockSignals(False)
+
+    def _mode_changed(self, *_args) -> None:
+        weights = self.mode.currentData() == "weights"
+        self.first.setVisible(weights)
+        self.second.setVisible(weights)
+        self.seed.setVisible(not weights)
+        self.span.setValue(3.0 if weights else 1.0)
+
+    def _changed(self, change: Change) -> None:
+        if change & (Change.SHAPE | Change.PROJECT | Change.STRUCTURE):
+            self.task.cancel()
+            self._fill_choices()
+            self._clear("The network changed: compute the landscape again.")
+        elif change & Change.VALUES:
+            self._follow()
+
+    # ------------------------------------------------------------------ computing
+    def start(self) -> bool:
+        """Compute the landscape around the current parameters (in the background)."""
+        s = self.session
+        tr = s.trainer
+        if self.task.running:
+            return False
+        if tr is None:
+            self.message.setText(f"No training data: {s.trainer_problem or 'choose a dataset'}")
+            return False
+        net = s.network.copy()
+        try:
+            if self.mode.currentData() == "weights":
+                a, b = self.first.currentData(), self.second.currentData()
+                if a is None or b is None or a == b:
+                    self.message.setText("Choose two different weights or biases.")
+                    return False
+                d1, d2 = unit_direction(net, *a), unit_direction(net, *b)
+                self.offset = (self._value(net, a), self._value(net, b))
+                labels = (self.first.currentText(), self.second.currentText())
+            else:
+                d1, d2 = random_directions(net, self.seed.value())
+                self.offset = (0.0, 0.0)
+                labels = ("α (direction 1)", "β (direction 2)")
+        except EngineError as exc:
+            self.message.setText(str(exc))
+            return False
+        n = min(int(tr.X.shape[0]), MAX_SAMPLES)
+        X, T, config = tr.X[:n].copy(), tr.T[:n].copy(), tr.config
+        span, g = self.span.value(), self.grid.value()
+        steps = np.linspace(-span, span, g)
+
+        def work(state: TaskState) -> Surface:
+            def progress(done: int, total: int) -> bool:
+                state.send((done, total))
+                return not state.cancelled
+
+            return loss_surface(net, config, X, T, d1, d2, steps, steps, progress)
+
+        self.directions, self.origin = (d1, d2), [p.copy() for p in net.parameters()]
+        self.labels = labels
+        self.path = []
+        self.compute_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.progress.setRange(0, 0)
+        self.progress.show()
+        self.message.setText(f"Computing {g} × {g} points on {n:,} training samples…")
+        self.task.start(work)
+        return True
+
+    @staticmethod
+    def _value(net, which) -> float:
+        kind, layer, index, frm = which
+        return float(net.weights[layer][index, frm] if kind == "weight" else net.biases[layer][index])
+
+    def _progress(self, partial: tuple[int, int]) -> None:
+        done, total = partial
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+
+    def _finish(self) -> None:
+        self.compute_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        self.progress.hide()
+
+    def _done(self, surface: Surface) -> None:
+        self._finish()
+        self.surface = surface
+        ox, oy = self.offset
+        a, b = surface.alphas, surface.betas
+        values = plottable(surface.values)
+        finite = values[np.isfinite(values)]
+        if finite.size == 0:
+            self._clear("The loss is not a finite number anywhere on this grid: try a smaller span.")
+            return
+        lo, hi = float(finite.min()), float(finite.max())
+        self.image.setImage(values.T, autoLevels=False, levels=(lo, hi if hi > lo else lo + 1))
+        dx = (a[-1] - a[0]) / max(a.size - 1, 1)
+        dy = (b[-1] - b[0]) / max(b.size - 1, 1)
+        self.image.setRect(QRectF(ox + a[0] - dx / 2, oy + b[0] - dy / 2, dx * a.size, dy * b.size))
+        for iso, level in zip(self.isos, np.linspace(lo, hi, len(self.isos) + 2)[1:-1]):
+            iso.setData(np.nan_to_num(values.T, nan=hi), level=float(level))
+        x_label, y_label = self.labels
+        self.map_plot.setLabel("bottom", x_label)
+        self.map_plot.setLabel("left", y_label)
+        self.slice_plot.setLabel("bottom", x_label)
+        middle = int(np.argmin(np.abs(b)))  # the row through the current point
+        self.slice_curve.setData(ox + a, values[middle])
+        self.slice_here.setData([ox], [surface.centre])
+        self.map_plot.autoRange()
+        self.slice_plot.autoRange()
+        state = "" if surface.complete else " (cancelled: the rows not reached are blank)"
+        self.message.setText(
+            f"Loss {lo:.4g} … {hi:.4g} over the grid; {surface.centre:.6g} at the current point{state}. "
+            "The red path shows the parameters as training goes on (on this plane)."
+        )
+        self.path = []
+        self._follow()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._finish()
+        reason = str(exc) if isinstance(exc, EngineError) else f"{type(exc).__name__}: {exc}"
+        self.message.setText(f"Could not compute the landscape: {reason[:300]}")
+
+    def _clear(self, message: str) -> None:
+        self.surface = None
+        self.directions = self.origin = None
+        self.path = []
+        self.image.clear()
+        for iso in self.isos:
+            iso.setData(None)
+        self.path_item.setData([], [])
+        self.here.setData([], [])
+        self.slice_curve.setData([], [])
+        self.slice_here.setData([], [])
+        self.message.setText(message)
+
+    # ------------------------------------------------------------------ the path
+    def coordinates(self) -> tuple[float, float] | None:
+        """The current parameters projected onto the plane: (α, β) with θ − θ₀ ≈ α·d₁ + β·d₂, in the
+        axes' units (plus the two weights' values at the centre)."""
+        if self.directions is None or self.origin is None:
+            return None
+        params = self.session.network.parameters()
+        if [p.shape for p in params] != [p.shape for p in self.origin]:
+            return None
+        d1, d2 = self.directions
+        diff = [p - o for p, o in zip(params, self.origin)]
+        n1 = sum(float(np.vdot(a, a)) for a in d1)
+        n2 = sum(float(np.vdot(b, b)) for b in d2)
+        alpha = sum(float(np.vdot(x, a)) for x, a in zip(diff, d1)) / n1 if n1 else 0.0
+        beta = sum(float(np.vdot(x, b)) for x, b in zip(diff, d2)) / n2 if n2 else 0.0
+        return self.offset[0] + alpha, self.offset[1] + beta
+
+    def _follow(self) -> None:
+        """Add the current point to the path (after every update the window is told of)."""
+        point = self.coordinates()
+        if point is None:
+            return
+        if not self.path or self.path[-1] != point:
+            self.path.append(point)
+        xs, ys = zip(*self.path)
+        self.path_item.setData(list(xs), list(ys))
+        self.here.setData([xs[-1]], [ys[-1]])

@@ -1,0 +1,72 @@
+"""The Loss Landscape dock (issue 15.2): two weights or random directions, computed in the background,
+the current point at the grid's centre, and the optimiser's path growing as training runs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from bpstudio.app import ui_scale
+from bpstudio.app.session import Selection
+from bpstudio.engine.gradcheck import batch_loss
+from tests.gui_helpers import answer_dialogs, shown_window
+
+
+@pytest.fixture
+def window(qtbot, monkeypatch):
+    answer_dialogs(monkeypatch)
+    w = shown_window(qtbot)
+    dock = w.docks["landscapeDock"]
+    dock.show()
+    dock.raise_()
+    yield w
+    w.training.landscape_panel.task.cancel()
+    w.training.shutdown()
+    ui_scale.apply(1.0)
+
+
+def compute(qtbot, panel):
+    with qtbot.waitSignal(panel.task.finished, timeout=30_000):
+        qtbot.mouseClick(panel.compute_button, Qt.MouseButton.LeftButton)
+
+
+def test_two_weights_give_the_error_surface_and_the_path_follows_training(window, qtbot):
+    s, panel = window.session, window.training.landscape_panel
+    assert panel.first.currentText() == "w₁₁⁽¹⁾" and panel.second.currentText() == "w₁₂⁽¹⁾"
+    panel.grid.setValue(21)
+    compute(qtbot, panel)
+    surface = panel.surface
+    assert surface is not None and surface.values.shape == (21, 21) and surface.complete
+    tr = s.trainer
+    assert surface.values[10, 10] == pytest.approx(batch_loss(s.network, tr.config, tr.X, tr.T), rel=1e-12)
+    w11, w12 = s.network.weights[0][0, 0], s.network.weights[0][0, 1]
+    assert panel.coordinates() == pytest.approx((w11, w12))
+    assert "at the current point" in panel.message.text()
+    x, y = panel.path_item.getData()
+    assert len(x) == 1 and x[0] == pytest.approx(w11)
+    for _ in range(20):
+        s.step_epoch()
+    x, y = panel.path_item.getData()
+    assert len(x) == 21  # one point per update the window was told of
+    assert (x[-1], y[-1]) == pytest.approx((s.network.weights[0][0, 0], s.network.weights[0][0, 1]))
+
+
+def test_random_directions_and_a_network_change_clears_the_landscape(window, qtbot):
+    s, panel = window.session, window.training.landscape_panel
+    panel.mode.setCurrentIndex(1)
+    assert panel.seed.isVisible() and not panel.first.isVisible() and panel.span.value() == 1.0
+    panel.grid.setValue(11)
+    compute(qtbot, panel)
+    assert panel.surface.values.shape == (11, 11) and np.isfinite(panel.surface.values).all()
+    assert panel.coordinates() == pytest.approx((0.0, 0.0), abs=1e-12)
+    s.select(Selection("neuron", 1, 0))
+    window.editor.add_neuron()  # (Ctrl+Shift+N): the hidden layer grows
+    assert s.network.sizes == [2, 3, 1]
+    assert panel.surface is None and "compute the landscape again" in panel.message.text()
+
+
+def test_the_same_weight_twice_is_refused(window):
+    panel = window.training.landscape_panel
+    panel.second.setCurrentIndex(panel.first.currentIndex())
+    assert not panel.start() and "two different" in panel.message.text()

@@ -1,0 +1,122 @@
+"""The loss landscape (issue 15.2): the vectorised grid equals the batch loss of each perturbed
+network, for chosen weights and random directions, with regularisation and removed connections."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_engine_gradients import CASES, _problem
+
+from bpstudio.engine import EngineError, Network, TrainConfig
+from bpstudio.engine.gradcheck import batch_loss
+from bpstudio.engine.landscape import loss_surface, random_directions, unit_direction
+
+
+def moved(net: Network, d1, d2, alpha: float, beta: float) -> Network:
+    out = net.copy()
+    params = out.parameters()
+    for p, a, b in zip(params, d1, d2):
+        p += alpha * a + beta * b
+    return out
+
+
+@pytest.mark.parametrize("case", range(0, len(CASES), 3))
+def test_every_grid_point_is_the_loss_of_that_network(case):
+    hidden, output, loss, reduction = CASES[case]
+    net, X, T = _problem(case, hidden, output, loss)
+    cfg = TrainConfig(
+        loss=loss, reduction=reduction, l2=0.02 if case % 2 else 0.0, l1=0.01 if case % 4 == 1 else 0.0
+    )
+    d1, d2 = random_directions(net, seed=case)
+    alphas, betas = np.linspace(-1, 1, 5), np.linspace(-0.5, 0.5, 4)
+    surface = loss_surface(net, cfg, X, T, d1, d2, alphas, betas)
+    assert surface.values.shape == (4, 5) and surface.complete
+    for i, b in enumerate(betas):
+        for j, a in enumerate(alphas):
+            assert surface.values[i, j] == pytest.approx(
+                batch_loss(moved(net, d1, d2, a, b), cfg, X, T), rel=1e-10
+            )
+    assert surface.centre == pytest.approx(batch_loss(net, cfg, X, T), rel=1e-12)
+
+
+def test_two_chosen_weights_give_the_classic_error_surface():
+    net = Network.create([2, 2, 1], ["sigmoid", "sigmoid"], seed=0)
+    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
+    T = np.array([[0], [1], [1], [0]], dtype=float)
+    cfg = TrainConfig()
+    d1 = unit_direction(net, "weight", 1, 0, 0)  # w₁₁⁽²⁾
+    d2 = unit_direction(net, "bias", 0, 1)  # b₂⁽²⁾: in an earlier layer than d1
+    alphas = np.linspace(-3, 3, 100)
+    surface = loss_surface(net, cfg, X, T, d1, d2, alphas, alphas)
+    assert surface.values.shape == (100, 100) and np.isfinite(surface.values).all()
+    for i, j in [(0, 0), (37, 81), (99, 12)]:
+        other = net.copy()
+        other.weights[1][0, 0] += alphas[j]
+        other.biases[0][1] += alphas[i]
+        assert surface.values[i, j] == pytest.approx(batch_loss(other, cfg, X, T), rel=1e-12)
+
+
+def test_layers_before_the_directions_are_computed_once_and_removed_connections_stay_removed():
+    net = Network.create([3, 4, 2], ["tanh", "identity"], seed=2)
+    net.set_connection(1, 0, 3, False)
+    X = np.random.default_rng(0).normal(size=(6, 3))
+    T = np.random.default_rng(1).normal(size=(6, 2))
+    cfg = TrainConfig(loss="mse")
+    d1, d2 = random_directions(net, seed=5)
+    assert d1[2][0, 3] == 0 and d2[2][0, 3] == 0  # no direction along a removed connection
+    assert not d1[1].any() and not d2[1].any()  # biases left as they are
+    dot = sum(float(np.vdot(a, b)) for a, b in zip(d1, d2))
+    assert abs(dot) < 1e-10  # orthogonal
+    only_last = [np.zeros_like(p) for p in net.parameters()]
+    only_last[2] = d1[2]
+    s = loss_surface(net, cfg, X, T, only_last, d2, [0.5], [0.0])
+    assert s.values[0, 0] == pytest.approx(
+        batch_loss(moved(net, only_last, d2, 0.5, 0.0), cfg, X, T), rel=1e-12
+    )
+
+
+def test_cancelling_leaves_the_rows_not_reached_empty(monkeypatch):
+    import bpstudio.engine.landscape as landscape
+
+    monkeypatch.setattr(landscape, "CHUNK_VALUES", 140)  # (4·2 + 6 per point: chunks of one row of 10)
+    net = Network.create([2, 2, 1], ["sigmoid", "sigmoid"], seed=0)
+    X, T = np.ones((4, 2)), np.ones((4, 1))
+    d1, d2 = unit_direction(net, "weight", 0, 0, 0), unit_direction(net, "weight", 0, 1, 1)
+    calls = []
+
+    def stop_after_two(done, total):
+        calls.append((done, total))
+        return len(calls) <= 2
+
+    s = loss_surface(
+        net, TrainConfig(), X, T, d1, d2, np.linspace(-1, 1, 10), np.linspace(-1, 1, 10), stop_after_two
+    )
+    assert not s.complete and np.isnan(s.values[2:]).all() and np.isfinite(s.values[:2]).all()
+    assert calls[:3] == [(0, 10), (1, 10), (2, 10)]
+
+
+def test_bad_requests_are_refused():
+    net = Network.create([2, 2, 1], ["sigmoid", "sigmoid"], seed=0)
+    net.set_connection(0, 0, 1, False)
+    with pytest.raises(EngineError, match="removed"):
+        unit_direction(net, "weight", 0, 0, 1)
+    with pytest.raises(EngineError):
+        unit_direction(net, "weight", 5, 0, 0)
+    with pytest.raises(EngineError):
+        unit_direction(net, "neuron", 0, 0)
+    d = unit_direction(net, "bias", 1, 0)
+    with pytest.raises(EngineError, match="at least one sample"):
+        loss_surface(net, TrainConfig(), np.zeros((0, 2)), np.zeros((0, 1)), d, d, [0.0], [0.0])
+    with pytest.raises(EngineError, match="one array per parameter"):
+        loss_surface(net, TrainConfig(), np.ones((1, 2)), np.ones((1, 1)), d[:2], d, [0.0], [0.0])
+    flat = loss_surface(
+        net,
+        TrainConfig(),
+        np.ones((1, 2)),
+        np.ones((1, 1)),
+        [0 * p for p in d],
+        [0 * p for p in d],
+        [0.0, 1.0],
+        [0.0],
+    )
+    assert flat.values.tolist() == [[flat.centre, flat.centre]]
