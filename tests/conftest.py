@@ -26,6 +26,9 @@ def _isolated_settings(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("HOME", str(home))
+    # no lab-wide settings file (a machine's /etc/xdg/bpstudio would change the defaults) unless a test
+    # ships one itself
+    monkeypatch.setenv("BPSTUDIO_SYSTEM_CONFIG", str(home / "no-lab-settings.ini"))
     yield
 
 

@@ -72,7 +72,9 @@ class Documents(QObject):
         if self.session.path is not None:
             return str(self.session.path.parent)
         recent = self.settings.recent_files()
-        return str(Path(recent[0]).parent) if recent else str(Path.home())
+        if recent:
+            return str(Path(recent[0]).parent)
+        return self.settings.default_folder("projects") or str(Path.home())
 
     def maybe_save(self) -> bool:
         """True when it is fine to discard the open project (saved, or the user said so)."""

@@ -128,5 +128,12 @@ def launch(args: argparse.Namespace) -> int:
         window.show()
         app.exec()
         return 0 if probe.done else 1
-    window.show()
+    show_window(window)
     return int(app.exec())
+
+
+def show_window(window) -> None:
+    """Show the studio window, in presentation mode if the lab's settings say so (a lecture PC)."""
+    window.show()
+    if window.settings.start_presentation():
+        window.presentation.set_active(True)

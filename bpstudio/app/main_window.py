@@ -233,7 +233,12 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ dialogs
     def show_preferences(self) -> bool:
         view = {key: self.session.view_option(key, self.settings.view_default(key)) for key in DEFAULTS}
-        dlg = PreferencesDialog(self, view, self.settings.theme())
+        locked = frozenset(
+            k
+            for k in (*DEFAULTS, "theme")
+            if self.settings.is_locked(f"prefs/{k}" if k == "theme" else f"view/{k}")
+        )
+        dlg = PreferencesDialog(self, view, self.settings.theme(), locked)
         if dlg.exec() != QDialog.DialogCode.Accepted:
             return False
         view, theme = dlg.values()

@@ -20,13 +20,17 @@ from PySide6.QtWidgets import (
 )
 
 from ..teaching.labels import CHOICES
-from .settings import THEMES, AppSettings
+from .settings import LOCKED_REASON, THEMES, AppSettings
 
 
 class PreferencesDialog(QDialog):
     """Edits a copy of the options; :meth:`values` gives the result after Accept."""
 
-    def __init__(self, parent: QWidget | None, view: dict[str, Any], theme: str) -> None:
+    def __init__(
+        self, parent: QWidget | None, view: dict[str, Any], theme: str, locked: frozenset[str] = frozenset()
+    ) -> None:
+        """``locked``: settings the lab's administrator fixed ("theme", or a view option's key): shown
+        greyed out, with the reason."""
         super().__init__(parent)
         self.setObjectName("preferencesDialog")
         self.setWindowTitle("Preferences")
@@ -61,9 +65,16 @@ class PreferencesDialog(QDialog):
             self.theme.addItem(text, value)
         self.theme.setCurrentIndex(max(0, self.theme.findData(theme)))
         form.addRow("Theme:", self.theme)
+        controls = {**self.boxes, "precision": self.precision, "labels": self.labels, "theme": self.theme}
+        for key in locked:
+            widget = controls.get(key)
+            if widget is not None:
+                widget.setEnabled(False)
+                widget.setToolTip(f"{LOCKED_REASON}: it cannot be changed here")
         note = QLabel(
             "Display options apply to the open project and are saved with it; they are also the "
             "defaults for projects that do not set them."
+            + (f" Greyed-out settings: {LOCKED_REASON.lower()}." if locked & set(controls) else "")
         )
         note.setWordWrap(True)
         form.addRow(note)

@@ -4,12 +4,23 @@ Holds the preferences (theme, and the defaults of the project view options), the
 the last data-import folder and options, and the window geometry and dock layout. Tests point
 XDG_CONFIG_HOME/HOME at a temporary folder; with ``BPSTUDIO_NO_RESTORE=1`` the window's geometry
 and dock layout are not restored.
+
+**Lab-wide defaults** (issue 17.3): an administrator can ship a system settings file of the same
+form (:func:`system_settings_file`: ``/etc/xdg/bpstudio/bpstudio.ini`` on Linux, or the first
+``bpstudio/bpstudio.ini`` in ``$XDG_CONFIG_DIRS``; ``%ProgramData%\bpstudio\bpstudio.ini`` on
+Windows; ``/Library/Preferences/bpstudio/bpstudio.ini`` on macOS; ``$BPSTUDIO_SYSTEM_CONFIG`` names
+another). Its values are the defaults where the user has not chosen otherwise: ``prefs/theme``,
+``prefs/text_size``, ``prefs/presentation`` (start in presentation mode), ``view/<option>`` (the
+defaults of the project view options, e.g. ``view/notation``), ``paths/projects`` and ``paths/data``
+(the folders the file dialogs start in). ``locks/keys`` lists keys the user cannot change: a locked
+key's system value wins over the user's, and Preferences shows it greyed out with the reason.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +49,28 @@ def qsettings() -> QSettings:
     return QSettings(str(settings_file()), QSettings.Format.IniFormat)
 
 
+#: names the lab-wide settings file instead of the platform's place (administrators, tests)
+SYSTEM_ENV = "BPSTUDIO_SYSTEM_CONFIG"
+#: what Preferences says of a locked setting
+LOCKED_REASON = "Set by your lab's administrator"
+
+
+def system_settings_file() -> Path | None:
+    """The lab-wide settings file, if there is one (see the module docstring)."""
+    named = os.environ.get(SYSTEM_ENV, "")
+    if named:
+        return Path(named) if Path(named).is_file() else None
+    if sys.platform.startswith("win"):
+        base = os.environ.get("ProgramData", r"C:\ProgramData")
+        candidates = [Path(base) / ORGANISATION / f"{APPLICATION}.ini"]
+    elif sys.platform == "darwin":
+        candidates = [Path("/Library/Preferences") / ORGANISATION / f"{APPLICATION}.ini"]
+    else:
+        dirs = os.environ.get("XDG_CONFIG_DIRS", "") or "/etc/xdg"
+        candidates = [Path(d) / ORGANISATION / f"{APPLICATION}.ini" for d in dirs.split(":") if d]
+    return next((c for c in candidates if c.is_file()), None)
+
+
 def restore_allowed() -> bool:
     return os.environ.get("BPSTUDIO_NO_RESTORE", "") not in ("1", "true", "yes")
 
@@ -51,10 +84,39 @@ class AppSettings(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.store = qsettings()
+        path = system_settings_file()
+        self.system_path = path
+        self.system = None if path is None else QSettings(str(path), QSettings.Format.IniFormat)
+        raw = self.system.value("locks/keys", []) if self.system is not None else []
+        keys = [raw] if isinstance(raw, str) else list(raw or [])
+        self.locked = frozenset(str(k).strip() for k in keys if str(k).strip())
+
+    # ------------------------------------------------------------------ lab-wide defaults
+    def _value(self, path: str, default: Any) -> Any:
+        """The user's value of ``path``, else the lab's, else ``default``; a locked key: the lab's."""
+        lab = self.system is not None and self.system.contains(path)
+        if lab and path in self.locked:
+            return self.system.value(path)  # type: ignore[union-attr]
+        if self.store.contains(path):
+            return self.store.value(path)
+        return self.system.value(path) if lab else default  # type: ignore[union-attr]
+
+    def is_locked(self, path: str) -> bool:
+        """Whether the lab's administrator fixed ``path`` (e.g. "prefs/theme", "view/notation")."""
+        return path in self.locked and self.system is not None and self.system.contains(path)
+
+    def start_presentation(self) -> bool:
+        """Whether the window opens in presentation mode (a lab default, e.g. on a lecture PC)."""
+        return str(self._value("prefs/presentation", "false")).strip().lower() in ("1", "true", "yes")
+
+    def default_folder(self, kind: str) -> str:
+        """The lab's folder for ``kind`` "projects" or "data" (file dialogs start there), or ""."""
+        folder = str(self._value(f"paths/{kind}", "") or "")
+        return folder if folder and Path(folder).is_dir() else ""
 
     # ------------------------------------------------------------------ preferences
     def theme(self) -> str:
-        value = str(self.store.value("prefs/theme", "system"))
+        value = str(self._value("prefs/theme", "system"))
         return value if value in THEMES else "system"
 
     def set_theme(self, theme: str) -> None:
@@ -64,7 +126,7 @@ class AppSettings(QObject):
 
     def text_size(self) -> float:
         """The window's text size, a factor of the platform's font (View ▸ Text Size); 1.0 by default."""
-        return nearest_step(self.store.value("prefs/text_size", 1.0))
+        return nearest_step(self._value("prefs/text_size", 1.0))
 
     def set_text_size(self, value: float) -> None:
         self._set("prefs/text_size", nearest_step(value), "text_size")
@@ -72,7 +134,7 @@ class AppSettings(QObject):
     def view_default(self, key: str) -> Any:
         """The default of view option ``key`` for projects that do not set it."""
         default = DEFAULTS[key]
-        raw = self.store.value(f"view/{key}", default)
+        raw = self._value(f"view/{key}", default)
         return _coerce(key, raw, default)
 
     def view_defaults(self) -> dict[str, Any]:
@@ -82,6 +144,8 @@ class AppSettings(QObject):
         self._set(f"view/{key}", _coerce(key, value, DEFAULTS[key]), key)
 
     def _set(self, path: str, value: Any, key: str) -> None:
+        if self.is_locked(path):  # the lab's administrator decides (Preferences greys it out)
+            return
         if self.store.value(path) == value:
             return
         self.store.setValue(path, value)
@@ -117,7 +181,7 @@ class AppSettings(QObject):
     def import_folder(self) -> str:
         """The folder of the last imported data file, or "" (none yet, or it no longer exists)."""
         folder = str(self.store.value("import/folder", "") or "")
-        return folder if folder and Path(folder).is_dir() else ""
+        return folder if folder and Path(folder).is_dir() else self.default_folder("data")
 
     def import_options(self) -> dict[str, Any]:
         """The options of the last import (the import dialog's choices), or {}."""
