@@ -90,10 +90,20 @@ class ValueDialog(QDialog):
         self.accept()
 
 
+def run_modal(dlg: QDialog) -> bool:
+    """Run a modal dialog made for one use; True if accepted. The dialog is deleted afterwards (once
+    the caller is done with it): a child of the window would otherwise live as long as the window, and
+    a long lab session would collect every dialog it ever opened."""
+    try:
+        return dlg.exec() == QDialog.DialogCode.Accepted
+    finally:
+        dlg.deleteLater()
+
+
 def ask_number(parent: QWidget | None, title: str, label: str, value: float) -> float | None:
     """The number the user typed, or None if they cancelled."""
     dlg = ValueDialog(parent, title, label, value)
-    return dlg.value if dlg.exec() == QDialog.DialogCode.Accepted else None
+    return dlg.value if run_modal(dlg) else None
 
 
 class LayerDialog(QDialog):

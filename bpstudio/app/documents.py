@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from ..data import SCALING_TITLES
 from ..engine import EngineError, Network, TrainConfig
@@ -20,7 +20,7 @@ from ..formats import DatasetSpec, Project, load_weights_file, save_weights
 from ..teaching.labels import DEFAULTS
 from ..workspace import list_examples, load_example
 from .canvas.export import export_png, export_svg
-from .dialogs import ExampleDialog
+from .dialogs import ExampleDialog, run_modal
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -142,7 +142,7 @@ class Documents(QObject):
         """Open a shipped example (asking which one when ``key`` is None); it opens untitled."""
         if key is None:
             dlg = ExampleDialog(self.window, list_examples())
-            if dlg.exec() != QDialog.DialogCode.Accepted or dlg.selected is None:
+            if not run_modal(dlg) or dlg.selected is None:
                 return False
             key = dlg.selected
         if not self.maybe_save():

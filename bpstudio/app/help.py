@@ -14,6 +14,7 @@ from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMenu, QTextBrowser, QVBoxLayout, QWidget
 
 from .. import resources_dir
+from .dialogs import run_modal
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -108,9 +109,9 @@ def install(window: MainWindow) -> None:
     guide.setShortcuts(
         QKeySequence.keyBindings(QKeySequence.StandardKey.HelpContents) or [QKeySequence("F1")]
     )
-    guide.triggered.connect(lambda _c=False: guide_dialog(window).exec())
+    guide.triggered.connect(lambda _c=False: run_modal(guide_dialog(window)))
     keys = QAction("&Keyboard Shortcuts", window)
-    keys.triggered.connect(lambda _c=False: shortcuts_dialog(window).exec())
+    keys.triggered.connect(lambda _c=False: run_modal(shortcuts_dialog(window)))
     files = QAction("&Example and Exercise Files", window)
     files.setStatusTip("Open the folder of the shipped examples, exercises and datasets")
     files.triggered.connect(lambda _c=False: open_example_files())

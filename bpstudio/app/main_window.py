@@ -20,7 +20,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent
-from PySide6.QtWidgets import QApplication, QDialog, QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
 
 from ..formats import portable_stem
 from ..teaching.labels import DEFAULTS
@@ -29,7 +29,7 @@ from .canvas.editor import CanvasEditor
 from .canvas.inspector import Inspector
 from .canvas.view import NetworkView
 from .changes import Change
-from .dialogs import show_about
+from .dialogs import run_modal, show_about
 from .documents import Documents
 from .help import install as install_help
 from .preferences import PreferencesDialog, apply_preferences
@@ -239,7 +239,7 @@ class MainWindow(QMainWindow):
             if self.settings.is_locked(f"prefs/{k}" if k == "theme" else f"view/{k}")
         )
         dlg = PreferencesDialog(self, view, self.settings.theme(), locked)
-        if dlg.exec() != QDialog.DialogCode.Accepted:
+        if not run_modal(dlg):
             return False
         view, theme = dlg.values()
         apply_preferences(self.settings, self.session, view, theme)

@@ -11,12 +11,12 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QPoint
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QDialog, QMenu, QWidget
+from PySide6.QtWidgets import QMenu, QWidget
 
 from ...engine import ACTIVATIONS, Network
 from ...engine import edits as ed
 from ..changes import Change
-from ..dialogs import LayerDialog, RandomiseDialog, ask_number
+from ..dialogs import LayerDialog, RandomiseDialog, ask_number, run_modal
 from ..session import NO_SELECTION, Selection, Session
 from ..theme import icon
 from .scene import Hit
@@ -208,7 +208,7 @@ class CanvasEditor(QObject):
         net = self.session.network
         act = net.activations[layer - 1] if layer > 0 else None
         dlg = LayerDialog(self.parent_widget, f"Layer {layer + 1}", net.sizes[layer], act)
-        if dlg.exec() != QDialog.DialogCode.Accepted:
+        if not run_modal(dlg):
             return
         size, new_act = dlg.size_box.value(), (dlg.activation if layer > 0 else None)
         if size == net.sizes[layer] and new_act == act:
@@ -317,7 +317,7 @@ class CanvasEditor(QObject):
     def randomise(self) -> None:
         cfg = self.session.config
         dlg = RandomiseDialog(self.parent_widget, cfg.init, dict(cfg.init_params), cfg.seed)
-        if dlg.exec() != QDialog.DialogCode.Accepted:
+        if not run_modal(dlg):
             return
         self.session.reset_weights(seed=dlg.seed, init=dlg.init, init_params=dlg.params)
 
@@ -349,6 +349,7 @@ class CanvasEditor(QObject):
     def context_menu(self, hit: Hit | None, pos: QPoint) -> None:
         menu = self.build_context_menu(hit)
         menu.exec(pos)
+        menu.deleteLater()  # made for this click
 
     def build_context_menu(self, hit: Hit | None) -> QMenu:
         menu = QMenu(self.parent_widget)

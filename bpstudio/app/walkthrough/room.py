@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
 from ...engine import EngineError
 from ...formats import FormatError, portable_stem
@@ -34,6 +34,7 @@ from ...teaching import (
     save_exercise,
 )
 from ..changes import Change
+from ..dialogs import run_modal
 from ..exercises.dialog import ExerciseDialog
 from ..exercises.panel import ExercisePanel
 from .highlight import LineHighlighter
@@ -377,7 +378,7 @@ class TeachingRoom(QObject):
 
             update_project(s.project, s.trainer)
         dlg = ExerciseDialog(self.window, s.project, self.panel.notation())
-        if dlg.exec() != QDialog.DialogCode.Accepted:
+        if not run_modal(dlg):
             return False
         try:
             exercise = dlg.exercise()
