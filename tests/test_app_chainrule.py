@@ -66,3 +66,15 @@ def test_hiding_the_panel_clears_its_marks_and_an_exercise_hides_the_numbers(win
     window.teaching.open_file(resources_dir() / "exercises" / "xor-backprop-221.bpx.json")
     s.select(Selection("edge", 1, 0, 0))
     assert panel.result is None and "hidden during an exercise" in panel.view.toPlainText()
+
+
+def test_the_error_signal_notation_shows_the_courses_sign(window):
+    s, panel = window.session, window.chain_rule
+    s.step_batch()
+    s.select(Selection("edge", 1, 0, 0))
+    assert "error-signal" not in panel.view.toPlainText()
+    s.set_view_option("notation", "error_signal")
+    text = panel.view.toPlainText()
+    assert "In the error-signal notation the δ/Δw table shows −∂E/∂w₁₁⁽²⁾" in text
+    s.select(Selection("neuron", 2, 0))
+    assert "Δ = −δ" in panel.view.toPlainText()

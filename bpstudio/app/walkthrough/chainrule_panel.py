@@ -196,6 +196,16 @@ class ChainRulePanel(QWidget):
             )
         total += f" = {of}.</p>"
         out.append(total)
+        if self.session.notation == "error_signal":  # the course writes Δ = −δ and −∂E/∂w
+            value = e(fmt(-cr.gradient, prec))
+            if cr.kind == "neuron":
+                out.append(
+                    f"<p>In the error-signal notation: Δ = −δ = {value} (as the δ/Δw table shows it).</p>"
+                )
+            else:
+                out.append(
+                    f"<p>In the error-signal notation the δ/Δw table shows −∂E/∂{e(cr.name)} = {value}.</p>"
+                )
         if backprop is not None:
             same = abs(backprop - cr.gradient) <= 1e-9 * max(abs(backprop), abs(cr.gradient), 1e-12)
             verdict = "the same" if same else "a different value (please report this)"
