@@ -58,3 +58,12 @@ def shown_window(qtbot):
     w.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is w, timeout=5000)
     return w
+
+
+def window_showing(qtbot, monkeypatch, dock: str):
+    """A new studio window (dialogs answered) with the dock named ``dock`` in front of its tabs."""
+    answer_dialogs(monkeypatch)
+    w = shown_window(qtbot)
+    w.docks[dock].show()
+    w.docks[dock].raise_()
+    return w

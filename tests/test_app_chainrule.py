@@ -8,16 +8,12 @@ import pytest
 from bpstudio import resources_dir
 from bpstudio.app import ui_scale
 from bpstudio.app.session import Selection
-from tests.gui_helpers import answer_dialogs, shown_window
+from tests.gui_helpers import window_showing
 
 
 @pytest.fixture
 def window(qtbot, monkeypatch):
-    answer_dialogs(monkeypatch)
-    w = shown_window(qtbot)
-    dock = w.docks["chainRuleDock"]
-    dock.show()
-    dock.raise_()
+    w = window_showing(qtbot, monkeypatch, "chainRuleDock")
     qtbot.waitUntil(lambda: w.chain_rule.in_front)
     yield w
     w.training.shutdown()

@@ -48,18 +48,25 @@ def close(a: QColor, b: QColor) -> bool:
     return max(abs(a.red() - b.red()), abs(a.green() - b.green()), abs(a.blue() - b.blue())) <= 12
 
 
-def test_the_widget_draws_signs_sizes_and_removed_connections(qtbot):
+def shown_diagrams(qtbot, first: list, second: list | None = None, removed=None):
+    """A Hinton widget of a 2-2-1 network with the given weights, shown at 420 × 220, and its image."""
     session = Session()
     net = Network.create([2, 2, 1], ["sigmoid", "sigmoid"], seed=0)
-    net.weights[0][:] = [[2.0, -2.0], [0.5, 0.0]]
-    net.weights[1][:] = [[-1.0, 1.0]]
-    net.set_connection(0, 1, 1, False)
+    net.weights[0][:] = first
+    if second is not None:
+        net.weights[1][:] = second
+    if removed is not None:
+        net.set_connection(*removed, False)
     session.project.network = net
     widget = HintonWidget(session)
     qtbot.addWidget(widget)
     widget.resize(420, 220)
     widget.show()
-    image = render(widget)
+    return session, widget, render(widget)
+
+
+def test_the_widget_draws_signs_sizes_and_removed_connections(qtbot):
+    session, widget, image = shown_diagrams(qtbot, [[2.0, -2.0], [0.5, 0.0]], [[-1.0, 1.0]], (0, 1, 1))
     colours = canvas_colours()
     d0, d1 = widget.diagrams
 
@@ -81,15 +88,7 @@ def test_the_widget_draws_signs_sizes_and_removed_connections(qtbot):
 
 def test_a_large_layer_is_a_colour_map(qtbot, monkeypatch):
     monkeypatch.setattr(hinton, "SQUARES_UP_TO", 3)
-    session = Session()
-    net = Network.create([2, 2, 1], ["sigmoid", "sigmoid"], seed=0)
-    net.weights[0][:] = [[2.0, -2.0], [1.0, -1.0]]
-    session.project.network = net
-    widget = HintonWidget(session)
-    qtbot.addWidget(widget)
-    widget.resize(420, 220)
-    widget.show()
-    image = render(widget)
+    _session, widget, image = shown_diagrams(qtbot, [[2.0, -2.0], [1.0, -1.0]])
     d0 = widget.diagrams[0]
     colours = canvas_colours()
 

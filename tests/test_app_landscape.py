@@ -10,16 +10,12 @@ from PySide6.QtCore import Qt
 from bpstudio.app import ui_scale
 from bpstudio.app.session import Selection
 from bpstudio.engine.gradcheck import batch_loss
-from tests.gui_helpers import answer_dialogs, shown_window
+from tests.gui_helpers import window_showing
 
 
 @pytest.fixture
 def window(qtbot, monkeypatch):
-    answer_dialogs(monkeypatch)
-    w = shown_window(qtbot)
-    dock = w.docks["landscapeDock"]
-    dock.show()
-    dock.raise_()
+    w = window_showing(qtbot, monkeypatch, "landscapeDock")
     yield w
     w.training.landscape_panel.task.cancel()
     w.training.shutdown()

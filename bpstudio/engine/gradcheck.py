@@ -47,6 +47,20 @@ def batch_loss(net: Network, config: TrainConfig, X: np.ndarray, T: np.ndarray) 
     return float(s * (data + penalty(net.weights, config.l1, config.l2)))
 
 
+def central_difference(
+    net: Network, config: TrainConfig, X: np.ndarray, T: np.ndarray, flat: np.ndarray, k: int, h: float
+) -> float:
+    """(J(θ + h·eₖ) − J(θ − h·eₖ)) / 2h for entry k of ``flat``, a flat view of one of ``net``'s
+    parameter arrays (changed and put back)."""
+    old = flat[k]
+    flat[k] = old + h
+    up = batch_loss(net, config, X, T)
+    flat[k] = old - h
+    down = batch_loss(net, config, X, T)
+    flat[k] = old
+    return float((up - down) / (2 * h))
+
+
 def analytic_gradients(net: Network, config: TrainConfig, X: np.ndarray, T: np.ndarray) -> list[np.ndarray]:
     """[∂J/∂W⁰, ∂J/∂b⁰, ...] by backpropagation (one traced step, nothing applied)."""
     from .trace import StepTrace  # noqa: F401  (documents the source of the numbers)
@@ -105,13 +119,7 @@ def gradient_check(
                 idx = rng.choice(idx, size=max_per_layer, replace=False)
             worst = 0.0
             for k in idx:
-                old = flat[k]
-                flat[k] = old + h
-                up = batch_loss(work, config, X, T)
-                flat[k] = old - h
-                down = batch_loss(work, config, X, T)
-                flat[k] = old
-                num = (up - down) / (2 * h)
+                num = central_difference(work, config, X, T, flat, int(k), h)
                 ana = g.reshape(-1)[k]
                 rel = abs(num - ana) / max(abs(num) + abs(ana), 1e-12)
                 worst = max(worst, rel)
@@ -206,14 +214,7 @@ def check_parameters(
     for i, (wl, j, source, arr, k, ana) in enumerate(params):
         if progress is not None and i % every == 0 and not progress(i, total):
             break
-        flat = arr.reshape(-1)
-        old = flat[k]
-        flat[k] = old + h
-        up = batch_loss(work, config, X, T)
-        flat[k] = old - h
-        down = batch_loss(work, config, X, T)
-        flat[k] = old
-        num = (up - down) / (2 * h)
+        num = central_difference(work, config, X, T, arr.reshape(-1), k, h)
         rel = abs(num - ana) / max(abs(ana), abs(num), floor)
         if not np.isfinite(rel):
             rel = float("inf")
