@@ -77,7 +77,14 @@ def main(argv: list[str] | None = None) -> int:
         f"peak memory: {peak:.0f} MB; exceptions: {len(errors)}; Qt warnings: {len(warnings)}; "
         f"Python warnings (distinct places): {len(py_warnings)}"
     )
-    for text in errors[:5] + warnings[:5] + sorted(py_warnings)[:5]:
+    kinds: dict[str, int] = {}
+    for text in errors:  # each distinct exception (its last line) once, with its count
+        last = text.strip().splitlines()[-1]
+        kinds[last] = kinds.get(last, 0) + 1
+    for last, n in sorted(kinds.items(), key=lambda kv: -kv[1]):
+        first = next(t for t in errors if t.strip().splitlines()[-1] == last)
+        print(f"{n} × {last}\n{first.strip()[-1500:]}")
+    for text in warnings[:5] + sorted(py_warnings)[:5]:
         print(text.strip()[:2000])
     return 1 if errors or warnings or py_warnings or report.slowest > 2.0 else 0
 

@@ -111,6 +111,24 @@ def chain_rule(
         if frm is None or not 0 <= frm < net.sizes[layer] or (mask is not None and not mask[index, frm]):
             raise EngineError("no such connection")
 
+    with np.errstate(all="ignore"):  # a saturated unit: ∂E/∂o or a product may be ±∞ or NaN, shown as such
+        return _chain_rule(net, config, x, t, kind, layer, index, frm, names, max_paths, start)
+
+
+def _chain_rule(
+    net: Network,
+    config: TrainConfig,
+    x: np.ndarray,
+    t: np.ndarray,
+    kind: str,
+    layer: int,
+    index: int,
+    frm: int | None,
+    names: Names,
+    max_paths: int,
+    start: int,
+) -> ChainRule:
+    L = net.n_layers
     zs, acts = net.forward(x)
     a = [v[0] for v in acts]
     loss = get_loss(config.loss)

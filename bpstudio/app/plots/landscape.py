@@ -121,6 +121,10 @@ class LandscapePanel(QWidget):
         self.slice_plot = self.plots.addPlot(row=1, col=0)
         self._side_by_side = False
         style_plot(self.slice_plot, "Slice through the current point", "", "loss")
+        # (before any item is added: pyqtgraph's automatic downsampling failed on a degenerate range,
+        # "Maximum allowed dimension exceeded", and the setting is passed to every item)
+        self.slice_plot.setDownsampling(auto=False)
+        self.slice_plot.setClipToView(False)
         self.slice_curve = self.slice_plot.plot(pen=pg.mkPen("#1f77b4", width=2))
         self.slice_here = pg.ScatterPlotItem(size=9, brush=pg.mkBrush(red))
         self.slice_plot.addItem(self.slice_here)
@@ -272,7 +276,8 @@ class LandscapePanel(QWidget):
         self.map_plot.setLabel("left", y_label)
         self.slice_plot.setLabel("bottom", x_label)
         middle = int(np.argmin(np.abs(b)))  # the row through the current point
-        self.slice_curve.setData(ox + a, values[middle])
+        xs = plottable(ox + a)
+        self.slice_curve.setData(xs, values[middle], connect="finite")
         self.slice_here.setData([ox], [surface.centre])
         self.map_plot.autoRange()
         self.slice_plot.autoRange()
