@@ -54,9 +54,14 @@ def main(argv: list[str] | None = None) -> int:
     sys.excepthook = lambda *exc: errors.append("".join(traceback.format_exception(*exc)))
     py_warnings: set[str] = set()  # Python warnings (e.g. NumPy's RuntimeWarning), once per place
     warnings_module.simplefilter("always")
-    warnings_module.showwarning = lambda message, category, filename, lineno, *_: py_warnings.add(
-        f"{filename}:{lineno}: {category.__name__}: {message}"
-    )
+
+    def on_warning(message, category, filename, lineno, *_rest) -> None:
+        # where in bpstudio it came from (a NumPy warning is raised deep inside NumPy)
+        ours = [f for f in traceback.extract_stack()[:-1] if "/bpstudio/" in f.filename]
+        where = f" (from {ours[-1].filename.split('/bpstudio/')[-1]}:{ours[-1].lineno})" if ours else ""
+        py_warnings.add(f"{filename}:{lineno}: {category.__name__}: {message}{where}")
+
+    warnings_module.showwarning = on_warning
     answer_everything(_Patch())
     from bpstudio.app.main_window import MainWindow
 
