@@ -126,3 +126,12 @@ def test_a_loss_that_does_not_fit_the_output_is_refused_and_a_step_unit_gives_ze
     assert (
         cr.total == 0.0 and cr.paths[0].factors[1].symbol == "f′(z₁⁽²⁾)" and cr.paths[0].factors[1].value == 0
     )
+
+
+def test_a_saturated_unit_shows_its_infinite_factor_without_warnings(recwarn):
+    net = Network.create([1, 1], ["sigmoid"], seed=0)
+    net.weights[0][:] = [[100.0]]  # o = σ(100) = 1 in float64: ∂E/∂o = (o − t)/(o(1 − o)) = ∞ for BCE
+    cr = chain_rule(net, TrainConfig(loss="bce"), np.array([1.0]), np.array([0.0]), "bias", 0, 0)
+    factors = {f.symbol: f.value for f in cr.paths[0].factors}
+    assert factors["f′(z₁⁽²⁾)"] == 0.0 and np.isinf(factors["∂E/∂a₁⁽²⁾"])
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]

@@ -77,6 +77,7 @@ def _z_name(names: Names, layer: int, index: int) -> str:
     return "z" + names.neuron(layer, index)[1:]
 
 
+@np.errstate(all="ignore")  # a saturated unit: ∂E/∂o or a product may be ±∞ or NaN, shown as such
 def chain_rule(
     net: Network,
     config: TrainConfig,
@@ -89,9 +90,9 @@ def chain_rule(
     names: Names | None = None,
     max_paths: int = MAX_PATHS,
 ) -> ChainRule:
-    """The chain rule for a ``kind`` ("weight": wᵢₙₐₑₓ,frm of weight layer ``layer``; "bias": the bias of
-    neuron ``index`` of layer ``layer`` + 1; "neuron": neuron ``index`` of neuron layer ``layer`` ≥ 1)
-    on the sample (x, t)."""
+    """The chain rule for a ``kind`` ("weight": W[index, frm] of weight layer ``layer``; "bias": the
+    bias of neuron ``index`` of layer ``layer`` + 1; "neuron": neuron ``index`` of neuron layer
+    ``layer`` ≥ 1) on the sample (x, t)."""
     names = names or Names()
     L = net.n_layers  # weight layers; neuron layers 0 … L
     x = np.asarray(x, dtype=np.float64).reshape(1, -1)
@@ -111,24 +112,6 @@ def chain_rule(
         if frm is None or not 0 <= frm < net.sizes[layer] or (mask is not None and not mask[index, frm]):
             raise EngineError("no such connection")
 
-    with np.errstate(all="ignore"):  # a saturated unit: ∂E/∂o or a product may be ±∞ or NaN, shown as such
-        return _chain_rule(net, config, x, t, kind, layer, index, frm, names, max_paths, start)
-
-
-def _chain_rule(
-    net: Network,
-    config: TrainConfig,
-    x: np.ndarray,
-    t: np.ndarray,
-    kind: str,
-    layer: int,
-    index: int,
-    frm: int | None,
-    names: Names,
-    max_paths: int,
-    start: int,
-) -> ChainRule:
-    L = net.n_layers
     zs, acts = net.forward(x)
     a = [v[0] for v in acts]
     loss = get_loss(config.loss)
