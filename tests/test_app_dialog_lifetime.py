@@ -45,3 +45,17 @@ def test_dialogs_and_context_menus_are_deleted_after_use(qtbot, monkeypatch):
         assert len(w.findChildren(QMenu)) == menus
     finally:
         w.training.shutdown()
+
+
+def test_edit_undo_keeps_the_last_edits_only(qtbot):
+    """Each network edit keeps the network before and after it: the undo stack is bounded (the oldest
+    edits go), so a long session of edits cannot grow without end."""
+    from bpstudio.app.session import EDIT_UNDO_LIMIT, Session
+
+    s = Session()
+    for i in range(EDIT_UNDO_LIMIT + 30):
+        assert s.edit_network(f"edit {i}", lambda n, v=i: n.weights[0].__setitem__((0, 0), float(v)))
+    assert s.undo_stack.count() == EDIT_UNDO_LIMIT
+    while s.undo_stack.canUndo():
+        s.undo_stack.undo()
+    assert s.network.weights[0][0, 0] == 29.0  # back to before the oldest edit kept

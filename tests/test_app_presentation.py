@@ -268,3 +268,15 @@ def test_status_bar_labels_shorten_with_an_ellipsis_and_keep_the_whole_text(qtbo
     assert label.toolTip() == f"{text}\nwhy"
     label.resize(label.sizeHint())
     assert label.shown_text() == text and label.toolTip() == "why"
+
+
+def test_the_legend_grows_with_the_text_but_not_on_a_narrow_canvas(qtbot):
+    from bpstudio.app.canvas.legend import NARROW_CANVAS, legend_scale
+
+    try:
+        ui_scale.apply(ui_scale.PRESENTATION)
+        assert legend_scale(NARROW_CANVAS + 500) == 1.25 and legend_scale() == 1.25
+        assert legend_scale(NARROW_CANVAS - 1) == 1.0  # a 1024-pixel projector: the network needs the room
+    finally:
+        ui_scale.apply(1.0)
+    assert legend_scale(NARROW_CANVAS - 1) == 1.0 and legend_scale(2000) == 1.0

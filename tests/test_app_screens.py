@@ -106,6 +106,7 @@ def test_presentation_on_a_1024x768_projector_keeps_the_network_labels_large():
     normal = probe(1024, 768, 1.0)
     report = probe(1024, 768, 1.0, "--presentation")
     assert_fits(report)
-    # the table below and the legend beside leave less room: the labels are still ¾ of the UI's text
-    assert label_points(report) >= 0.75 * report["font_pt"]
+    # the table below and the legend beside (kept at its normal size on a narrow canvas) leave less
+    # room: the labels are still 0.8 of the UI's text
+    assert label_points(report) >= 0.8 * report["font_pt"]
     assert label_points(report) > 1.25 * label_points(normal)

@@ -34,6 +34,8 @@ from .changes import Change
 
 #: byte budget for the "undo step" history (weights + optimiser state snapshots)
 STEP_UNDO_BYTES = 200 * 1024 * 1024
+#: network edits Edit ▸ Undo can take back (each keeps the network before and after it); older ones go
+EDIT_UNDO_LIMIT = 200
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,7 @@ class Session(QObject):
     def __init__(self, project: Project | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.undo_stack = QUndoStack(self)
+        self.undo_stack.setUndoLimit(EDIT_UNDO_LIMIT)  # (Qt allows it only while the stack is empty)
         # a bound method, not a lambda: Qt drops the connection when the session is destroyed, before the
         # undo stack (its child) is, whose destructor would otherwise emit into a dead session
         self.undo_stack.cleanChanged.connect(self._emit_dirty)

@@ -88,10 +88,15 @@ def paint_legend(painter: QPainter, origin: QPointF, info: DisplayInfo, c: Canva
     return rect
 
 
-def legend_scale() -> float:
+#: a canvas narrower than this (pixels) keeps the legend at its normal size, whatever the text size
+NARROW_CANVAS = 1100
+
+
+def legend_scale(canvas_width: float | None = None) -> float:
     """The on-screen legend's magnification: with the text size, but never above 1.25 (in a lecture
-    the network, not its key, needs the room)."""
-    return min(factor(), 1.25)
+    the network, not its key, needs the room), and 1 on a narrow canvas (a projector of 1024 pixels)."""
+    k = min(factor(), 1.25)
+    return min(k, 1.0) if canvas_width is not None and canvas_width < NARROW_CANVAS else k
 
 
 class LegendWidget(QWidget):
@@ -103,11 +108,12 @@ class LegendWidget(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
         self.info = DisplayInfo()
         self.colours: CanvasColours | None = None
+        self.k = 1.0  # the magnification it is drawn at (legend_scale)
 
-    def set_info(self, info: DisplayInfo, colours: CanvasColours) -> None:
+    def set_info(self, info: DisplayInfo, colours: CanvasColours, canvas_width: float | None = None) -> None:
         self.info, self.colours = info, colours
         size = legend_size(info)
-        k = legend_scale()  # grows with the window's text size
+        self.k = k = legend_scale(canvas_width)  # grows with the window's text size
         self.resize(round(size.width() * k), round(size.height() * k))
         self.update()
 
@@ -118,6 +124,6 @@ class LegendWidget(QWidget):
         if self.colours is None:
             return
         p = QPainter(self)
-        p.scale(legend_scale(), legend_scale())
+        p.scale(self.k, self.k)
         paint_legend(p, QPointF(0.5, 0.5), self.info, self.colours)
         p.end()

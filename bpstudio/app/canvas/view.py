@@ -147,7 +147,7 @@ class NetworkView(QGraphicsView):
 
     def _update_legend(self) -> None:
         sc = self.network_scene
-        self.legend.set_info(sc.info, sc.colours)
+        self.legend.set_info(sc.info, sc.colours, self.viewport().width())
         self.legend.setVisible(self.legend_visible)
         self._place_legend()
 
@@ -162,7 +162,7 @@ class NetworkView(QGraphicsView):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        self._place_legend()
+        self._update_legend()  # (its size depends on the canvas's width)
         if self.auto_fit:
             self.fit_to_window()
 
