@@ -280,3 +280,30 @@ def test_the_legend_grows_with_the_text_but_not_on_a_narrow_canvas(qtbot):
     finally:
         ui_scale.apply(1.0)
     assert legend_scale(NARROW_CANVAS - 1) == 1.0 and legend_scale(2000) == 1.0
+
+
+def test_a_status_message_is_shown_whole_and_the_labels_get_their_width_back(qtbot):
+    from PySide6.QtWidgets import QMainWindow
+
+    from bpstudio.app.screen_fit import NO_MAXIMUM, ElidedLabel, make_room_for_messages
+
+    w = QMainWindow()
+    qtbot.addWidget(w)
+    w.resize(600, 200)
+    bar = w.statusBar()
+    long_label, short_label = ElidedLabel(), ElidedLabel()
+    long_label.setText("epoch 700 · update 2801 · loss 0.0134 · accuracy 100.0%")
+    short_label.setText("2-2-1 · 9 parameters")
+    bar.addPermanentWidget(long_label)
+    bar.addPermanentWidget(short_label)
+    make_room_for_messages(bar)
+    w.show()
+    qtbot.waitExposed(w)
+    message = "Trained 700 epochs (2800 updates): reached the epoch count."
+    bar.showMessage(message)
+    used = sum(lbl.maximumWidth() for lbl in (long_label, short_label))
+    assert used + bar.fontMetrics().horizontalAdvance(message) + 40 <= bar.width()
+    qtbot.waitUntil(lambda: long_label.shown_text().endswith("…"))
+    bar.clearMessage()
+    assert long_label.maximumWidth() == short_label.maximumWidth() == NO_MAXIMUM
+    qtbot.waitUntil(lambda: long_label.shown_text() == long_label.text())

@@ -34,7 +34,15 @@ from .documents import Documents
 from .help import install as install_help
 from .preferences import PreferencesDialog, apply_preferences
 from .presentation import Presentation
-from .screen_fit import ElidedLabel, ToolbarText, arrange_panels, is_compact, place_window, scrollable
+from .screen_fit import (
+    ElidedLabel,
+    ToolbarText,
+    arrange_panels,
+    is_compact,
+    make_room_for_messages,
+    place_window,
+    scrollable,
+)
 from .session import Session
 from .settings import AppSettings
 from .theme import app_icon, apply_theme, icon
@@ -100,6 +108,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.summary)
         self.zoom_label = QLabel()
         self.statusBar().addPermanentWidget(self.zoom_label)
+        make_room_for_messages(self.statusBar())
         self.canvas.zoomChanged.connect(lambda s: self.zoom_label.setText(f"{s:.0%}"))
 
         s = self.session

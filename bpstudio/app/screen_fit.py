@@ -230,3 +230,34 @@ class ElidedLabel(QLabel):
         QLabel.setText(self, shown)
         parts = [self._full if shown != self._full else "", self._tip]
         QLabel.setToolTip(self, "\n".join(p for p in parts if p))
+
+
+#: no maximum width (Qt's QWIDGETSIZE_MAX)
+NO_MAXIMUM = 16_777_215
+
+
+def make_room_for_messages(bar) -> None:
+    """While ``bar`` (a QStatusBar) shows a temporary message, its :class:`ElidedLabel` permanent
+    widgets shorten so that the message is shown whole (Qt gives permanent widgets their full width and
+    cuts the message off); when it goes they get their width back."""
+
+    def fit(message: str) -> None:
+        labels = [w for w in bar.findChildren(ElidedLabel) if w.isVisible()]
+        if not message:
+            for label in labels:
+                label.setMaximumWidth(NO_MAXIMUM)
+            return
+        others = sum(
+            w.sizeHint().width() + 8
+            for w in bar.findChildren(QWidget)
+            if w.parent() is bar and w.isVisible() and not isinstance(w, ElidedLabel)
+        )
+        room = bar.width() - bar.fontMetrics().horizontalAdvance(message) - 40 - others
+        labels.sort(key=lambda w: w.sizeHint().width())  # the shortest keep their text longest
+        for i, label in enumerate(labels):
+            share = max(room // max(len(labels) - i, 1), label.minimumSizeHint().width())
+            width = min(label.sizeHint().width(), share)
+            label.setMaximumWidth(width)
+            room -= width
+
+    bar.messageChanged.connect(fit)
