@@ -73,7 +73,8 @@ class ChainRule:
         return float(sum(p.product for p in self.paths))
 
 
-def _z_name(names: Names, layer: int, index: int) -> str:
+def z_name(names: Names, layer: int, index: int) -> str:
+    """zⱼ⁽ˡ⁾: the net input of neuron ``index`` of layer ``layer``, named like its activation."""
     return "z" + names.neuron(layer, index)[1:]
 
 
@@ -145,7 +146,7 @@ def chain_rule(
     def neuron_factors(n: int, i: int) -> list[Factor]:
         return [
             Factor(
-                f"f′({_z_name(names, n, i)})",
+                f"f′({z_name(names, n, i)})",
                 f"the slope of {net.activations[n - 1]} at z",
                 float(fprime[n][i]),
             )
@@ -157,7 +158,7 @@ def chain_rule(
         src = names.neuron(layer, frm)
         head.append(
             Factor(
-                f"∂{_z_name(names, start, index)}/∂{names.weight(layer, index, frm)}",
+                f"∂{z_name(names, start, index)}/∂{names.weight(layer, index, frm)}",
                 f"= {src}",
                 float(a[layer][frm]),
             )
@@ -165,12 +166,12 @@ def chain_rule(
         total = float(a[layer][frm] * delta[start][index])
         name = names.weight(layer, index, frm)
     elif kind == "bias":
-        head.append(Factor(f"∂{_z_name(names, start, index)}/∂{names.bias(layer, index)}", "= 1", 1.0))
+        head.append(Factor(f"∂{z_name(names, start, index)}/∂{names.bias(layer, index)}", "= 1", 1.0))
         total = float(delta[start][index])
         name = names.bias(layer, index)
     else:
         total = float(delta[start][index])
-        name = _z_name(names, start, index)
+        name = z_name(names, start, index)
 
     paths: list[ChainPath] = []
 
@@ -187,9 +188,7 @@ def chain_rule(
                     oq = names.neuron(L, q)
                     fs = [
                         *factors,
-                        Factor(
-                            f"∂{oq}/∂{_z_name(names, L, i)}", f"= {oq}(𝟙[q=i] − {names.neuron(L, i)})", jq
-                        ),
+                        Factor(f"∂{oq}/∂{z_name(names, L, i)}", f"= {oq}(𝟙[q=i] − {names.neuron(L, i)})", jq),
                         Factor(f"∂E/∂{oq}", loss.output_derivative, float(dE_do[q])),
                     ]
                     paths.append(

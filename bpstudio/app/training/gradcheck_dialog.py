@@ -245,7 +245,8 @@ class GradientCheckDialog(QDialog):
         self.report = report
         names = self.session.names
         self.model.set_report(table_rows(report, names), [r.flagged for r in report.rows])
-        self.summary.setText(summary(report)[:1].upper() + summary(report)[1:] + ".")
+        text = summary(report)
+        self.summary.setText(text[:1].upper() + text[1:] + ".")
         self.export_button.setEnabled(bool(report.rows))
 
     def _failed(self, exc: BaseException) -> None:

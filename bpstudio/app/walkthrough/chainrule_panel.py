@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QTextBrowser, QVBox
 
 from ...engine import EngineError, Network
 from ...engine.gradcheck import analytic_gradients
-from ...teaching.chainrule import MAX_PATHS, ChainRule, chain_rule
+from ...teaching.chainrule import MAX_PATHS, ChainRule, chain_rule, z_name
 from ...teaching.labels import fmt
 from ..changes import Change
 from ..session import Selection
@@ -27,10 +27,6 @@ from ..session import Selection
 if TYPE_CHECKING:
     from ..main_window import MainWindow
     from ..session import Session
-
-
-def _z(names, layer: int, index: int) -> str:
-    return "z" + names.neuron(layer, index)[1:]
 
 
 class ChainRulePanel(QWidget):
@@ -71,6 +67,8 @@ class ChainRulePanel(QWidget):
     def _changed(self, change: Change) -> None:
         if change & (Change.TRACE | Change.PROJECT | Change.DATASET | Change.STRUCTURE):
             self._follow_trace()
+        elif not self.in_front and not change & Change.LOCKED:
+            return  # new numbers (a run's snapshots): recomputed when the tab comes to the front
         else:
             self.refresh()
 
@@ -174,7 +172,7 @@ class ChainRulePanel(QWidget):
         out.append('<table cellspacing="0" cellpadding="4" border="1" style="border-collapse: collapse">')
         out.append("<tr><th>#</th><th>path</th><th>factors</th><th>product</th></tr>")
         for n, path in enumerate(cr.paths, 1):
-            hops = [_z(names, layer, idx) for layer, idx in path.neurons]
+            hops = [z_name(names, layer, idx) for layer, idx in path.neurons]
             if len(path.neurons) > 1 and path.neurons[-1][0] == path.neurons[-2][0]:
                 hops[-1] = names.neuron(*path.neurons[-1])  # a softmax branch ends at an output a_q
             parts = ([cr.name] if cr.kind != "neuron" else []) + hops + ["E"]
