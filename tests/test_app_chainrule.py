@@ -74,3 +74,25 @@ def test_the_error_signal_notation_shows_the_courses_sign(window):
     assert "In the error-signal notation the δ/Δw table shows −∂E/∂w₁₁⁽²⁾" in text
     s.select(Selection("neuron", 2, 0))
     assert "Δ = −δ" in panel.view.toPlainText()
+
+
+def test_the_chain_rule_exports_as_png_svg_and_csv(window, tmp_path):
+    import csv
+
+    from PySide6.QtGui import QImage
+
+    s, panel = window.session, window.chain_rule
+    s.select(Selection("edge", 0, 1, 0))
+    png = panel.export_button.export("png", str(tmp_path / "c.png"))
+    assert QImage(str(png)).width() >= 800
+    assert b"<svg" in panel.export_button.export("svg", str(tmp_path / "c.svg")).read_bytes()[:2000]
+    out = panel.export_button.export("csv", str(tmp_path / "c.csv"))
+    rows = list(csv.reader(open(out, encoding="utf-8")))
+    cr = panel.result
+    assert rows[0] == ["path", "route", "factors", "factor_values", "product"]
+    assert rows[1][0] == "1" and rows[1][1] == "z₂⁽²⁾ > z₁⁽³⁾"
+    product = 1.0
+    for v in rows[1][3].split(" * "):
+        product *= float(v)
+    assert product == pytest.approx(float(rows[1][4]), rel=1e-12)
+    assert rows[-1][0] == "sum" and float(rows[-1][4]) == cr.total

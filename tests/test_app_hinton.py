@@ -120,3 +120,38 @@ def test_the_gradients_dock_shows_the_diagrams_in_place_of_the_plots_and_they_fo
         session.step_epoch()
     qtbot.waitUntil(lambda: render(panel.hinton) != before, timeout=5000)
     assert len(panel.hinton.diagrams) == session.network.n_layers
+
+
+def test_the_diagrams_export_as_png_svg_and_the_weights_as_csv(qtbot, tmp_path):
+    import csv
+
+    from bpstudio.app.plots.grads import GradientPlotPanel
+
+    session = Session()
+    session.project.network.set_connection(0, 1, 1, False)
+    panel = GradientPlotPanel(session)
+    qtbot.addWidget(panel)
+    panel.resize(600, 400)
+    panel.show()
+    panel.view_box.setCurrentIndex(1)
+    assert panel.hinton_export.isVisible() and not panel.export_button.isVisible()
+    png = panel.hinton_export.export("png", str(tmp_path / "h.png"))
+    image = QImage(str(png))
+    assert image.width() >= 800  # twice the widget, for slides
+    # the exported picture is the widget's drawing: the first weight's square is in its colour
+    render(panel.hinton)
+    d = panel.hinton.diagrams[0]
+    w = session.network.weights[0][0, 0]
+    colours = canvas_colours()
+    f = image.width() / panel.hinton.width()
+    pixel = image.pixelColor(int((d.x + 0.5 * d.cell) * f), int((d.y + 0.5 * d.cell) * f))
+    assert close(pixel, colours.positive if w >= 0 else colours.negative)
+    svg = panel.hinton_export.export("svg", str(tmp_path / "h.svg"))
+    assert b"<svg" in svg.read_bytes()[:2000]
+    out = panel.hinton_export.export("csv", str(tmp_path / "h.csv"))
+    rows = list(csv.reader(open(out, encoding="utf-8")))
+    assert rows[0] == ["weight_layer", "to", "from", "name", "value"]
+    net = session.network
+    assert len(rows) == 1 + net.weights[0].size + net.weights[1].size
+    assert rows[1] == ["1", "1", "1", "w₁₁⁽¹⁾", repr(float(net.weights[0][0, 0]))]
+    assert rows[4][:4] == ["1", "2", "2", "w₂₂⁽¹⁾"] and rows[4][4] == ""  # the removed connection

@@ -66,3 +66,24 @@ def test_the_same_weight_twice_is_refused(window):
     panel = window.training.landscape_panel
     panel.second.setCurrentIndex(panel.first.currentIndex())
     assert not panel.start() and "two different" in panel.message.text()
+
+
+def test_the_landscape_exports_its_picture_and_grid(window, qtbot, tmp_path):
+    import csv
+
+    s, panel = window.session, window.training.landscape_panel
+    panel.grid.setValue(5)
+    compute(qtbot, panel)
+    s.step_epoch()
+    for kind in ("png", "svg"):
+        out = panel.export_button.export(kind, str(tmp_path / f"l.{kind}"))
+        assert out is not None and out.stat().st_size > 500
+    rows = list(csv.reader(open(panel.export_button.export("csv", str(tmp_path / "l")), encoding="utf-8")))
+    assert rows[0] == ["x: w₁₁⁽¹⁾", "y: w₁₂⁽¹⁾", "loss", "path_x", "path_y"]
+    assert len(rows) == 1 + 25
+    grid = np.array([[float(c) for c in r[:3]] for r in rows[1:]])
+    # the centre row is the current point of the computation: the two weights' values and the loss there
+    surface = panel.surface
+    assert grid[12, 2] == surface.centre and tuple(grid[12, :2]) == pytest.approx(panel.path[0])
+    assert [float(c) for c in rows[1][3:]] == list(panel.path[0])
+    assert rows[len(panel.path)][3:] != ["", ""] and rows[len(panel.path) + 1][3:] == ["", ""]

@@ -16,8 +16,9 @@ import numpy as np
 import pyqtgraph as pg
 import pyqtgraph.exporters  # noqa: F401  (registers ImageExporter/SVGExporter)
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
-from PySide6.QtGui import QAction, QFont, QFontMetricsF
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QRectF, QSize, QTimer
+from PySide6.QtGui import QAction, QColor, QFont, QFontMetricsF, QImage, QPainter
+from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QToolButton, QWidget
 
 from ..ui_scale import follow_font, scaled_points
@@ -352,19 +353,54 @@ def write_csv(path: str | Path, header: Sequence[str], columns: Sequence[np.ndar
             w.writerow(row)
 
 
+def paint_to_file(kind: str, path: Path, size: QSize, paint: Callable[[QPainter, int, int], None]) -> None:
+    """A picture drawn by ``paint(painter, width, height)`` written as PNG (at twice the size, at least
+    800 px wide: crisp on slides) or SVG (vector graphics); OSError if it cannot be written."""
+    w, h = max(size.width(), 1), max(size.height(), 1)
+    if kind == "svg":
+        gen = QSvgGenerator()
+        gen.setFileName(str(path))
+        gen.setSize(QSize(w, h))
+        gen.setViewBox(QRectF(0, 0, w, h))
+        p = QPainter()
+        if not p.begin(gen):
+            raise OSError(f"cannot write {path}")
+        paint(p, w, h)
+        p.end()
+        if not path.exists():
+            raise OSError(f"cannot write {path}")
+        return
+    factor = max(2.0, 800.0 / w)
+    image = QImage(round(w * factor), round(h * factor), QImage.Format.Format_ARGB32)
+    image.fill(QColor("white"))
+    p = QPainter(image)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.scale(factor, factor)
+    paint(p, w, h)
+    p.end()
+    if not image.save(str(path), "PNG"):
+        raise OSError(f"cannot write {path}")
+
+
 class ExportButton(QToolButton):
-    """The Export menu: the plot as PNG or SVG, its data as CSV."""
+    """The Export menu: the plot as PNG or SVG, its data as CSV.
+
+    The picture is pyqtgraph's export of ``scene_item()``; or, for a view that paints itself (Hinton
+    diagrams, the chain rule's table), ``painter``: (size, paint(painter, width, height)) for
+    :func:`paint_to_file`."""
 
     def __init__(
         self,
         owner: QWidget,
-        scene_item: Callable[[], object],
+        scene_item: Callable[[], object] | None,
         csv_data: Callable[[], tuple[list[str], list[np.ndarray]]],
         name: str,
+        painter: Callable[[], tuple[QSize, Callable[[QPainter, int, int], None]]] | None = None,
     ) -> None:
         super().__init__(owner)
         self.owner = owner
         self.scene_item = scene_item
+        self.painter = painter
         self.csv_data = csv_data
         self.name = name
         self.setText("Export")
@@ -394,7 +430,11 @@ class ExportButton(QToolButton):
             if kind == "csv":
                 header, columns = self.csv_data()
                 write_csv(target, header, columns)
+            elif self.painter is not None:
+                size, paint = self.painter()
+                paint_to_file(kind, target, size, paint)
             else:
+                assert self.scene_item is not None
                 item = self.scene_item()
                 exporter = (
                     pg.exporters.ImageExporter(item) if kind == "png" else pg.exporters.SVGExporter(item)

@@ -79,6 +79,16 @@ class GradientPlotPanel(QWidget):
         bar.addWidget(self.hist_label)
         bar.addWidget(self.hist_box)
         bar.addWidget(self.export_button)
+        self.hinton_export = ExportButton(
+            self,
+            None,
+            lambda: self.hinton.csv_data(),
+            "hinton-diagrams",
+            painter=lambda: (self.hinton.size(), self.hinton.paint),
+        )
+        self.hinton_export.setToolTip("Save the Hinton diagrams as an image (PNG, SVG) or the weights as CSV")
+        self.hinton_export.hide()
+        bar.addWidget(self.hinton_export)
 
         self.plots = make_plot_widget()
         # the weight layers' colours (of the norm curves and the histogram), in a row above the plots
@@ -123,6 +133,7 @@ class GradientPlotPanel(QWidget):
         self.stack.setCurrentIndex(index)
         for w in (self.log_box, self.smooth_box, self.hist_label, self.hist_box, self.export_button):
             w.setVisible(index == 0)
+        self.hinton_export.setVisible(index == 1)
         self.refresh()
 
     def _changed(self, change: Change) -> None:

@@ -114,16 +114,22 @@ class HintonWidget(QWidget):
         return weights, masks, wmax
 
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        p = QPainter(self)
+        self.diagrams = self.paint(p, self.width(), self.height())
+        p.end()
+
+    def paint(self, p: QPainter, width: int, height: int) -> list[Diagram]:
+        """Draw the diagrams into a width × height area (the widget, or an exported picture)."""
         weights, masks, wmax = self._weights()
         L = len(weights)
         names = [f"W{l + 1}: {layer_title(l, L)} → {layer_title(l + 1, L)}" for l in range(L)]
-        fm = self.fontMetrics()
+        p.setFont(self.font())
+        fm = p.fontMetrics()
         widths = [fm.horizontalAdvance(n) + 8.0 for n in names]
-        self.diagrams = layout_diagrams([w.shape for w in weights], self.width(), self.height(), widths)
+        diagrams = layout_diagrams([w.shape for w in weights], width, height, widths)
         colours = canvas_colours()
-        p = QPainter(self)
-        p.fillRect(self.rect(), colours.background)
-        for d, W, mask, name, title_w in zip(self.diagrams, weights, masks, names, widths):
+        p.fillRect(QRectF(0, 0, width, height), colours.background)
+        for d, W, mask, name, title_w in zip(diagrams, weights, masks, names, widths):
             x, y, w, h = d.rect
             p.setPen(colours.text)
             room = max(w + GAP, title_w)
@@ -137,15 +143,28 @@ class HintonWidget(QWidget):
                 self._paint_map(p, d, W, mask, wmax, colours)
             else:
                 self._paint_squares(p, d, W, mask, wmax, colours)
-        if self.diagrams:
+        if diagrams:
             p.setPen(colours.muted)
             key = f"area ∝ |w| (largest {wmax:.3g}) · orange +, blue − · rows: to, columns: from"
-            foot = QRectF(
-                MARGIN, self.height() - MARGIN - FOOTER_HEIGHT, self.width() - 2 * MARGIN, FOOTER_HEIGHT
-            )
+            foot = QRectF(MARGIN, height - MARGIN - FOOTER_HEIGHT, width - 2 * MARGIN, FOOTER_HEIGHT)
             elided = p.fontMetrics().elidedText(key, Qt.TextElideMode.ElideRight, int(foot.width()))
             p.drawText(foot, Qt.AlignmentFlag.AlignCenter, elided)
-        p.end()
+        return diagrams
+
+    def csv_data(self) -> tuple[list[str], list[np.ndarray]]:
+        """Every weight: its layer, row (to), column (from), name in the notation and value (empty when
+        the connection is removed)."""
+        net = self.session.network
+        names = self.session.names
+        rows: list[tuple[int, int, int, str, float]] = []
+        for l, (W, mask) in enumerate(zip(net.weights, net.masks)):
+            for (j, k), w in np.ndenumerate(W):
+                present = mask is None or bool(mask[j, k])
+                rows.append((l + 1, j + 1, k + 1, names.weight(l, j, k), float(w) if present else np.nan))
+        header = ["weight_layer", "to", "from", "name", "value"]
+        columns = [np.array([r[i] for r in rows], dtype=object) for i in range(4)]
+        columns.append(np.array([r[4] for r in rows], dtype=np.float64))
+        return header, columns
 
     def _paint_squares(self, p: QPainter, d: Diagram, W, mask, wmax: float, colours) -> None:
         sides = squares(W, wmax, d.cell)

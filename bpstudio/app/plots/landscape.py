@@ -30,7 +30,7 @@ from ...engine import EngineError
 from ...engine.landscape import Surface, loss_surface, random_directions, unit_direction
 from ..changes import Change
 from ..training.background import BackgroundTask, TaskState
-from .common import make_plot_widget, plottable, style_plot
+from .common import ExportButton, make_plot_widget, plottable, style_plot
 
 #: the landscape is computed on at most this many training samples (the first ones)
 MAX_SAMPLES = 1_000
@@ -100,6 +100,9 @@ class LandscapePanel(QWidget):
         for w in (self.span, self.grid, self.compute_button, self.cancel_button):
             row2.addWidget(w)
         row2.addWidget(self.progress, 1)
+        self.export_button = ExportButton(self, lambda: self.plots.scene(), self.csv_data, "loss-landscape")
+        self.export_button.setObjectName("landscapeExport")
+        row2.addWidget(self.export_button)
 
         self.plots = make_plot_widget()
         self.map_plot = self.plots.addPlot(row=0, col=0)
@@ -306,6 +309,18 @@ class LandscapePanel(QWidget):
         self.slice_curve.setData([], [])
         self.slice_here.setData([], [])
         self.message.setText(message)
+
+    def csv_data(self) -> tuple[list[str], list[np.ndarray]]:
+        """The grid in long form (one row per point: the two axes' values and the loss there) and, in
+        columns of their own, the path's points on the plane."""
+        header = [f"x: {self.labels[0]}", f"y: {self.labels[1]}", "loss", "path_x", "path_y"]
+        s = self.surface
+        if s is None:
+            return header, [np.zeros(0)] * 5
+        ox, oy = self.offset
+        xs, ys = np.meshgrid(ox + s.alphas, oy + s.betas)  # [i, j] at (alphas[j], betas[i])
+        path = np.asarray(self.path, dtype=np.float64).reshape(-1, 2)
+        return header, [xs.ravel(), ys.ravel(), np.asarray(s.values).ravel(), path[:, 0], path[:, 1]]
 
     # ------------------------------------------------------------------ the path
     def coordinates(self) -> tuple[float, float] | None:

@@ -12,9 +12,12 @@ answers away.
 from __future__ import annotations
 
 import html
+import math
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+import numpy as np
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QTextBrowser, QVBoxLayout, QWidget
 
 from ...engine import EngineError, Network
@@ -22,6 +25,7 @@ from ...engine.gradcheck import analytic_gradients
 from ...teaching.chainrule import MAX_PATHS, ChainRule, chain_rule, z_name
 from ...teaching.labels import fmt
 from ..changes import Change
+from ..plots.common import ExportButton
 from ..session import Selection
 
 if TYPE_CHECKING:
@@ -51,6 +55,14 @@ class ChainRulePanel(QWidget):
         top.addWidget(QLabel("For"))
         top.addWidget(self.sample)
         top.addStretch(1)
+        self.export_button = ExportButton(
+            self, None, self.csv_data, "chain-rule", painter=lambda: (self._page_size(), self._paint)
+        )
+        self.export_button.setObjectName("chainRuleExport")
+        self.export_button.setToolTip(
+            "Save the chain rule as an image (PNG, SVG) or its paths and factors as CSV"
+        )
+        top.addWidget(self.export_button)
         self.view = QTextBrowser()
         self.view.setObjectName("chainRuleText")
         self.view.setOpenLinks(False)
@@ -216,6 +228,48 @@ class ChainRulePanel(QWidget):
     def _say(self, text: str) -> None:
         self.view.setHtml(f"<p>{text}</p>")
         self._highlight()
+
+    # ------------------------------------------------------------------ export
+    def _page_size(self) -> QSize:
+        doc = self.view.document().clone()
+        doc.setTextWidth(max(self.view.viewport().width(), 480))
+        return QSize(math.ceil(doc.idealWidth()) + 16, math.ceil(doc.size().height()) + 16)
+
+    def _paint(self, p: QPainter, width: int, height: int) -> None:
+        """The panel's text on white, as a picture."""
+        doc = self.view.document().clone()
+        doc.setTextWidth(width - 16)
+        p.fillRect(QRectF(0, 0, width, height), QColor("white"))
+        p.translate(8, 8)
+        doc.drawContents(p)
+
+    def csv_data(self) -> tuple[list[str], list[np.ndarray]]:
+        """One row per listed path: its number, the neurons it passes, each factor's symbol and value,
+        and its product; then a row with the sum (and the regularisation term, if any)."""
+        header = ["path", "route", "factors", "factor_values", "product"]
+        cr = self.result
+        if cr is None:
+            return header, [np.zeros(0)] * 5
+        names = self.session.names
+        rows: list[list[object]] = []
+        for n, path in enumerate(cr.paths, 1):
+            route = " > ".join(z_name(names, layer, idx) for layer, idx in path.neurons)
+            rows.append(
+                [
+                    n,
+                    route,
+                    " * ".join(f.symbol for f in path.factors),
+                    " * ".join(repr(f.value) for f in path.factors),
+                    path.product,
+                ]
+            )
+        rows.append(["sum", f"{cr.n_paths} paths", "", "", cr.total])
+        if cr.regularisation:
+            rows.append(["regularisation", "", "", "", cr.regularisation])
+            rows.append(["gradient", "", "", "", cr.gradient])
+        columns = [np.array([r[i] for r in rows], dtype=object) for i in range(4)]
+        columns.append(np.array([r[4] for r in rows], dtype=np.float64))
+        return header, columns
 
     # ------------------------------------------------------------------ the canvas
     def _highlight(self) -> None:
