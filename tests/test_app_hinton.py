@@ -155,3 +155,45 @@ def test_the_diagrams_export_as_png_svg_and_the_weights_as_csv(qtbot, tmp_path):
     assert len(rows) == 1 + net.weights[0].size + net.weights[1].size
     assert rows[1] == ["1", "1", "1", "w₁₁⁽¹⁾", repr(float(net.weights[0][0, 0]))]
     assert rows[4][:4] == ["1", "2", "2", "w₂₂⁽¹⁾"] and rows[4][4] == ""  # the removed connection
+
+
+def test_the_distributions_view_draws_the_engines_records_and_exports_them(qtbot, tmp_path):
+    """The third view of the Gradients dock: per layer the quantiles of |∂E/∂w|, |Δw| or the weights
+    over the recorded epochs, as the history holds them (issue 15.5)."""
+    import csv
+
+    from bpstudio.app.plots.grads import GradientPlotPanel
+
+    session = Session()
+    panel = GradientPlotPanel(session)
+    qtbot.addWidget(panel)
+    panel.resize(700, 400)
+    panel.show()
+    panel.view_box.setCurrentIndex(2)
+    view = panel.distributions
+    assert panel.dist_kind.isVisible() and panel.dist_export.isVisible() and not panel.smooth_box.isVisible()
+    assert panel.hist_label.text() == "Layer"
+    for _ in range(12):
+        session.step_epoch()
+    log = session.trainer.history.dists
+    assert log.epochs == list(range(1, 13))
+    grads = log.array("gradients")
+    median = view.lines[(1, 3)]
+    x, y = median.getOriginalDataset()
+    np.testing.assert_array_equal(x, log.epochs)
+    np.testing.assert_allclose(y, grads[:, 1, 3], rtol=1e-12)  # (drawn on a log axis)
+    # one layer only; then the weights, signed, on a linear axis (the log box does not apply)
+    panel.hist_box.setCurrentIndex(panel.hist_box.findData(0))
+    assert view.lines[(0, 3)].isVisible() and not view.lines[(1, 3)].isVisible()
+    panel.dist_kind.setCurrentIndex(panel.dist_kind.findData("weights"))
+    assert not panel.log_box.isEnabled() and not view.log
+    x, y = view.lines[(0, 0)].getOriginalDataset()
+    np.testing.assert_array_equal(y, log.array("weights")[:, 0, 0])
+    assert y[-1] == pytest.approx(np.min(session.network.weights[0]))
+    panel.dist_kind.setCurrentIndex(panel.dist_kind.findData("changes"))
+    assert panel.log_box.isEnabled() and view.log
+    out = panel.dist_export.export("csv", str(tmp_path / "d.csv"))
+    rows = list(csv.reader(open(out, encoding="utf-8")))
+    assert rows[0][:3] == ["epoch", "w_W1_q00", "w_W1_q05"] and "abs_grad_W2_q50" in rows[0]
+    assert len(rows) == 13 and float(rows[12][rows[0].index("abs_grad_W2_q50")]) == grads[-1, 1, 3]
+    assert panel.dist_export.export("png", str(tmp_path / "d.png")).stat().st_size > 500

@@ -43,6 +43,14 @@ def doc():
         "epochs": [1],
         "loss": {"train": [0.25], "val": [None], "test": [None]},
         "accuracy": {"train": [0.5], "val": [None], "test": [None]},
+        "distributions": {
+            "quantiles": [0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0],
+            "every": 1,
+            "epochs": [1],
+            "weights": [[[-1, -0.9, -0.5, 0, 0.5, 0.9, 1]] * 2],
+            "gradients": [[[0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6], [None] * 7]],
+            "changes": [[[0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6]] * 2],
+        },
     }
     project_from_dict(d)  # valid
     return d
@@ -223,6 +231,33 @@ CASES = [
         "history.loss.val: expected 1 entry (one per epoch in history.epochs), got 0",
     ),
     (("history", "accuracy", "train", 0), 1.5, "history.accuracy.train[0]: must be ≤ 1"),
+    (
+        ("history", "distributions", "quantiles"),
+        [0.5],
+        "history.distributions.quantiles: must be [0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0] (the quantiles "
+        "bpstudio records)",
+    ),
+    (
+        ("history", "distributions", "every"),
+        2,
+        "history.distributions.epochs[0]: 1 is not a multiple of every = 2",
+    ),
+    (
+        ("history", "distributions", "changes"),
+        [],
+        "history.distributions.changes: expected 1 entry (one per recorded epoch), got 0",
+    ),
+    (
+        ("history", "distributions", "weights", 0),
+        [[0.0] * 7],
+        "history.distributions.weights[0]: expected 2 entries (one per weight layer), got 1",
+    ),
+    (
+        ("history", "distributions", "gradients", 0, 1),
+        [0.0],
+        "history.distributions.gradients[0][1]: expected 7 entries (one per quantile), got 1",
+    ),
+    (("history", "distributions", "epochs", 0), 0, "history.distributions.epochs[0]: must be ≥ 1"),
     (("view",), [], "view: expected an object, got an empty list"),
     (("created_with",), 2, "created_with: expected text, got 2"),
     (("name",), _DELETE, "name: missing"),

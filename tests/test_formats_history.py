@@ -26,7 +26,11 @@ from bpstudio.formats import (
     project_to_dict,
     save_project,
 )
-from bpstudio.formats.migrations import migrate_project_v1_to_v2, migrate_project_v2_to_v3
+from bpstudio.formats.migrations import (
+    migrate_project_v1_to_v2,
+    migrate_project_v2_to_v3,
+    migrate_project_v3_to_v4,
+)
 from bpstudio.workspace import load_example, trainer_for, update_project
 
 
@@ -260,7 +264,7 @@ def test_migrations_from_versions_1_and_2_count_one_point_per_update():
     }
     migrated = migrate_project_v2_to_v3(copy.deepcopy(doc))
     assert (migrated["history"]["step_count"], migrated["history"]["step_every"]) == (3, 1)
-    PROJECT.validate(migrated)
+    PROJECT.validate(migrate_project_v3_to_v4(migrated))
     h = project_from_dict(doc).history
     assert h.step_count == 3 and h.thinned is None and h.step_loss == [0.5, 0.4, 0.3]
 

@@ -28,6 +28,7 @@ from bpstudio.formats.migrations import (
     V1_TRAINING_DEFAULTS,
     migrate_project_v1_to_v2,
     migrate_project_v2_to_v3,
+    migrate_project_v3_to_v4,
     migrate_weights_v1_to_v2,
     migrate_weights_v2_to_v3,
 )
@@ -84,13 +85,13 @@ WEIGHTS_V1 = {
 
 
 # ---------------------------------------------------------------------------------------------- registry
-def test_registry_holds_project_and_weights_at_version_3_with_every_step():
+def test_registry_holds_project_and_weights_at_their_versions_with_every_step():
     assert FORMATS["bpstudio-project"] is PROJECT and FORMATS["bpstudio-weights"] is WEIGHTS
     for fmt in FORMATS.values():
         assert fmt.missing_migrations() == []
         assert fmt.schema.root["properties"]["version"] == {"const": fmt.version}
         assert fmt.schema.root["properties"]["format"] == {"const": fmt.name}
-    assert (PROJECT.version, WEIGHTS.version) == (3, 3)
+    assert (PROJECT.version, WEIGHTS.version) == (4, 3)
 
 
 def test_a_format_without_every_step_cannot_be_registered():
@@ -115,7 +116,7 @@ def test_migrate_project_v1_to_v2_adds_created_with_and_keeps_everything_else():
     expected = copy.deepcopy(XOR_V1)
     expected.update(version=2, created_with=V1_CREATED_WITH)
     assert doc == expected
-    PROJECT.validate(migrate_project_v2_to_v3(doc))
+    PROJECT.validate(migrate_project_v3_to_v4(migrate_project_v2_to_v3(doc)))
 
 
 def test_migrate_project_v1_to_v2_makes_the_v1_defaults_explicit():
@@ -125,7 +126,7 @@ def test_migrate_project_v1_to_v2_makes_the_v1_defaults_explicit():
     assert doc["dataset"] == {"builtin": "xor", "params": {}}
     assert (doc["name"], doc["description"], doc["view"]) == ("", "", {})
     assert doc["optimiser_state"] is None and doc["history"] is None
-    PROJECT.validate(migrate_project_v2_to_v3(doc))
+    PROJECT.validate(migrate_project_v3_to_v4(migrate_project_v2_to_v3(doc)))
 
 
 def test_v1_training_defaults_name_every_setting():
@@ -148,7 +149,7 @@ def test_migrate_project_v1_to_v2_reads_null_parameters_and_partial_history_as_v
     assert doc["view"] == {}
     assert doc["history"]["loss"] == {"train": [0.4], "val": [None], "test": [None]}
     assert doc["history"]["accuracy"] == {"train": [None], "val": [None], "test": [None]}
-    PROJECT.validate(migrate_project_v2_to_v3(doc))
+    PROJECT.validate(migrate_project_v3_to_v4(migrate_project_v2_to_v3(doc)))
 
 
 def test_migrate_project_v1_to_v2_leaves_malformed_parts_for_validation():
@@ -205,11 +206,12 @@ def test_errors_in_a_v1_file_name_the_same_field():
 @pytest.mark.parametrize("fmt", [PROJECT, WEIGHTS])
 def test_a_newer_version_is_refused_with_a_clear_message(fmt, tmp_path):
     path = tmp_path / "new.json"
-    path.write_text(json.dumps({"format": fmt.name, "version": 4, "created_with": "bpstudio 9.0"}))
+    newer = fmt.version + 1
+    path.write_text(json.dumps({"format": fmt.name, "version": newer, "created_with": "bpstudio 9.0"}))
     with pytest.raises(FormatError) as info:
         load_document(path, fmt)
     assert str(info.value).startswith(
-        f"{path}: made by a newer bpstudio (format version 4); this one reads up to 3"
+        f"{path}: made by a newer bpstudio (format version {newer}); this one reads up to {fmt.version}"
     )
     assert "bpstudio 9.0" in str(info.value)
 

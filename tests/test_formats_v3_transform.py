@@ -29,7 +29,11 @@ from bpstudio.formats import (
     weights_file_from_dict,
     weights_to_dict,
 )
-from bpstudio.formats.migrations import migrate_project_v2_to_v3, migrate_weights_v2_to_v3
+from bpstudio.formats.migrations import (
+    migrate_project_v2_to_v3,
+    migrate_project_v3_to_v4,
+    migrate_weights_v2_to_v3,
+)
 from bpstudio.teaching.exercise import Exercise, load_exercise
 from bpstudio.workspace import list_examples
 
@@ -63,9 +67,10 @@ def test_migrate_project_v2_to_v3_adds_a_null_transform_and_keeps_everything_els
     doc = migrate_project_v2_to_v3(_v2(v3))
     expected = copy.deepcopy(v3)
     expected["input_transform"] = None
+    expected["version"] = 3
     assert doc == expected
     assert list(doc)[-1] == "input_transform"  # added, not reordered: key order does not matter in JSON
-    PROJECT.validate(doc)
+    PROJECT.validate(migrate_project_v3_to_v4(doc))
 
 
 def test_migrate_weights_v2_to_v3_adds_a_null_transform():
@@ -231,7 +236,7 @@ def test_the_transform_schema_lists_the_members_bpstudio_writes():
         definition = schema["$defs"]["input_transform"]
         assert tuple(definition["properties"]) == TRANSFORM_KEYS
         assert set(schema["$defs"]["scaling"]["enum"]) == set(SCALINGS)
-        assert schema["properties"]["version"] == {"const": 3}
+        assert schema["properties"]["version"] == {"const": PROJECT.version if name == "project" else 3}
 
 
 @pytest.mark.parametrize("change,_message", BAD)
@@ -250,7 +255,7 @@ def test_our_validator_and_jsonschema_agree_on_transforms(change, _message):
 @pytest.mark.parametrize("name,path", list_examples())
 def test_shipped_examples_are_version_3_with_the_transform_their_dataset_gives(name, path):
     doc = json.loads(path.read_text(encoding="utf-8"))
-    assert doc["version"] == 3
+    assert doc["version"] == PROJECT.version
     project = load_project(path)
     assert project.input_transform == prepare(project.dataset, base_dir=path.parent).preprocessing
 

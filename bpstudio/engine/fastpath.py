@@ -84,9 +84,10 @@ class StepBuffers:
             shapes.append((self.sizes[i + 1],))
         self.shapes = shapes
         n = sum(int(np.prod(s)) for s in shapes)
-        self.P = np.zeros(n)
-        self.G = np.zeros(n)
-        self.D = np.zeros(n)
+        #: the parameters P, gradients G and changes D as the rows of one array (the per-epoch
+        #: distribution records gather from all three at once)
+        self.PGD = np.zeros((3, n))
+        self.P, self.G, self.D = self.PGD
         self.Q = np.zeros(n)
         self.work = np.zeros(n)
         self.p = _views(self.P, shapes)

@@ -31,6 +31,8 @@ from typing import Any
 
 import numpy as np
 
+from .distributions import DistributionLog
+
 SPLITS = ("train", "val", "test")
 
 #: at most this many points per per-update series in a saved project (:meth:`History.to_dict`)
@@ -84,6 +86,8 @@ class HistoryDelta:
     thinned: ThinnedPrefix | None = None
     epoch_every: int = 1
     generation: int = 0
+    #: the whole distribution log (:meth:`DistributionLog.frozen`; small, so it always travels whole)
+    dists: tuple[tuple[int, ...], tuple[np.ndarray, ...], int] = ((), (), 1)
 
 
 @dataclass
@@ -100,6 +104,9 @@ class History:
     loss: dict[str, list[float | None]] = field(default_factory=lambda: {s: [] for s in SPLITS})
     #: accuracy over each split after each epoch (None for regression or an empty split)
     accuracy: dict[str, list[float | None]] = field(default_factory=lambda: {s: [] for s in SPLITS})
+    #: per-layer quantiles of the weights, |gradients| and |changes| of recorded epochs
+    #: (:mod:`bpstudio.engine.distributions`; thinned by its own rule, so not one per epoch entry)
+    dists: DistributionLog = field(default_factory=DistributionLog, compare=False)
     #: None, or how the leading per-update entries were thinned (by a save and reopen, or compaction)
     thinned: ThinnedPrefix | None = None
     #: the epochs up to the last :meth:`compact_epochs` kept are the multiples of this (and the latest)
@@ -149,6 +156,7 @@ class History:
         del self.step_loss[n_steps:]
         del self.grad_norms[n_steps:]
         del self.epochs[n_epochs:]
+        self.dists.cut_after(self.epochs[-1] if self.epochs else 0)
         for s in SPLITS:
             del self.loss[s][n_epochs:]
             del self.accuracy[s][n_epochs:]
@@ -190,6 +198,7 @@ class History:
             step_loss=list(self.step_loss),
             grad_norms=list(self.grad_norms),
             epochs=list(self.epochs),
+            dists=self.dists.copy(),
             loss={s: list(v) for s, v in self.loss.items()},
             accuracy={s: list(v) for s, v in self.accuracy.items()},
             thinned=self.thinned,
@@ -206,6 +215,7 @@ class History:
             self.step_loss[:] = added.step_loss
             self.grad_norms[:] = added.grad_norms
             self.epochs[:] = added.epochs
+            self.dists.take(added.dists)
             for s in SPLITS:
                 self.loss[s][:] = added.loss[s]
                 self.accuracy[s][:] = added.accuracy[s]
@@ -215,6 +225,7 @@ class History:
         self.step_loss.extend(added.step_loss)
         self.grad_norms.extend(added.grad_norms)
         self.epochs.extend(added.epochs)
+        self.dists.take(added.dists)
         for s in SPLITS:
             self.loss[s].extend(added.loss[s])
             self.accuracy[s].extend(added.accuracy[s])
@@ -237,6 +248,7 @@ class History:
             self.thinned,
             self.epoch_every,
             self.generation,
+            self.dists.frozen(),
         )
 
     # ------------------------------------------------------------------ bounded memory
@@ -326,6 +338,7 @@ class History:
             "epochs": list(self.epochs),
             "loss": {s: _json_numbers(v) for s, v in self.loss.items()},
             "accuracy": {s: _json_numbers(v) for s, v in self.accuracy.items()},
+            "distributions": self.dists.to_dict(),
         }
 
     def _thinned_series(self, every: int) -> tuple[list[float], list[list[float]]]:
@@ -364,6 +377,7 @@ class History:
         for s in SPLITS:
             h.loss[s] = [None if x is None else float(x) for x in data.get("loss", {}).get(s, [])]
             h.accuracy[s] = [None if x is None else float(x) for x in data.get("accuracy", {}).get(s, [])]
+        h.dists = DistributionLog.from_dict(data.get("distributions"))
         every = int(data.get("step_every", 1))
         if every > 1 and h.step_loss:
             updates = int(data.get("step_count", len(h.step_loss) * every))

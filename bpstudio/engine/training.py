@@ -31,6 +31,8 @@ import numpy as np
 from . import blas
 from .activations import row_sums
 from .config import TrainConfig
+from .distributions import Recorder as DistributionRecorder
+from .distributions import record as distribution_record
 from .errors import DivergenceError, EngineError, TrainingRefused
 from .fastpath import StepBuffers
 from .history import History
@@ -103,6 +105,8 @@ class Trainer:
         #: every target row sums to exactly 1 (one-hot): lets categorical cross-entropy skip that sum
         self.unit_rows = bool(np.all(row_sums(self.T) == 1.0))
         self._bufs: StepBuffers | None = None
+        #: (buffers, masks, recorder) of the per-epoch distribution records (rebuilt when they change)
+        self._recorder: tuple[StepBuffers, list[int], DistributionRecorder] | None = None
         self._gather = self.X.nbytes > GATHER_BYTES
         self._Xbuf: np.ndarray | None = None
         self._Tbuf: np.ndarray | None = None
@@ -116,6 +120,7 @@ class Trainer:
         clone = object.__new__(Trainer)
         clone.__dict__.update(self.__dict__)
         clone._bufs = None
+        clone._recorder = None
         clone._Xbuf = clone._Tbuf = None
         clone._shuffled_ok = False
         clone._eval_cache = {}
@@ -483,6 +488,7 @@ class Trainer:
         st.epoch += 1
         h = self.history
         h.epochs.append(st.epoch)
+        h.dists.add(st.epoch, self._distribution_record)
         for name, split in (("train", (self.X, self.T)), ("val", self.val), ("test", self.test)):
             if split is None:
                 h.loss[name].append(None)
@@ -510,6 +516,22 @@ class Trainer:
                     self.network.biases = [b.copy() for b in best.biases]
                     st.stop_reason = "early_stopping"
         self._new_epoch_order()
+
+    def _distribution_record(self) -> np.ndarray:
+        """The quantiles of the weights and of the last update's |∂E/∂w| and |Δw| per weight layer
+        (:mod:`bpstudio.engine.distributions`); an epoch ends right after an update, whose gradients
+        and changes the step buffers still hold."""
+        net = self.network
+        ws = self._bufs
+        if ws is None or ws.net is not net or not ws.fits(net):
+            return distribution_record(net.weights, None, None, net.masks)
+        masks = net.masks
+        cached = self._recorder
+        if cached is None or cached[0] is not ws or cached[1] != [id(m) for m in masks]:
+            # (a changed mask is a new array: Network.set_connection copies it; the recorder keeps
+            # the arrays it was built for alive, so their ids stay theirs)
+            cached = self._recorder = (ws, [id(m) for m in masks], DistributionRecorder(ws.shapes, masks))
+        return cached[2](ws.PGD)
 
     def _counter(self, T: np.ndarray) -> Counter | None:
         """A function counting the correct outputs of a block of rows of T (None for regression)."""

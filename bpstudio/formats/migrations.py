@@ -140,3 +140,13 @@ def migrate_weights_v2_to_v3(doc: dict[str, Any]) -> dict[str, Any]:
     doc["version"] = 3
     doc.setdefault("input_transform", None)
     return doc
+
+
+def migrate_project_v3_to_v4(doc: dict[str, Any]) -> dict[str, Any]:
+    """Project version 3 → 4: a history gets ``distributions: null`` (no per-epoch distribution
+    records: a version-3 history has none)."""
+    doc["version"] = 4
+    h = doc.get("history")
+    if isinstance(h, dict):
+        h.setdefault("distributions", None)
+    return doc

@@ -30,6 +30,7 @@ from .errors import FormatError
 from .migrations import (
     migrate_project_v1_to_v2,
     migrate_project_v2_to_v3,
+    migrate_project_v3_to_v4,
     migrate_weights_v1_to_v2,
     migrate_weights_v2_to_v3,
 )
@@ -39,7 +40,7 @@ from .view import ViewOptions
 
 PROJECT_FORMAT = "bpstudio-project"
 WEIGHTS_FORMAT = "bpstudio-weights"
-PROJECT_VERSION = 3
+PROJECT_VERSION = 4
 WEIGHTS_VERSION = 3
 #: the members of an input transform, in the order they are written
 TRANSFORM_KEYS = ("scaling", "per_feature", "n_inputs", "shift", "scale", "train_samples")
@@ -51,7 +52,7 @@ PROJECT = register_format(
         version=PROJECT_VERSION,
         schema_file="project.schema.json",
         what="project file",
-        migrations={1: migrate_project_v1_to_v2, 2: migrate_project_v2_to_v3},
+        migrations={1: migrate_project_v1_to_v2, 2: migrate_project_v2_to_v3, 3: migrate_project_v3_to_v4},
         check=check_project,
     )
 )

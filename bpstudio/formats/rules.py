@@ -25,6 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..engine import EngineError, TrainConfig, get_initialiser, get_optimiser
+from ..engine.distributions import KINDS, QUANTILES
 from .errors import FormatError, index, join
 
 #: optimiser state arrays that hold running sums or means of g², so can never be negative
@@ -269,6 +270,34 @@ def check_history(h: dict[str, Any], net: dict[str, Any], path: str = "history")
             _check_count(
                 values, len(epochs), join(join(path, part), split), "one per epoch in history.epochs"
             )
+    if h["distributions"] is not None:
+        check_distributions(h["distributions"], n_layers, join(path, "distributions"))
+
+
+def check_distributions(d: dict[str, Any], n_layers: int, path: str) -> None:
+    """The distribution records: the quantiles bpstudio records, recorded epochs that increase and are
+    multiples of ``every``, and per kind one entry per recorded epoch of one row per weight layer with
+    one value per quantile."""
+    if list(d["quantiles"]) != list(QUANTILES):
+        raise FormatError(
+            f"must be {list(QUANTILES)} (the quantiles bpstudio records)", join(path, "quantiles")
+        )
+    epochs, every = d["epochs"], d["every"]
+    for i, e in enumerate(epochs):
+        if i and e <= epochs[i - 1]:
+            raise FormatError(
+                f"epoch numbers must increase ({e!r} after {epochs[i - 1]!r})", index(join(path, "epochs"), i)
+            )
+        if e % every:
+            raise FormatError(f"{e!r} is not a multiple of every = {every}", index(join(path, "epochs"), i))
+    for kind in KINDS:
+        entries = d[kind]
+        _check_count(entries, len(epochs), join(path, kind), "one per recorded epoch")
+        for i, layers in enumerate(entries):
+            where = index(join(path, kind), i)
+            _check_count(layers, n_layers, where, "one per weight layer")
+            for l, row in enumerate(layers):
+                _check_count(row, len(QUANTILES), index(where, l), "one per quantile")
 
 
 # ---------------------------------------------------------------------------------------------- dataset

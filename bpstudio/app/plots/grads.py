@@ -11,7 +11,6 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from ...engine.history import bucket_centres, trailing_mean
-from ...teaching.labels import layer_title
 from ..changes import Change
 from .axes import LegendRow
 from .common import (
@@ -28,6 +27,8 @@ from .common import (
     reset_when_empty,
     style_plot,
 )
+from .distributions import CHOICES as DIST_CHOICES
+from .distributions import DistributionView, weight_layer_name
 from .hinton import HintonWidget
 
 HIST_BINS = 40
@@ -40,10 +41,6 @@ def norms_array(rows: list[list[float]], n_layers: int) -> np.ndarray:
     if flat.size != len(rows) * n_layers:  # rows of other lengths: NumPy says what is wrong with them
         return np.asarray(rows, dtype=float).reshape(-1, n_layers)
     return flat.reshape(-1, n_layers)
-
-
-def weight_layer_name(layer: int, n_layers: int) -> str:
-    return f"{layer_title(layer, n_layers)} → {layer_title(layer + 1, n_layers)}"
 
 
 class GradientPlotPanel(QWidget):
@@ -66,12 +63,24 @@ class GradientPlotPanel(QWidget):
         self.view_box.setObjectName("gradientView")
         self.view_box.addItem("Norms and histogram")
         self.view_box.addItem("Hinton diagrams")
+        self.view_box.addItem("Distributions over epochs")
         self.view_box.setToolTip(
-            "Gradient norms over the updates and a histogram of the weights, or every weight as a "
-            "Hinton diagram (area ∝ |w|, orange positive, blue negative; rows: to, columns: from)"
+            "Gradient norms over the updates and a histogram of the weights; every weight as a "
+            "Hinton diagram (area ∝ |w|, orange positive, blue negative; rows: to, columns: from); or "
+            "the spread of each layer's |∂E/∂w|, |Δw| or weights over the epochs"
         )
+        self.dist_kind = QComboBox()
+        self.dist_kind.setObjectName("distributionKind")
+        for kind, _title, label, _log in DIST_CHOICES:
+            self.dist_kind.addItem(label, kind)
+        self.dist_kind.setToolTip(
+            "What is spread per layer: |∂E/∂w| or |Δw| of each epoch's last update, or the weights "
+            "(bands: 5–95 % and 25–75 %; line: median; dotted: minimum and maximum)"
+        )
+        self.dist_kind.hide()
         bar = QHBoxLayout()
         bar.addWidget(self.view_box)
+        bar.addWidget(self.dist_kind)
         bar.addWidget(self.log_box)
         bar.addWidget(self.smooth_box)
         bar.addStretch(1)
@@ -89,6 +98,12 @@ class GradientPlotPanel(QWidget):
         self.hinton_export.setToolTip("Save the Hinton diagrams as an image (PNG, SVG) or the weights as CSV")
         self.hinton_export.hide()
         bar.addWidget(self.hinton_export)
+        self.distributions = DistributionView(session, self)
+        self.dist_export = ExportButton(
+            self, lambda: self.distributions.widget.scene(), self.distributions.csv_data, "distributions"
+        )
+        self.dist_export.hide()
+        bar.addWidget(self.dist_export)
 
         self.plots = make_plot_widget()
         # the weight layers' colours (of the norm curves and the histogram), in a row above the plots
@@ -108,6 +123,7 @@ class GradientPlotPanel(QWidget):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.plots)
         self.stack.addWidget(self.hinton)
+        self.stack.addWidget(self.distributions.widget)
         self.view_box.currentIndexChanged.connect(self._show_view)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -118,23 +134,46 @@ class GradientPlotPanel(QWidget):
         self._ends = np.zeros(0, dtype=np.int64)  # the last update each entry stands for
         self._history_id = self._thinned = None
         self.throttle = Throttle(
-            [self.refresh_norms, self.refresh_histogram, self.hinton.update], lambda: session.running, self
+            [self.refresh_norms, self.refresh_histogram, self.hinton.update, self._refresh_distributions],
+            lambda: session.running,
+            self,
         )
         session.changed.connect(self._changed)
         session.runningChanged.connect(self._running_changed)
         self.log_box.toggled.connect(self._set_log)
         self.smooth_box.toggled.connect(lambda _v: self.refresh())
-        self.hist_box.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.hist_box.currentIndexChanged.connect(lambda _i: self._distribution_choice())
+        self.dist_kind.currentIndexChanged.connect(lambda _i: self._distribution_choice())
         self.norm_plot.setLogMode(y=True)
         self._rebuild()
 
     def _show_view(self, index: int) -> None:
-        """The curves and histogram (0) or the Hinton diagrams (1); the curves' controls only with them."""
+        """The curves and histogram (0), the Hinton diagrams (1) or the distributions over the epochs
+        (2); each view's controls only with it (the layer choice and log axis serve 0 and 2)."""
         self.stack.setCurrentIndex(index)
-        for w in (self.log_box, self.smooth_box, self.hist_label, self.hist_box, self.export_button):
+        for w in (self.smooth_box, self.export_button):
             w.setVisible(index == 0)
+        for w in (self.log_box, self.hist_label, self.hist_box):
+            w.setVisible(index in (0, 2))
         self.hinton_export.setVisible(index == 1)
+        self.dist_kind.setVisible(index == 2)
+        self.dist_export.setVisible(index == 2)
+        self.hist_label.setText("Layer" if index == 2 else "Histogram")
+        self._distribution_choice()
+
+    def _distribution_choice(self) -> None:
+        chosen = self.hist_box.currentData()
+        self.distributions.set_choice(
+            self.dist_kind.currentData() or "gradients",
+            self.log_box.isChecked(),
+            None if chosen is None else [chosen],
+        )
+        self.log_box.setEnabled(self.stack.currentIndex() != 2 or self.dist_kind.currentData() != "weights")
         self.refresh()
+
+    def _refresh_distributions(self) -> None:
+        if self.stack.currentIndex() == 2:
+            self.distributions.refresh()
 
     def _changed(self, change: Change) -> None:
         if change & (Change.SHAPE | Change.DATASET):
@@ -202,6 +241,7 @@ class GradientPlotPanel(QWidget):
         self.refresh_norms()
         self.refresh_histogram()
         self.hinton.update()
+        self._refresh_distributions()
 
     def refresh_norms(self) -> None:
         self._sync()
@@ -256,7 +296,7 @@ class GradientPlotPanel(QWidget):
     def _set_log(self, on: bool) -> None:
         self.norm_plot.setLogMode(y=on)
         release_axes(self.norm_plot)
-        self.refresh()
+        self._distribution_choice()
 
     def csv_data(self) -> tuple[list[str], list[np.ndarray]]:
         L = self.session.network.n_layers

@@ -1,0 +1,164 @@
+"""Distributions over the epochs (issue 15.5): per weight layer, the spread of the weights, of |∂E/∂w|
+or of |Δw| of each recorded epoch's last update, as bands (5–95 % light, 25–75 % darker, the median
+as a line, minimum and maximum as thin lines), from the history's records
+(:mod:`bpstudio.engine.distributions`). On the log axis, layers whose gradients vanish sit decades
+below the others; exploding gradients climb.
+
+Shown in the Gradients dock as its third view; exports as PNG/SVG and the quantiles as CSV.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QWidget
+
+from ...engine.distributions import KINDS, QUANTILES
+from ...teaching.labels import layer_title
+from .axes import LegendRow
+from .common import (
+    COLOURS,
+    for_log_axis,
+    make_plot_widget,
+    plottable,
+    release_axes,
+    reset_when_empty,
+    set_title,
+    style_plot,
+)
+
+#: what the view can show: (kind, title, y label, on a log axis by default)
+CHOICES = (
+    ("gradients", "|∂E/∂w| of each epoch's last update", "|∂E/∂w|", True),
+    ("changes", "|Δw| of each epoch's last update", "|Δw|", True),
+    ("weights", "Weights after each epoch", "w", False),
+)
+_BANDS = ((1, 5, "33"), (2, 4, "66"))  # (low, high quantile index, alpha) of the filled bands
+
+
+def weight_layer_name(layer: int, n_layers: int) -> str:
+    return f"{layer_title(layer, n_layers)} → {layer_title(layer + 1, n_layers)}"
+
+
+class DistributionView:
+    """The plot of one kind's distributions per layer over the recorded epochs."""
+
+    def __init__(self, session, parent: QWidget | None = None) -> None:
+        self.session = session
+        self.widget = make_plot_widget()
+        self.widget.setParent(parent)
+        self.widget.setObjectName("distributionPlot")
+        self.legend = LegendRow()
+        self.widget.addItem(self.legend, row=0, col=0)
+        self.plot = self.widget.addPlot(row=1, col=0)
+        style_plot(self.plot, CHOICES[0][1], "epoch", CHOICES[0][2])
+        self.plot.setDownsampling(auto=False)
+        self.plot.setClipToView(False)
+        self.kind = "gradients"
+        self.log = True
+        self.layers: list[int] | None = None  # None: every layer
+        self.items: list[pg.GraphicsObject] = []
+        self.lines: dict[tuple[int, int], pg.PlotDataItem] = {}  # (layer, quantile index) → curve
+        self._n_layers = -1
+
+    def set_choice(self, kind: str, log: bool, layers: list[int] | None) -> None:
+        self.kind, self.log, self.layers = kind, log and kind != "weights", layers
+        title, label = next((t, y) for k, t, y, _ in CHOICES if k == kind)
+        set_title(self.plot, title)
+        self.plot.setLabel("left", label, color="#222")
+        self.plot.setLogMode(y=self.log)
+        release_axes(self.plot)
+        self.refresh()
+
+    def _rebuild(self, n_layers: int) -> None:
+        for item in self.items:
+            self.plot.removeItem(item)
+        self.items, self.lines = [], {}
+        for l in range(n_layers):
+            colour = COLOURS[l % len(COLOURS)]
+            for q in range(len(QUANTILES)):
+                if q in (0, 6):
+                    pen = pg.mkPen(colour, width=1, style=pg.QtCore.Qt.PenStyle.DotLine)
+                elif q == 3:
+                    pen = pg.mkPen(colour, width=2)
+                else:
+                    pen = pg.mkPen(None)
+                curve = pg.PlotDataItem(pen=pen)
+                self.plot.addItem(curve)
+                self.lines[(l, q)] = curve
+                self.items.append(curve)
+            for lo, hi, alpha in _BANDS:
+                band = pg.FillBetweenItem(
+                    self.lines[(l, lo)], self.lines[(l, hi)], brush=pg.mkBrush(colour + alpha)
+                )
+                self.plot.addItem(band)
+                self.items.append(band)
+        self._n_layers = n_layers
+        self.legend.set_entries(
+            [
+                (COLOURS[l % len(COLOURS)], f"W{l + 1}: {weight_layer_name(l, n_layers)}")
+                for l in range(n_layers)
+            ]
+        )
+        release_axes(self.plot)
+
+    def data(self) -> tuple[np.ndarray, np.ndarray]:
+        """(recorded epochs, quantiles (n, L, 7)) of the chosen kind; empty without a trainer."""
+        tr = self.session.trainer
+        if tr is None or not tr.history.dists.records:
+            return np.zeros(0), np.zeros((0, self.session.network.n_layers, len(QUANTILES)))
+        log = tr.history.dists
+        values = log.array(self.kind)
+        if values.shape[1] != self.session.network.n_layers:  # a history from another shape
+            return np.zeros(0), np.zeros((0, self.session.network.n_layers, len(QUANTILES)))
+        return np.asarray(log.epochs, dtype=np.float64), values
+
+    def refresh(self) -> None:
+        epochs, values = self.data()
+        L = self.session.network.n_layers
+        if L != self._n_layers:
+            self._rebuild(L)
+        shown = range(L) if self.layers is None else self.layers
+        floor = self._floor(values[:, list(shown)]) if self.log and epochs.size else None
+        for (l, q), curve in self.lines.items():
+            if l in shown and epochs.size:
+                y = values[:, l, q]
+                if floor is not None:  # zeros (e.g. no input, no gradient) drawn at the bottom of the axis
+                    y = for_log_axis(np.where(np.isfinite(y), np.maximum(y, floor), y))
+                else:
+                    y = plottable(y)
+                curve.setData(epochs, y, connect="finite")
+                curve.setVisible(True)
+            else:
+                curve.setData([], [])
+                curve.setVisible(False)
+        for item in self.items:
+            if isinstance(item, pg.FillBetweenItem):
+                item.setVisible(bool(epochs.size))
+        reset_when_empty(self.plot)
+
+    @staticmethod
+    def _floor(values: np.ndarray) -> float | None:
+        """Where a magnitude of 0 is drawn on the log axis: half the smallest positive value shown
+        (a band cannot reach 0 there); None if nothing is positive."""
+        with np.errstate(invalid="ignore"):
+            positive = values[np.isfinite(values) & (values > 0)]
+        return float(positive.min()) / 2 if positive.size else None
+
+    def csv_data(self) -> tuple[list[str], list[np.ndarray]]:
+        """One column of recorded epochs, then per weight layer and kind the seven quantiles."""
+        tr = self.session.trainer
+        header = ["epoch"]
+        columns: list[np.ndarray] = []
+        if tr is None or not tr.history.dists.records:
+            return header, [np.zeros(0)]
+        log = tr.history.dists
+        columns.append(np.asarray(log.epochs, dtype=np.int64))
+        for kind in KINDS:
+            values = log.array(kind)
+            name = {"weights": "w", "gradients": "abs_grad", "changes": "abs_dw"}[kind]
+            for l in range(values.shape[1]):
+                for q, frac in enumerate(QUANTILES):
+                    header.append(f"{name}_W{l + 1}_q{round(frac * 100):02d}")
+                    columns.append(values[:, l, q])
+        return header, columns
