@@ -125,13 +125,19 @@ def seeds(folder: Path) -> dict[str, list[bytes]]:
     import numpy as np
 
     from bpstudio import resources_dir
-    from bpstudio.formats import save_weights
+    from bpstudio.formats import save_project, save_weights
     from bpstudio.teaching import Attempt, load_exercise, save_answers
-    from bpstudio.workspace import load_example
+    from bpstudio.workspace import load_example, trainer_for, update_project
 
     out: dict[str, list[bytes]] = {k: [] for k in SHARES}
     examples = sorted((resources_dir() / "examples").glob("*.bps.json"))
     out["project"] = [p.read_bytes() for p in examples if p.stat().st_size < 10_000]
+    trained = load_example("xor")  # with a history: its series and distribution records get mutated
+    trainer, _data = trainer_for(trained)
+    trainer.run(epochs=3)
+    update_project(trained, trainer)
+    save_project(folder / "trained.bps.json", trained)
+    out["project"].append((folder / "trained.bps.json").read_bytes())
     net = load_example("xor").network
     save_weights(folder / "w.json", net, None)
     out["weights"].append((folder / "w.json").read_bytes())
