@@ -143,9 +143,10 @@ def migrate_weights_v2_to_v3(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def migrate_project_v3_to_v4(doc: dict[str, Any]) -> dict[str, Any]:
-    """Project version 3 → 4: a history gets ``distributions: null`` (no per-epoch distribution
-    records: a version-3 history has none)."""
+    """Project version 3 → 4: ``runs`` added as ``[]`` (no runs side by side); a history gets
+    ``distributions: null`` (no per-epoch distribution records: a version-3 history has none)."""
     doc["version"] = 4
+    doc.setdefault("runs", [])
     h = doc.get("history")
     if isinstance(h, dict):
         h.setdefault("distributions", None)

@@ -90,6 +90,8 @@ class Project:
     #: where training stands inside the current epoch (its order's seed, the position, a begun batch,
     #: early stopping's best weights), so that it resumes exactly; None: at the start of the next epoch
     progress: TrainingProgress | None = None
+    #: runs side by side (:class:`RunRecord`): variants of this project's settings trained from one start
+    runs: list[RunRecord] = field(default_factory=list)
 
     def __setattr__(self, name: str, value: Any) -> None:
         # the dataset and the view are always their typed records, also when given a plain mapping
@@ -98,6 +100,21 @@ class Project:
         elif name == "view" and not isinstance(value, ViewOptions):  # checked like a file's
             value = ViewOptions(value)
         super().__setattr__(name, value)
+
+
+@dataclass
+class RunRecord:
+    """One run of a comparison (issue 15.3): its name, the settings it changes against the project
+    (``changes``: optimiser, lr, batch_mode, batch_size, activation, seed) and its own training state;
+    it shares the project's dataset, input transform and view."""
+
+    name: str
+    changes: dict[str, Any]
+    network: Network
+    training: TrainConfig
+    optimiser_state: dict[str, Any] | None = None
+    progress: TrainingProgress | None = None
+    history: History | None = None
 
 
 @dataclass
@@ -162,6 +179,20 @@ def project_to_dict(project: Project) -> dict[str, Any]:
         "progress": None if project.progress is None else project.progress.to_dict(),
         "history": None if project.history is None else project.history.to_dict(),
         "view": project.view.to_dict(),
+        "runs": [run_to_dict(r) for r in project.runs],
+    }
+
+
+def run_to_dict(run: RunRecord) -> dict[str, Any]:
+    """A run of a comparison as a member of the project's ``runs``."""
+    return {
+        "name": run.name,
+        "changes": copy.deepcopy(run.changes),
+        "network": network_to_dict(run.network),
+        "training": run.training.to_dict(),
+        "optimiser_state": state_to_dict(run.optimiser_state),
+        "progress": None if run.progress is None else run.progress.to_dict(),
+        "history": None if run.history is None else run.history.to_dict(),
     }
 
 
@@ -227,6 +258,19 @@ def _build_project(doc: dict[str, Any]) -> Project:
         view=ViewOptions.parse(doc["view"]),
         input_transform=_build_transform(doc["input_transform"]),
         progress=None if doc["progress"] is None else TrainingProgress.from_dict(doc["progress"]),
+        runs=[_build_run(r, f"runs[{i}]") for i, r in enumerate(doc["runs"])],
+    )
+
+
+def _build_run(r: dict[str, Any], path: str) -> RunRecord:
+    return RunRecord(
+        name=r["name"],
+        changes=copy.deepcopy(r["changes"]),
+        network=_build_network(r["network"], f"{path}.network"),
+        training=training_config(r["training"]),
+        optimiser_state=_build_state(r["optimiser_state"]),
+        progress=None if r["progress"] is None else TrainingProgress.from_dict(r["progress"]),
+        history=None if r["history"] is None else History.from_dict(r["history"]),
     )
 
 

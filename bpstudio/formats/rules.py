@@ -26,6 +26,7 @@ from typing import Any
 
 from ..engine import EngineError, TrainConfig, get_initialiser, get_optimiser
 from ..engine.distributions import KINDS, QUANTILES
+from ..engine.errors import excerpt
 from .errors import FormatError, index, join
 
 #: optimiser state arrays that hold running sums or means of g², so can never be negative
@@ -369,6 +370,39 @@ def check_project(doc: dict[str, Any]) -> None:
         check_history(doc["history"], net)
     if doc["input_transform"] is not None:
         check_input_transform(doc["input_transform"], net)
+    names: set[str] = set()
+    for i, run in enumerate(doc["runs"]):
+        check_run(run, net, index("runs", i))
+        if run["name"] in names:
+            raise FormatError(f"two runs are named {excerpt(run['name'])}", join(index("runs", i), "name"))
+        names.add(run["name"])
+
+
+#: the longest name of a run (characters)
+MAX_RUN_NAME = 80
+
+
+def check_run(run: dict[str, Any], base: dict[str, Any], path: str) -> None:
+    """A run of a comparison: a network of the project's layer sizes (it is trained on the same data)
+    and the rules of a project's training, optimiser state, progress and history."""
+    if not 1 <= len(run["name"]) <= MAX_RUN_NAME:
+        raise FormatError(f"a run's name has 1 to {MAX_RUN_NAME} characters", join(path, "name"))
+    net = run["network"]
+    check_network(net, join(path, "network"))
+    if list(net["sizes"]) != list(base["sizes"]):
+        raise FormatError(
+            f"layer sizes {list(net['sizes'])} differ from the project's {list(base['sizes'])}",
+            join(join(path, "network"), "sizes"),
+        )
+    check_training(run["training"], join(path, "training"))
+    if run["optimiser_state"] is not None:
+        check_optimiser_state(
+            run["optimiser_state"], net, run["training"]["optimiser"], join(path, "optimiser_state")
+        )
+    if run["progress"] is not None:
+        check_progress(run["progress"], net, join(path, "progress"))
+    if run["history"] is not None:
+        check_history(run["history"], net, join(path, "history"))
 
 
 def check_weights(doc: dict[str, Any]) -> None:
