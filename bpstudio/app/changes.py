@@ -38,6 +38,8 @@ class Change(enum.Flag):
     HISTORY = enum.auto()
     #: the project became read-only or editable again (``Session.locked``)
     LOCKED = enum.auto()
+    #: the runs side by side (``Session.project.runs``) or their paths (``Session.run_paths``)
+    RUNS = enum.auto()
 
     #: a new or reshaped network: views that lay it out start again
     SHAPE = PROJECT | STRUCTURE

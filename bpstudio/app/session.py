@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from ..compare import MAX_RUNS, new_run, run_project
 from ..data.files import rebase_data_paths
 from ..engine import (
     DivergenceError,
@@ -26,7 +28,7 @@ from ..engine import (
     TrainingRefused,
 )
 from ..engine.stepper import MicroStep
-from ..formats import DatasetSpec, Project, load_project, save_project
+from ..formats import DatasetSpec, Project, RunRecord, load_project, save_project
 from ..teaching.labels import Names
 from ..teaching.presenter import TracePresenter, notation_from_view
 from ..workspace import load_example, trainer_for, update_project
@@ -145,6 +147,11 @@ class Session(QObject):
         self._paused_goal: int | None = None
         #: the micro-stage just computed ("" when no step is in progress)
         self.stage = ""
+        #: per run side by side, its parameters (flattened) after each epoch trained in this session,
+        #: the start first: the paths the loss landscape draws (not saved; bounded by the runs panel)
+        self.run_paths: dict[str, list[np.ndarray]] = {}
+        #: True while the runs side by side are being trained (their list cannot change meanwhile)
+        self.runs_busy = False
         self._rebuild_trainer()
 
     # ------------------------------------------------------------------ project and files
@@ -182,6 +189,7 @@ class Session(QObject):
         self.selection = NO_SELECTION
         self.hovered = None
         self.stage = ""
+        self.run_paths = {}
         self._rebuild_trainer()
         everything = Change.PROJECT | Change.STRUCTURE | Change.VALUES | Change.CONFIG | Change.DATASET
         self._notify(everything | Change.TRACE | Change.STAGE | Change.HISTORY)
@@ -204,8 +212,7 @@ class Session(QObject):
         target = Path(path) if path else self.path
         if target is None:
             raise EngineError("this project has no file yet: choose Save As")
-        if self.trainer is not None:
-            update_project(self.project, self.trainer)
+        self.sync_project()
         dataset = self.project.dataset
         # a data file named relative to the old folder is named for the new one; an absolute name of a
         # file in (or next to) the project's folder becomes relative, so the folder can be copied whole
@@ -224,6 +231,14 @@ class Session(QObject):
         self.fileChanged.emit(str(target))
         self._emit_dirty()
         return target
+
+    def sync_project(self) -> None:
+        """Bring the project's training state (settings, optimiser state, history, progress) up to
+        date with the trainer's; the network stays the one object both share, which training changes
+        and every view shows (a copy would leave the views behind after a save)."""
+        if self.trainer is not None:
+            update_project(self.project, self.trainer)
+            self.project.network = self.trainer.network
 
     def _notify(self, change: Change) -> None:
         """Tell the views, once, which parts of the session an operation changed."""
@@ -248,6 +263,70 @@ class Session(QObject):
             self.trainer_problem = str(exc)
             self.statusMessage.emit(f"Cannot train yet: {exc}")
         self.micro = None
+
+    # ------------------------------------------------------------------ runs side by side
+    @property
+    def runs(self) -> list[RunRecord]:
+        return self.project.runs
+
+    def _runs_editable(self) -> bool:
+        if self.locked:
+            self.errorOccurred.emit("The project is locked", self.locked)
+            return False
+        if self.runs_busy:
+            self.errorOccurred.emit("The runs are training", "Stop training the runs before changing them.")
+            return False
+        return True
+
+    def add_run(self, name: str, changes: dict[str, Any]) -> RunRecord | None:
+        """A new run side by side from the network and settings as they are now (None, with the reason
+        in errorOccurred, if it cannot be made)."""
+        if not self._runs_editable():
+            return None
+        if len(self.runs) >= MAX_RUNS:
+            self.errorOccurred.emit("No room for another run", f"At most {MAX_RUNS} runs can be compared.")
+            return None
+        if any(r.name == name.strip() for r in self.runs):
+            self.errorOccurred.emit("Cannot add the run", f"There is already a run named {name.strip()!r}.")
+            return None
+        self.sync_project()  # the settings and weights as they are now
+        try:
+            run = new_run(self.project, name, changes)
+        except EngineError as exc:
+            self.errorOccurred.emit("Cannot add the run", str(exc))
+            return None
+        self.runs.append(run)
+        self.run_paths[run.name] = [np.concatenate([p.ravel() for p in run.network.parameters()])]
+        self._runs_changed()
+        return run
+
+    def remove_run(self, index: int) -> bool:
+        if not self._runs_editable() or not 0 <= index < len(self.runs):
+            return False
+        run = self.runs.pop(index)
+        self.run_paths.pop(run.name, None)
+        self._runs_changed()
+        return True
+
+    def update_runs(self, runs: list[RunRecord], paths: dict[str, list[np.ndarray]]) -> None:
+        """The runs (and their new path points) after training them (from the runs' background task)."""
+        by_name = {r.name: r for r in runs}
+        self.project.runs = [by_name.get(r.name, r) for r in self.runs]
+        for name, points in paths.items():
+            if name in self.run_paths:
+                self.run_paths[name].extend(points)
+        self._runs_changed()
+
+    def set_runs_busy(self, busy: bool) -> None:
+        self.runs_busy = busy
+
+    def run_as_project(self, index: int) -> Project:
+        """Run ``index`` as a project of its own (to open it)."""
+        return run_project(self.project, self.runs[index])
+
+    def _runs_changed(self) -> None:
+        self._mark_trained()
+        self._notify(Change.RUNS)
 
     # ------------------------------------------------------------------ editing the network
     def can_edit(self) -> bool:

@@ -373,10 +373,7 @@ class TeachingRoom(QObject):
     # ------------------------------------------------------------------ teachers
     def create_exercise(self) -> bool:
         s = self.session
-        if s.trainer is not None:
-            from ...workspace import update_project
-
-            update_project(s.project, s.trainer)
+        s.sync_project()
         dlg = ExerciseDialog(self.window, s.project, self.panel.notation())
         if not run_modal(dlg):
             return False

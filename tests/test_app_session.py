@@ -1,0 +1,20 @@
+"""The Session's own guarantees."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bpstudio.app.session import Session
+
+
+def test_after_a_save_the_views_still_show_the_network_being_trained(tmp_path):
+    """Saving brings the project up to date with the trainer without giving it a copy of the network:
+    the canvas, table and plots read ``session.network``, which training goes on changing."""
+    s = Session()
+    s.step_epoch()
+    s.save(tmp_path / "x.bps.json")
+    assert s.network is s.trainer.network
+    before = s.network.weights[0].copy()
+    s.step_epoch()
+    assert not np.array_equal(s.network.weights[0], before)
+    assert s.project.history is not s.trainer.history  # the saved values are copies
