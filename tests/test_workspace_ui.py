@@ -59,6 +59,7 @@ def test_install_adds_docks_menu_and_toolbar(window):
         "Undo Step",
         "Reset Weights",
         "Gradient Check…",
+        "Compare Runs…",
     ]
     assert window.menus["train"].menuAction().isVisible()
     bar = window.toolbars["train"]

@@ -46,6 +46,7 @@ from .screen_fit import (
 from .session import Session
 from .settings import AppSettings
 from .theme import app_icon, apply_theme, icon
+from .training.compare_panel import install as install_compare_runs
 from .training.room import TrainingRoom
 from .training.room import install as install_training
 from .walkthrough.chainrule_panel import install as install_chain_rule
@@ -125,6 +126,7 @@ class MainWindow(QMainWindow):
         self.training: TrainingRoom = install_training(self)
         self.teaching: TeachingRoom = install_teaching(self)
         self.chain_rule = install_chain_rule(self)
+        self.compare_runs = install_compare_runs(self)
         install_help(self)
         self.toolbar_text = ToolbarText(self)
         ui_scale.follow_font(self, self.toolbar_text.font_changed)

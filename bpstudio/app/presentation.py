@@ -21,7 +21,14 @@ if TYPE_CHECKING:
     from .main_window import MainWindow
 
 #: the panels presentation mode hides (object names); the others stay as they are
-HIDDEN_PANELS = ("trainingSettingsDock", "datasetDock", "inspectorDock", "gradientsDock", "landscapeDock")
+HIDDEN_PANELS = (
+    "trainingSettingsDock",
+    "datasetDock",
+    "inspectorDock",
+    "gradientsDock",
+    "landscapeDock",
+    "compareRunsDock",
+)
 #: the panels presentation mode moves under the canvas, as tabs beside the δ/Δw table
 BOTTOM_PANELS = ("lossDock", "boundaryDock")
 #: the toolbars presentation mode hides (object names): the Train toolbar stays

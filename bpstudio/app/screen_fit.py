@@ -35,7 +35,7 @@ PANEL_MINIMUM = QSize(160, 90)
 
 #: the docks' object names, by where they go
 SIDE = ("trainingSettingsDock", "datasetDock", "inspectorDock", "exerciseDock")
-PLOTS = ("lossDock", "boundaryDock", "gradientsDock", "landscapeDock")
+PLOTS = ("lossDock", "boundaryDock", "gradientsDock", "landscapeDock", "compareRunsDock")
 BOTTOM = ("traceTableDock", "walkthroughDock", "chainRuleDock")
 
 

@@ -308,13 +308,20 @@ class Session(QObject):
         self._runs_changed()
         return True
 
-    def update_runs(self, runs: list[RunRecord], paths: dict[str, list[np.ndarray]]) -> None:
-        """The runs (and their new path points) after training them (from the runs' background task)."""
+    def update_runs(
+        self, runs: list[RunRecord], paths: dict[str, list[np.ndarray]], max_points: int = 500
+    ) -> None:
+        """The runs (and their new path points) after training them (from the runs' background task);
+        a path longer than ``max_points`` loses every other point (its start and latest stay)."""
         by_name = {r.name: r for r in runs}
         self.project.runs = [by_name.get(r.name, r) for r in self.runs]
         for name, points in paths.items():
-            if name in self.run_paths:
-                self.run_paths[name].extend(points)
+            path = self.run_paths.get(name)
+            if path is None:
+                continue
+            path.extend(points)
+            while len(path) > max(max_points, 2):
+                del path[1:-1:2]
         self._runs_changed()
 
     def set_runs_busy(self, busy: bool) -> None:

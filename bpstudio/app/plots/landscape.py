@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -30,7 +30,7 @@ from ...engine import EngineError
 from ...engine.landscape import Surface, loss_surface, random_directions, unit_direction
 from ..changes import Change
 from ..training.background import BackgroundTask, TaskState
-from .common import ExportButton, make_plot_widget, plottable, style_plot
+from .common import COLOURS, ExportButton, make_plot_widget, plottable, style_plot
 
 #: the landscape is computed on at most this many training samples (the first ones)
 MAX_SAMPLES = 1_000
@@ -121,6 +121,8 @@ class LandscapePanel(QWidget):
         self.here = pg.ScatterPlotItem(size=11, brush=pg.mkBrush("#ffffff"), pen=pg.mkPen(red, width=2))
         self.map_plot.addItem(self.path_item)
         self.map_plot.addItem(self.here)
+        #: the paths of the runs side by side (Compare Runs), one per run in the run's colour
+        self.run_items: list[pg.PlotDataItem] = []
         self.slice_plot = self.plots.addPlot(row=1, col=0)
         self._side_by_side = False
         style_plot(self.slice_plot, "Slice through the current point", "", "loss")
@@ -191,6 +193,8 @@ class LandscapePanel(QWidget):
             self._clear("The network changed: compute the landscape again.")
         elif change & Change.VALUES:
             self._follow()
+        if change & Change.RUNS:
+            self.draw_runs()
 
     # ------------------------------------------------------------------ computing
     def start(self) -> bool:
@@ -287,10 +291,12 @@ class LandscapePanel(QWidget):
         state = "" if surface.complete else " (cancelled: the rows not reached are blank)"
         self.message.setText(
             f"Loss {lo:.4g} … {hi:.4g} over the grid; {surface.centre:.6g} at the current point{state}. "
-            "The red path shows the parameters as training goes on (on this plane)."
+            "The red path shows the parameters as training goes on (on this plane); dashed paths "
+            "in the runs' colours are the runs of Compare Runs."
         )
         self.path = []
         self._follow()
+        self.draw_runs()
 
     def _failed(self, exc: BaseException) -> None:
         self._finish()
@@ -308,6 +314,7 @@ class LandscapePanel(QWidget):
         self.here.setData([], [])
         self.slice_curve.setData([], [])
         self.slice_here.setData([], [])
+        self.draw_runs()
         self.message.setText(message)
 
     def csv_data(self) -> tuple[list[str], list[np.ndarray]]:
@@ -338,6 +345,47 @@ class LandscapePanel(QWidget):
         alpha = sum(float(np.vdot(x, a)) for x, a in zip(diff, d1)) / n1 if n1 else 0.0
         beta = sum(float(np.vdot(x, b)) for x, b in zip(diff, d2)) / n2 if n2 else 0.0
         return self.offset[0] + alpha, self.offset[1] + beta
+
+    def run_coordinates(self, points: list[np.ndarray]) -> np.ndarray | None:
+        """Flattened parameter vectors (a run's path) projected onto the plane as :meth:`coordinates`
+        projects the current parameters: an array (n, 2), or None without a plane of this shape."""
+        if self.directions is None or self.origin is None or not points:
+            return None
+        origin = np.concatenate([p.ravel() for p in self.origin])
+        d1 = np.concatenate([a.ravel() for a in self.directions[0]])
+        d2 = np.concatenate([b.ravel() for b in self.directions[1]])
+        P = np.asarray(points, dtype=np.float64)
+        if P.ndim != 2 or P.shape[1] != origin.size:
+            return None
+        diff = P - origin
+        n1, n2 = float(d1 @ d1), float(d2 @ d2)
+        alpha = diff @ d1 / n1 if n1 else np.zeros(len(P))
+        beta = diff @ d2 / n2 if n2 else np.zeros(len(P))
+        return np.column_stack([self.offset[0] + alpha, self.offset[1] + beta])
+
+    def draw_runs(self) -> None:
+        """The paths of the runs side by side on the plane, each in its run's colour."""
+        runs = self.session.runs
+        while len(self.run_items) < len(runs):
+            i = len(self.run_items)
+            colour = COLOURS[i % len(COLOURS)]
+            item = pg.PlotDataItem(
+                pen=pg.mkPen(colour, width=2, style=Qt.PenStyle.DashLine),
+                symbol="t",
+                symbolSize=5,
+                symbolBrush=colour,
+                symbolPen=None,
+            )
+            self.map_plot.addItem(item)
+            self.run_items.append(item)
+        for i, item in enumerate(self.run_items):
+            xy = None
+            if i < len(runs):
+                xy = self.run_coordinates(self.session.run_paths.get(runs[i].name, []))
+            if xy is None:
+                item.setData([], [])
+            else:
+                item.setData(xy[:, 0], xy[:, 1])
 
     def _follow(self) -> None:
         """Add the current point to the path (after every update the window is told of)."""
