@@ -151,3 +151,18 @@ def test_bad_runs_are_refused_with_a_reason(window, qtbot):
     s.remove_run(3)
     assert s.add_run("A", {}) is None and "already a run named" in window.box.warnings[-1][1]
     assert s.add_run("X", {"lr": 0}) is None and "η must be" in window.box.warnings[-1][1]
+
+
+def test_an_edit_of_the_layers_puts_the_runs_aside_and_undo_brings_them_back(window, qtbot, tmp_path):
+    s, panel = window.session, window.compare_runs
+    s.add_run("A", {})
+    s.add_run("B", {"lr": 0.2})
+    from bpstudio.app.session import Selection
+
+    s.select(Selection("neuron", 1, 0))
+    window.editor.add_neuron()  # the hidden layer grows: the runs no longer fit the project's data
+    assert s.runs == [] and panel.table.rowCount() == 0
+    s.save(tmp_path / "grown.bps.json")  # a valid file: no run of other layer sizes in it
+    s.undo_stack.undo()
+    assert [r.name for r in s.runs] == ["A", "B"] and panel.table.rowCount() == 2
+    assert len(s.run_paths["A"]) == 1

@@ -163,3 +163,20 @@ def test_a_layer_without_connections_is_stored_as_null_and_read_back_as_nan():
     data = log.to_dict()
     assert data is not None and data["weights"] == [[[None] * 7]]
     assert np.isnan(DistributionLog.from_dict(data).records[0]).all()
+
+
+def test_a_history_of_another_network_is_not_taken_over():
+    """Resuming with a history recorded for a network of other layers starts afresh instead of
+    mixing per-layer series of two lengths (the plots could not draw them)."""
+    net = Network.create([2, 2, 1], ["sigmoid", "sigmoid"], seed=0)
+    tr = Trainer(net, TrainConfig(), XOR_X, XOR_T)
+    tr.run(epochs=3)
+    deep = Network.create([2, 3, 3, 1], ["tanh", "tanh", "sigmoid"], seed=0)
+    other = Trainer(deep, TrainConfig(), XOR_X, XOR_T)
+    other.resume(None, None, tr.history)
+    assert other.epoch == 0 and other.history.epochs == [] and other.history.dists.epochs == []
+    other.run(epochs=2)
+    assert other.history.dists.array("weights").shape == (2, 3, len(QUANTILES))
+    same = Trainer(Network.create([2, 2, 1], ["sigmoid", "sigmoid"], seed=0), TrainConfig(), XOR_X, XOR_T)
+    same.resume(None, None, tr.history)
+    assert same.epoch == 3

@@ -152,6 +152,9 @@ class Session(QObject):
         self.run_paths: dict[str, list[np.ndarray]] = {}
         #: True while the runs side by side are being trained (their list cannot change meanwhile)
         self.runs_busy = False
+        #: runs put aside by an edit that changed the layer sizes, by those sizes: an undo back to
+        #: them brings the runs back
+        self._stashed_runs: dict[tuple[int, ...], tuple[list[RunRecord], dict[str, list[np.ndarray]]]] = {}
         self._rebuild_trainer()
 
     # ------------------------------------------------------------------ project and files
@@ -190,6 +193,7 @@ class Session(QObject):
         self.hovered = None
         self.stage = ""
         self.run_paths = {}
+        self._stashed_runs = {}
         self._rebuild_trainer()
         everything = Change.PROJECT | Change.STRUCTURE | Change.VALUES | Change.CONFIG | Change.DATASET
         self._notify(everything | Change.TRACE | Change.STAGE | Change.HISTORY)
@@ -331,6 +335,23 @@ class Session(QObject):
         """Run ``index`` as a project of its own (to open it)."""
         return run_project(self.project, self.runs[index])
 
+    def _runs_follow_shape(self, net: Network) -> bool:
+        """Runs are trained on the project's data, so they have its layer sizes: an edit that changes
+        them puts the runs aside (by the old sizes) and brings back those put aside for the new ones
+        (after Undo). True if the runs changed."""
+        sizes = tuple(net.sizes)
+        runs = self.project.runs
+        before = runs
+        if runs and tuple(runs[0].network.sizes) != sizes:
+            self._stashed_runs[tuple(runs[0].network.sizes)] = (runs, self.run_paths)
+            self.project.runs, self.run_paths = [], {}
+            self.statusMessage.emit(
+                "The runs side by side are put aside while the layers differ (Undo brings them back)"
+            )
+        if not self.project.runs and sizes in self._stashed_runs:
+            self.project.runs, self.run_paths = self._stashed_runs.pop(sizes)
+        return self.project.runs is not before
+
     def _runs_changed(self) -> None:
         self._mark_trained()
         self._notify(Change.RUNS)
@@ -383,6 +404,8 @@ class Session(QObject):
         self._paused_goal = None
         change = also | Change.VALUES | Change.TRACE | Change.STAGE
         if structural or self.trainer is None:
+            if self._runs_follow_shape(net):
+                change |= Change.RUNS
             self.project.optimiser_state = None
             self.project.history = None
             self.project.progress = None

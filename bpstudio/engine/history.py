@@ -142,6 +142,15 @@ class History:
         prefix = np.minimum((i + 1) * t.step_every, t.updates)
         return np.where(i < t.points, prefix, t.updates + i - t.points + 1)
 
+    def fits(self, n_layers: int) -> bool:
+        """True if the per-layer series (gradient norms, distribution records) are for ``n_layers``
+        weight layers (or empty)."""
+        if any(len(g) != n_layers for g in self.grad_norms[-1:]) or any(
+            len(g) != n_layers for g in self.grad_norms[:1]
+        ):
+            return False
+        return all(r.shape[1] == n_layers for r in self.dists.records[-1:])
+
     # ------------------------------------------------------------------ changes
     def truncate(self, n_steps: int, n_epochs: int) -> None:
         """Forget everything after the first ``n_steps`` steps and ``n_epochs`` epochs (undo)."""

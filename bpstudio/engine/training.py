@@ -608,13 +608,17 @@ class Trainer:
         and ``progress`` (recorded by :meth:`progress`): that epoch's order, the position in it, a begun
         batch, early stopping's memory.
 
-        Returns None, or why ``progress`` does not fit (recorded at another epoch, a position beyond the
-        data, arrays of other shapes). Without a fitting progress, training continues from the start of
-        epoch ``epoch + 1`` in the settings' order, with no batch begun and no early-stopping memory.
+        A history recorded for a network of another number of weight layers is ignored (training
+        starts afresh). Returns None, or why ``progress`` does not fit (recorded at another epoch, a
+        position beyond the data, arrays of other shapes). Without a fitting progress, training
+        continues from the start of epoch ``epoch + 1`` in the settings' order, with no batch begun and
+        no early-stopping memory.
         """
         net = self.network
         epoch = self.epoch
         steps = self.step_count
+        if history is not None and not history.fits(net.n_layers):
+            history = None  # recorded for another network (per-layer series of another length)
         if history is not None:
             self.history = history.copy()
             epoch = history.epochs[-1] if history.epochs else 0  # the last may be all that is kept

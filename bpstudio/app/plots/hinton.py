@@ -132,8 +132,9 @@ class HintonWidget(QWidget):
         for d, W, mask, name, title_w in zip(diagrams, weights, masks, names, widths):
             x, y, w, h = d.rect
             p.setPen(colours.text)
-            room = max(w + GAP, title_w)
-            title = QRectF(x + w / 2 - room / 2, d.title_y, room, TITLE_HEIGHT)
+            room = min(max(w + GAP, title_w), width - 2 * MARGIN)
+            left = min(max(x + w / 2 - room / 2, MARGIN), width - MARGIN - room)  # inside the picture
+            title = QRectF(left, d.title_y, room, TITLE_HEIGHT)
             elided = p.fontMetrics().elidedText(name, Qt.TextElideMode.ElideRight, int(title.width()))
             p.drawText(title, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, elided)
             p.setPen(QPen(colours.muted, 0.6))
