@@ -9,8 +9,8 @@ import pytest
 
 from bpstudio import resources_dir
 from bpstudio.cli import main
-from bpstudio.cli.compare import parse_run
 from bpstudio.cli.common import CliError
+from bpstudio.cli.compare import parse_run
 from bpstudio.compare import new_run, train_run
 from bpstudio.formats import load_project
 from bpstudio.workspace import load_example
