@@ -87,3 +87,27 @@ def test_the_landscape_exports_its_picture_and_grid(window, qtbot, tmp_path):
     assert grid[12, 2] == surface.centre and tuple(grid[12, :2]) == pytest.approx(panel.path[0])
     assert [float(c) for c in rows[1][3:]] == list(panel.path[0])
     assert rows[len(panel.path)][3:] != ["", ""] and rows[len(panel.path) + 1][3:] == ["", ""]
+
+
+def test_the_principal_directions_of_the_training_path_span_the_plane(window, qtbot):
+    s, panel = window.session, window.training.landscape_panel
+    panel.mode.setCurrentIndex(panel.mode.findData("pca"))
+    assert not panel.seed.isVisible() and not panel.first.isVisible()
+    assert not panel.start() and "train a few steps first" in panel.message.text()
+    for _ in range(30):
+        s.step_epoch()
+    assert len(panel.trajectory) == 31  # the start and every epoch the window was told of
+    panel.mode.setCurrentIndex(0)
+    panel.mode.setCurrentIndex(panel.mode.findData("pca"))  # the span fits the path now
+    assert panel.span.value() > 0.01
+    panel.grid.setValue(9)
+    compute(qtbot, panel)
+    tr = s.trainer
+    assert panel.surface.values[4, 4] == pytest.approx(
+        batch_loss(s.network, tr.config, tr.X, tr.T), rel=1e-12
+    )
+    label = panel.map_plot.getAxis("bottom").labelText
+    assert label.startswith("α (principal direction 1, ") and "% of the path)" in label
+    # the plane goes through the current weights: the path ends at its centre
+    x, y = panel.path_item.getData()
+    assert (x[-1], y[-1]) == pytest.approx((0.0, 0.0), abs=1e-12)

@@ -120,3 +120,26 @@ def test_bad_requests_are_refused():
         [0.0],
     )
     assert flat.values.tolist() == [[flat.centre, flat.centre]]
+
+
+def test_principal_directions_hold_a_path_that_lies_in_a_plane():
+    from bpstudio.engine.landscape import principal_directions
+
+    net = Network.create([2, 3, 1], ["tanh", "sigmoid"], seed=2)
+    theta = np.concatenate([p.ravel() for p in net.parameters()])
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=theta.size), rng.normal(size=theta.size)
+    path = [theta + s * a + t * b for s, t in [(3, 1), (2, 0.5), (1, 1), (0.5, -0.2)]] + [theta]
+    d1, d2, shares = principal_directions(net, path)
+    v1 = np.concatenate([d.ravel() for d in d1])
+    v2 = np.concatenate([d.ravel() for d in d2])
+    assert np.linalg.norm(v1) == pytest.approx(1) and abs(v1 @ v2) < 1e-12
+    assert sum(shares) == pytest.approx(1.0)  # the path lies in the plane: nothing else is left
+    basis = np.stack([v1, v2])
+    for p in path:  # every point is θ plus a combination of d₁ and d₂
+        diff = p - theta
+        assert np.linalg.norm(diff - basis.T @ (basis @ diff)) < 1e-10
+    with pytest.raises(EngineError, match="too short"):
+        principal_directions(net, [theta, theta])
+    with pytest.raises(EngineError, match="straight line"):
+        principal_directions(net, [theta + a, theta + 2 * a])

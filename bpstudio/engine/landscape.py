@@ -96,6 +96,39 @@ def random_directions(net: Network, seed: int = 0) -> tuple[list[np.ndarray], li
     return d1, d2
 
 
+def principal_directions(
+    net: Network, path: Sequence[np.ndarray]
+) -> tuple[list[np.ndarray], list[np.ndarray], tuple[float, float]]:
+    """The two principal directions of a path of the parameters (Li et al. 2018): with M the matrix
+    whose rows are the path's points (flattened θ, in the order of ``net.parameters()``) minus the
+    current θ, d₁ and d₂ are the first two right singular vectors of M (unit vectors), the plane that
+    holds most of the path. Also returns the share of the path's spread each explains, σᵢ²/Σσ².
+    EngineError when the path has fewer than two points away from θ in different directions."""
+    params = net.parameters()
+    theta = np.concatenate([p.ravel() for p in params])
+    P = np.asarray(list(path), dtype=np.float64)
+    if P.ndim != 2 or P.shape[1] != theta.size:
+        raise EngineError("the path is not of this network's parameters")
+    M = P - theta
+    M = M[np.any(M != 0.0, axis=1)]
+    if M.shape[0] < 2:
+        raise EngineError("the path of the weights is too short: train a few steps first")
+    _u, s, vt = np.linalg.svd(M, full_matrices=False)
+    total = float(np.sum(s**2))
+    if s.size < 2 or s[1] <= 1e-12 * s[0]:
+        raise EngineError("the path of the weights is a straight line: it spans no plane yet")
+    shares = (float(s[0] ** 2 / total), float(s[1] ** 2 / total))
+
+    def unflatten(v: np.ndarray) -> list[np.ndarray]:
+        out, offset = [], 0
+        for p in params:
+            out.append(v[offset : offset + p.size].reshape(p.shape).copy())
+            offset += p.size
+        return out
+
+    return unflatten(vt[0]), unflatten(vt[1]), shares
+
+
 def loss_surface(
     net: Network,
     config: TrainConfig,

@@ -27,7 +27,13 @@ from PySide6.QtWidgets import (
 )
 
 from ...engine import EngineError
-from ...engine.landscape import Surface, loss_surface, random_directions, unit_direction
+from ...engine.landscape import (
+    Surface,
+    loss_surface,
+    principal_directions,
+    random_directions,
+    unit_direction,
+)
 from ..changes import Change
 from ..training.background import BackgroundTask, TaskState
 from .common import COLOURS, ExportButton, make_plot_widget, plottable, style_plot
@@ -36,6 +42,10 @@ from .common import COLOURS, ExportButton, make_plot_widget, plottable, style_pl
 MAX_SAMPLES = 1_000
 #: grid points per side by default
 DEFAULT_GRID = 60
+#: the training path (for the principal directions) is kept for networks of at most this many
+#: parameters, and at most this many points of it
+MAX_PATH_PARAMETERS = 20_000
+MAX_PATH_POINTS = 500
 
 
 class LandscapePanel(QWidget):
@@ -60,9 +70,15 @@ class LandscapePanel(QWidget):
         self.mode.setObjectName("landscapeMode")
         self.mode.addItem("Two weights", "weights")
         self.mode.addItem("Random directions", "random")
+        self.mode.addItem("Principal directions of the path", "pca")
         self.mode.setToolTip(
-            "The plane: two weights or biases (their values on the axes), or random directions"
+            "The plane: two weights or biases (their values on the axes), random directions, or the "
+            "two directions along which the weights have moved most while training (the path's "
+            "principal components)"
         )
+        #: the parameters (flattened) after each change the window was told of: the training path
+        #: whose principal directions the "pca" plane uses (networks of at most MAX_PATH_PARAMETERS)
+        self.trajectory: list[np.ndarray] = []
         self.first = QComboBox()
         self.first.setObjectName("landscapeFirst")
         self.second = QComboBox()
@@ -144,6 +160,7 @@ class LandscapePanel(QWidget):
         self.mode.currentIndexChanged.connect(self._mode_changed)
         session.changed.connect(self._changed)
         self._fill_choices()
+        self._record()
         self._mode_changed()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
@@ -180,18 +197,33 @@ class LandscapePanel(QWidget):
             box.blockSignals(False)
 
     def _mode_changed(self, *_args) -> None:
-        weights = self.mode.currentData() == "weights"
+        mode = self.mode.currentData()
+        weights = mode == "weights"
         self.first.setVisible(weights)
         self.second.setVisible(weights)
-        self.seed.setVisible(not weights)
-        self.span.setValue(3.0 if weights else 1.0)
+        self.seed.setVisible(mode == "random")
+        self.span.setValue(3.0 if weights else self._path_extent() if mode == "pca" else 1.0)
+
+    def _path_extent(self) -> float:
+        """A span that holds the training path on its principal plane (1.25 × its farthest point)."""
+        try:
+            d1, d2, _shares = principal_directions(self.session.network, self.trajectory)
+        except EngineError:
+            return 1.0
+        theta = np.concatenate([p.ravel() for p in self.session.network.parameters()])
+        basis = np.stack([np.concatenate([a.ravel() for a in d]) for d in (d1, d2)])
+        coords = (np.asarray(self.trajectory) - theta) @ basis.T
+        return float(min(max(1.25 * np.abs(coords).max(), 0.01), 1000.0))
 
     def _changed(self, change: Change) -> None:
         if change & (Change.SHAPE | Change.PROJECT | Change.STRUCTURE):
             self.task.cancel()
             self._fill_choices()
+            self.trajectory = []
+            self._record()
             self._clear("The network changed: compute the landscape again.")
         elif change & Change.VALUES:
+            self._record()
             self._follow()
         if change & Change.RUNS:
             self.draw_runs()
@@ -216,6 +248,13 @@ class LandscapePanel(QWidget):
                 d1, d2 = unit_direction(net, *a), unit_direction(net, *b)
                 self.offset = (self._value(net, a), self._value(net, b))
                 labels = (self.first.currentText(), self.second.currentText())
+            elif self.mode.currentData() == "pca":
+                d1, d2, shares = principal_directions(net, self.trajectory)
+                self.offset = (0.0, 0.0)
+                labels = (
+                    f"α (principal direction 1, {shares[0]:.0%} of the path)",
+                    f"β (principal direction 2, {shares[1]:.0%})",
+                )
             else:
                 d1, d2 = random_directions(net, self.seed.value())
                 self.offset = (0.0, 0.0)
@@ -386,6 +425,21 @@ class LandscapePanel(QWidget):
                 item.setData([], [])
             else:
                 item.setData(xy[:, 0], xy[:, 1])
+
+    def _record(self) -> None:
+        """Add the current parameters to the training path (at most MAX_PATH_POINTS: then every
+        other point goes, the first and the latest stay)."""
+        params = self.session.network.parameters()
+        if sum(p.size for p in params) > MAX_PATH_PARAMETERS:
+            return
+        flat = np.concatenate([p.ravel() for p in params])
+        if self.trajectory and self.trajectory[-1].shape != flat.shape:
+            self.trajectory = []
+        if self.trajectory and np.array_equal(self.trajectory[-1], flat):
+            return
+        self.trajectory.append(flat)
+        while len(self.trajectory) > MAX_PATH_POINTS:
+            del self.trajectory[1:-1:2]
 
     def _follow(self) -> None:
         """Add the current point to the path (after every update the window is told of)."""
