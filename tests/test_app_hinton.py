@@ -11,6 +11,7 @@ from bpstudio.app.plots.hinton import HintonWidget, layout_diagrams, squares
 from bpstudio.app.session import Session
 from bpstudio.app.theme import canvas_colours
 from bpstudio.engine import Network
+from bpstudio.engine.distributions import Q_MEDIAN
 
 
 def test_diagrams_share_one_cell_size_side_by_side_inside_the_area():
@@ -178,13 +179,13 @@ def test_the_distributions_view_draws_the_engines_records_and_exports_them(qtbot
     log = session.trainer.history.dists
     assert log.epochs == list(range(1, 13))
     grads = log.array("gradients")
-    median = view.lines[(1, 3)]
+    median = view.lines[(1, Q_MEDIAN)]
     x, y = median.getOriginalDataset()
     np.testing.assert_array_equal(x, log.epochs)
-    np.testing.assert_allclose(y, grads[:, 1, 3], rtol=1e-12)  # (drawn on a log axis)
+    np.testing.assert_allclose(y, grads[:, 1, Q_MEDIAN], rtol=1e-12)  # (drawn on a log axis)
     # one layer only; then the weights, signed, on a linear axis (the log box does not apply)
     panel.hist_box.setCurrentIndex(panel.hist_box.findData(0))
-    assert view.lines[(0, 3)].isVisible() and not view.lines[(1, 3)].isVisible()
+    assert view.lines[(0, Q_MEDIAN)].isVisible() and not view.lines[(1, Q_MEDIAN)].isVisible()
     panel.dist_kind.setCurrentIndex(panel.dist_kind.findData("weights"))
     assert not panel.log_box.isEnabled() and not view.log
     x, y = view.lines[(0, 0)].getOriginalDataset()
@@ -195,5 +196,5 @@ def test_the_distributions_view_draws_the_engines_records_and_exports_them(qtbot
     out = panel.dist_export.export("csv", str(tmp_path / "d.csv"))
     rows = list(csv.reader(open(out, encoding="utf-8")))
     assert rows[0][:3] == ["epoch", "w_W1_q00", "w_W1_q05"] and "abs_grad_W2_q50" in rows[0]
-    assert len(rows) == 13 and float(rows[12][rows[0].index("abs_grad_W2_q50")]) == grads[-1, 1, 3]
+    assert len(rows) == 13 and float(rows[12][rows[0].index("abs_grad_W2_q50")]) == grads[-1, 1, Q_MEDIAN]
     assert panel.dist_export.export("png", str(tmp_path / "d.png")).stat().st_size > 500

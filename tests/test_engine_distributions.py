@@ -159,9 +159,9 @@ def test_records_survive_a_save_and_a_version_3_history_has_none():
 
 def test_a_layer_without_connections_is_stored_as_null_and_read_back_as_nan():
     log = DistributionLog()
-    log.add(1, lambda: np.full((3, 1, 7), np.nan))
+    log.add(1, lambda: np.full((3, 1, len(QUANTILES)), np.nan))
     data = log.to_dict()
-    assert data is not None and data["weights"] == [[[None] * 7]]
+    assert data is not None and data["weights"] == [[[None] * len(QUANTILES)]]
     assert np.isnan(DistributionLog.from_dict(data).records[0]).all()
 
 

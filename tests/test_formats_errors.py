@@ -44,12 +44,12 @@ def doc():
         "loss": {"train": [0.25], "val": [None], "test": [None]},
         "accuracy": {"train": [0.5], "val": [None], "test": [None]},
         "distributions": {
-            "quantiles": [0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0],
+            "quantiles": [k / 20 for k in range(21)],
             "every": 1,
             "epochs": [1],
-            "weights": [[[-1, -0.9, -0.5, 0, 0.5, 0.9, 1]] * 2],
-            "gradients": [[[0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6], [None] * 7]],
-            "changes": [[[0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6]] * 2],
+            "weights": [[[k / 10 - 1 for k in range(21)]] * 2],
+            "gradients": [[[k / 100 for k in range(21)], [None] * 21]],
+            "changes": [[[k / 1000 for k in range(21)]] * 2],
         },
     }
     project_from_dict(d)  # valid
@@ -234,7 +234,7 @@ CASES = [
     (
         ("history", "distributions", "quantiles"),
         [0.5],
-        "history.distributions.quantiles: must be [0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0] (the quantiles "
+        "history.distributions.quantiles: must be the 21 fractions 0, 0.05, 0.1, …, 1 (the quantiles "
         "bpstudio records)",
     ),
     (
@@ -249,13 +249,13 @@ CASES = [
     ),
     (
         ("history", "distributions", "weights", 0),
-        [[0.0] * 7],
+        [[0.0] * 21],
         "history.distributions.weights[0]: expected 2 entries (one per weight layer), got 1",
     ),
     (
         ("history", "distributions", "gradients", 0, 1),
         [0.0],
-        "history.distributions.gradients[0][1]: expected 7 entries (one per quantile), got 1",
+        "history.distributions.gradients[0][1]: expected 21 entries (one per quantile), got 1",
     ),
     (("history", "distributions", "epochs", 0), 0, "history.distributions.epochs[0]: must be ≥ 1"),
     (("view",), [], "view: expected an object, got an empty list"),

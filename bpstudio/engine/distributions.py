@@ -1,8 +1,8 @@
 """Per-layer distributions of the weights, the gradients and the changes over the epochs, to show
 vanishing and exploding gradients over time (issue 15.5).
 
-At the end of a recorded epoch the history keeps, for each weight layer l, the quantiles
-:data:`QUANTILES` (minimum, 5 %, 25 %, median, 75 %, 95 %, maximum) of
+At the end of a recorded epoch the history keeps, for each weight layer l, the 21 quantiles
+:data:`QUANTILES` (minimum, 5 %, 10 %, …, 95 %, maximum) of
 
 * ``weights``: the weights wˡⱼₖ after the epoch (signed values),
 * ``gradients``: |∂E/∂wˡⱼₖ| of the epoch's last update (magnitudes, regularisation included),
@@ -10,6 +10,10 @@ At the end of a recorded epoch the history keeps, for each weight layer l, the q
 
 over the layer's present connections (removed ones are left out). Gradients and changes are
 magnitudes because what shows vanishing or exploding gradients is their size, on a log axis.
+
+The quantiles are both the bands of the view (5–95 %, 25–75 %, the median) and a histogram: between
+two neighbouring quantiles lie 5 % of the values, so 1/20 divided by the distance between them is
+the density there (an equal-frequency histogram, :func:`density`).
 
 The quantile q of n sorted values v₀ ≤ … ≤ vₙ₋₁ is the linear interpolation at position p = q·(n − 1):
 v[⌊p⌋] + (p − ⌊p⌋)·(v[⌊p⌋+1] − v[⌊p⌋]), as ``numpy.quantile``'s default ("linear") method computes it.
@@ -30,7 +34,11 @@ from typing import Any
 import numpy as np
 
 #: the quantiles recorded (fractions)
-QUANTILES: tuple[float, ...] = (0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0)
+QUANTILES: tuple[float, ...] = tuple(k / 20 for k in range(21))
+#: where the bands' quantiles are in :data:`QUANTILES`
+Q_MIN, Q05, Q25, Q_MEDIAN, Q75, Q95, Q_MAX = (
+    QUANTILES.index(q) for q in (0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0)
+)
 #: what is recorded, in the order of a record's first axis
 KINDS: tuple[str, ...] = ("weights", "gradients", "changes")
 #: at most this many records are kept (then :attr:`DistributionLog.every` doubles)
@@ -56,6 +64,21 @@ def _positions(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     pos = _Q * (n - 1)
     lo = np.floor(pos).astype(np.int64)
     return lo, np.minimum(lo + 1, n - 1), pos - lo
+
+
+def density(q: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """The share of the values in each cell [edges[i], edges[i+1]) of a grid, from their quantiles
+    ``q`` (ascending, at :data:`QUANTILES`), the values spread evenly between neighbouring quantiles:
+    F(edges[i+1]) − F(edges[i]) with F the piecewise-linear distribution function through
+    (q_k, QUANTILES_k). A stretch of equal quantiles (many equal values) puts its whole share at that
+    value's cell. NaN quantiles give zeros."""
+    q = np.asarray(q, dtype=np.float64)
+    edges = np.asarray(edges, dtype=np.float64)
+    if not np.all(np.isfinite(q)):
+        return np.zeros(edges.size - 1)
+    F = np.interp(edges, q, _Q, left=0.0, right=1.0)
+    # np.interp takes the last of equal xp: the mass of a jump sits just above the value
+    return np.diff(F)
 
 
 def record(

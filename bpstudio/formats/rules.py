@@ -281,7 +281,8 @@ def check_distributions(d: dict[str, Any], n_layers: int, path: str) -> None:
     one value per quantile."""
     if list(d["quantiles"]) != list(QUANTILES):
         raise FormatError(
-            f"must be {list(QUANTILES)} (the quantiles bpstudio records)", join(path, "quantiles")
+            "must be the 21 fractions 0, 0.05, 0.1, …, 1 (the quantiles bpstudio records)",
+            join(path, "quantiles"),
         )
     epochs, every = d["epochs"], d["every"]
     for i, e in enumerate(epochs):

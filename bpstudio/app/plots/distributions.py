@@ -13,7 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
 
-from ...engine.distributions import KINDS, QUANTILES
+from ...engine.distributions import KINDS, Q05, Q25, Q75, Q95, Q_MAX, Q_MEDIAN, Q_MIN, QUANTILES
 from ...teaching.labels import layer_title
 from .axes import LegendRow
 from .common import (
@@ -33,7 +33,9 @@ CHOICES = (
     ("changes", "|Δw| of each epoch's last update", "|Δw|", True),
     ("weights", "Weights after each epoch", "w", False),
 )
-_BANDS = ((1, 5, "33"), (2, 4, "66"))  # (low, high quantile index, alpha) of the filled bands
+_BANDS = ((Q05, Q95, "33"), (Q25, Q75, "66"))  # (low, high quantile index, alpha) of the filled bands
+#: the quantiles drawn as lines: minimum and maximum dotted, the median solid
+_LINES = (Q_MIN, Q_MEDIAN, Q_MAX) + tuple(i for band in _BANDS for i in band[:2])
 
 
 def weight_layer_name(layer: int, n_layers: int) -> str:
@@ -76,10 +78,10 @@ class DistributionView:
         self.items, self.lines = [], {}
         for l in range(n_layers):
             colour = COLOURS[l % len(COLOURS)]
-            for q in range(len(QUANTILES)):
-                if q in (0, 6):
+            for q in sorted(set(_LINES)):
+                if q in (Q_MIN, Q_MAX):
                     pen = pg.mkPen(colour, width=1, style=pg.QtCore.Qt.PenStyle.DotLine)
-                elif q == 3:
+                elif q == Q_MEDIAN:
                     pen = pg.mkPen(colour, width=2)
                 else:
                     pen = pg.mkPen(None)
@@ -146,7 +148,7 @@ class DistributionView:
         return float(positive.min()) / 2 if positive.size else None
 
     def csv_data(self) -> tuple[list[str], list[np.ndarray]]:
-        """One column of recorded epochs, then per weight layer and kind the seven quantiles."""
+        """One column of recorded epochs, then per weight layer and kind the 21 quantiles."""
         tr = self.session.trainer
         header = ["epoch"]
         columns: list[np.ndarray] = []
