@@ -3,8 +3,8 @@ own, on a deterministic project, offscreen.
 
     QT_QPA_PLATFORM=offscreen python tests/see_why_shots.py docs/screenshots
 
-writes chain-rule.png, loss-landscape.png, gradient-check.png, hinton.png, distributions.png and
-compare-runs.png into the folder.
+writes chain-rule.png, loss-landscape.png, gradient-check.png, hinton.png, distributions.png,
+histograms.png and compare-runs.png into the folder.
 """
 
 from __future__ import annotations
@@ -82,6 +82,8 @@ def main(argv: list[str]) -> int:
     shot("gradientsDock", "hinton.png", (900, 420))
     grads.view_box.setCurrentIndex(2)
     shot("gradientsDock", "distributions.png", (900, 520))
+    grads.view_box.setCurrentIndex(3)
+    shot("gradientsDock", "histograms.png", (900, 460))
     grads.view_box.setCurrentIndex(0)
 
     # the gradient check of that network

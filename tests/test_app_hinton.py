@@ -198,3 +198,61 @@ def test_the_distributions_view_draws_the_engines_records_and_exports_them(qtbot
     assert rows[0][:3] == ["epoch", "w_W1_q00", "w_W1_q05"] and "abs_grad_W2_q50" in rows[0]
     assert len(rows) == 13 and float(rows[12][rows[0].index("abs_grad_W2_q50")]) == grads[-1, 1, Q_MEDIAN]
     assert panel.dist_export.export("png", str(tmp_path / "d.png")).stat().st_size > 500
+
+
+def test_the_histograms_over_epochs_are_the_records_equal_frequency_histograms(qtbot, tmp_path):
+    """The fourth view: per layer a heat map whose column for each recorded epoch is the layer's
+    histogram from its 21 quantiles (5 % of the weights between neighbouring quantiles)."""
+    import csv
+
+    from bpstudio.app.plots.distributions import HIST_ROWS
+    from bpstudio.app.plots.grads import GradientPlotPanel
+    from bpstudio.engine.distributions import density
+
+    session = Session()
+    panel = GradientPlotPanel(session)
+    qtbot.addWidget(panel)
+    panel.resize(700, 400)
+    panel.show()
+    for _ in range(8):
+        session.step_epoch()
+    panel.view_box.setCurrentIndex(3)
+    assert panel.view_box.currentText() == "Histograms over epochs" and panel.hist_export.isVisible()
+    view = panel.histograms
+    panel.dist_kind.setCurrentIndex(panel.dist_kind.findData("weights"))
+    assert len(view.images) == 2 and not view.log
+    log = session.trainer.history.dists
+    q = log.array("weights")[:, 1, :]
+    edges, shares = view.grids[1]
+    assert shares.shape == (8, HIST_ROWS)
+    np.testing.assert_allclose(shares.sum(axis=1), 1.0)  # every weight in the grid
+    np.testing.assert_array_equal(shares[3], density(q[3], edges))
+    np.testing.assert_array_equal(view.images[1].image, shares)
+    # the grid spans the weights of every layer shown: the plots share their value axis
+    all_q = log.array("weights")
+    assert edges[0] == all_q.min() and edges[-1] == all_q.max()
+    # one layer only; magnitudes on the log axis: log₁₀ of the values
+    panel.hist_box.setCurrentIndex(panel.hist_box.findData(0))
+    panel.dist_kind.setCurrentIndex(panel.dist_kind.findData("changes"))
+    assert len(view.images) == 1 and view.log and set(view.grids) == {0}
+    edges, _ = view.grids[0]
+    changes = log.array("changes")[:, 0, :]
+    assert edges[-1] == pytest.approx(np.log10(changes.max()))
+    out = panel.hist_export.export("csv", str(tmp_path / "h.csv"))
+    rows = list(csv.reader(open(out, encoding="utf-8")))
+    assert rows[0] == ["layer", "epoch", "cell_low", "cell_high", "share"] and len(rows) == 1 + 8 * HIST_ROWS
+    assert sum(float(r[4]) for r in rows[1:] if r[1] == "8") == pytest.approx(1.0)
+
+
+def test_density_puts_five_percent_between_neighbouring_quantiles():
+    from bpstudio.engine.distributions import QUANTILES, density
+
+    q = np.linspace(0.0, 2.0, len(QUANTILES))  # evenly spread values on [0, 2]
+    shares = density(q, np.array([0.0, 0.5, 1.0, 2.0]))
+    np.testing.assert_allclose(shares, [0.25, 0.25, 0.5])
+    same = np.full(len(QUANTILES), 0.3)  # every value 0.3: all of it in the cell holding 0.3
+    np.testing.assert_allclose(density(same, np.array([0.0, 0.2, 0.4, 1.0])), [0.0, 1.0, 0.0])
+    assert not density(np.full(len(QUANTILES), np.nan), np.array([0.0, 1.0])).any()
+    # many equal values on the grid's first edge (zero gradients drawn at the bottom) stay in the grid
+    zeros = np.concatenate([np.zeros(7), np.linspace(1.0, 2.0, len(QUANTILES) - 7)])
+    np.testing.assert_allclose(density(zeros, np.array([0.0, 1.0, 2.0])).sum(), 1.0)

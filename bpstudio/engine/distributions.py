@@ -77,7 +77,9 @@ def density(q: np.ndarray, edges: np.ndarray) -> np.ndarray:
     if not np.all(np.isfinite(q)):
         return np.zeros(edges.size - 1)
     F = np.interp(edges, q, _Q, left=0.0, right=1.0)
-    # np.interp takes the last of equal xp: the mass of a jump sits just above the value
+    if edges.size:  # a jump (many equal values) on the grid's first or last edge is inside the grid
+        F[0] = np.interp(np.nextafter(edges[0], -np.inf), q, _Q, left=0.0, right=1.0)
+        F[-1] = np.interp(np.nextafter(edges[-1], np.inf), q, _Q, left=0.0, right=1.0)
     return np.diff(F)
 
 

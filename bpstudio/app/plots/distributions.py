@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QWidget
 
-from ...engine.distributions import KINDS, Q05, Q25, Q75, Q95, Q_MAX, Q_MEDIAN, Q_MIN, QUANTILES
+from ...engine.distributions import KINDS, Q05, Q25, Q75, Q95, Q_MAX, Q_MEDIAN, Q_MIN, QUANTILES, density
 from ...teaching.labels import layer_title
 from .axes import LegendRow
 from .common import (
@@ -163,4 +164,141 @@ class DistributionView:
                 for q, frac in enumerate(QUANTILES):
                     header.append(f"{name}_W{l + 1}_q{round(frac * 100):02d}")
                     columns.append(values[:, l, q])
+        return header, columns
+
+
+#: rows of the histograms' value grid
+HIST_ROWS = 80
+
+
+def log_floor(q: np.ndarray) -> float:
+    """Where a magnitude of 0 goes on a log axis: half the smallest positive value (1e-12 if none)."""
+    with np.errstate(invalid="ignore"):
+        positive = q[np.isfinite(q) & (q > 0)]
+    return float(positive.min()) / 2 if positive.size else 1e-12
+
+
+def histogram_grid(
+    epochs: np.ndarray,
+    q: np.ndarray,
+    log: bool,
+    lo: float | None = None,
+    hi: float | None = None,
+    floor: float | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One layer's histograms over the epochs: (edges of the value grid, shares (records × rows)).
+    ``q``: its quantiles per record (records × 21). On a ``log`` axis the grid is in log₁₀ of the
+    values, and a magnitude of 0 is put at ``floor`` (default :func:`log_floor` of ``q``), the grid's
+    lowest value; ``lo``/``hi``: the grid's range (default: the quantiles' own). Each row of shares
+    is :func:`density` of that record."""
+    q = np.asarray(q, dtype=np.float64)
+    if log:
+        floor = log_floor(q) if floor is None else floor
+        q = np.log10(np.where(np.isfinite(q), np.maximum(q, floor), np.nan))
+    finite = q[np.isfinite(q)]
+    if lo is None or hi is None:
+        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    if hi <= lo:
+        lo, hi = lo - 0.5, hi + 0.5
+    edges = np.linspace(lo, hi, HIST_ROWS + 1)
+    shares = np.zeros((len(epochs), HIST_ROWS))
+    for i in range(len(epochs)):
+        shares[i] = density(q[i], edges)
+    return edges, shares
+
+
+class HistogramView:
+    """Per weight layer, the histograms of one kind over the recorded epochs as a heat map (x: epoch,
+    y: the value, colour: the share of the layer's weights in each cell), one plot per layer side by
+    side with the same value axis, so that layers compare at a glance."""
+
+    def __init__(self, session, parent: QWidget | None = None) -> None:
+        self.session = session
+        self.widget = make_plot_widget()
+        self.widget.setParent(parent)
+        self.widget.setObjectName("histogramPlot")
+        self.kind = "gradients"
+        self.log = True
+        self.layers: list[int] | None = None
+        self.plots: list[pg.PlotItem] = []
+        self.images: list[pg.ImageItem] = []
+        self.grids: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # shown layer → (edges, shares)
+        self.cmap = pg.ColorMap([0.0, 0.15, 1.0], [(255, 255, 255), (158, 202, 225), (8, 48, 107)])
+        self._shown: list[int] = []
+
+    def set_choice(self, kind: str, log: bool, layers: list[int] | None) -> None:
+        self.kind, self.log, self.layers = kind, log and kind != "weights", layers
+        self.refresh()
+
+    def _layout(self, shown: list[int], n_layers: int) -> None:
+        if shown == self._shown and len(self.plots) == len(shown):
+            return
+        self.widget.clear()
+        self.plots, self.images = [], []
+        label = next(y for k, _t, y, _ in CHOICES if k == self.kind)
+        for col, l in enumerate(shown):
+            plot = self.widget.addPlot(row=0, col=col)
+            style_plot(
+                plot, f"W{l + 1}: {weight_layer_name(l, n_layers)}", "epoch", label if col == 0 else ""
+            )
+            plot.setDownsampling(auto=False)
+            plot.setClipToView(False)
+            image = pg.ImageItem()
+            image.setAutoDownsample(True)  # more epochs than pixels: averaged, not dropped
+            image.setLookupTable(self.cmap.getLookupTable(nPts=256))
+            plot.addItem(image)
+            self.plots.append(plot)
+            self.images.append(image)
+        self._shown = list(shown)
+
+    def refresh(self) -> None:
+        tr = self.session.trainer
+        L = self.session.network.n_layers
+        shown = list(range(L)) if self.layers is None else list(self.layers)
+        self._layout(shown, L)
+        label = next(y for k, _t, y, _ in CHOICES if k == self.kind)
+        for col, plot in enumerate(self.plots):
+            plot.setLabel("left", (f"log₁₀ {label}" if self.log else label) if col == 0 else "", color="#222")
+        self.grids = {}
+        log = tr.history.dists if tr is not None else None
+        if log is None or not log.records:
+            for image in self.images:
+                image.clear()
+            return
+        values = log.array(self.kind)
+        if values.shape[1] != L:
+            return
+        epochs = np.asarray(log.epochs, dtype=np.float64)
+        # one value range for every layer shown: the plots share their value axis
+        q_all = values[:, shown, :].reshape(-1, values.shape[-1])
+        floor = log_floor(q_all)
+        _edges, _ = histogram_grid(epochs, q_all, self.log, floor=floor)
+        lo, hi = float(_edges[0]), float(_edges[-1])
+        step = float(epochs[1] - epochs[0]) if epochs.size > 1 else 1.0
+        for image, l in zip(self.images, shown):
+            edges, shares = histogram_grid(epochs, values[:, l, :], self.log, lo, hi, floor)
+            self.grids[l] = (edges, shares)
+            top = float(shares.max()) if shares.size else 0.0
+            image.setImage(shares, autoLevels=False, levels=(0.0, top if top > 0 else 1.0))
+            image.setRect(
+                QRectF(epochs[0] - step / 2, lo, step * epochs.size if epochs.size else 1.0, hi - lo)
+            )
+        x0, x1 = epochs[0] - step / 2, epochs[0] - step / 2 + step * max(epochs.size, 1)
+        for plot in self.plots:  # the whole grid (an auto-range before the first layout can cut it)
+            plot.setRange(xRange=(x0, x1), yRange=(lo, hi), padding=0.02)
+
+    def csv_data(self) -> tuple[list[str], list[np.ndarray]]:
+        """Long form: per shown layer, recorded epoch and grid cell, the cell's range and the share of
+        the layer's weights in it (of the kind shown; log₁₀ of the values on a log axis)."""
+        header = ["layer", "epoch", "cell_low", "cell_high", "share"]
+        tr = self.session.trainer
+        rows: list[tuple[int, int, float, float, float]] = []
+        if tr is not None and self.grids:
+            epochs = tr.history.dists.epochs
+            for l, (edges, shares) in self.grids.items():
+                for i, epoch in enumerate(epochs[: shares.shape[0]]):
+                    for c in range(shares.shape[1]):
+                        rows.append((l + 1, epoch, float(edges[c]), float(edges[c + 1]), float(shares[i, c])))
+        columns = [np.array([r[i] for r in rows], dtype=object) for i in range(2)]
+        columns += [np.array([r[i] for r in rows], dtype=np.float64) for i in range(2, 5)]
         return header, columns

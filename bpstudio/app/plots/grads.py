@@ -28,7 +28,7 @@ from .common import (
     style_plot,
 )
 from .distributions import CHOICES as DIST_CHOICES
-from .distributions import DistributionView, weight_layer_name
+from .distributions import DistributionView, HistogramView, weight_layer_name
 from .hinton import HintonWidget
 
 HIST_BINS = 40
@@ -64,10 +64,12 @@ class GradientPlotPanel(QWidget):
         self.view_box.addItem("Norms and histogram")
         self.view_box.addItem("Hinton diagrams")
         self.view_box.addItem("Distributions over epochs")
+        self.view_box.addItem("Histograms over epochs")
         self.view_box.setToolTip(
             "Gradient norms over the updates and a histogram of the weights; every weight as a "
             "Hinton diagram (area ∝ |w|, orange positive, blue negative; rows: to, columns: from); or "
-            "the spread of each layer's |∂E/∂w|, |Δw| or weights over the epochs"
+            "the spread of each layer's |∂E/∂w|, |Δw| or weights over the epochs, as bands or as "
+            "histograms (a heat map per layer)"
         )
         self.dist_kind = QComboBox()
         self.dist_kind.setObjectName("distributionKind")
@@ -104,6 +106,12 @@ class GradientPlotPanel(QWidget):
         )
         self.dist_export.hide()
         bar.addWidget(self.dist_export)
+        self.histograms = HistogramView(session, self)
+        self.hist_export = ExportButton(
+            self, lambda: self.histograms.widget.scene(), self.histograms.csv_data, "histograms"
+        )
+        self.hist_export.hide()
+        bar.addWidget(self.hist_export)
 
         self.plots = make_plot_widget()
         # the weight layers' colours (of the norm curves and the histogram), in a row above the plots
@@ -124,6 +132,7 @@ class GradientPlotPanel(QWidget):
         self.stack.addWidget(self.plots)
         self.stack.addWidget(self.hinton)
         self.stack.addWidget(self.distributions.widget)
+        self.stack.addWidget(self.histograms.widget)
         self.view_box.currentIndexChanged.connect(self._show_view)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -148,32 +157,42 @@ class GradientPlotPanel(QWidget):
         self._rebuild()
 
     def _show_view(self, index: int) -> None:
-        """The curves and histogram (0), the Hinton diagrams (1) or the distributions over the epochs
-        (2); each view's controls only with it (the layer choice and log axis serve 0 and 2)."""
+        """The curves and histogram (0), the Hinton diagrams (1), the distributions over the epochs as
+        bands (2) or as histograms (3); each view's controls only with it (the layer choice and log
+        axis serve 0, 2 and 3)."""
         self.stack.setCurrentIndex(index)
         for w in (self.smooth_box, self.export_button):
             w.setVisible(index == 0)
         for w in (self.log_box, self.hist_label, self.hist_box):
-            w.setVisible(index in (0, 2))
+            w.setVisible(index in (0, 2, 3))
         self.hinton_export.setVisible(index == 1)
-        self.dist_kind.setVisible(index == 2)
+        self.dist_kind.setVisible(index in (2, 3))
         self.dist_export.setVisible(index == 2)
-        self.hist_label.setText("Layer" if index == 2 else "Histogram")
+        self.hist_export.setVisible(index == 3)
+        self.hist_label.setText("Layer" if index in (2, 3) else "Histogram")
         self._distribution_choice()
 
     def _distribution_choice(self) -> None:
         chosen = self.hist_box.currentData()
-        self.distributions.set_choice(
+        choice = (
             self.dist_kind.currentData() or "gradients",
             self.log_box.isChecked(),
             None if chosen is None else [chosen],
         )
-        self.log_box.setEnabled(self.stack.currentIndex() != 2 or self.dist_kind.currentData() != "weights")
+        index = self.stack.currentIndex()
+        if index == 2:
+            self.distributions.set_choice(*choice)
+        elif index == 3:
+            self.histograms.set_choice(*choice)
+        self.log_box.setEnabled(index not in (2, 3) or self.dist_kind.currentData() != "weights")
         self.refresh()
 
     def _refresh_distributions(self) -> None:
-        if self.stack.currentIndex() == 2:
+        index = self.stack.currentIndex()
+        if index == 2:
             self.distributions.refresh()
+        elif index == 3:
+            self.histograms.refresh()
 
     def _changed(self, change: Change) -> None:
         if change & (Change.SHAPE | Change.DATASET):
