@@ -111,3 +111,17 @@ def test_the_principal_directions_of_the_training_path_span_the_plane(window, qt
     # the plane goes through the current weights: the path ends at its centre
     x, y = panel.path_item.getData()
     assert (x[-1], y[-1]) == pytest.approx((0.0, 0.0), abs=1e-12)
+
+
+def test_the_landscape_of_the_current_batch(window, qtbot):
+    s, panel = window.session, window.training.landscape_panel
+    s.step_batch()  # XOR online: the current batch is one sample
+    panel.samples.setCurrentIndex(panel.samples.findData("batch"))
+    rows = panel.sample_rows()
+    assert list(rows) == list(s.trace.sample_indices) and len(rows) == 1
+    panel.grid.setValue(5)
+    compute(qtbot, panel)
+    tr = s.trainer
+    assert panel.surface.centre == pytest.approx(
+        batch_loss(s.network, tr.config, tr.X[rows], tr.T[rows]), rel=1e-12
+    )

@@ -108,8 +108,16 @@ class LandscapePanel(QWidget):
         self.message = QLabel("")
         self.message.setObjectName("landscapeMessage")
         self.message.setWordWrap(True)
+        self.samples = QComboBox()
+        self.samples.setObjectName("landscapeSamples")
+        self.samples.addItem("training set", "train")
+        self.samples.addItem("current batch", "batch")
+        self.samples.setToolTip(
+            f"The loss over the training set (its first {MAX_SAMPLES:,} samples), or over the batch of "
+            "the current step (the one the δ/Δw table shows; before any step, the next batch)"
+        )
         row1 = QHBoxLayout()
-        for w in (self.mode, self.first, self.second, self.seed):
+        for w in (self.mode, self.first, self.second, self.seed, self.samples):
             row1.addWidget(w)
         row1.addStretch(1)
         row2 = QHBoxLayout()
@@ -262,8 +270,9 @@ class LandscapePanel(QWidget):
         except EngineError as exc:
             self.message.setText(str(exc))
             return False
-        n = min(int(tr.X.shape[0]), MAX_SAMPLES)
-        X, T, config = tr.X[:n].copy(), tr.T[:n].copy(), tr.config
+        rows = self.sample_rows()
+        n = len(rows)
+        X, T, config = tr.X[rows].copy(), tr.T[rows].copy(), tr.config
         span, g = self.span.value(), self.grid.value()
         steps = np.linspace(-span, span, g)
 
@@ -281,9 +290,22 @@ class LandscapePanel(QWidget):
         self.cancel_button.setEnabled(True)
         self.progress.setRange(0, 0)
         self.progress.show()
-        self.message.setText(f"Computing {g} × {g} points on {n:,} training samples…")
+        what = "the current batch" if self.samples.currentData() == "batch" else "training samples"
+        self.message.setText(f"Computing {g} × {g} points on {n:,} {what}…")
         self.task.start(work)
         return True
+
+    def sample_rows(self) -> np.ndarray:
+        """The training rows the loss is computed on: the first :data:`MAX_SAMPLES` of the training
+        set, or the current step's batch (before a step: the next batch)."""
+        tr = self.session.trainer
+        assert tr is not None
+        if self.samples.currentData() == "batch":
+            trace = self.session.trace
+            if trace is not None and len(trace.sample_indices):
+                return np.asarray(trace.sample_indices, dtype=np.int64)
+            return np.asarray(tr.next_batch_indices(), dtype=np.int64)
+        return np.arange(min(int(tr.X.shape[0]), MAX_SAMPLES))
 
     @staticmethod
     def _value(net, which) -> float:
