@@ -76,6 +76,18 @@ def test_a_disagreement_is_marked_filtered_and_exported(window, qtbot, monkeypat
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert len(rows) == 9 and [r["parameter"] for r in rows if r["agree"] == "no"] == ["w₁₁⁽²⁾"]
     assert "Wrote" in dialog.summary.text()
+    # the picture: the summary and the one row shown (SVG by the file name, PNG otherwise)
+    assert dialog.export_image(str(tmp_path / "check.svg"))
+    svg = (tmp_path / "check.svg").read_text(encoding="utf-8")
+    assert "<svg" in svg[:2000]
+    window.box.files.append(tmp_path / "check")
+    qtbot.mouseClick(dialog.image_button, Qt.MouseButton.LeftButton)
+    from PySide6.QtGui import QImage
+
+    image = QImage(str(tmp_path / "check.png"))
+    assert image.width() >= 800 and image.height() > 50
+    doc = dialog._document().toPlainText()
+    assert "w₁₁⁽²⁾" in doc and "b₁⁽³⁾" not in doc  # only the rows the table shows
 
 
 def test_bad_settings_are_said_and_nothing_runs(window, qtbot):

@@ -8,10 +8,13 @@ stays responsive and a large network can be cancelled; the table model only form
 
 from __future__ import annotations
 
+import html
+import math
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
-from PySide6.QtGui import QColor, QKeySequence
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QRectF, QSize, QSortFilterProxyModel, Qt
+from PySide6.QtGui import QColor, QKeySequence, QPainter, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -36,6 +39,7 @@ from ...engine.gradcheck import TOLERANCE
 from ...formats.io import portable_stem, write_bytes_atomic
 from ...teaching.gradcheck import COLUMNS, report_csv, summary, table_rows
 from ..dialogs import parse_number
+from ..plots.common import paint_to_file
 from .background import BackgroundTask, TaskState
 
 if TYPE_CHECKING:
@@ -168,6 +172,11 @@ class GradientCheckDialog(QDialog):
         self.export_button.setObjectName("gradcheckExport")
         self.export_button.setEnabled(False)
         self.export_button.clicked.connect(self.export_csv)
+        self.image_button = buttons.addButton("Save &Image…", QDialogButtonBox.ButtonRole.ActionRole)
+        self.image_button.setObjectName("gradcheckImage")
+        self.image_button.setToolTip("The summary and the table (the rows shown) as a PNG or SVG picture")
+        self.image_button.setEnabled(False)
+        self.image_button.clicked.connect(lambda: self.export_image())
         buttons.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)
@@ -248,6 +257,7 @@ class GradientCheckDialog(QDialog):
         text = summary(report)
         self.summary.setText(text[:1].upper() + text[1:] + ".")
         self.export_button.setEnabled(bool(report.rows))
+        self.image_button.setEnabled(bool(report.rows))
 
     def _failed(self, exc: BaseException) -> None:
         self._finish()
@@ -280,6 +290,61 @@ class GradientCheckDialog(QDialog):
             self.summary.setText(f"Could not write {path}: {exc.strerror or exc}")
             return False
         self.summary.setText(f"{self.summary.text()} Wrote {path}.")
+        return True
+
+    def _document(self) -> QTextDocument:
+        """The summary and every row the table shows, as a document (for a picture)."""
+        e = html.escape
+        flagged = set(
+            self.proxy.mapToSource(self.proxy.index(r, 0)).row()
+            for r in range(self.proxy.rowCount())
+            if self.model.flagged[self.proxy.mapToSource(self.proxy.index(r, 0)).row()]
+        )
+        out = [f"<p>{e(self.summary.text())}</p>", '<table cellspacing="0" cellpadding="3" border="1">']
+        out.append("<tr>" + "".join(f"<th>{e(c)}</th>" for c in COLUMNS) + "</tr>")
+        for r in range(self.proxy.rowCount()):
+            src = self.proxy.mapToSource(self.proxy.index(r, 0)).row()
+            style = ' style="background-color: #fde0dd"' if src in flagged else ""
+            cells = "".join(
+                f"<td align='{'left' if c == 0 else 'right'}'>{e(str(self.model.rows[src][c]))}</td>"
+                for c in range(len(COLUMNS))
+            )
+            out.append(f"<tr{style}>{cells}</tr>")
+        out.append("</table>")
+        doc = QTextDocument()
+        doc.setDefaultFont(self.font())
+        doc.setHtml("".join(out))
+        doc.setTextWidth(max(self.table.viewport().width(), 520))
+        return doc
+
+    def export_image(self, path: str | None = None) -> bool:
+        """Save Image: the summary and the rows shown, as PNG or SVG (by the file name's ending)."""
+        if self.report is None:
+            return False
+        if path is None:
+            stem = portable_stem(f"{self.session.project.name or 'network'}-gradient-check")
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Save Gradient Check Image", f"{stem}.png", "PNG images (*.png);;SVG images (*.svg)"
+            )
+            if not path:
+                return False
+        target = Path(path)
+        kind = "svg" if target.suffix.lower() == ".svg" else "png"
+        if target.suffix.lower() != f".{kind}":
+            target = target.with_name(target.name + ".png")
+        doc = self._document()
+        size = QSize(math.ceil(doc.idealWidth()) + 16, math.ceil(doc.size().height()) + 16)
+
+        def paint(p: QPainter, width: int, height: int) -> None:
+            p.fillRect(QRectF(0, 0, width, height), QColor("white"))
+            p.translate(8, 8)
+            doc.drawContents(p)
+
+        try:
+            paint_to_file(kind, target, size, paint)
+        except OSError as exc:
+            self.summary.setText(f"Could not write {target}: {exc}")
+            return False
         return True
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt's name)
