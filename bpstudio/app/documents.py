@@ -16,6 +16,8 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from ..data import SCALING_TITLES
 from ..engine import EngineError, Network, TrainConfig
+from ..exports.onnx_model import build_model as build_onnx
+from ..exports.onnx_model import save_model as save_onnx
 from ..formats import DatasetSpec, Project, load_weights_file, save_weights
 from ..teaching.labels import DEFAULTS
 from ..workspace import list_examples, load_example
@@ -198,6 +200,27 @@ class Documents(QObject):
             return False
         scaling = "" if transform is None else " and the input scaling"
         self.session.statusMessage.emit(f"Exported the weights{scaling} to {Path(path).name}")
+        return True
+
+    def export_onnx(self, path: str | None = None) -> bool:
+        """File ▸ Export as ONNX: the network and its input scaling as an ONNX model (float32)."""
+        if path is None:
+            start = str(Path(self._start_dir()) / (self.window.document_stem() + ".onnx"))
+            path, _ = QFileDialog.getSaveFileName(
+                self.window, "Export as ONNX", start, "ONNX models (*.onnx)"
+            )
+            if not path:
+                return False
+        path = with_suffix(path, ".onnx")
+        try:
+            model = build_onnx(self.session.network, self.session.project.input_transform)
+            save_onnx(path, model)
+        except (EngineError, OSError, ValueError) as exc:
+            self._error("Cannot export as ONNX", f"{Path(path).name}: {exc}")
+            return False
+        self.session.statusMessage.emit(
+            f"Exported the network as ONNX to {Path(path).name}: input 'x', output 'y' (float32)"
+        )
         return True
 
     def import_weights(self) -> bool:

@@ -125,6 +125,14 @@ def build_menus(w: MainWindow) -> None:
         w, "Export Canvas as &PNG…", lambda: docs.export_canvas("png"), "Ctrl+Shift+P", "export-image"
     )
     A["export_svg"] = _action(w, "Export Canvas as S&VG…", lambda: docs.export_canvas("svg"))
+    A["export_onnx"] = _action(
+        w,
+        "Export as &ONNX…",
+        docs.export_onnx,
+        None,
+        None,
+        "The trained network and its input scaling as an ONNX model, for inference in other tools",
+    )
     A["quit"] = _action(w, "&Quit", w.close, SK.Quit)
     A["quit"].setMenuRole(QAction.MenuRole.QuitRole)
 
@@ -210,7 +218,14 @@ def build_menus(w: MainWindow) -> None:
     for key in ("save", "save_as"):
         m["file"].addAction(A[key])
     m["file"].addSeparator()
-    for key in ("import_dataset", "import_weights", "export_weights", "export_png", "export_svg"):
+    for key in (
+        "import_dataset",
+        "import_weights",
+        "export_weights",
+        "export_png",
+        "export_svg",
+        "export_onnx",
+    ):
         m["file"].addAction(A[key])
     m["file"].addSeparator()
     m["file"].addAction(A["quit"])

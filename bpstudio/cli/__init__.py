@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..engine import EngineError
-from . import compare, data, model, predict, teaching
+from . import compare, data, exports, model, predict, teaching
 from .common import CliError, Command
 
 __all__ = ["COMMANDS", "CliError", "Command", "build_gui_parser", "build_parser", "main"]
@@ -32,7 +32,14 @@ __all__ = ["COMMANDS", "CliError", "Command", "build_gui_parser", "build_parser"
 #: every sub-command, in the order ``bpstudio --help`` lists them
 COMMANDS: dict[str, Command] = {
     c.name: c
-    for c in (*model.COMMANDS, *compare.COMMANDS, *data.COMMANDS, *teaching.COMMANDS, *predict.COMMANDS)
+    for c in (
+        *model.COMMANDS,
+        *compare.COMMANDS,
+        *exports.COMMANDS,
+        *data.COMMANDS,
+        *teaching.COMMANDS,
+        *predict.COMMANDS,
+    )
 }
 
 

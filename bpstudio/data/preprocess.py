@@ -152,6 +152,14 @@ def describe_transform(transform: Mapping[str, Any] | None) -> str:
     return title + (f" ({'; '.join(extra)})" if extra else "")
 
 
+def transform_arrays(
+    preprocessing: Mapping[str, Any] | None, n_inputs: int
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """(shift, scale) of a stored (fitted) transform for ``n_inputs`` inputs, or None when the inputs
+    are used as they are; DataError when it is not usable."""
+    return _transform(preprocessing or {}, n_inputs)
+
+
 def apply_preprocessing(preprocessing: Mapping[str, Any] | None, X: np.ndarray) -> np.ndarray:
     """x′ = (x − shift) / scale with a stored (fitted) transform; X is (n × d) or one sample (d,)."""
     X = np.asarray(X, dtype=np.float64)
