@@ -7,10 +7,12 @@ Errors in files are shown as a message naming the problem; the open project is l
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
@@ -18,7 +20,9 @@ from ..data import SCALING_TITLES
 from ..engine import EngineError, Network, TrainConfig
 from ..exports.onnx_model import build_model as build_onnx
 from ..exports.onnx_model import save_model as save_onnx
+from ..exports.pytorch_script import make_script, notebook
 from ..formats import DatasetSpec, Project, load_weights_file, save_weights
+from ..formats.io import write_bytes_atomic
 from ..teaching.labels import DEFAULTS
 from ..workspace import list_examples, load_example
 from .canvas.export import export_png, export_svg
@@ -220,6 +224,49 @@ class Documents(QObject):
             return False
         self.session.statusMessage.emit(
             f"Exported the network as ONNX to {Path(path).name}: input 'x', output 'y' (float32)"
+        )
+        return True
+
+    def export_pytorch(self, path: str | None = None) -> bool:
+        """File ▸ Export as PyTorch Script: the script, its notebook beside it, and the training data
+        in an .npz beside them when they are too large to write into the script."""
+        s = self.session
+        if s.trainer is None:
+            self._error("Cannot export a PyTorch script", f"No training data: {s.trainer_problem}")
+            return False
+        if path is None:
+            start = str(Path(self._start_dir()) / (self.window.document_stem() + ".py"))
+            path, _ = QFileDialog.getSaveFileName(
+                self.window, "Export as PyTorch Script", start, "Python scripts (*.py)"
+            )
+            if not path:
+                return False
+        out = Path(with_suffix(path, ".py"))
+        tr = s.trainer
+        try:
+            exported = make_script(
+                tr.network,
+                tr.config,
+                tr.X,
+                tr.T,
+                name=s.project.name or out.stem,
+                opt_state=tr.opt_state if tr.step_count else None,
+                epochs_done=tr.epoch,
+                data_name=f"{out.stem}-data.npz",
+                script_name=out.name,
+            )
+            write_bytes_atomic(out, exported.script.encode("utf-8"))
+            write_bytes_atomic(out.with_suffix(".ipynb"), notebook(exported.script).encode("utf-8"))
+            if exported.data is not None and exported.data_name is not None:
+                buf = io.BytesIO()
+                np.savez(buf, **exported.data)
+                write_bytes_atomic(out.with_name(exported.data_name), buf.getvalue())
+        except (EngineError, OSError, ValueError) as exc:
+            self._error("Cannot export a PyTorch script", f"{out.name}: {exc}")
+            return False
+        s.statusMessage.emit(
+            f"Exported {out.name} and {out.with_suffix('.ipynb').name}: "
+            f"run with python {out.name} (needs torch)"
         )
         return True
 

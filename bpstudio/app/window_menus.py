@@ -133,6 +133,14 @@ def build_menus(w: MainWindow) -> None:
         None,
         "The trained network and its input scaling as an ONNX model, for inference in other tools",
     )
+    A["export_pytorch"] = _action(
+        w,
+        "Export as P&yTorch Script…",
+        docs.export_pytorch,
+        None,
+        None,
+        "A standalone PyTorch script (and notebook) that builds and trains the same network the same way",
+    )
     A["quit"] = _action(w, "&Quit", w.close, SK.Quit)
     A["quit"].setMenuRole(QAction.MenuRole.QuitRole)
 
@@ -225,6 +233,7 @@ def build_menus(w: MainWindow) -> None:
         "export_png",
         "export_svg",
         "export_onnx",
+        "export_pytorch",
     ):
         m["file"].addAction(A[key])
     m["file"].addSeparator()

@@ -1,16 +1,21 @@
-"""Sub-commands that export a network to other tools (issue 16): ``export-onnx``.
+"""Sub-commands that export a network to other tools (issue 16): ``export-onnx``, ``export-pytorch``.
 
 bpstudio export-onnx PROJECT|WEIGHTS --out MODEL.onnx [--dtype float32|float64]
+bpstudio export-pytorch PROJECT --out train.py [--notebook]
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from ..exports.onnx_model import DTYPES, build_model, save_model
+from ..exports.pytorch_script import make_script, notebook
+from ..formats.io import write_bytes_atomic
 from ..predict import load_model
-from .common import Command
+from ..workspace import trainer_for
+from .common import Command, open_project
 
 
 def _configure_onnx(p: argparse.ArgumentParser) -> None:
@@ -40,11 +45,68 @@ def _run_onnx(args: argparse.Namespace) -> int:
     return 0
 
 
+def _configure_pytorch(p: argparse.ArgumentParser) -> None:
+    p.add_argument("project", help="project file (*.bps.json)")
+    p.add_argument("--out", required=True, help="where to write the script (*.py)")
+    p.add_argument("--notebook", action="store_true", help="also write it as a Jupyter notebook (*.ipynb)")
+
+
+def _run_pytorch(args: argparse.Namespace) -> int:
+    project = open_project(args.project)
+    trainer, _ = trainer_for(project, Path(args.project).resolve().parent)
+    out = Path(args.out)
+    if out.suffix != ".py":
+        out = out.with_name(out.name + ".py")
+    exported = make_script(
+        trainer.network,
+        trainer.config,
+        trainer.X,
+        trainer.T,
+        name=project.name or out.stem,
+        opt_state=trainer.opt_state if trainer.step_count else None,
+        epochs_done=trainer.epoch,
+        data_name=f"{out.stem}-data.npz",
+        script_name=out.name,
+    )
+    if trainer.cursor:
+        print(
+            f"bpstudio: note: the project stopped inside epoch {trainer.epoch + 1}; the script starts "
+            f"that epoch from its beginning",
+            file=sys.stderr,
+        )
+    write_bytes_atomic(out, exported.script.encode("utf-8"))
+    written = [str(out)]
+    if exported.data is not None and exported.data_name is not None:
+        import io
+
+        import numpy as np
+
+        buf = io.BytesIO()
+        np.savez(buf, **exported.data)
+        write_bytes_atomic(out.with_name(exported.data_name), buf.getvalue())
+        written.append(str(out.with_name(exported.data_name)))
+    if args.notebook:
+        nb = out.with_suffix(".ipynb")
+        write_bytes_atomic(nb, notebook(exported.script).encode("utf-8"))
+        written.append(str(nb))
+    print(
+        f"wrote {', '.join(written)}; run it with: python {out.name}  (needs torch and numpy)",
+        file=sys.stderr,
+    )
+    return 0
+
+
 COMMANDS = (
     Command(
         "export-onnx",
         "write a trained network (and its input scaling) as an ONNX model for inference",
         _configure_onnx,
         _run_onnx,
+    ),
+    Command(
+        "export-pytorch",
+        "write a standalone PyTorch script (and notebook) that builds and trains the same network",
+        _configure_pytorch,
+        _run_pytorch,
     ),
 )
