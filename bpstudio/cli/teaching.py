@@ -4,6 +4,7 @@ bpstudio walkthrough PROJECT --samples 0 [--format text|markdown|html] [--out FI
 bpstudio make-exercise PROJECT --out EX.bpx.json [--samples 0,1] [--stop-after update] [--ask z,a,delta]
 bpstudio answer-key EXERCISE [--out KEY.csv]
 bpstudio mark EXERCISE ANSWERS.bpa.json ... [--out MARKS.csv]
+bpstudio export-quiz EXERCISE --format moodle-xml|qti [--variants N] --out FILE
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from ..formats.io import write_bytes_atomic
 from ..teaching.exercise import STOP_AFTER, Exercise, Tolerance, load_exercise, save_exercise
 from ..teaching.model import KINDS, check_selector
 from ..teaching.notation import BIAS_STYLES, Notation
+from ..teaching.quiz import FORMATS as QUIZ_FORMATS
+from ..teaching.quiz import MAX_VARIANTS, moodle_xml, qti_package
 from ..teaching.results import answer_key_csv, answer_key_text, mark, marks_csv
 from ..teaching.walkthrough import build_walkthrough
 from ..workspace import trainer_for
@@ -226,6 +229,37 @@ def _run_mark(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
+def _configure_quiz(p: argparse.ArgumentParser) -> None:
+    p.add_argument("exercise", help="exercise file (*.bpx.json)")
+    p.add_argument(
+        "--format", choices=list(QUIZ_FORMATS), default="moodle-xml", help="moodle-xml (default) or qti"
+    )
+    p.add_argument(
+        "--variants", type=int, default=1, help="how many variants, each with its own weights (default 1)"
+    )
+    p.add_argument(
+        "--out", required=True, help="the quiz file: .xml for Moodle, .zip (a content package) for QTI"
+    )
+    p.add_argument("--category", help="Moodle: the question category (default $course$/top/bpstudio/TITLE)")
+
+
+def _run_quiz(args: argparse.Namespace) -> int:
+    exercise = load_exercise(args.exercise)
+    if not 1 <= args.variants <= MAX_VARIANTS:
+        raise CliError(f"--variants: choose 1 to {MAX_VARIANTS}")
+    if args.format == "moodle-xml":
+        payload = moodle_xml(exercise, args.variants, args.category).encode("utf-8")
+    else:
+        payload = qti_package(exercise, args.variants)
+    write_bytes_atomic(args.out, payload)
+    n = len(exercise.questions())
+    print(
+        f"wrote {args.variants} variant(s) of {n} question(s) as {args.format} to {args.out}",
+        file=sys.stderr,
+    )
+    return 0
+
+
 COMMANDS = (
     Command(
         "walkthrough",
@@ -238,4 +272,10 @@ COMMANDS = (
         "answer-key", "print every asked quantity of an exercise with its value", _configure_key, _run_key
     ),
     Command("mark", "score students' answers files against an exercise (CSV)", _configure_mark, _run_mark),
+    Command(
+        "export-quiz",
+        "an exercise as a quiz for Moodle (XML) or any QTI 2.1 system, in randomised variants",
+        _configure_quiz,
+        _run_quiz,
+    ),
 )

@@ -15,10 +15,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QMenu,
+    QMessageBox,
+    QSpinBox,
+)
 
 from ...engine import EngineError
 from ...formats import FormatError, portable_stem
+from ...formats.io import write_bytes_atomic
 from ...teaching import (
     ANSWERS_FORMAT,
     ANSWERS_SUFFIX,
@@ -33,6 +43,8 @@ from ...teaching import (
     save_answers,
     save_exercise,
 )
+from ...teaching.quiz import MAX_VARIANTS as MAX_QUIZ_VARIANTS
+from ...teaching.quiz import moodle_xml, qti_package
 from ..changes import Change
 from ..dialogs import run_modal
 from ..exercises.dialog import ExerciseDialog
@@ -133,6 +145,8 @@ class TeachingRoom(QObject):
         self.act_practise = self.practice_menu.addAction("&Start", self.start_practice)
         menu.addSeparator()
         self.act_create = menu.addAction("Create Exercise from This &Project…", self.create_exercise)
+        self.act_quiz = menu.addAction("Export Exercise as &Quiz…", lambda: self.export_quiz())
+        self.act_quiz.setToolTip("An exercise file as a Moodle XML or QTI 2.1 quiz, in randomised variants")
         self.act_show_walkthrough = menu.addAction("Show the &Walkthrough", self.show_walkthrough)
         self.menu = menu
 
@@ -399,6 +413,75 @@ class TeachingRoom(QObject):
             f"Saved the exercise to {Path(path).name} ({len(exercise.questions())} questions)"
         )
         return True
+
+    def export_quiz(self, exercise_path: str | None = None, out: str | None = None) -> bool:
+        """Exercises ▸ Export Exercise as Quiz: an exercise file (asked for), the format and the number
+        of variants (a small dialog), then where to write the quiz."""
+        if exercise_path is None:
+            exercise_path, _ = QFileDialog.getOpenFileName(
+                self.window, "Export Exercise as Quiz", self._start_dir(), EXERCISE_SAVE_FILTER
+            )
+            if not exercise_path:
+                return False
+        try:
+            exercise = load_exercise(exercise_path)
+            exercise.questions()
+        except (FormatError, EngineError, OSError) as exc:
+            QMessageBox.warning(self.window, "Cannot export the quiz", f"{Path(exercise_path).name}: {exc}")
+            return False
+        dialog = QuizDialog(self.window)
+        if not run_modal(dialog):
+            return False
+        fmt, variants = dialog.choice()
+        suffix = ".xml" if fmt == "moodle-xml" else ".zip"
+        if out is None:
+            start = str(Path(exercise_path).with_name(_stem(Path(exercise_path).name) + "-quiz" + suffix))
+            filters = "Moodle XML (*.xml)" if fmt == "moodle-xml" else "QTI 2.1 content packages (*.zip)"
+            out, _ = QFileDialog.getSaveFileName(self.window, "Save Quiz", start, filters)
+            if not out:
+                return False
+        if not out.lower().endswith(suffix):
+            out += suffix
+        try:
+            payload = (
+                moodle_xml(exercise, variants).encode("utf-8")
+                if fmt == "moodle-xml"
+                else qti_package(exercise, variants)
+            )
+            write_bytes_atomic(out, payload)
+        except (EngineError, OSError) as exc:
+            QMessageBox.warning(self.window, "Cannot export the quiz", f"{Path(out).name}: {exc}")
+            return False
+        self.session.statusMessage.emit(f"Exported {variants} variant(s) as a quiz to {Path(out).name}")
+        return True
+
+
+class QuizDialog(QDialog):
+    """The quiz's format and number of variants."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("quizDialog")
+        self.setWindowTitle("Export Exercise as Quiz")
+        self.format = QComboBox()
+        self.format.addItem("Moodle XML (Cloze questions in a category)", "moodle-xml")
+        self.format.addItem("QTI 2.1 content package", "qti")
+        self.variants = QSpinBox()
+        self.variants.setRange(1, MAX_QUIZ_VARIANTS)
+        self.variants.setValue(10)
+        self.variants.setToolTip("Each variant draws its own weights; a quiz gives each student one")
+        form = QFormLayout(self)
+        form.addRow("&Format:", self.format)
+        form.addRow("&Variants:", self.variants)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def choice(self) -> tuple[str, int]:
+        return str(self.format.currentData()), int(self.variants.value())
 
 
 def install(window: MainWindow) -> TeachingRoom:
