@@ -7,6 +7,7 @@ Errors in files are shown as a message naming the problem; the open project is l
 
 from __future__ import annotations
 
+import copy
 import io
 from collections.abc import Callable
 from pathlib import Path
@@ -24,9 +25,11 @@ from ..exports.pytorch_script import make_script, notebook
 from ..formats import DatasetSpec, Project, load_weights_file, save_weights
 from ..formats.io import write_bytes_atomic
 from ..teaching.labels import DEFAULTS
+from ..teaching.worksheet import exercise_of, latex_document, make_sheets
 from ..workspace import list_examples, load_example
 from .canvas.export import export_png, export_svg
 from .dialogs import ExampleDialog, run_modal
+from .worksheet_pdf import WorksheetDialog, write_pdf
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -268,6 +271,41 @@ class Documents(QObject):
             f"Exported {out.name} and {out.with_suffix('.ipynb').name}: "
             f"run with python {out.name} (needs torch)"
         )
+        return True
+
+    def export_worksheet(self, path: str | None = None) -> bool:
+        """File ▸ Export Worksheet: the current step (the samples the table shows, or the first) as a
+        problem sheet and its answer key, PDF or LaTeX by the file name, optionally one variant per
+        student id (all in the one file, the key beside it as NAME-key.pdf/.tex)."""
+        s = self.session
+        if s.trainer is None:
+            self._error("Cannot make a worksheet", f"No training data: {s.trainer_problem}")
+            return False
+        dialog = WorksheetDialog(self.window)
+        if path is None:
+            if not run_modal(dialog):
+                return False
+            start = str(Path(self._start_dir()) / (self.window.document_stem() + "-worksheet.pdf"))
+            path, _ = QFileDialog.getSaveFileName(
+                self.window, "Export Worksheet", start, "PDF (*.pdf);;LaTeX source (*.tex)"
+            )
+            if not path:
+                return False
+        out = Path(path if path.lower().endswith((".pdf", ".tex")) else path + ".pdf")
+        s.sync_project()
+        samples = list(s.trace.sample_indices) if s.trace is not None else [0]
+        try:
+            sheets = make_sheets(exercise_of(copy.copy(s.project), samples), dialog.students() or None)
+            key = out.with_name(out.stem + "-key" + out.suffix)
+            for target, answers in ((out, False), (key, True)):
+                if out.suffix.lower() == ".pdf":
+                    write_pdf(target, sheets, answers)
+                else:
+                    write_bytes_atomic(target, latex_document(sheets, answers).encode("utf-8"))
+        except (EngineError, OSError, ValueError) as exc:
+            self._error("Cannot make a worksheet", f"{out.name}: {exc}")
+            return False
+        s.statusMessage.emit(f"Exported {out.name} and its answer key {key.name} ({len(sheets)} sheet(s))")
         return True
 
     def import_weights(self) -> bool:

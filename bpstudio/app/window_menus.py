@@ -141,6 +141,14 @@ def build_menus(w: MainWindow) -> None:
         None,
         "A standalone PyTorch script (and notebook) that builds and trains the same network the same way",
     )
+    A["export_worksheet"] = _action(
+        w,
+        "Export &Worksheet…",
+        docs.export_worksheet,
+        None,
+        None,
+        "The current step as a problem sheet and its answer key (PDF or LaTeX), per-student variants",
+    )
     A["quit"] = _action(w, "&Quit", w.close, SK.Quit)
     A["quit"].setMenuRole(QAction.MenuRole.QuitRole)
 
@@ -234,6 +242,7 @@ def build_menus(w: MainWindow) -> None:
         "export_svg",
         "export_onnx",
         "export_pytorch",
+        "export_worksheet",
     ):
         m["file"].addAction(A[key])
     m["file"].addSeparator()

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..engine import EngineError
-from . import compare, data, exports, model, predict, teaching
+from . import compare, data, exports, model, predict, teaching, worksheet
 from .common import CliError, Command
 
 __all__ = ["COMMANDS", "CliError", "Command", "build_gui_parser", "build_parser", "main"]
@@ -38,6 +38,7 @@ COMMANDS: dict[str, Command] = {
         *exports.COMMANDS,
         *data.COMMANDS,
         *teaching.COMMANDS,
+        *worksheet.COMMANDS,
         *predict.COMMANDS,
     )
 }
