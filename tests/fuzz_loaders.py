@@ -1,6 +1,6 @@
 """Fuzz every loader under a memory and a time limit (run as a script; tests/test_fuzz_loaders.py).
 
-    python tests/fuzz_loaders.py [--inputs 10400] [--seed 1] [--memory-mb 1500] [--seconds 5]
+    python tests/fuzz_loaders.py [--inputs 11600] [--seed 1] [--memory-mb 1500] [--seconds 5]
 
 For each loader (project, weights, exercise, answers, CSV, TSV, IDX, NPZ, gz) the script makes
 inputs from valid seed files by seeded random mutations (flipped, deleted, repeated or inserted bytes,
@@ -38,14 +38,15 @@ sys.path.insert(0, str(ROOT))
 #: the share of the inputs each loader gets
 SHARES = {
     "project": 0.2,
-    "weights": 0.1,
-    "exercise": 0.12,
-    "answers": 0.1,
-    "csv": 0.16,
-    "tsv": 0.08,
+    "weights": 0.09,
+    "exercise": 0.11,
+    "answers": 0.09,
+    "csv": 0.13,
+    "tsv": 0.07,
     "gz": 0.08,
     "idx": 0.08,
     "npz": 0.08,
+    "lesson": 0.07,
 }
 TOKENS = [
     b"1e999",
@@ -132,6 +133,7 @@ def seeds(folder: Path) -> dict[str, list[bytes]]:
     out: dict[str, list[bytes]] = {k: [] for k in SHARES}
     examples = sorted((resources_dir() / "examples").glob("*.bps.json"))
     out["project"] = [p.read_bytes() for p in examples if p.stat().st_size < 10_000]
+    out["lesson"] = [p.read_bytes() for p in sorted((resources_dir() / "lessons").glob("*.bpl.jsonl"))]
     trained = load_example("xor")  # with a history: its series and distribution records get mutated
     trainer, _data = trainer_for(trained)
     trainer.run(epochs=3)
@@ -187,6 +189,16 @@ def make_input(kind: str, rng: random.Random, base: dict[str, list[bytes]], path
                 mutate_bytes(rng, head) + npy_raw[128:] if rng.random() < 0.7 else mutate_bytes(rng, npy_raw)
             )
         path.write_bytes(npz_of(members))
+        return {}
+    if kind == "lesson":  # JSON lines: one line mutated as JSON (the header or an event), or the bytes
+        lines = raw.split(b"\n")
+        i = rng.randrange(len(lines))
+        if rng.random() < 0.6 and lines[i].strip():
+            lines[i] = mutate_json(rng, lines[i])
+            raw = b"\n".join(lines)
+        else:
+            raw = mutate_bytes(rng, raw)
+        path.write_bytes(raw)
         return {}
     if path.name.endswith("json") and rng.random() < 0.5:
         raw = mutate_json(rng, raw)
@@ -285,6 +297,7 @@ def loaders(folder: Path):
     from bpstudio.engine.errors import MAX_MESSAGE
     from bpstudio.formats import FormatError, load_project, load_weights_file
     from bpstudio.teaching import load_exercise
+    from bpstudio.teaching.lesson import load_lesson
     from bpstudio.teaching.results import load_answers
 
     def data(ext: str):
@@ -301,6 +314,7 @@ def loaders(folder: Path):
         "weights": document(".json", load_weights_file),
         "exercise": document(".bpx.json", load_exercise),
         "answers": document(".bpa.json", load_answers),
+        "lesson": document(".bpl.jsonl", load_lesson),
         "csv": data(".csv"),
         "tsv": data(".tsv"),
         "gz": data(".csv.gz"),
@@ -368,7 +382,7 @@ def run(total: int, seed: int, seconds: float, folder: Path) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--inputs", type=int, default=10_400)
+    ap.add_argument("--inputs", type=int, default=11_600)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--memory-mb", type=int, default=1500)
     ap.add_argument("--seconds", type=float, default=5.0)

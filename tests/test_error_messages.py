@@ -158,3 +158,17 @@ def test_a_students_long_answer_gets_a_short_reason(text):
     with pytest.raises(ParseError) as info:
         parse_expression(text)
     check(str(info.value))
+
+
+def test_a_member_name_with_a_newline_is_quoted_on_one_line():
+    """A mutated key (a newline, a control character) is escaped where a message names its field."""
+    from bpstudio.formats import FormatError, project_from_dict, project_to_dict
+    from bpstudio.workspace import load_example
+
+    doc = project_to_dict(load_example("xor"))
+    doc["dataset"]["bad\nkey\x18"] = 1
+    with pytest.raises(FormatError) as info:
+        project_from_dict(doc)
+    message = str(info.value)
+    assert "\n" not in message and "\x18" not in message
+    assert 'dataset["bad\\x0akey\\x18"]' in message

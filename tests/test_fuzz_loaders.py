@@ -23,7 +23,7 @@ import pytest
 from bpstudio.data import DataError
 
 SCRIPT = Path(__file__).with_name("fuzz_loaders.py")
-INPUTS = int(os.environ.get("BPSTUDIO_FUZZ_INPUTS", "10400"))
+INPUTS = int(os.environ.get("BPSTUDIO_FUZZ_INPUTS", "11600"))
 
 
 def test_every_loader_takes_thousands_of_hostile_inputs_within_limits():

@@ -50,6 +50,7 @@ from .training.compare_panel import install as install_compare_runs
 from .training.room import TrainingRoom
 from .training.room import install as install_training
 from .walkthrough.chainrule_panel import install as install_chain_rule
+from .walkthrough.lesson_panel import install as install_lesson
 from .walkthrough.room import TeachingRoom
 from .walkthrough.room import install as install_teaching
 from .window_menus import build_menus
@@ -127,6 +128,7 @@ class MainWindow(QMainWindow):
         self.teaching: TeachingRoom = install_teaching(self)
         self.chain_rule = install_chain_rule(self)
         self.compare_runs = install_compare_runs(self)
+        self.lesson = install_lesson(self)
         install_help(self)
         self.toolbar_text = ToolbarText(self)
         ui_scale.follow_font(self, self.toolbar_text.font_changed)

@@ -36,7 +36,7 @@ PANEL_MINIMUM = QSize(160, 90)
 #: the docks' object names, by where they go
 SIDE = ("trainingSettingsDock", "datasetDock", "inspectorDock", "exerciseDock")
 PLOTS = ("lossDock", "boundaryDock", "gradientsDock", "landscapeDock", "compareRunsDock")
-BOTTOM = ("traceTableDock", "walkthroughDock", "chainRuleDock")
+BOTTOM = ("traceTableDock", "walkthroughDock", "chainRuleDock", "lessonDock")
 
 
 class PanelScroll(QScrollArea):

@@ -28,8 +28,9 @@ from ..engine import (
     TrainingRefused,
 )
 from ..engine.stepper import MicroStep
-from ..formats import DatasetSpec, Project, RunRecord, load_project, save_project
+from ..formats import DatasetSpec, Project, RunRecord, load_project, network_to_dict, save_project
 from ..teaching.labels import Names
+from ..teaching.lesson import train_updates as lesson_train_updates
 from ..teaching.presenter import TracePresenter, notation_from_view
 from ..workspace import load_example, trainer_for, update_project
 from .changes import Change
@@ -116,6 +117,8 @@ class Session(QObject):
     statusMessage = Signal(str)
     errorOccurred = Signal(str, str)  # title, message
     highlightRequested = Signal(object)  # tuple of Selection a walkthrough line uses (empty: none)
+    #: what the user just did, as a lesson event (bpstudio.teaching.lesson): a lesson records these
+    recorded = Signal(object)
 
     def __init__(self, project: Project | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -152,6 +155,9 @@ class Session(QObject):
         self.run_paths: dict[str, list[np.ndarray]] = {}
         #: True while the runs side by side are being trained (their list cannot change meanwhile)
         self.runs_busy = False
+        #: updates done when the current run began (for the lesson event that records the run)
+        self._run_start_updates = 0
+        self._quiet_network_event = False
         #: runs put aside by an edit that changed the layer sizes, by those sizes: an undo back to
         #: them brings the runs back
         self._stashed_runs: dict[tuple[int, ...], tuple[list[RunRecord], dict[str, list[np.ndarray]]]] = {}
@@ -419,6 +425,10 @@ class Session(QObject):
         else:
             self.trainer.network = net
         self._notify(change)
+        if not self._quiet_network_event:
+            self.recorded.emit(
+                {"do": "network", "network": network_to_dict(net), "structural": bool(structural)}
+            )
 
     # ------------------------------------------------------------------ settings, data, view
     def set_config(self, config: TrainConfig) -> bool:
@@ -437,6 +447,7 @@ class Session(QObject):
         self.project.training = config
         self._mark_trained()
         self._notify(Change.CONFIG)
+        self.recorded.emit({"do": "settings", "training": config.to_dict()})
         return True
 
     def set_dataset(self, spec: Mapping[str, Any]) -> bool:
@@ -464,6 +475,7 @@ class Session(QObject):
         self._mark_trained()
         self.trace, self.micro, self.stage = None, None, ""
         self._notify(Change.DATASET | Change.HISTORY | Change.TRACE | Change.STAGE)
+        self.recorded.emit({"do": "dataset", "dataset": spec.to_dict()})
         return True
 
     def view_option(self, key: str, default: Any = None) -> Any:
@@ -479,6 +491,8 @@ class Session(QObject):
             self.errorOccurred.emit("Invalid view option", f"{key}: {value!r} is not {exc}")
             return
         self.viewChanged.emit(key)
+        if isinstance(value, (str, int, float, bool)) or value is None:
+            self.recorded.emit({"do": "view", "key": key, "value": value})
 
     @property
     def notation(self) -> str:
@@ -532,6 +546,15 @@ class Session(QObject):
         if selection != self.selection:
             self.selection = selection
             self.selectionChanged.emit(selection)
+            self.recorded.emit(
+                {
+                    "do": "select",
+                    "kind": selection.kind or "none",
+                    "layer": int(selection.layer),
+                    "index": int(selection.index),
+                    "from": None if selection.frm is None else int(selection.frm),
+                }
+            )
 
     def hover(self, selection: Selection | None) -> None:
         """What the pointer rests on (None: nothing); plots may preview it, e.g. a hovered neuron's map."""
@@ -562,7 +585,9 @@ class Session(QObject):
             del self._step_undo[: len(self._step_undo) - limit]
         self.stepUndoAvailable.emit(True)
 
-    def _step(self, what: str, fn: Callable[[], StepTrace | None]) -> StepTrace | None:
+    def _step(
+        self, what: str, fn: Callable[[], StepTrace | None], event: dict[str, Any] | None = None
+    ) -> StepTrace | None:
         tr = self._require_trainer()
         if tr is None:
             return None
@@ -583,6 +608,8 @@ class Session(QObject):
         if trace is not None:
             self.trace = trace
         self._notify(self._after_update() | Change.TRACE | Change.STAGE)
+        if event is not None:
+            self.recorded.emit(event)
         return trace
 
     def _discard_step_undo(self) -> None:
@@ -597,9 +624,10 @@ class Session(QObject):
 
     def step_batch(self) -> StepTrace | None:
         """One update on the next batch (finishing a micro-step in progress)."""
+        batch = {"do": "step", "what": "batch"}
         if self.micro is not None:
-            return self._step("step", self._finish_micro)
-        return self._step("step", lambda: self.trainer.step_batch())  # type: ignore[union-attr]
+            return self._step("step", self._finish_micro, batch)
+        return self._step("step", lambda: self.trainer.step_batch(), batch)  # type: ignore[union-attr]
 
     def _finish_micro(self) -> StepTrace:
         assert self.micro is not None
@@ -607,14 +635,18 @@ class Session(QObject):
         return self.micro.finish()
 
     def step_sample(self) -> StepTrace | None:
-        return self._step("step", lambda: self.trainer.step_sample())  # type: ignore[union-attr]
+        return self._step(
+            "step",
+            lambda: self.trainer.step_sample(),  # type: ignore[union-attr]
+            {"do": "step", "what": "sample"},
+        )
 
     def step_epoch(self) -> StepTrace | None:
         def run() -> None:
             self.trainer.step_epoch()  # type: ignore[union-attr]
             return None
 
-        return self._step("run an epoch", run)
+        return self._step("run an epoch", run, {"do": "step", "what": "epoch"})
 
     def micro_step(self) -> str | None:
         """Compute the next stage of the current step (starting a step if none is in progress)."""
@@ -643,6 +675,7 @@ class Session(QObject):
             change |= self._after_update()
         self.stage = stage
         self._notify(change)
+        self.recorded.emit({"do": "step", "what": "stage"})
         return stage
 
     def undo_step(self) -> bool:
@@ -656,7 +689,21 @@ class Session(QObject):
         self._paused_goal = None
         self._notify(self._after_update() | Change.TRACE | Change.STAGE)
         self.stepUndoAvailable.emit(bool(self._step_undo))
+        self.recorded.emit({"do": "undo_step"})
         return True
+
+    def train_updates(self, updates: int) -> bool:
+        """Train ``updates`` more updates at once, as a lesson's recorded run did (an undoable step);
+        False if training refused or diverged (the user is told why)."""
+        trained: list[bool] = []
+
+        def run() -> None:
+            lesson_train_updates(self.trainer, int(updates))  # type: ignore[arg-type]
+            trained.append(True)
+            return None
+
+        self._step("train", run, {"do": "train", "updates": int(updates)})
+        return bool(trained)
 
     def reset_weights(
         self, seed: int | None = None, init: str | None = None, init_params: dict[str, float] | None = None
@@ -669,7 +716,12 @@ class Session(QObject):
         def redraw(net: Network) -> None:
             net.initialise(name, params, seed=cfg.seed if seed is None else seed)
 
-        if self.edit_network("Randomise weights", redraw, structural=False):
+        self._quiet_network_event = True  # recorded as the reset itself
+        try:
+            done = self.edit_network("Randomise weights", redraw, structural=False)
+        finally:
+            self._quiet_network_event = False
+        if done:
             if self.trainer is not None:
                 drawn = ([w.copy() for w in self.network.weights], [b.copy() for b in self.network.biases])
                 self.trainer.reset(seed)  # fresh optimiser state, history and epoch order
@@ -677,6 +729,7 @@ class Session(QObject):
             self._step_undo.clear()
             self.stepUndoAvailable.emit(False)
             self._notify(Change.HISTORY)
+            self.recorded.emit({"do": "reset", "seed": seed})
 
     def set_running(self, running: bool) -> None:
         if running != self.running:
@@ -718,6 +771,7 @@ class Session(QObject):
         elif paused_goal is not None and tr.epoch < paused_goal:
             goal = paused_goal
         self._push_step_undo()
+        self._run_start_updates = tr.step_count
         if self.trace is not None:  # the last step's numbers no longer describe the network
             self.trace = None
             self.stage = ""
@@ -766,6 +820,10 @@ class Session(QObject):
             # of the event loop (FrameScheduler) instead of all at once: no long stall at the end
             self.stage = ""
             self._notify(self._after_update() | Change.TRACE | Change.STAGE)
+            if self.trainer is not None and self.trainer.step_count > self._run_start_updates:
+                self.recorded.emit(
+                    {"do": "train", "updates": self.trainer.step_count - self._run_start_updates}
+                )
         self.set_running(False)
         self.statusMessage.emit(message)
         if outcome.reason == "diverged":

@@ -5,17 +5,20 @@ bpstudio make-exercise PROJECT --out EX.bpx.json [--samples 0,1] [--stop-after u
 bpstudio answer-key EXERCISE [--out KEY.csv]
 bpstudio mark EXERCISE ANSWERS.bpa.json ... [--out MARKS.csv]
 bpstudio export-quiz EXERCISE --format moodle-xml|qti [--variants N] --out FILE
+bpstudio lesson LESSON [--out NUMBERS.jsonl]
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import json
 import sys
 
 from ..engine import CONVENTIONS, get_activation
 from ..formats.io import write_bytes_atomic
 from ..teaching.exercise import STOP_AFTER, Exercise, Tolerance, load_exercise, save_exercise
+from ..teaching.lesson import load_lesson, replay
 from ..teaching.model import KINDS, check_selector
 from ..teaching.notation import BIAS_STYLES, Notation
 from ..teaching.quiz import FORMATS as QUIZ_FORMATS
@@ -260,6 +263,27 @@ def _run_quiz(args: argparse.Namespace) -> int:
     return 0
 
 
+def _configure_lesson(p: argparse.ArgumentParser) -> None:
+    p.add_argument("lesson", help="lesson file (*.bpl.jsonl)")
+    p.add_argument("--out", help="also write the numbers after every event as JSON lines")
+
+
+def _run_lesson(args: argparse.Namespace) -> int:
+    lesson = load_lesson(args.lesson)
+    numbers = replay(lesson)
+    print(f"{lesson.title}: {len(lesson.events)} events")
+    for row in numbers:
+        loss = "" if row["train_loss"] is None else f"  training loss {row['train_loss']:.6g}"
+        print(
+            f"{row['event']:>4}. {row['do']:<10} epoch {row['epoch']:>6}  updates {row['updates']:>8}"
+            f"{loss}  parameters {row['parameters']}"
+        )
+    if args.out:
+        text = "".join(json.dumps(row) + "\n" for row in numbers)
+        write_bytes_atomic(args.out, text.encode("utf-8"))
+    return 0
+
+
 COMMANDS = (
     Command(
         "walkthrough",
@@ -272,6 +296,12 @@ COMMANDS = (
         "answer-key", "print every asked quantity of an exercise with its value", _configure_key, _run_key
     ),
     Command("mark", "score students' answers files against an exercise (CSV)", _configure_mark, _run_mark),
+    Command(
+        "lesson",
+        "replay a recorded lesson headless and print the numbers after every event",
+        _configure_lesson,
+        _run_lesson,
+    ),
     Command(
         "export-quiz",
         "an exercise as a quiz for Moodle (XML) or any QTI 2.1 system, in randomised variants",

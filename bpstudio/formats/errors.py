@@ -8,6 +8,7 @@ from ..engine import EngineError
 from ..engine.errors import brief
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 
 
 class FormatError(EngineError):
@@ -64,8 +65,12 @@ def index(path: str, i: int) -> str:
 
 
 def _quote(key: str) -> str:
+    """A member name as a message quotes it: at most 40 characters, backslashes, quotes and control
+    characters (a newline, say) escaped, so that a message stays on one line."""
     short = key if len(key) <= 40 else key[:37] + "..."
-    return '"' + short.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    escaped = short.replace("\\", "\\\\").replace('"', '\\"')
+    escaped = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", escaped)
+    return '"' + escaped + '"'
 
 
 def describe(value: object) -> str:
