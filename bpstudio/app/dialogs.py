@@ -90,6 +90,16 @@ class ValueDialog(QDialog):
         self.accept()
 
 
+def ok_cancel(
+    dialog: QDialog, ok: QDialogButtonBox.StandardButton = QDialogButtonBox.StandardButton.Ok
+) -> QDialogButtonBox:
+    """The dialog's button row (``ok`` and Cancel), connected to accept and reject."""
+    buttons = QDialogButtonBox(ok | QDialogButtonBox.StandardButton.Cancel)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
+
+
 def run_modal(dlg: QDialog) -> bool:
     """Run a modal dialog made for one use; True if accepted. The dialog is deleted afterwards (once
     the caller is done with it): a child of the window would otherwise live as long as the window, and
@@ -132,11 +142,7 @@ class LayerDialog(QDialog):
         else:
             self.act_box.hide()
             form.addRow(QLabel("The input layer has no activation: it holds the inputs x."))
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self)
         form.addRow(buttons)
 
     @property
@@ -170,11 +176,7 @@ class RandomiseDialog(QDialog):
         form.addRow(self.params_form)
         form.addRow("Seed:", self.seed_box)
         form.addRow(QLabel("The same initialiser and seed always give the same weights."))
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self)
         form.addRow(buttons)
         self.init_box.currentIndexChanged.connect(self._show_params)
         self._show_params()
@@ -254,11 +256,7 @@ class ExampleDialog(QDialog):
         split.addWidget(scroll)
         self.resize(max(720, list_width + 460), 420)
         split.setSizes([list_width, max(460, self.width() - list_width)])
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Open | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self, QDialogButtonBox.StandardButton.Open)
         lay = QVBoxLayout(self)
         lay.addWidget(split)
         lay.addWidget(buttons)

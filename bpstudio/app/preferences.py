@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QSpinBox,
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..teaching.labels import CHOICES
+from .dialogs import ok_cancel
 from .settings import LOCKED_REASON, THEMES, AppSettings
 
 
@@ -78,11 +78,7 @@ class PreferencesDialog(QDialog):
         )
         note.setWordWrap(True)
         form.addRow(note)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self)
         form.addRow(buttons)
 
     def values(self) -> tuple[dict[str, Any], str]:

@@ -9,10 +9,11 @@ import os
 
 from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSizeF, Qt
 from PySide6.QtGui import QColor, QFont, QPageLayout, QPageSize, QPainter, QPdfWriter, QPen, QTextDocument
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from ..engine import EngineError
 from ..teaching.worksheet import Sheet, figure_layout, html_body
+from .dialogs import ok_cancel
 
 #: points per neuron spacing in the figure (at most; a wide network is scaled down to the page)
 SPACING = 46.0
@@ -146,11 +147,7 @@ class WorksheetDialog(QDialog):
             "each student gets a variant with weights drawn from a seed made from the id."
         )
         note.setWordWrap(True)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self)
         layout = QVBoxLayout(self)
         layout.addWidget(note)
         layout.addWidget(QLabel("Student ids:"))

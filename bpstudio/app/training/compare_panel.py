@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
@@ -44,7 +43,7 @@ from ...engine.config import BATCH_MODES
 from ...formats import RunRecord
 from ...workspace import trainer_for, update_project
 from ..changes import Change
-from ..dialogs import run_modal
+from ..dialogs import ok_cancel, run_modal
 from ..plots.axes import LegendRow
 from ..plots.common import (
     COLOURS,
@@ -140,11 +139,7 @@ class RunDialog(QDialog):
             "and trains on the project's data. Settings left as they are stay the project's."
         )
         note.setWordWrap(True)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(note)

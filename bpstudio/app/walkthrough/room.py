@@ -18,7 +18,6 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QMenu,
@@ -46,7 +45,7 @@ from ...teaching import (
 from ...teaching.quiz import MAX_VARIANTS as MAX_QUIZ_VARIANTS
 from ...teaching.quiz import moodle_xml, qti_package
 from ..changes import Change
-from ..dialogs import run_modal
+from ..dialogs import ok_cancel, run_modal
 from ..exercises.dialog import ExerciseDialog
 from ..exercises.panel import ExercisePanel
 from .highlight import LineHighlighter
@@ -473,11 +472,7 @@ class QuizDialog(QDialog):
         form = QFormLayout(self)
         form.addRow("&Format:", self.format)
         form.addRow("&Variants:", self.variants)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self)
         form.addRow(buttons)
 
     def choice(self) -> tuple[str, int]:
