@@ -59,7 +59,9 @@ def describe(event: dict[str, Any]) -> str:
     if kind == "reset":
         return "new weights" + ("" if event["seed"] is None else f" (seed {event['seed']})")
     if kind == "select":
-        return "select nothing" if event["kind"] == "none" else f"select a {event['kind']}"
+        if event["kind"] == "none":
+            return "select nothing"
+        return f"select {'an' if event['kind'] == 'edge' else 'a'} {event['kind']}"
     if kind == "view":
         return f"show {event['key']} = {event['value']}"
     if kind == "note":
@@ -164,20 +166,18 @@ class LessonPanel(QWidget):
         self.events.setObjectName("lessonEvents")
         self.status = QLabel("Open a lesson to play it, or Record to make one.")
         self.status.setWordWrap(True)
-        row = QHBoxLayout()
-        for w in (
-            self.record_button,
-            self.open_button,
-            self.prev_button,
-            self.next_button,
-            self.play_button,
-            self.pace,
-        ):
+        row = QHBoxLayout()  # two short rows: the dock shares the bottom of a lab screen with others
+        for w in (self.record_button, self.open_button):
             row.addWidget(w)
         row.addStretch(1)
+        row2 = QHBoxLayout()
+        for w in (self.prev_button, self.next_button, self.play_button, self.pace):
+            row2.addWidget(w)
+        row2.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(row)
+        layout.addLayout(row2)
         layout.addWidget(self.status)
         layout.addWidget(self.events, 1)
         session.recorded.connect(self._recorded)
