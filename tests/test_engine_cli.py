@@ -53,9 +53,8 @@ def test_trace_with_bad_samples(samples, files, capsys):
     _one_line_error(capsys, code)
 
 
-@pytest.mark.parametrize("command", [["train", "--epochs", "5"], ["trace", "--samples", "0"]])
-def test_training_step_units_is_refused(command, files, capsys):
-    code = main([command[0], XNOR_STEP, *command[1:], "--out", files["out"]])
+def test_training_step_units_is_refused(files, capsys):
+    code = main(["train", XNOR_STEP, "--epochs", "5", "--out", files["out"]])
     err = _one_line_error(capsys, code)
     assert "step" in err
 
@@ -66,3 +65,18 @@ def test_the_commands_work_on_a_good_project(files, capsys):
     assert data["format"] == "bpstudio-trace" and data["samples"] == [0, 1]
     assert main(["train", XOR, "--epochs", "3", "--quiet", "--out", files["out"]]) == 0
     assert "trained 3 epochs" in capsys.readouterr().err
+
+
+def test_trace_of_a_network_of_step_units_is_a_forward_pass(tmp_path, capsys):
+    """Step units cannot be trained, but their forward pass and loss can be traced (issue 14.10)."""
+    out = tmp_path / "t.json"
+    path = str(resource_path("examples") / "xnor-step.bps.json")
+    assert main(["trace", path, "--samples", "0,1", "--out", str(out)]) == 0
+    assert "a forward pass only" in capsys.readouterr().err
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["forward_only"] is True and doc["loss_per_sample"] is not None
+    assert doc["layers"][-1]["a"] == [[1.0], [0.0]]  # XNOR of (0, 0) and (0, 1)
+    assert all(up["dE_dW"] is None and up["W_after"] is None for up in doc["updates"])
+    sigmoid = str(resource_path("examples") / "xor.bps.json")
+    assert main(["trace", sigmoid, "--out", str(out)]) == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["forward_only"] is False

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from ..data import DataError, describe_transform
-from ..engine import check_parameters
+from ..engine import TrainingRefused, check_parameters
 from ..engine.gradcheck import TOLERANCE
 from ..formats import save_project, save_weights, write_json_atomic
 from ..formats.io import write_bytes_atomic
@@ -78,9 +78,17 @@ def _run_trace(args: argparse.Namespace) -> int:
     project = open_project(args.project)
     samples = parse_samples(args.samples)
     trainer, _ = trainer_for(project, Path(args.project).resolve().parent)
-    trace = trainer.trace_samples(samples)
+    try:
+        trainer.check_trainable()
+        forward_only = False
+        trace = trainer.trace_samples(samples)
+    except TrainingRefused as exc:  # e.g. step units: the forward pass and the loss still say much
+        forward_only = True
+        print(f"bpstudio: note: a forward pass only: {exc}", file=sys.stderr)
+        trace = trainer.begin_step(samples).run_until("loss")
     data = {"format": "bpstudio-trace", "version": 1, "project": str(args.project)}
     data.update(trace.to_dict(args.notation))
+    data["forward_only"] = forward_only
     if args.out == "-":
         json.dump(data, sys.stdout, indent=1, ensure_ascii=False)
         sys.stdout.write("\n")
