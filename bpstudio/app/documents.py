@@ -8,12 +8,10 @@ Errors in files are shown as a message naming the problem; the open project is l
 from __future__ import annotations
 
 import copy
-import io
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
@@ -21,7 +19,7 @@ from ..data import SCALING_TITLES
 from ..engine import EngineError, Network, TrainConfig
 from ..exports.onnx_model import build_model as build_onnx
 from ..exports.onnx_model import save_model as save_onnx
-from ..exports.pytorch_script import make_script, notebook
+from ..exports.pytorch_script import write_export
 from ..formats import DatasetSpec, Project, load_weights_file, save_weights
 from ..formats.io import write_bytes_atomic
 from ..teaching.labels import DEFAULTS
@@ -247,23 +245,7 @@ class Documents(QObject):
         out = Path(with_suffix(path, ".py"))
         tr = s.trainer
         try:
-            exported = make_script(
-                tr.network,
-                tr.config,
-                tr.X,
-                tr.T,
-                name=s.project.name or out.stem,
-                opt_state=tr.opt_state if tr.step_count else None,
-                epochs_done=tr.epoch,
-                data_name=f"{out.stem}-data.npz",
-                script_name=out.name,
-            )
-            write_bytes_atomic(out, exported.script.encode("utf-8"))
-            write_bytes_atomic(out.with_suffix(".ipynb"), notebook(exported.script).encode("utf-8"))
-            if exported.data is not None and exported.data_name is not None:
-                buf = io.BytesIO()
-                np.savez(buf, **exported.data)
-                write_bytes_atomic(out.with_name(exported.data_name), buf.getvalue())
+            write_export(out, tr, s.project.name or out.stem, with_notebook=True)
         except (EngineError, OSError, ValueError) as exc:
             self._error("Cannot export a PyTorch script", f"{out.name}: {exc}")
             return False

@@ -11,8 +11,7 @@ import sys
 from pathlib import Path
 
 from ..exports.onnx_model import DTYPES, build_model, save_model
-from ..exports.pytorch_script import make_script, notebook
-from ..formats.io import write_bytes_atomic
+from ..exports.pytorch_script import write_export
 from ..predict import load_model
 from ..workspace import trainer_for
 from .common import Command, open_project
@@ -57,38 +56,13 @@ def _run_pytorch(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix != ".py":
         out = out.with_name(out.name + ".py")
-    exported = make_script(
-        trainer.network,
-        trainer.config,
-        trainer.X,
-        trainer.T,
-        name=project.name or out.stem,
-        opt_state=trainer.opt_state if trainer.step_count else None,
-        epochs_done=trainer.epoch,
-        data_name=f"{out.stem}-data.npz",
-        script_name=out.name,
-    )
     if trainer.cursor:
         print(
             f"bpstudio: note: the project stopped inside epoch {trainer.epoch + 1}; the script starts "
             f"that epoch from its beginning",
             file=sys.stderr,
         )
-    write_bytes_atomic(out, exported.script.encode("utf-8"))
-    written = [str(out)]
-    if exported.data is not None and exported.data_name is not None:
-        import io
-
-        import numpy as np
-
-        buf = io.BytesIO()
-        np.savez(buf, **exported.data)
-        write_bytes_atomic(out.with_name(exported.data_name), buf.getvalue())
-        written.append(str(out.with_name(exported.data_name)))
-    if args.notebook:
-        nb = out.with_suffix(".ipynb")
-        write_bytes_atomic(nb, notebook(exported.script).encode("utf-8"))
-        written.append(str(nb))
+    written = [str(p) for p in write_export(out, trainer, project.name or out.stem, args.notebook)]
     print(
         f"wrote {', '.join(written)}; run it with: python {out.name}  (needs torch and numpy)",
         file=sys.stderr,

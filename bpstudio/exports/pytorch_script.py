@@ -23,9 +23,11 @@ begun inside an epoch is not carried over).
 
 from __future__ import annotations
 
+import io
 import json
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -33,6 +35,8 @@ import numpy as np
 from .. import __version__
 from ..engine import EngineError, Network, TrainConfig, get_optimiser
 from ..engine.config import BATCH_MODES
+from ..engine.training import Trainer
+from ..formats.io import write_bytes_atomic
 
 #: at most this many numbers of training data are written into the script itself (more: an .npz)
 MAX_EMBEDDED = 20_000
@@ -347,3 +351,31 @@ def notebook(script: str) -> str:
 def _lines(text: str) -> list[str]:
     lines = text.split("\n")
     return [line + "\n" for line in lines[:-1]] + [lines[-1]]
+
+
+def write_export(out: Path, trainer: Trainer, name: str, with_notebook: bool) -> list[Path]:
+    """Write the script of ``trainer``'s network, settings, data and state to ``out`` (a ``.py``),
+    its training data beside it when they are too large for the script (``OUT-data.npz``) and, with
+    ``with_notebook``, the notebook (``OUT.ipynb``); returns the files written."""
+    exported = make_script(
+        trainer.network,
+        trainer.config,
+        trainer.X,
+        trainer.T,
+        name=name,
+        opt_state=trainer.opt_state if trainer.step_count else None,
+        epochs_done=trainer.epoch,
+        data_name=f"{out.stem}-data.npz",
+        script_name=out.name,
+    )
+    write_bytes_atomic(out, exported.script.encode("utf-8"))
+    written = [out]
+    if exported.data is not None and exported.data_name is not None:
+        buf = io.BytesIO()
+        np.savez(buf, X=exported.data["X"], T=exported.data["T"])
+        write_bytes_atomic(out.with_name(exported.data_name), buf.getvalue())
+        written.append(out.with_name(exported.data_name))
+    if with_notebook:
+        write_bytes_atomic(out.with_suffix(".ipynb"), notebook(exported.script).encode("utf-8"))
+        written.append(out.with_suffix(".ipynb"))
+    return written

@@ -399,13 +399,8 @@ class LandscapePanel(QWidget):
         params = self.session.network.parameters()
         if [p.shape for p in params] != [p.shape for p in self.origin]:
             return None
-        d1, d2 = self.directions
-        diff = [p - o for p, o in zip(params, self.origin)]
-        n1 = sum(float(np.vdot(a, a)) for a in d1)
-        n2 = sum(float(np.vdot(b, b)) for b in d2)
-        alpha = sum(float(np.vdot(x, a)) for x, a in zip(diff, d1)) / n1 if n1 else 0.0
-        beta = sum(float(np.vdot(x, b)) for x, b in zip(diff, d2)) / n2 if n2 else 0.0
-        return self.offset[0] + alpha, self.offset[1] + beta
+        xy = self.run_coordinates([np.concatenate([p.ravel() for p in params])])
+        return None if xy is None else (float(xy[0, 0]), float(xy[0, 1]))
 
     def run_coordinates(self, points: list[np.ndarray]) -> np.ndarray | None:
         """Flattened parameter vectors (a run's path) projected onto the plane as :meth:`coordinates`
