@@ -21,6 +21,13 @@ ALLOWED = {
     "walkthrough_layer_base": [0, 1],
     "walkthrough_weight_index": ["source", "target"],
     "walkthrough_digits": [2, 10],
+    "letter_net": ["z", "in", "net", "s", "u"],
+    "letter_act": ["a", "o", "y", "z"],
+    "letter_target": ["t", "d", "y"],
+    "letter_loss": ["E", "C", "L", "J"],
+    "letter_lr": ["η", "α"],
+    "letter_momentum": ["α", "β", "μ", "η"],
+    "letter_signal": ["auto", "δ", "Δ"],
 }
 REFUSED = {
     "notation": ["delta", 1, None],
@@ -33,6 +40,13 @@ REFUSED = {
     "walkthrough_layer_base": [2, "1", True],
     "walkthrough_weight_index": ["middle"],
     "walkthrough_digits": [1, 11, "4"],
+    "letter_net": ["x", "Z", 0, None],
+    "letter_act": ["σ", ""],
+    "letter_target": ["T"],
+    "letter_loss": ["e", "Loss"],
+    "letter_lr": ["eta", "λ"],
+    "letter_momentum": ["alpha"],
+    "letter_signal": ["beta", "d"],
 }
 
 

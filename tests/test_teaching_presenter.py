@@ -15,7 +15,7 @@ from bpstudio.formats import ViewOptions
 from bpstudio.teaching.labels import fmt
 from bpstudio.teaching.notation import Notation
 from bpstudio.teaching.presenter import QUANTITIES, TracePresenter, notation_from_view
-from bpstudio.teaching.tables import caption, neuron_table, weight_table
+from bpstudio.teaching.tables import caption, neuron_columns, neuron_table, weight_columns, weight_table
 from bpstudio.workspace import load_example, trainer_for
 
 
@@ -41,10 +41,26 @@ def test_error_signal_negates_delta_and_gradients_and_relabels(stepped):
     assert (grad.label("delta"), err.label("delta")) == ("δ", "Δ")
     assert (grad.label("grad_w"), err.label("grad_w")) == ("∂E/∂w", "−∂E/∂w")
     assert grad.sign == 1.0 and err.sign == -1.0
-    # every quantity has two different labels, and the tables use them
-    assert all(q.gradient != q.error_signal for q in QUANTITIES.values())
+    # every quantity reads differently in the two conventions, and the tables use the labels
+    assert all(q.label(grad.notation) != q.label(err.notation) for q in QUANTITIES.values())
     assert "Δ" in neuron_table(err).columns and "−∂E/∂w" in weight_table(err).columns
     assert "δ" in neuron_table(grad).columns and "∂E/∂w" in weight_table(grad).columns
+
+
+def test_the_course_letters_label_the_tables_columns_and_tips(stepped):
+    net, trace = stepped
+    rn = TracePresenter(net, trace, Notation().with_preset("russell_norvig"))
+    cols, tips = neuron_columns(rn)
+    assert cols[:4] == ["in", "a", "f′(in)", "Δ"] and tips[0].startswith("net input in = ")
+    assert rn.label("grad_w") == "−∂E/∂w" and rn.label("delta_meaning") == "−∂E/∂in"
+    bmb = TracePresenter(net, trace, Notation().with_preset("bmb3015"))
+    assert bmb.label("delta") == "δ" and bmb.label("grad_w") == "−∂J/∂w"  # δ = (y − a)·g′(z) there
+    assert "−∂J/∂w" in weight_table(bmb).columns
+    _, wtips = weight_columns(bmb)
+    assert "−α·∂J/∂w" in wtips[2]  # learning rate α in BMB3015
+    nielsen = TracePresenter(net, trace, Notation().with_preset("nielsen"))
+    assert nielsen.label("grad_b") == "∂C/∂b" and nielsen.names.weight(1, 0, 1) == "w₁₂⁽³⁾"
+    assert TracePresenter(net, trace, Notation(act="o")).names.neuron(1, 0) == "o₁⁽²⁾"
 
 
 def test_a_trace_of_another_network_shape_is_not_shown(stepped):

@@ -128,6 +128,59 @@ def test_walkthrough_follows_the_notation_and_exports(window, qtbot, monkeypatch
     assert "<sub>" in page and "Δ<sub>1</sub><sup>(3)</sup>" in page
 
 
+def test_a_course_preset_and_letters_rewrite_every_view(window, qtbot, tmp_path):
+    """Issue 14.4/14.7: Walkthrough ▸ Notation ▸ Course Preset sets the notes' letters everywhere; a
+    letter chosen alone swaps with the role that had it; the preset is saved with the project."""
+    t, s = window.teaching, window.session
+    panel = t.panel
+    s.step_sample()
+    t.show_walkthrough()
+    menu = panel.notation_button.menu().findChild(type(panel.notation_button.menu()), "menu_notation_preset")
+    rn = next(a for a in menu.actions() if a.data() == "russell_norvig")
+    rn.trigger()
+    assert s.view_option("letter_net") == "in" and s.view_option("letter_lr") == "α"
+    assert panel.walkthrough.line("delta[2,0]@0").text().startswith("Δ₁⁽³⁾ = (y₁ − a₁⁽³⁾)·σ′(in₁⁽³⁾)")
+    assert rn.isChecked()
+    # the View menu follows
+    view_menu = window.findChild(type(panel.notation_button.menu()), "menu_course_notation")
+    checked = [a.data() for a in view_menu.actions() if a.isChecked()]
+    assert checked == ["russell_norvig"]
+    # one letter alone: the learning rate back to η swaps the momentum back to α; the preset is gone
+    lr_menu = panel.notation_button.menu().findChild(type(menu), "menu_letter_lr")
+    assert lr_menu.title() == "Learning rate"
+    next(a for a in lr_menu.actions() if a.data() == "η").trigger()
+    assert (s.view_option("letter_lr"), s.view_option("letter_momentum")) == ("η", "α")
+    assert [a.data() for a in view_menu.actions() if a.isChecked()] == ["custom"]
+    # the View menu's preset; saved with the project and read back by the command line
+    next(a for a in view_menu.actions() if a.data() == "nielsen").trigger()
+    assert "∂C/∂w" in "\n".join(ln.text() for ln in panel.walkthrough.lines)
+    assert s.view_option("walkthrough_weight_index") == "target"
+    from bpstudio.formats import load_project, save_project
+
+    s.sync_project()
+    save_project(tmp_path / "p.bps.json", s.project)
+    from bpstudio.teaching.notation import Notation, preset_of
+
+    assert preset_of(Notation.from_view(load_project(tmp_path / "p.bps.json").view)) == "nielsen"
+
+
+def test_the_exercise_dialog_writes_the_exercise_in_a_chosen_preset(qtbot):
+    from bpstudio.app.exercises.dialog import ExerciseDialog
+    from bpstudio.teaching import Notation
+    from bpstudio.teaching.notation import preset_of
+    from bpstudio.workspace import load_example
+
+    dlg = ExerciseDialog(None, load_example("xor"), Notation(digits=5))
+    qtbot.addWidget(dlg)
+    assert dlg.chosen_notation() == Notation(digits=5) and "custom" == preset_of(dlg.chosen_notation())
+    dlg.notation_box.setCurrentIndex(dlg.notation_box.findData("bmb3015"))
+    assert dlg.notation_text.text().startswith("BMB3015; δ = (y − a)·f′(z) = −∂J/∂z")
+    ex = dlg.exercise()
+    assert preset_of(ex.notation) == "bmb3015" and ex.notation.digits == 5
+    key = next(q.key for q in ex.questions() if q.kind == "delta")
+    assert ex.walkthrough.line(key).text().startswith("δ")
+
+
 # ---------------------------------------------------------------------------- exercises
 def test_student_does_an_exercise_saves_reopens_and_exports(window, qtbot, monkeypatch, tmp_path):
     t, s = window.teaching, window.session

@@ -9,7 +9,7 @@ import json
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QApplication
 
 from bpstudio import cli
@@ -20,6 +20,13 @@ from bpstudio.engine import Network, stage_names
 from bpstudio.formats import save_project
 from bpstudio.teaching.labels import fmt
 from bpstudio.workspace import load_example
+
+
+def select_row(view, row: int) -> None:
+    """Select one whole row, as a click does (not selectRow: it extends the selection while an earlier
+    test's modifier key is still registered as held)."""
+    flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+    view.selectionModel().setCurrentIndex(view.model().index(row, 0), flags)
 
 
 @pytest.fixture
@@ -175,7 +182,7 @@ def test_sorting_filtering_copy_and_csv(panel, tmp_path, qtbot):
     assert values == sorted(values, reverse=True)
     panel.layer_box.setCurrentIndex(panel.layer_box.findData(1))  # hidden → output weights only
     assert wm.rowCount() == 3 and {wm.row_key(r)[0] for r in range(3)} == {1}
-    panel.weight_view.selectRow(0)
+    select_row(panel.weight_view, 0)
     text = panel.copy_to_clipboard()
     assert QApplication.clipboard().text() == text
     lines = text.strip().split("\n")
@@ -209,7 +216,7 @@ def test_selection_goes_both_ways(panel, qtbot):
     qtbot.mouseClick(panel.weight_view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert s.selection == Selection("edge", 0, 1, 0)
     bias_row = wm.find_row(1, 0, -1)
-    panel.weight_view.selectRow(bias_row)
+    select_row(panel.weight_view, bias_row)
     assert s.selection == Selection("bias", 1, 0)
     s.select(Selection("neuron", 2, 0))  # e.g. a click on the canvas
     assert panel.tabs.currentIndex() == 0

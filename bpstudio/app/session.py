@@ -31,6 +31,7 @@ from ..engine.stepper import MicroStep
 from ..formats import DatasetSpec, Project, RunRecord, load_project, network_to_dict, save_project
 from ..teaching.labels import Names
 from ..teaching.lesson import train_updates as lesson_train_updates
+from ..teaching.notation import Notation
 from ..teaching.presenter import TracePresenter, notation_from_view
 from ..workspace import load_example, trainer_for, update_project
 from .changes import Change
@@ -493,6 +494,11 @@ class Session(QObject):
         self.viewChanged.emit(key)
         if isinstance(value, (str, int, float, bool)) or value is None:
             self.recorded.emit({"do": "view", "key": key, "value": value})
+
+    def set_notation(self, notation: Notation) -> None:
+        """Show every quantity in ``notation`` (e.g. a course's preset): sets each of its view options."""
+        for key, value in notation.to_view().items():
+            self.set_view_option(key, value)
 
     @property
     def notation(self) -> str:

@@ -14,6 +14,8 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu, QToolBar
 
 from ..teaching.labels import CHOICES, DEFAULTS
+from ..teaching.notation import PRESETS, preset_of
+from ..teaching.presenter import notation_from_view
 from .changes import Change
 
 if TYPE_CHECKING:
@@ -93,6 +95,40 @@ def _radio_menu(w: MainWindow, title: str, key: str) -> QMenu:
     w.session.changed.connect(lambda change: sync(key) if change & Change.PROJECT else None)
     sync(key)
     menu.setObjectName(f"menu_{key}")
+    return menu
+
+
+def _preset_menu(w: MainWindow) -> QMenu:
+    """View ▸ Course Notation: one radio item per course preset (Custom when the settings are none)."""
+    menu = QMenu("Co&urse Notation", w)
+    menu.setToolTipsVisible(True)
+    group = QActionGroup(menu)
+    for name, preset in PRESETS.items():
+        a = QAction(preset.label, group)
+        a.setCheckable(True)
+        a.setData(name)
+        a.setToolTip(preset.source)
+        a.triggered.connect(
+            lambda _c=False, n=name: w.session.set_notation(
+                notation_from_view(w.session.project.view).with_preset(n)
+            )
+        )
+        menu.addAction(a)
+    custom = QAction("Custom", group)
+    custom.setCheckable(True)
+    custom.setEnabled(False)
+    custom.setData("custom")
+    menu.addAction(custom)
+
+    def sync(_key: str = "") -> None:
+        current = preset_of(notation_from_view(w.session.project.view))
+        for a in group.actions():
+            a.setChecked(a.data() == current)
+
+    w.session.viewChanged.connect(sync)
+    w.session.changed.connect(lambda change: sync() if change & Change.PROJECT else None)
+    sync()
+    menu.setObjectName("menu_course_notation")
     return menu
 
 
@@ -266,6 +302,7 @@ def build_menus(w: MainWindow) -> None:
         m["view"].addAction(A[key])
     m["view"].addMenu(_radio_menu(w, "Neuron &Names", "names"))
     m["view"].addMenu(_radio_menu(w, "N&otation", "notation"))
+    m["view"].addMenu(_preset_menu(w))
     m["view"].addSeparator()
     m["panels"] = _submenu(w, m["view"], "&Panels")
     m["panels"].addAction(A["reset_layout"])

@@ -14,12 +14,13 @@ import sys
 from pathlib import Path
 
 from ..data import DataError, describe_transform
-from ..engine import TrainingRefused, check_parameters
+from ..engine import CONVENTIONS, TrainingRefused, check_parameters
 from ..engine.gradcheck import TOLERANCE
 from ..formats import save_project, save_weights, write_json_atomic
 from ..formats.io import write_bytes_atomic
 from ..teaching.gradcheck import COLUMNS as GRAD_COLUMNS
 from ..teaching.gradcheck import report_csv, summary, table_rows
+from ..teaching.notation import PRESETS, Notation
 from ..workspace import input_transform_for, trainer_for, update_project
 from .common import CliError, Command, ProgressBar, open_project, parse_samples
 from .data import add_train_data_options, apply_train_data_options
@@ -68,9 +69,10 @@ def _configure_trace(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, help="where to write the trace JSON ('-' for stdout)")
     p.add_argument(
         "--notation",
-        choices=["gradient", "error_signal"],
-        default="gradient",
-        help="gradient: δ = ∂E/∂z (default); error_signal: Δ = (t − o)·f′(z) = −δ",
+        choices=[*CONVENTIONS, *PRESETS],
+        default=None,
+        help="gradient: δ = ∂E/∂z; error_signal: Δ = (t − o)·f′(z) = −δ; or a course's preset (its "
+        "convention). Default: the project's notation",
     )
 
 
@@ -87,7 +89,12 @@ def _run_trace(args: argparse.Namespace) -> int:
         print(f"bpstudio: note: a forward pass only: {exc}", file=sys.stderr)
         trace = trainer.begin_step(samples).run_until("loss")
     data = {"format": "bpstudio-trace", "version": 1, "project": str(args.project)}
-    data.update(trace.to_dict(args.notation))
+    convention = Notation.from_view(project.view).convention
+    if args.notation in PRESETS:
+        convention = PRESETS[args.notation].notation.convention
+    elif args.notation is not None:
+        convention = args.notation
+    data.update(trace.to_dict(convention))
     data["forward_only"] = forward_only
     if args.out == "-":
         json.dump(data, sys.stdout, indent=1, ensure_ascii=False)

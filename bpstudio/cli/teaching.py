@@ -14,13 +14,17 @@ import argparse
 import copy
 import json
 import sys
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
 
 from ..engine import CONVENTIONS, get_activation
 from ..formats.io import write_bytes_atomic
+from ..formats.view import LETTERS
 from ..teaching.exercise import STOP_AFTER, Exercise, Tolerance, load_exercise, save_exercise
 from ..teaching.lesson import load_lesson, replay
 from ..teaching.model import KINDS, check_selector
-from ..teaching.notation import BIAS_STYLES, Notation
+from ..teaching.notation import BIAS_STYLES, PRESETS, WEIGHT_INDEX, Notation
 from ..teaching.quiz import FORMATS as QUIZ_FORMATS
 from ..teaching.quiz import MAX_VARIANTS, moodle_xml, qti_package
 from ..teaching.results import answer_key_csv, answer_key_text, mark, marks_csv
@@ -31,30 +35,84 @@ from .common import CliError, Command, open_project, parse_samples
 _STAGE = {"forward": "loss", "backward": "backward 1", "update": "update"}
 
 
+#: typed spellings of the letters a terminal may lack
+_LETTER_ALIASES = {"eta": "η", "alpha": "α", "beta": "β", "mu": "μ", "delta": "δ", "Delta": "Δ"}
+
+
 def _notation_args(p: argparse.ArgumentParser) -> None:
+    presets = ", ".join(f"{k} ({v.label})" for k, v in PRESETS.items())
     p.add_argument(
         "--notation",
-        choices=list(CONVENTIONS),
-        default="gradient",
-        help="gradient: δ = ∂E/∂z; error_signal: Δ = −δ",
+        choices=[*CONVENTIONS, *PRESETS],
+        default=None,
+        help="a sign convention (gradient: δ = ∂E/∂z; error_signal: Δ = −δ) or a course's preset: "
+        f"{presets}. Default: the notation saved in the project",
     )
     p.add_argument(
         "--bias",
         choices=list(BIAS_STYLES),
-        default="w0",
-        help="w0: bias as w₀ on x₀ = 1 (default); b: a separate b",
+        default=None,
+        help="w0: bias as w₀ on x₀ = 1; b: a separate b (default: the project's, else w0)",
     )
     p.add_argument(
-        "--layer-base", type=int, choices=[0, 1], default=1, help="number of the input layer (default 1)"
+        "--layer-base", type=int, choices=[0, 1], default=None, help="number of the input layer (default 1)"
     )
-    p.add_argument("--digits", type=int, default=4, help="decimals shown (default 4)")
+    p.add_argument(
+        "--weight-index",
+        choices=list(WEIGHT_INDEX),
+        default=None,
+        help="a weight's superscript: source, the layer it leaves (W⁽¹⁾ maps layer 1 to 2), or target, "
+        "the layer it enters (Nielsen's wˡⱼₖ). Default: the project's, else source",
+    )
+    p.add_argument(
+        "--letters",
+        default="",
+        help="the course's letters, e.g. net=in,act=o,target=y,loss=J,lr=alpha,momentum=eta,signal=Delta "
+        "(" + "; ".join(f"{role}: {' '.join(c)}" for role, c in LETTERS.items()) + ")",
+    )
+    p.add_argument("--digits", type=int, default=None, help="decimals shown (default 4)")
 
 
-def _notation(args: argparse.Namespace) -> Notation:
+def _parse_letters(text: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        role, eq, letter = part.partition("=")
+        role, letter = role.strip(), letter.strip()
+        if not eq or role not in LETTERS:
+            raise CliError(f"--letters: write role=letter with a role of {', '.join(LETTERS)}; not {part!r}")
+        letter = _LETTER_ALIASES.get(letter, letter)
+        if letter not in LETTERS[role]:
+            raise CliError(f"--letters: {role} is one of {', '.join(LETTERS[role])}; not {letter!r}")
+        out[role] = letter
+    return out
+
+
+def notation_for(args: argparse.Namespace, view: Mapping[str, Any]) -> Notation:
+    """The notation of a command: the project's (its view options), then ``--notation`` (a convention
+    or a preset), then each of ``--bias``, ``--layer-base``, ``--weight-index``, ``--letters``,
+    ``--digits`` given."""
+    base = Notation.from_view(view)
+    choice = getattr(args, "notation", None)
+    if choice in PRESETS:
+        base = base.with_preset(choice)
+    changes: dict[str, Any] = {}
+    if choice in CONVENTIONS:
+        changes["convention"] = choice
+    for name, attr in (
+        ("bias", "bias"),
+        ("layer_base", "layer_base"),
+        ("weight_index", "weight_index"),
+        ("digits", "digits"),
+    ):
+        value = getattr(args, attr, None)
+        if value is not None:
+            changes[name] = value
+    letters = _parse_letters(getattr(args, "letters", "") or "")
+    if "lr" in letters and "momentum" not in letters and letters["lr"] == base.momentum:
+        letters["momentum"] = base.lr  # lr=α alone: the momentum takes the letter the rate had
+    changes.update(letters)
     try:
-        return Notation(
-            convention=args.notation, bias=args.bias, layer_base=args.layer_base, digits=args.digits
-        )
+        return replace(base, **changes)
     except ValueError as exc:
         raise CliError(str(exc)) from None
 
@@ -85,7 +143,7 @@ def _configure_walkthrough(p: argparse.ArgumentParser) -> None:
 
 def _run_walkthrough(args: argparse.Namespace) -> int:
     project = open_project(args.project)
-    notation = _notation(args)
+    notation = notation_for(args, project.view)
     samples = parse_samples(args.samples)
     stage = args.stage
     trainable = all(get_activation(a).trainable for a in project.network.activations)
@@ -163,7 +221,7 @@ def _run_make(args: argparse.Namespace) -> int:
         instructions=args.instructions,
         samples=parse_samples(args.samples),
         stop_after=stop,
-        notation=_notation(args),
+        notation=notation_for(args, project.view),
         ask=ask,
         tolerance=Tolerance(args.relative, args.absolute),
         locked=not args.unlocked,

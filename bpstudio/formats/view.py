@@ -12,6 +12,13 @@
 | ``walkthrough_layer_base`` | 0, 1 | 1 | the number of the input layer in the walkthrough |
 | ``walkthrough_weight_index`` | ``source``, ``target`` | ``source`` | superscript: source or target layer |
 | ``walkthrough_digits`` | whole number 2 … 10 | 4 | decimals in the walkthrough |
+| ``letter_net`` | ``z``, ``in``, ``net``, ``s``, ``u`` | ``z`` | the net input's letter |
+| ``letter_act`` | ``a``, ``o``, ``y``, ``z`` | ``a`` | the activation's (a neuron's output) letter |
+| ``letter_target`` | ``t``, ``d``, ``y`` | ``t`` | the target's letter |
+| ``letter_loss`` | ``E``, ``C``, ``L``, ``J`` | ``E`` | the loss's letter |
+| ``letter_lr`` | ``η``, ``α`` | ``η`` | the learning rate's letter |
+| ``letter_momentum`` | ``α``, ``β``, ``μ``, ``η`` | ``α`` | the momentum coefficient's letter |
+| ``letter_signal`` | ``auto``, ``δ``, ``Δ`` | ``auto`` | the error signal (auto: by the convention) |
 
 A key the file does not set takes the user's preference (the window fills it when it opens the
 project) or the default above. A value that is not allowed is left out, with one note saying so
@@ -29,7 +36,18 @@ from typing import Any
 
 from ..engine import CONVENTIONS
 
-__all__ = ["VIEW_DEFAULTS", "VIEW_OPTIONS", "ViewOption", "ViewOptions"]
+__all__ = ["LETTERS", "VIEW_DEFAULTS", "VIEW_OPTIONS", "ViewOption", "ViewOptions"]
+
+#: the letters a course may use for each role of the notation, the default first
+LETTERS: dict[str, tuple[str, ...]] = {
+    "net": ("z", "in", "net", "s", "u"),
+    "act": ("a", "o", "y", "z"),
+    "target": ("t", "d", "y"),
+    "loss": ("E", "C", "L", "J"),
+    "lr": ("η", "α"),
+    "momentum": ("α", "β", "μ", "η"),
+    "signal": ("auto", "δ", "Δ"),
+}
 
 
 @dataclass(frozen=True)
@@ -74,6 +92,7 @@ VIEW_OPTIONS: dict[str, ViewOption] = {
         ViewOption("walkthrough_layer_base", 1, (0, 1)),
         ViewOption("walkthrough_weight_index", "source", ("source", "target")),
         ViewOption("walkthrough_digits", 4, lo=2, hi=10),
+        *(ViewOption(f"letter_{role}", choices[0], choices) for role, choices in LETTERS.items()),
     )
 }
 VIEW_DEFAULTS: dict[str, Any] = {k: o.default for k, o in VIEW_OPTIONS.items()}

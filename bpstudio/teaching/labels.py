@@ -91,6 +91,8 @@ class Names:
     layer_base: int = 1
     weight_index: str = "source"
     bias_style: str = "value"
+    #: the letter of a neuron's activation (a, o, y or z)
+    act: str = "a"
 
     def layer(self, layer: int) -> int:
         """The displayed number of neuron layer ``layer``."""
@@ -108,7 +110,7 @@ class Names:
             return str(index + 1)
         if layer == 0:
             return f"x{sub(index + 1)}"
-        return f"a{sub(index + 1)}{sup(f'({self.layer(layer)})')}"
+        return f"{self.act}{sub(index + 1)}{sup(f'({self.layer(layer)})')}"
 
     def weight(self, layer: int, to: int, frm: int) -> str:
         """wⱼₖ⁽ˡ⁾ for weight layer ``layer``, target neuron ``to`` and source neuron ``frm``."""

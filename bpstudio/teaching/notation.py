@@ -7,7 +7,13 @@
   or 0;
 * ``weight_index``: the superscript of a weight is its ``source`` layer (W⁽¹⁾ maps layer 1 to 2)
   or its ``target`` layer (wʲₖˡ goes into layer l);
-* ``digits``: decimals (and significant figures) printed.
+* ``digits``: decimals (and significant figures) printed;
+* the course's letters: ``net`` (z, in, net, s, u), ``act`` (a, o, y, z), ``target`` (t, d, y), ``loss``
+  (E, C, L, J), ``lr`` (η, α), ``momentum`` (α, β, μ, η) and ``signal``, the letter of the error signal
+  (``auto``: δ in the gradient convention, Δ in the error-signal one; or δ or Δ whatever the convention).
+
+:data:`PRESETS` names the settings of each set of lecture notes; :func:`preset_of` says which preset a
+notation is (``custom`` when none).
 
 The loss (½Σ, Σ or mean) and the batch reduction come from the training settings, not from here.
 Symbols use the engine's 0-based indices and print them 1-based (neuron 0 of layer 1 is z₁⁽²⁾).
@@ -15,17 +21,30 @@ Symbols use the engine's 0-based indices and print them 1-based (neuron 0 of lay
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from functools import lru_cache
 from typing import Any
 
 from ..engine import CONVENTIONS
+from ..formats.view import LETTERS
 from .expr import Sym
 from .labels import Names
 
 BIAS_STYLES = ("w0", "b")
 WEIGHT_INDEX = ("source", "target")
+
+#: what each letter names, for menus and messages
+LETTER_ROLES = {
+    "net": "net input",
+    "act": "activation (output)",
+    "target": "target",
+    "loss": "loss",
+    "lr": "learning rate",
+    "momentum": "momentum",
+    "signal": "error signal",
+}
 
 #: project view-option keys the GUI stores the notation under: ``notation`` and ``bias_style`` are the
 #: app's own (shared with the canvas and the tables), the others belong to the walkthrough
@@ -35,6 +54,7 @@ VIEW_KEYS = {
     "layer_base": "walkthrough_layer_base",
     "weight_index": "walkthrough_weight_index",
     "digits": "walkthrough_digits",
+    **{role: f"letter_{role}" for role in LETTERS},
 }
 #: the app's bias_style ("value": b in each neuron; "node": a +1 node, w₀ on x₀ = 1) → Notation.bias
 BIAS_FROM_VIEW = {"value": "b", "node": "w0"}
@@ -50,6 +70,13 @@ class Notation:
     layer_base: int = 1
     weight_index: str = "source"
     digits: int = 4
+    net: str = "z"
+    act: str = "a"
+    target: str = "t"
+    loss: str = "E"
+    lr: str = "η"
+    momentum: str = "α"
+    signal: str = "auto"
 
     def __post_init__(self) -> None:
         if self.convention not in CONVENTIONS:
@@ -62,6 +89,44 @@ class Notation:
             raise ValueError("notation.weight_index: choose source or target")
         if not isinstance(self.digits, int) or not 2 <= self.digits <= 10:
             raise ValueError("notation.digits: a whole number from 2 to 10")
+        for role, choices in LETTERS.items():
+            if getattr(self, role) not in choices:
+                raise ValueError(f"notation.{role}: choose one of {', '.join(choices)}")
+        clashes = (("net", "act"), ("act", "target"), ("lr", "momentum"))
+        for one, other in clashes:
+            if getattr(self, one) == getattr(self, other):
+                raise ValueError(
+                    f"notation: the {LETTER_ROLES[one]} and the {LETTER_ROLES[other]} cannot both be "
+                    f"{getattr(self, one)}"
+                )
+
+    @property
+    def letters_are_default(self) -> bool:
+        """True when every letter is the default (δ or Δ by the convention, z, a, t, E, η, α)."""
+        return all(getattr(self, role) == choices[0] for role, choices in LETTERS.items())
+
+    @property
+    def signal_letter(self) -> str:
+        """The error signal's letter: δ or Δ (``auto``: Δ in the error-signal convention, else δ)."""
+        if self.signal != "auto":
+            return self.signal
+        return "Δ" if self.error_signal else "δ"
+
+    def letters_text(self, text: str) -> str:
+        """A plain-text formula written with the default letters (η, α, E, tₖ, oₖ/aₖ, z) in this notation's.
+
+        Only whole tokens change: "η", "α", "E" on its own or before ₓ, "tₖ", "oₖ", "aₖ" and "z" before
+        a subscript or ")"; all are replaced at once, so swapping η and α is safe.
+        """
+        mapping = {"η": self.lr, "α": self.momentum, "E": self.loss, "t": self.target, "z": self.net}
+        if all(k == v for k, v in mapping.items()) and self.act == "a":
+            return text
+        mapping["o"] = mapping["a"] = self.act  # the engine's texts write an output oₖ
+
+        def repl(m: re.Match[str]) -> str:
+            return mapping.get(m.group(0), m.group(0))
+
+        return _LETTER_TOKEN.sub(repl, text)
 
     @property
     def error_signal(self) -> bool:
@@ -70,7 +135,7 @@ class Notation:
     @property
     def names(self) -> Names:
         """How this notation names neurons, weights and biases in plain text (the canvas, the tables)."""
-        return Names(self.layer_base, self.weight_index, "node" if self.bias == "w0" else "value")
+        return Names(self.layer_base, self.weight_index, "node" if self.bias == "w0" else "value", self.act)
 
     @property
     def sign(self) -> float:
@@ -78,7 +143,12 @@ class Notation:
         return -1.0 if self.error_signal else 1.0
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The settings, leaving out default letters (so files without letters stay as they were)."""
+        out = asdict(self)
+        for role, choices in LETTERS.items():
+            if out[role] == choices[0]:
+                del out[role]
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> Notation:
@@ -91,7 +161,7 @@ class Notation:
 
     def to_view(self) -> dict[str, Any]:
         """The view options that store this notation (inverse of :meth:`from_view`)."""
-        values = self.to_dict()
+        values = asdict(self)
         values["bias"] = BIAS_TO_VIEW[self.bias]
         return {VIEW_KEYS[name]: value for name, value in values.items()}
 
@@ -114,14 +184,136 @@ class Notation:
                     good[name] = value
                 except (TypeError, ValueError):
                     pass
-            return cls(**good)
+            try:
+                return cls(**good)
+            except ValueError:  # letters that clash (e.g. α for both rates): the default letters
+                return cls(**{k: v for k, v in good.items() if k not in LETTERS})
 
     def describe(self) -> str:
         """One line for a report's header."""
-        parts = [CONVENTIONS[self.convention][2]]
+        if self.letters_are_default:
+            parts = [CONVENTIONS[self.convention][2]]
+        else:
+            d, E, z, a, lr = self.signal_letter, self.loss, self.net, self.act, self.lr
+            if self.error_signal:
+                parts = [f"{d} = ({self.target} − {a})·f′({z}) = −∂{E}/∂{z},  w ← w + {lr}·{a}·{d}"]
+            else:
+                parts = [f"{d} = ∂{E}/∂{z},  w ← w − {lr}·{a}·{d}"]
         parts.append("bias as w₀ on x₀ = 1" if self.bias == "w0" else "bias as b")
         parts.append(f"input layer numbered {self.layer_base}")
+        preset = preset_of(self)
+        if preset not in ("custom", "bpstudio"):
+            parts.insert(0, PRESETS[preset].label)
+        else:
+            changed = [
+                f"{LETTER_ROLES[r]} {getattr(self, r)}"
+                for r, choices in LETTERS.items()
+                if getattr(self, r) != choices[0]
+            ]
+            if changed:
+                parts.append("letters: " + ", ".join(changed))
         return "; ".join(parts)
+
+    def with_preset(self, name: str) -> Notation:
+        """This notation with every setting of the preset ``name`` (the decimals are kept)."""
+        if name not in PRESETS:
+            raise ValueError(f"notation preset: choose one of {', '.join(PRESETS)}")
+        return replace(PRESETS[name].notation, digits=self.digits)
+
+
+@dataclass(frozen=True)
+class Preset:
+    """The notation of one set of lecture notes."""
+
+    label: str
+    source: str
+    notation: Notation
+
+
+def _preset(label: str, source: str, **settings: Any) -> Preset:
+    return Preset(label, source, Notation(**settings))
+
+
+#: one preset per set of lecture notes; the first is the app's own
+PRESETS: dict[str, Preset] = {
+    "bpstudio": _preset("bpstudio", "the app's own: δ = ∂E/∂z, z and a, a separate bias b", bias="b"),
+    "comp307": _preset(
+        "COMP307 / AIML",
+        "COMP307/AIML420 and AIML231 notes: outputs o, targets d, Δw = η·oᵢ·oⱼ(1 − oⱼ)·(error)",
+        convention="error_signal",
+        act="o",
+        target="d",
+    ),
+    "comp9444": _preset(
+        "COMP9444",
+        "COMP9444 notes: s = net input, z = g(s), δ = ∂E/∂s, a separate bias b, momentum α",
+        bias="b",
+        net="s",
+        act="z",
+    ),
+    "nielsen": _preset(
+        "Nielsen / Shanahan",
+        "Nielsen's book and Shanahan's notes: C, y, wˡⱼₖ (the layer it enters), bˡⱼ",
+        bias="b",
+        weight_index="target",
+        loss="C",
+        target="y",
+    ),
+    "bmb3015": _preset(
+        "BMB3015",
+        "BMB3015 notes: δ = (y − a)·g′(z), J, learning rate α and momentum η",
+        convention="error_signal",
+        signal="δ",
+        target="y",
+        loss="J",
+        lr="α",
+        momentum="η",
+    ),
+    "russell_norvig": _preset(
+        "Russell–Norvig",
+        "Russell & Norvig (the perceptron slides of BMB3015): inᵢ, aᵢ = g(inᵢ), Δᵢ = Errᵢ·g′(inᵢ), α",
+        convention="error_signal",
+        net="in",
+        target="y",
+        lr="α",
+        momentum="η",
+    ),
+}
+
+
+def preset_of(notation: Notation) -> str:
+    """The name of the preset ``notation`` is (its decimals aside), or ``custom``."""
+    for name, preset in PRESETS.items():
+        if replace(preset.notation, digits=notation.digits) == notation:
+            return name
+    return "custom"
+
+
+#: a token letters_text may replace
+_LETTER_TOKEN = re.compile(r"[ηα]|(?<![A-Za-z])E(?![A-Za-z])|(?<![A-Za-z])[toaz](?=[ₖⱼᵢₓ₀-₉)])")
+
+
+#: the batch cost of each squared-error loss, by reduction: (factor, what it sums)
+_BATCH_COST = {
+    ("half_sse", "mean"): "1/(2n)",
+    ("half_sse", "sum"): "½",
+    ("sse", "mean"): "1/n",
+    ("sse", "sum"): "",
+    ("mse", "mean"): "1/(nK)",
+    ("mse", "sum"): "1/K",
+}
+
+
+def batch_cost(loss: str, reduction: str, notation: Notation | None = None) -> str:
+    """The batch cost of a squared-error loss in one formula, e.g. Nielsen's C = 1/(2n)·Σₓ‖y − a‖²
+    for ½Σ with the mean over the batch ("" for other losses). n is the batch size, K the outputs."""
+    factor = _BATCH_COST.get((loss, reduction))
+    if factor is None:
+        return ""
+    n = notation or Notation()
+    lead = f"{factor}·" if factor else ""
+    text = f"{n.loss} = {lead}Σₓ ‖{n.target} − {n.act}‖²"
+    return text + (" (n samples in the batch)" if "n" in factor else "")
 
 
 def in_notation(text: str, convention: str) -> str:
@@ -164,23 +356,23 @@ class Symbols:
 
     # neurons ---------------------------------------------------------------
     def z(self, layer: int, j: int) -> Sym:
-        return Sym("z", _idx(j + 1), self._sup(layer))
+        return Sym(self.n.net, _idx(j + 1), self._sup(layer))
 
     def a(self, layer: int, j: int) -> Sym:
         """aⱼ⁽ˡ⁾, or xⱼ for the input layer; j = −1 is the constant bias input x₀ = 1."""
         if layer == 0:
             return Sym("x", _idx(j + 1))
-        return Sym("a", _idx(j + 1), self._sup(layer))
+        return Sym(self.n.act, _idx(j + 1), self._sup(layer))
 
     def delta(self, layer: int, j: int) -> Sym:
-        return Sym("Δ" if self.n.error_signal else "δ", _idx(j + 1), self._sup(layer))
+        return Sym(self.n.signal_letter, _idx(j + 1), self._sup(layer))
 
     def target(self, j: int) -> Sym:
-        return Sym("t", _idx(j + 1))
+        return Sym(self.n.target, _idx(j + 1))
 
     def error(self, sample: int | None) -> Sym:
         """Eₓ of one sample (numbered from 1 within the batch) or E of the batch (None)."""
-        return Sym("E", "" if sample is None else _idx(sample + 1))
+        return Sym(self.n.loss, "" if sample is None else _idx(sample + 1))
 
     # weights ---------------------------------------------------------------
     def w(self, layer: int, j: int, k: int | None, prefix: str = "") -> Sym:
@@ -194,7 +386,7 @@ class Symbols:
 
     def grad(self, layer: int, j: int, k: int | None) -> Sym:
         """∂E/∂w (the engine's gradient, whatever the convention)."""
-        return self.w(layer, j, k, prefix="∂E/∂")
+        return self.w(layer, j, k, prefix=f"∂{self.n.loss}/∂")
 
     def change(self, layer: int, j: int, k: int | None) -> Sym:
         return self.w(layer, j, k, prefix="Δ")
@@ -206,4 +398,14 @@ class Symbols:
 
     def bias_input(self, layer: int) -> Sym:
         """x₀ (input layer) or a₀⁽ˡ⁾: the constant 1 the bias weight multiplies."""
-        return Sym("x", "0") if layer == 0 else Sym("a", "0", self._sup(layer))
+        return Sym("x", "0") if layer == 0 else Sym(self.n.act, "0", self._sup(layer))
+
+    @property
+    def eta(self) -> Sym:
+        """The learning rate's letter (η or α)."""
+        return Sym(self.n.lr)
+
+    @property
+    def momentum(self) -> Sym:
+        """The momentum coefficient's letter (α, β, μ or η)."""
+        return Sym(self.n.momentum)

@@ -41,23 +41,25 @@ SOURCES = {
 
 @dataclass(frozen=True)
 class Quantity:
-    """A quantity's label in the gradient convention and in the error-signal convention."""
+    """A quantity's label in the gradient convention and in the error-signal convention, with the
+    course's letters put in for {d} (the error signal), {E} (the loss) and {z} (the net input)."""
 
     gradient: str
     error_signal: str
 
     def label(self, notation: Notation) -> str:
-        return self.error_signal if notation.error_signal else self.gradient
+        text = self.error_signal if notation.error_signal else self.gradient
+        return text.format(d=notation.signal_letter, E=notation.loss, z=notation.net)
 
 
-#: the quantities whose label depends on the convention
+#: the quantities whose label depends on the notation
 QUANTITIES: dict[str, Quantity] = {
-    "delta": Quantity("δ", "Δ"),
-    "delta_meaning": Quantity("∂E/∂z", "−∂E/∂z"),
-    "grad_w": Quantity("∂E/∂w", "−∂E/∂w"),
-    "grad_b": Quantity("∂E/∂b", "−∂E/∂b"),
+    "delta": Quantity("{d}", "{d}"),
+    "delta_meaning": Quantity("∂{E}/∂{z}", "−∂{E}/∂{z}"),
+    "grad_w": Quantity("∂{E}/∂w", "−∂{E}/∂w"),
+    "grad_b": Quantity("∂{E}/∂b", "−∂{E}/∂b"),
     "delta_name": Quantity("gradient", "error signal"),
-    "delta_j": Quantity("δⱼ", "Δⱼ"),
+    "delta_j": Quantity("{d}ⱼ", "{d}ⱼ"),
 }
 
 

@@ -77,11 +77,16 @@ def neuron_columns(p: TracePresenter) -> tuple[list[str], list[str]]:
             "Δ = −∂Eₓ/∂z of this neuron (the error signal). Output layer: Δ = (t − o)·f′(z) for ½Σ(t − o)²; "
             "hidden layer: Δⱼ = f′(zⱼ)·Σᵢ wᵢⱼ·Δᵢ"
         )
-    cols = ["z", "a", "f′(z)", d, grad_b, "Δb"]
+    n = p.notation
+    z, a = n.net, n.act
+    delta_tip = n.letters_text(delta_tip)
+    if n.signal != "auto":
+        delta_tip = delta_tip.replace("δ", d).replace("Δ", d)
+    cols = [z, a, f"f′({z})", d, grad_b, "Δb"]
     tips = [
-        "net input z = Σₖ wⱼₖ·aₖ + bⱼ",
-        "activation a = f(z) (the input xₖ in the input layer)",
-        "slope of the activation at z",
+        f"net input {z} = Σₖ wⱼₖ·{a}ₖ + bⱼ",
+        f"activation {a} = f({z}) (the input xₖ in the input layer)",
+        f"slope of the activation at {z}",
         delta_tip,
         f"{grad_b} = s·Σₓ {d} over the batch (s = 1/m for the mean reduction, 1 for the sum)",
         "the change the optimiser applied: b ← b + Δb",
@@ -95,6 +100,7 @@ def weight_columns(p: TracePresenter) -> tuple[list[str], list[str]]:
     d = p.label("delta_j")
     optimiser = p.trace.optimiser if p.trace is not None else None
     opt = get_optimiser(optimiser).formula if optimiser else "Δw = −η·∂E/∂w for gradient descent"
+    opt = p.notation.letters_text(opt)
     cols = ["w before", grad_w, "Δw", "w after"]
     tips = [
         "the weight before the update",

@@ -20,7 +20,7 @@ from .numbers import format_exact
 if TYPE_CHECKING:
     from .walkthrough import Builder
 
-ETA, ALPHA, RHO, EPS = Sym("η"), Sym("α"), Sym("ρ"), Sym("ε")
+RHO, EPS = Sym("ρ"), Sym("ε")
 BETA1, BETA2, T = Sym("β", "1"), Sym("β", "2"), Sym("t")
 
 
@@ -228,6 +228,7 @@ def _optimiser_lines(
 ) -> tuple[list[Line], Expr | None, Expr | None]:
     """(state lines, Δw formula, Δw substituted) of the optimiser ``opt`` for one parameter."""
     G, Gn = p.G, p.Gn
+    ETA, ALPHA = p.b.sym.eta, p.b.sym.momentum  # the course's letters
     lr = setting(hp.get("lr", 0.0))
     one = const(1.0, "1")
     two = const(2.0)

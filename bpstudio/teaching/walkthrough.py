@@ -16,7 +16,7 @@ from ..engine import Network, StepTrace, TrainConfig, get_activation
 from .expr import Expr, Num, Prod, Sum, Sym, Text, const
 from .forms import activation_form, derivative_form, fprime_symbol, output_delta_form, sample_loss_form
 from .model import Line, Ref, Walkthrough, error_key, neuron_key
-from .notation import Notation, Symbols
+from .notation import Notation, Symbols, batch_cost
 from .numbers import format_number
 from .updates import gradient_lines, update_lines
 
@@ -397,11 +397,15 @@ def header_lines(
     loss = get_loss(trace.loss)
     red = "mean" if trace.reduction == "mean" else "sum"
     out.append(
-        f"Loss: {loss.label}, {loss.formula}; batch reduction: {red} over {trace.batch_size} sample(s)"
+        f"Loss: {loss.label}, {notation.letters_text(loss.formula)}; batch reduction: {red} over "
+        f"{trace.batch_size} sample(s)"
     )
+    scaled = batch_cost(trace.loss, trace.reduction, notation)
+    if scaled:
+        out.append(f"Cost over the batch: {scaled}")
     opt = get_optimiser(trace.optimiser)
     params = ", ".join(f"{k} = {format_number(v, d)}" for k, v in trace.optimiser_params.items())
-    out.append(f"Optimiser: {opt.label} ({opt.formula}); {params}")
+    out.append(f"Optimiser: {opt.label} ({notation.letters_text(opt.formula)}); {params}")
     if config is not None and (config.l1 or config.l2):
         out.append(f"Regularisation: λ₁ = {format_number(config.l1, d)}, λ₂ = {format_number(config.l2, d)}")
     out.append(f"Notation: {notation.describe()}")

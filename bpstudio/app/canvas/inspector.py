@@ -142,9 +142,10 @@ class Inspector(QWidget):
                     (f"x{'' if trace.batch_size == 1 else ' per sample'}", self._per_sample(rec.a, j))
                 )
             else:
-                rows.append(("z", self._per_sample(rec.z, j)))
-                rows.append(("a = f(z)", self._per_sample(rec.a, j)))
-                rows.append(("f′(z)", self._per_sample(rec.fprime, j)))
+                z, a = p.notation.net, p.notation.act
+                rows.append((z, self._per_sample(rec.z, j)))
+                rows.append((f"{a} = f({z})", self._per_sample(rec.a, j)))
+                rows.append((f"f′({z})", self._per_sample(rec.fprime, j)))
                 rows.append(
                     (f"{p.label('delta')} ({p.label('delta_meaning')})", self._per_sample(p.delta(l), j))
                 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -29,6 +30,7 @@ from ...data import prepare
 from ...engine import EngineError, get_activation
 from ...formats import Project
 from ...teaching import Exercise, Notation, Tolerance
+from ...teaching.notation import PRESETS, preset_of
 
 #: kind → label of the checkbox, in walkthrough order
 KIND_CHOICES = [
@@ -145,7 +147,24 @@ class ExerciseDialog(QDialog):
         form.addRow("Points lost per hint:", self.hint_cost)
         form.addRow("", self.locked)
         form.addRow(self.use_seed, self.seed)
-        form.addRow(QLabel(f"Notation: {notation.describe()}"))
+        self.notation_box = QComboBox()
+        self.notation_box.setObjectName("exerciseNotation")
+        current = preset_of(notation)
+        self.notation_box.addItem(
+            "As the window shows it" + ("" if current == "custom" else f" ({PRESETS[current].label})"), ""
+        )
+        for name, preset in PRESETS.items():
+            self.notation_box.addItem(preset.label, name)
+            self.notation_box.setItemData(
+                self.notation_box.count() - 1, preset.source, Qt.ItemDataRole.ToolTipRole
+            )
+        self.notation_box.setToolTip("The notation the questions, hints and answers are written in")
+        self.notation_text = QLabel()
+        self.notation_text.setWordWrap(True)
+        self.notation_box.currentIndexChanged.connect(self._notation_changed)
+        form.addRow("Notation:", self.notation_box)
+        form.addRow(self.notation_text)
+        self._notation_changed()
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
@@ -165,6 +184,14 @@ class ExerciseDialog(QDialog):
         self.use_seed.toggled.connect(self.update_count)
         self.seed.valueChanged.connect(self.update_count)
         self.update_count()
+
+    def chosen_notation(self) -> Notation:
+        """The window's notation, or the course preset chosen (with the window's decimals)."""
+        name = self.notation_box.currentData()
+        return self.notation.with_preset(name) if name else self.notation
+
+    def _notation_changed(self, _index: int = 0) -> None:
+        self.notation_text.setText(self.chosen_notation().describe())
 
     def ask(self) -> list[str]:
         out = []
@@ -190,7 +217,7 @@ class ExerciseDialog(QDialog):
             instructions=self.instructions.toPlainText().strip(),
             samples=samples,
             stop_after=str(self.stage.currentData()),
-            notation=self.notation,
+            notation=self.chosen_notation(),
             ask=ask,
             tolerance=Tolerance(self.relative.value() / 100.0, self.absolute.value()),
             locked=self.locked.isChecked(),

@@ -20,6 +20,7 @@ import gc
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
@@ -49,9 +50,11 @@ from PySide6.QtWidgets import (
 )
 
 from ...engine import EngineError
+from ...formats.view import LETTERS
 from ...teaching import Notation, Walkthrough, build_walkthrough
 from ...teaching.expr import HtmlRenderer
 from ...teaching.model import Line, Ref
+from ...teaching.notation import LETTER_ROLES, PRESETS, VIEW_KEYS, preset_of
 from ...teaching.presenter import NOTATION_KEYS, notation_from_view
 from ..changes import Change
 from ..plots.common import frame_scheduler, hidden
@@ -339,6 +342,38 @@ class WalkthroughPanel(QWidget):
     def _notation_menu(self) -> QMenu:
         menu = QMenu(self)
         self._radio_groups: list[tuple[str, QActionGroup]] = []
+        presets = menu.addMenu("Course Preset")
+        presets.setObjectName("menu_notation_preset")
+        self._preset_group = QActionGroup(presets)
+        for name, preset in PRESETS.items():
+            a = QAction(preset.label, self._preset_group)
+            a.setCheckable(True)
+            a.setData(name)
+            a.setToolTip(preset.source)
+            a.triggered.connect(
+                lambda _c=False, n=name: self.session.set_notation(self.notation().with_preset(n))
+            )
+            presets.addAction(a)
+        presets.setToolTipsVisible(True)
+        self._custom_action = QAction("Custom (the settings below)", self._preset_group)
+        self._custom_action.setCheckable(True)
+        self._custom_action.setEnabled(False)
+        presets.addAction(self._custom_action)
+        letters = menu.addMenu("Letters")
+        letters.setObjectName("menu_notation_letters")
+        for role, choices in LETTERS.items():
+            sub = letters.addMenu(LETTER_ROLES[role].capitalize())
+            sub.setObjectName(f"menu_letter_{role}")
+            group = QActionGroup(sub)
+            key = VIEW_KEYS[role]
+            for value in choices:
+                a = QAction("by the convention (δ or Δ)" if value == "auto" else value, group)
+                a.setCheckable(True)
+                a.setData(value)
+                a.triggered.connect(lambda _c=False, k=key, v=value: self._set_letter(k, v))
+                sub.addAction(a)
+            self._radio_groups.append((key, group))
+        menu.addSeparator()
         for key, title, choices in (
             (
                 "notation",
@@ -381,14 +416,36 @@ class WalkthroughPanel(QWidget):
         self.act_export_html = menu.addAction("Export as HTML Page…", self.export_html)
         return menu
 
+    def apply_preset(self, name: str) -> None:
+        """Write everything in the notation of the course preset ``name`` (the decimals are kept)."""
+        self.session.set_notation(self.notation().with_preset(name))
+
+    def _set_letter(self, key: str, value: str) -> None:
+        """One letter; a letter that another role has (e.g. α for the rate while momentum is α) swaps."""
+        n = self.notation()
+        role = next(r for r, k in VIEW_KEYS.items() if k == key)
+        changes = {role: value}
+        for a, b in (("lr", "momentum"), ("net", "act"), ("act", "target")):
+            other = b if role == a else a if role == b else None
+            if other is not None and getattr(n, other) == value and getattr(n, role) in LETTERS[other]:
+                changes[other] = getattr(n, role)
+        try:
+            self.session.set_notation(replace(n, **changes))
+        except ValueError as exc:
+            self.session.errorOccurred.emit("Letters", str(exc))
+
     def _sync_notation_menu(self) -> None:
         n = self.notation()
+        preset = preset_of(n)
+        for a in self._preset_group.actions():
+            a.setChecked(a.data() == preset or (a is self._custom_action and preset == "custom"))
         current = {
             "notation": n.convention,
             "bias_style": "node" if n.bias == "w0" else "value",
             "walkthrough_layer_base": n.layer_base,
             "walkthrough_weight_index": n.weight_index,
             "walkthrough_digits": n.digits,
+            **{VIEW_KEYS[role]: getattr(n, role) for role in LETTERS},
         }
         for key, group in self._radio_groups:
             for a in group.actions():
