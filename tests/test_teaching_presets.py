@@ -34,14 +34,16 @@ NOTES_LINES = {
         "C = ½·(y₁ − a₁⁽³⁾)²",
         "∂C/∂b₁⁽³⁾ = δ₁⁽³⁾",
     ],
-    # Russell–Norvig (004, 231-243): Δᵢ = Errᵢ·g′(inᵢ); Δⱼ = g′(inⱼ)·Σᵢ Wⱼ,ᵢΔᵢ; W ← W + α·aⱼ·Δᵢ
+    # Russell–Norvig (004, 123 and 231-243): a₅ = g(W₃,₅·a₃ + W₄,₅·a₄); Δᵢ = Errᵢ·g′(inᵢ);
+    # Δⱼ = g′(inⱼ)·Σᵢ Wⱼ,ᵢΔᵢ; W ← W + α·aⱼ·Δᵢ (neurons numbered through the network: inputs 1, 2)
     "russell_norvig": [
-        "Δ₁⁽³⁾ = (y₁ − a₁⁽³⁾)·σ′(in₁⁽³⁾)",
-        "Δ₂⁽²⁾ = σ′(in₂⁽²⁾)·w₁₂⁽²⁾·Δ₁⁽³⁾",
-        "−∂E/∂w₁₂⁽²⁾ = a₂⁽²⁾·Δ₁⁽³⁾",
-        "Δw₁₂⁽²⁾ = α·(−∂E/∂w₁₂⁽²⁾)",
-        "in₁⁽³⁾ = w₁₀⁽²⁾·a₀⁽²⁾ + w₁₁⁽²⁾·a₁⁽²⁾ + w₁₂⁽²⁾·a₂⁽²⁾",
-        "a₁⁽³⁾ = σ(in₁⁽³⁾)",
+        "Δ₅ = (y₅ − a₅)·σ′(in₅)",
+        "Δ₄ = σ′(in₄)·w_{4,5}·Δ₅",
+        "−∂E/∂w_{4,5} = a₄·Δ₅",
+        "Δw_{4,5} = α·(−∂E/∂w_{4,5})",
+        "in₅ = w_{0,5}·a₀ + w_{3,5}·a₃ + w_{4,5}·a₄",
+        "a₅ = σ(in₅)",
+        "in₃ = w_{0,3}·x₀ + w_{1,3}·x₁ + w_{2,3}·x₂",
     ],
     # BMB3015 (004, 749-851): δ⁽ᴸ⁾ = (y − a⁽ᴸ⁾)·g′(z⁽ᴸ⁾); δ⁽ˡ⁾ = W⁽ˡ⁾ᵀδ⁽ˡ⁺¹⁾·g′(z⁽ˡ⁾); learning rate α;
     # the notes' ∂J/∂Wᵢⱼ⁽ˡ⁾ = aⱼ⁽ˡ⁾·δᵢ⁽ˡ⁺¹⁾ is −∂J/∂w with their δ = y − a, written so here
@@ -61,13 +63,15 @@ NOTES_LINES = {
         "∂E/∂w₁₁⁽²⁾ = z₁⁽²⁾·δ₁⁽³⁾",
         "Δw₁₁⁽²⁾ = −η·∂E/∂w₁₁⁽²⁾",
     ],
-    # COMP307 / AIML (000, 001): outputs o, targets d, slope oⱼ(1 − oⱼ), Δw = η·oᵢ·(…); the bias w₀ on x₀ = 1
+    # COMP307 / AIML (000, 001): neurons numbered through the network (s₁ s₂ → o₅ o₆), outputs o,
+    # targets d, slope oⱼ(1 − oⱼ), Δwᵢ→ⱼ = η·oᵢ·oⱼ(1 − oⱼ)·(error); the bias w₀ on x₀ = 1
     "comp307": [
-        "σ′(z₁⁽³⁾) = o₁⁽³⁾·(1 − o₁⁽³⁾)",
-        "Δ₁⁽³⁾ = (d₁ − o₁⁽³⁾)·σ′(z₁⁽³⁾)",
-        "−∂E/∂w₁₂⁽²⁾ = o₂⁽²⁾·Δ₁⁽³⁾",
-        "Δw₁₂⁽²⁾ = η·(−∂E/∂w₁₂⁽²⁾)",
-        "z₁⁽²⁾ = w₁₀⁽¹⁾·x₀ + w₁₁⁽¹⁾·x₁ + w₁₂⁽¹⁾·x₂",
+        "σ′(z₅) = o₅·(1 − o₅)",
+        "Δ₅ = (d₅ − o₅)·σ′(z₅)",
+        "−∂E/∂w_{4,5} = o₄·Δ₅",
+        "Δw_{4,5} = η·(−∂E/∂w_{4,5})",
+        "z₃ = w_{0,3}·x₀ + w_{1,3}·x₁ + w_{2,3}·x₂",
+        "Δ₃ = σ′(z₃)·w_{3,5}·Δ₅",
     ],
     "bpstudio": [
         "δ₁⁽³⁾ = (a₁⁽³⁾ − t₁)·σ′(z₁⁽³⁾)",
@@ -100,6 +104,37 @@ def test_the_walkthrough_writes_the_notes_formulas(name):
     text = walkthrough_text(Notation().with_preset(name))
     for formula in NOTES_LINES[name]:
         assert formula in text, f"{name}: {formula!r} not in the walkthrough"
+
+
+def test_global_numbering_names_neurons_through_the_network():
+    """000's example network: inputs s₁ s₂, hidden 3 4, outputs o₅ o₆; weights by source and target."""
+    from bpstudio.engine import Network
+    from bpstudio.teaching.notation import Symbols
+
+    n = Notation(numbering="global", act="o", bias="b")
+    names = n.names_for([2, 2, 2])
+    assert [names.neuron(0, 1), names.neuron(1, 0), names.neuron(2, 1)] == ["x₂", "o₃", "o₆"]
+    assert names.weight(1, 1, 0) == "w₃,₆" and names.bias(1, 1) == "b₆"
+    assert Notation(numbering="global").names_for([2, 2, 2]).bias(0, 0) == "w₀,₃"
+    sym = Symbols(n, 2, [2, 2, 2])
+    assert sym.target(1).text() == "t₆" and sym.delta(2, 0).text() == "δ₅" and sym.z(1, 1).text() == "z₄"
+    assert sym.grad(1, 1, 0).text() == "∂E/∂w_{3,6}"
+    # the walkthrough of a 2-2-2 step, and the numbers are the same as numbered by layer
+    import re
+
+    import numpy as np
+
+    from bpstudio.engine import TrainConfig, Trainer
+
+    net = Network.create([2, 2, 2], activations="sigmoid", seed=1)
+    trainer = Trainer(net, TrainConfig(), np.array([[0.35, 0.9]]), np.array([[0.5, 0.2]]))
+    trace = trainer.trace_samples([0])
+    glob = build_walkthrough(trace, trainer.network, None, n).to_text()
+    assert "Δ" not in glob.split("Backward")[1][:40] and "δ₆ = (o₆ − t₆)·σ′(z₆)" in glob
+    assert "z₅ = b₅ + w_{3,5}·o₃ + w_{4,5}·o₄" in glob
+    by_layer = build_walkthrough(trace, trainer.network, None, Notation(act="o", bias="b")).to_text()
+    nums = re.compile(r"−?\d+\.\d+")
+    assert nums.findall(glob) == nums.findall(by_layer)
 
 
 def test_numbers_do_not_change_with_the_letters():
@@ -167,6 +202,8 @@ def test_the_cli_takes_a_preset_letters_and_the_projects_own_notation(tmp_path, 
     assert main(["walkthrough", str(XOR), "--letters", "lr=alpha,net=in"]) == 0
     out = capsys.readouterr().out
     assert "Δw₁₂⁽²⁾ = −α·∂E/∂w₁₂⁽²⁾" in out and "in₁⁽³⁾ = " in out
+    assert main(["walkthrough", str(XOR), "--numbering", "global", "--letters", "act=o"]) == 0
+    assert "o₅ = σ(z₅)" in capsys.readouterr().out
     assert main(["walkthrough", str(XOR), "--letters", "lr=x"]) == 2
     assert "lr is one of η, α" in capsys.readouterr().err
     # the project's saved notation is the default (here Nielsen's wˡⱼₖ, saved as view options)

@@ -509,7 +509,7 @@ class Session(QObject):
     @property
     def names(self) -> Names:
         """How the project's notation names neurons, weights and biases."""
-        return notation_from_view(self.project.view).names
+        return notation_from_view(self.project.view).names_for(self.network.sizes)
 
     def presenter(self) -> TracePresenter:
         """What every view shows of a step: the current step's trace, else a forward pass of the first

@@ -24,7 +24,7 @@ from ..formats.view import LETTERS
 from ..teaching.exercise import STOP_AFTER, Exercise, Tolerance, load_exercise, save_exercise
 from ..teaching.lesson import load_lesson, replay
 from ..teaching.model import KINDS, check_selector
-from ..teaching.notation import BIAS_STYLES, PRESETS, WEIGHT_INDEX, Notation
+from ..teaching.notation import BIAS_STYLES, NUMBERING, PRESETS, WEIGHT_INDEX, Notation
 from ..teaching.quiz import FORMATS as QUIZ_FORMATS
 from ..teaching.quiz import MAX_VARIANTS, moodle_xml, qti_package
 from ..teaching.results import answer_key_csv, answer_key_text, mark, marks_csv
@@ -65,6 +65,12 @@ def _notation_args(p: argparse.ArgumentParser) -> None:
         "the layer it enters (Nielsen's wˡⱼₖ). Default: the project's, else source",
     )
     p.add_argument(
+        "--numbering",
+        choices=list(NUMBERING),
+        default=None,
+        help="layer: zⱼ⁽ˡ⁾, wⱼₖ⁽ˡ⁾ (default); global: neurons numbered through the network (z₅, w₃,₅)",
+    )
+    p.add_argument(
         "--letters",
         default="",
         help="the course's letters, e.g. net=in,act=o,target=y,loss=J,lr=alpha,momentum=eta,signal=Delta "
@@ -102,6 +108,7 @@ def notation_for(args: argparse.Namespace, view: Mapping[str, Any]) -> Notation:
         ("bias", "bias"),
         ("layer_base", "layer_base"),
         ("weight_index", "weight_index"),
+        ("numbering", "numbering"),
         ("digits", "digits"),
     ):
         value = getattr(args, attr, None)

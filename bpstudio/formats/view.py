@@ -12,6 +12,7 @@
 | ``walkthrough_layer_base`` | 0, 1 | 1 | the number of the input layer in the walkthrough |
 | ``walkthrough_weight_index`` | ``source``, ``target`` | ``source`` | superscript: source or target layer |
 | ``walkthrough_digits`` | whole number 2 … 10 | 4 | decimals in the walkthrough |
+| ``neuron_numbering`` | ``layer``, ``global`` | ``layer`` | zⱼ⁽ˡ⁾ by layer, or z₅ through the network |
 | ``letter_net`` | ``z``, ``in``, ``net``, ``s``, ``u`` | ``z`` | the net input's letter |
 | ``letter_act`` | ``a``, ``o``, ``y``, ``z`` | ``a`` | the activation's (a neuron's output) letter |
 | ``letter_target`` | ``t``, ``d``, ``y`` | ``t`` | the target's letter |
@@ -92,6 +93,7 @@ VIEW_OPTIONS: dict[str, ViewOption] = {
         ViewOption("walkthrough_layer_base", 1, (0, 1)),
         ViewOption("walkthrough_weight_index", "source", ("source", "target")),
         ViewOption("walkthrough_digits", 4, lo=2, hi=10),
+        ViewOption("neuron_numbering", "layer", ("layer", "global")),
         *(ViewOption(f"letter_{role}", choices[0], choices) for role, choices in LETTERS.items()),
     )
 }

@@ -93,6 +93,8 @@ class Names:
     bias_style: str = "value"
     #: the letter of a neuron's activation (a, o, y or z)
     act: str = "a"
+    #: global numbering: the number of the first neuron of each layer (empty: numbered by layer)
+    offsets: tuple[int, ...] = ()
 
     def layer(self, layer: int) -> int:
         """The displayed number of neuron layer ``layer``."""
@@ -108,16 +110,24 @@ class Names:
             return ""
         if style == "index":
             return str(index + 1)
+        if self.offsets:
+            return f"{'x' if layer == 0 else self.act}{sub(self.offsets[layer] + index)}"
         if layer == 0:
             return f"x{sub(index + 1)}"
         return f"{self.act}{sub(index + 1)}{sup(f'({self.layer(layer)})')}"
 
     def weight(self, layer: int, to: int, frm: int) -> str:
-        """wⱼₖ⁽ˡ⁾ for weight layer ``layer``, target neuron ``to`` and source neuron ``frm``."""
+        """wⱼₖ⁽ˡ⁾ for weight layer ``layer``, target neuron ``to`` and source neuron ``frm`` (global
+        numbering: w₃,₅ from neuron 3 to neuron 5)."""
+        if self.offsets:
+            return f"w{sub(f'{self.offsets[layer] + frm},{self.offsets[layer + 1] + to}')}"
         return f"w{sub(to + 1)}{sub(frm + 1)}{sup(f'({self.weight_layer(layer)})')}"
 
     def bias(self, layer: int, index: int) -> str:
         """The bias of neuron ``index`` of neuron layer ``layer + 1``: bⱼ⁽ˡ⁺¹⁾, or wⱼ₀⁽ˡ⁾ with a bias node."""
+        if self.offsets:
+            dst = self.offsets[layer + 1] + index
+            return f"w{sub(f'0,{dst}')}" if self.bias_style == "node" else f"b{sub(dst)}"
         if self.bias_style == "node":
             return f"w{sub(index + 1)}{sub(0)}{sup(f'({self.weight_layer(layer)})')}"
         return f"b{sub(index + 1)}{sup(f'({self.layer(layer + 1)})')}"

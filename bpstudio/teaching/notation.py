@@ -8,6 +8,9 @@
 * ``weight_index``: the superscript of a weight is its ``source`` layer (W⁽¹⁾ maps layer 1 to 2)
   or its ``target`` layer (wʲₖˡ goes into layer l);
 * ``digits``: decimals (and significant figures) printed;
+* ``numbering``: ``layer`` (neuron j of layer l, zⱼ⁽ˡ⁾, wⱼₖ⁽ˡ⁾) or ``global``: neurons numbered through
+  the network from the first input (o₅, a₅, δ₅) and weights named by source and target (w₃,₅, bias
+  w₀,₅ or b₅), as in the COMP307 and Russell–Norvig examples;
 * the course's letters: ``net`` (z, in, net, s, u), ``act`` (a, o, y, z), ``target`` (t, d, y), ``loss``
   (E, C, L, J), ``lr`` (η, α), ``momentum`` (α, β, μ, η) and ``signal``, the letter of the error signal
   (``auto``: δ in the gradient convention, Δ in the error-signal one; or δ or Δ whatever the convention).
@@ -22,7 +25,7 @@ Symbols use the engine's 0-based indices and print them 1-based (neuron 0 of lay
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from functools import lru_cache
 from typing import Any
@@ -34,6 +37,7 @@ from .labels import Names
 
 BIAS_STYLES = ("w0", "b")
 WEIGHT_INDEX = ("source", "target")
+NUMBERING = ("layer", "global")
 
 #: what each letter names, for menus and messages
 LETTER_ROLES = {
@@ -54,6 +58,7 @@ VIEW_KEYS = {
     "layer_base": "walkthrough_layer_base",
     "weight_index": "walkthrough_weight_index",
     "digits": "walkthrough_digits",
+    "numbering": "neuron_numbering",
     **{role: f"letter_{role}" for role in LETTERS},
 }
 #: the app's bias_style ("value": b in each neuron; "node": a +1 node, w₀ on x₀ = 1) → Notation.bias
@@ -70,6 +75,7 @@ class Notation:
     layer_base: int = 1
     weight_index: str = "source"
     digits: int = 4
+    numbering: str = "layer"
     net: str = "z"
     act: str = "a"
     target: str = "t"
@@ -89,6 +95,8 @@ class Notation:
             raise ValueError("notation.weight_index: choose source or target")
         if not isinstance(self.digits, int) or not 2 <= self.digits <= 10:
             raise ValueError("notation.digits: a whole number from 2 to 10")
+        if self.numbering not in NUMBERING:
+            raise ValueError("notation.numbering: choose layer or global")
         for role, choices in LETTERS.items():
             if getattr(self, role) not in choices:
                 raise ValueError(f"notation.{role}: choose one of {', '.join(choices)}")
@@ -134,8 +142,13 @@ class Notation:
 
     @property
     def names(self) -> Names:
-        """How this notation names neurons, weights and biases in plain text (the canvas, the tables)."""
+        """How this notation names neurons, weights and biases in plain text, numbered by layer (see
+        :meth:`names_for` for a network's global numbers)."""
         return Names(self.layer_base, self.weight_index, "node" if self.bias == "w0" else "value", self.act)
+
+    def names_for(self, sizes: Sequence[int]) -> Names:
+        """The names of a network of layer ``sizes`` (global numbers need the sizes)."""
+        return replace(self.names, offsets=global_offsets(sizes) if self.numbering == "global" else ())
 
     @property
     def sign(self) -> float:
@@ -200,7 +213,12 @@ class Notation:
             else:
                 parts = [f"{d} = ∂{E}/∂{z},  w ← w − {lr}·{a}·{d}"]
         parts.append("bias as w₀ on x₀ = 1" if self.bias == "w0" else "bias as b")
-        parts.append(f"input layer numbered {self.layer_base}")
+        if self.numbering == "global":
+            parts.append("neurons numbered through the network, weights wᵢ,ⱼ from i to j")
+        else:
+            parts.append(f"input layer numbered {self.layer_base}")
+            if self.weight_index == "target":
+                parts.append("a weight's superscript is the layer it enters")
         preset = preset_of(self)
         if preset not in ("custom", "bpstudio"):
             parts.insert(0, PRESETS[preset].label)
@@ -239,8 +257,10 @@ PRESETS: dict[str, Preset] = {
     "bpstudio": _preset("bpstudio", "the app's own: δ = ∂E/∂z, z and a, a separate bias b", bias="b"),
     "comp307": _preset(
         "COMP307 / AIML",
-        "COMP307/AIML420 and AIML231 notes: outputs o, targets d, Δw = η·oᵢ·oⱼ(1 − oⱼ)·(error)",
+        "COMP307/AIML420 and AIML231 notes: neurons numbered through the network (o₅, w₃,₅), outputs o, "
+        "targets d, Δw = η·oᵢ·oⱼ(1 − oⱼ)·(error)",
         convention="error_signal",
+        numbering="global",
         act="o",
         target="d",
     ),
@@ -271,8 +291,9 @@ PRESETS: dict[str, Preset] = {
     ),
     "russell_norvig": _preset(
         "Russell–Norvig",
-        "Russell & Norvig (the perceptron slides of BMB3015): inᵢ, aᵢ = g(inᵢ), Δᵢ = Errᵢ·g′(inᵢ), α",
+        "Russell & Norvig (the perceptron slides of BMB3015): a₅ = g(in₅), W₃,₅, Δᵢ = Errᵢ·g′(inᵢ), α",
         convention="error_signal",
+        numbering="global",
         net="in",
         target="y",
         lr="α",
@@ -335,13 +356,36 @@ def _idx(*numbers: int) -> str:
     return ("," if any(len(p) > 1 for p in parts) else "").join(parts)
 
 
-class Symbols:
-    """Symbols of one network in one notation. Layers and neurons use the engine's 0-based numbers."""
+def global_offsets(sizes: Sequence[int]) -> tuple[int, ...]:
+    """The global number of the first neuron of each layer: (1, 3, 5) for a 2-2-2 network."""
+    out, first = [], 1
+    for n in sizes:
+        out.append(first)
+        first += int(n)
+    return tuple(out)
 
-    def __init__(self, notation: Notation, n_layers: int) -> None:
+
+class Symbols:
+    """Symbols of one network in one notation. Layers and neurons use the engine's 0-based numbers.
+
+    With the ``global`` numbering the network's layer ``sizes`` give each neuron its number (without
+    them the neurons are numbered by layer).
+    """
+
+    def __init__(self, notation: Notation, n_layers: int, sizes: Sequence[int] | None = None) -> None:
         self.n = notation
         self.L = n_layers
         self.names = notation.names
+        #: global number of the first neuron of each layer; empty: numbered by layer
+        self.g: tuple[int, ...] = ()
+        if notation.numbering == "global" and sizes is not None and len(sizes) == n_layers + 1:
+            self.g = global_offsets(sizes)
+            self.names = notation.names_for(sizes)
+
+    def _neuron(self, letter: str, layer: int, j: int) -> Sym:
+        if self.g:
+            return Sym(letter, str(self.g[layer] + j))
+        return Sym(letter, _idx(j + 1), self._sup(layer))
 
     def layer(self, layer: int) -> int:
         """The displayed number of neuron layer ``layer``."""
@@ -356,19 +400,20 @@ class Symbols:
 
     # neurons ---------------------------------------------------------------
     def z(self, layer: int, j: int) -> Sym:
-        return Sym(self.n.net, _idx(j + 1), self._sup(layer))
+        return self._neuron(self.n.net, layer, j)
 
     def a(self, layer: int, j: int) -> Sym:
         """aⱼ⁽ˡ⁾, or xⱼ for the input layer; j = −1 is the constant bias input x₀ = 1."""
         if layer == 0:
-            return Sym("x", _idx(j + 1))
-        return Sym(self.n.act, _idx(j + 1), self._sup(layer))
+            return Sym("x", _idx(j + 1)) if j < 0 or not self.g else Sym("x", str(self.g[0] + j))
+        return self._neuron(self.n.act, layer, j)
 
     def delta(self, layer: int, j: int) -> Sym:
-        return Sym(self.n.signal_letter, _idx(j + 1), self._sup(layer))
+        return self._neuron(self.n.signal_letter, layer, j)
 
     def target(self, j: int) -> Sym:
-        return Sym(self.n.target, _idx(j + 1))
+        """The target of output neuron j (named by the output's number in the global numbering)."""
+        return Sym(self.n.target, str(self.g[self.L] + j) if self.g else _idx(j + 1))
 
     def error(self, sample: int | None) -> Sym:
         """Eₓ of one sample (numbered from 1 within the batch) or E of the batch (None)."""
@@ -377,6 +422,13 @@ class Symbols:
     # weights ---------------------------------------------------------------
     def w(self, layer: int, j: int, k: int | None, prefix: str = "") -> Sym:
         """Weight from neuron k of layer ``layer`` to neuron j of the next; k None is the bias."""
+        if self.g:
+            dst = self.g[layer + 1] + j
+            if k is None:
+                return (
+                    Sym("b", str(dst), "", prefix) if self.n.bias == "b" else Sym("w", f"0,{dst}", "", prefix)
+                )
+            return Sym("w", f"{self.g[layer] + k},{dst}", "", prefix)
         sup = f"({self.weight_layer(layer)})"
         if k is None:
             if self.n.bias == "b":  # bⱼ⁽ˡ⁾ belongs to neuron j of layer l, as in the notes
@@ -398,7 +450,9 @@ class Symbols:
 
     def bias_input(self, layer: int) -> Sym:
         """x₀ (input layer) or a₀⁽ˡ⁾: the constant 1 the bias weight multiplies."""
-        return Sym("x", "0") if layer == 0 else Sym(self.n.act, "0", self._sup(layer))
+        if layer == 0:
+            return Sym("x", "0")
+        return Sym(self.n.act, "0") if self.g else Sym(self.n.act, "0", self._sup(layer))
 
     @property
     def eta(self) -> Sym:

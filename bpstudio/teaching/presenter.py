@@ -92,8 +92,8 @@ class TracePresenter:
         if self.source not in SOURCES:
             raise ValueError(f"source: choose one of {', '.join(SOURCES)}")
         n = self.notation
-        self.names: Names = n.names
-        self.symbols = Symbols(n, network.n_layers)
+        self.names: Names = n.names_for(network.sizes)
+        self.symbols = Symbols(n, network.n_layers, network.sizes)
 
     # ---------------------------------------------------------------- notation
     @property

@@ -86,7 +86,7 @@ def make_variants(exercise: Exercise, n: int) -> list[Variant]:
 def _givens(ex: Exercise) -> str:
     """What the student is given, as HTML: the instructions, the walkthrough's facts (sample, loss,
     optimiser, notation) and every weight and bias of the network."""
-    names = ex.notation.names
+    names = ex.notation.names_for(ex.project.network.sizes)
     net = ex.network
     d = ex.notation.digits
     parts = []

@@ -44,7 +44,7 @@ class Builder:
         self.config = config
         self.n = notation
         self.L = len(trace.layers) - 1
-        self.sym = Symbols(notation, self.L)
+        self.sym = Symbols(notation, self.L, [r.size for r in trace.layers])
         self.sign = notation.sign
         self.max_terms = max(3, max_terms)
         self.max_weights = max_weights

@@ -182,7 +182,7 @@ def _weights_rows(net: Network, names: Names, digits: int) -> list[list[str]]:
 def latex_sheet(sheet: Sheet, answers: bool) -> str:
     """One sheet as LaTeX body text (a section, the facts, the figure, the weights, the questions)."""
     ex = sheet.exercise
-    names = ex.notation.names
+    names = ex.notation.names_for(ex.project.network.sizes)
     net = ex.network
     digits = max(ex.weight_decimals, 2)
     r = Renderer(ex.notation.digits)
@@ -242,7 +242,7 @@ def html_body(sheet: Sheet, answers: bool) -> tuple[str, str]:
     import html
 
     ex = sheet.exercise
-    names = ex.notation.names
+    names = ex.notation.names_for(ex.project.network.sizes)
     r = Renderer(ex.notation.digits)
     digits = max(ex.weight_decimals, 2)
     title = html.escape(ex.title or "Backpropagation by hand")

@@ -394,6 +394,11 @@ class WalkthroughPanel(QWidget):
                 "Weight superscript",
                 [("source", "the layer it leaves (W⁽¹⁾: 1 → 2)"), ("target", "the layer it enters")],
             ),
+            (
+                "neuron_numbering",
+                "Neuron numbering",
+                [("layer", "by layer: zⱼ⁽ˡ⁾, wⱼₖ⁽ˡ⁾"), ("global", "through the network: z₅, w₃,₅")],
+            ),
             ("walkthrough_digits", "Decimals", [(3, "3"), (4, "4"), (5, "5"), (6, "6")]),
         ):
             sub = menu.addMenu(title)
@@ -445,6 +450,7 @@ class WalkthroughPanel(QWidget):
             "walkthrough_layer_base": n.layer_base,
             "walkthrough_weight_index": n.weight_index,
             "walkthrough_digits": n.digits,
+            "neuron_numbering": n.numbering,
             **{VIEW_KEYS[role]: getattr(n, role) for role in LETTERS},
         }
         for key, group in self._radio_groups:
