@@ -80,3 +80,46 @@ def test_trace_of_a_network_of_step_units_is_a_forward_pass(tmp_path, capsys):
     sigmoid = str(resource_path("examples") / "xor.bps.json")
     assert main(["trace", sigmoid, "--out", str(out)]) == 0
     assert json.loads(out.read_text(encoding="utf-8"))["forward_only"] is False
+
+
+@pytest.mark.parametrize("optimiser", ["momentum", "adam", "rmsprop"])
+def test_a_grader_checks_the_optimiser_by_hand_from_the_trace(optimiser, tmp_path):
+    """Issue 14: the trace carries the optimiser's state before and after the step, so momentum and
+    Adam can be checked by hand: here the checks are written from the documented formulas alone."""
+    import numpy as np
+
+    from bpstudio.formats import load_project, save_project
+
+    project = load_project(XOR)
+    project.training.optimiser = optimiser
+    project.training.optimiser_params = {"lr": 0.05}
+    path, trained = tmp_path / "p.bps.json", tmp_path / "trained.bps.json"
+    save_project(path, project)
+    # three epochs first, so the step starts from the optimiser state the project saved (not zeros)
+    assert main(["train", str(path), "--epochs", "3", "--quiet", "--out", str(trained)]) == 0
+    out = tmp_path / "t.json"
+    assert main(["trace", str(trained), "--samples", "0-3", "--out", str(out)]) == 0
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    hp = doc["optimiser_params"]
+    t = doc["optimiser_t_after"]
+    assert doc["optimiser_t_before"] == 12 and t == 13  # 3 epochs of 4 updates, then this one
+    assert any(np.any(np.array(v["W"]) != 0) for v in doc["updates"][0]["state_before"].values())
+    for up in doc["updates"]:
+        for part, grad, change in (("W", "dE_dW", "delta_W"), ("b", "dE_db", "delta_b")):
+            g = np.array(up[grad])
+            before = {k: np.array(v[part]) for k, v in up["state_before"].items()}
+            after = {k: np.array(v[part]) for k, v in up["state_after"].items()}
+            if optimiser == "momentum":
+                v = hp["momentum"] * before["velocity"] - hp["lr"] * g
+                expected, state = v, {"velocity": v}
+            elif optimiser == "rmsprop":
+                s = hp["rho"] * before["mean_sq"] + (1 - hp["rho"]) * g**2
+                expected, state = -hp["lr"] * g / (np.sqrt(s) + hp["eps"]), {"mean_sq": s}
+            else:
+                m = hp["beta1"] * before["m"] + (1 - hp["beta1"]) * g
+                v = hp["beta2"] * before["v"] + (1 - hp["beta2"]) * g**2
+                m_hat, v_hat = m / (1 - hp["beta1"] ** t), v / (1 - hp["beta2"] ** t)
+                expected, state = -hp["lr"] * m_hat / (np.sqrt(v_hat) + hp["eps"]), {"m": m, "v": v}
+            np.testing.assert_allclose(np.array(up[change]), expected, rtol=1e-12, atol=1e-15)
+            for key, value in state.items():
+                np.testing.assert_allclose(after[key], value, rtol=1e-12, atol=1e-15)

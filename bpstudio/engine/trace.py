@@ -139,6 +139,17 @@ class StepTrace:
                     sym: signed(rec.delta),
                 }
             )
+
+        def layer_state(state: dict[str, Any] | None, layer: int) -> Any:
+            """The optimiser's arrays of weight layer ``layer``: {key: {"W": …, "b": …}} (None: none)."""
+            if state is None:
+                return None
+            out = {}
+            for key, value in state.items():
+                if isinstance(value, list) and len(value) > 2 * layer + 1:
+                    out[key] = {"W": arr(value[2 * layer]), "b": arr(value[2 * layer + 1])}
+            return out
+
         updates = []
         grad_key = "dE_dW" if convention == "gradient" else "minus_dE_dW"
         gradb_key = "dE_db" if convention == "gradient" else "minus_dE_db"
@@ -154,6 +165,8 @@ class StepTrace:
                     "delta_b": arr(up.delta_b),
                     "W_after": arr(up.W_after),
                     "b_after": arr(up.b_after),
+                    "state_before": layer_state(self.state_before, up.layer),
+                    "state_after": layer_state(self.state_after, up.layer),
                 }
             )
         return {
@@ -167,6 +180,8 @@ class StepTrace:
             "reduction_factor": self.scale,
             "optimiser": self.optimiser,
             "optimiser_params": dict(self.optimiser_params),
+            "optimiser_t_before": None if self.state_before is None else self.state_before.get("t"),
+            "optimiser_t_after": None if self.state_after is None else self.state_after.get("t"),
             "loss_per_sample": arr(self.loss_per_sample),
             "data_loss": self.data_loss,
             "penalty": self.penalty,
