@@ -68,6 +68,13 @@ CASES = [
             loss="cce", optimiser="adam", batch_mode="minibatch", batch_size=8, optimiser_params={"lr": 0.01}
         ),
     ),
+    (
+        "momentum, half_sse, b6, no bias",
+        [3, 4, 1],
+        ["sigmoid", "sigmoid"],
+        Y1,
+        dict(optimiser="momentum", batch_mode="minibatch", batch_size=6),
+    ),
 ]
 EPOCHS = 20
 
@@ -76,6 +83,8 @@ def run_case(name, sizes, acts, T, settings) -> float:
     net = Network.create(sizes, acts, seed=1)
     if "removed" in name:
         net.set_connection(0, 1, 2, False)
+    if "no bias" in name:
+        net.set_use_bias(0, False)
     cfg = TrainConfig(**settings)
     tr = Trainer(net.copy(), cfg, X, T)
     tr.run(epochs=2)  # the script continues from a trained state, optimiser memory included

@@ -87,6 +87,19 @@ def test_the_script_carries_the_network_state_and_settings(optimiser, loss, monk
     assert m.LR == hyper["lr"] and all(getattr(m, k.upper()) == v for k, v in hyper.items())
 
 
+def test_a_layer_without_biases_keeps_them_zero_in_the_script(monkeypatch):
+    """Issue 14.9: ∂E/∂b and Δb of a layer without biases are 0 in the script as in bpstudio (the real
+    run against PyTorch is the "no bias" case of tests/check_pytorch_export.py)."""
+    net = Network.create([2, 3, 1], ["tanh", "sigmoid"], seed=3)
+    net.set_use_bias(0, False)
+    out = make_script(net, TrainConfig(optimiser="momentum"), X, T, name="t")
+    m = module_of(out.script, monkeypatch)
+    assert m.USE_BIAS == [False, True] and not np.any(m.BIASES[0])
+    assert out.script.count("if i % 2 == 1 and not USE_BIAS[i // 2]:") == 2
+    plain = make_script(Network.create([2, 3, 1], ["tanh", "sigmoid"], seed=3), TrainConfig(), X, T, name="t")
+    assert "USE_BIAS" not in plain.script  # scripts of networks with every bias are as before
+
+
 def test_units_and_losses_pytorch_cannot_train_are_refused():
     cfg = TrainConfig()
     with pytest.raises(ExportError, match="layer 1: step units have no gradient"):

@@ -114,7 +114,7 @@ CASES = [
     (
         ("network", "bias"),
         [],
-        "network.bias: unknown field; the fields here are: sizes, activations, weights, biases, masks",
+        "network.bias: unknown field; the fields here are: sizes, activations, weights, biases, masks, use_bias",
     ),
     (("network", "biases"), _DELETE, "network.biases: missing"),
     (("training", "optimiser_params", "lr"), -0.1, "training.optimiser_params.lr: must be > 0"),

@@ -69,12 +69,14 @@ def insert_layer(net: Network, position: int, size: int, activation: str, initia
         net.weights.insert(0, w)
         net.biases.insert(0, b)
         net.masks.insert(0, None)
+        net.use_bias.insert(0, True)
         net.activations.insert(0, activation)
     elif position == L + 1:
         w, b = initial.draw((size, net.sizes[-1]), key)
         net.weights.append(w)
         net.biases.append(b)
         net.masks.append(None)
+        net.use_bias.append(True)
         net.activations.append(activation)
     else:
         w1, b1 = initial.draw((size, net.sizes[position - 1]), key + [1])
@@ -82,6 +84,10 @@ def insert_layer(net: Network, position: int, size: int, activation: str, initia
         net.weights[position - 1 : position] = [w1, w2]
         net.biases[position - 1 : position] = [b1, b2]
         net.masks[position - 1 : position] = [None, None]
+        old = net.use_bias[position - 1]  # the layer after the new one keeps its bias setting
+        net.use_bias[position - 1 : position] = [True, old]
+        if not old:
+            net.biases[position] = np.zeros_like(net.biases[position])
         net.activations.insert(position - 1, activation)
     net.sizes = sizes
     net.validate()
@@ -94,15 +100,19 @@ def remove_layer(net: Network, layer: int, initial: Initial) -> None:
         raise EngineError("a network needs at least an input and an output layer")
     L = net.n_layers
     if layer == 0:
-        del net.weights[0], net.biases[0], net.masks[0], net.activations[0]
+        del net.weights[0], net.biases[0], net.masks[0], net.activations[0], net.use_bias[0]
     elif layer == L:
-        del net.weights[-1], net.biases[-1], net.masks[-1], net.activations[-1]
+        del net.weights[-1], net.biases[-1], net.masks[-1], net.activations[-1], net.use_bias[-1]
     else:
         sizes = net.sizes[:layer] + net.sizes[layer + 1 :]
         w, b = initial.draw((net.sizes[layer + 1], net.sizes[layer - 1]), [*sizes, layer, 3])
         net.weights[layer - 1 : layer + 1] = [w]
         net.biases[layer - 1 : layer + 1] = [b]
         net.masks[layer - 1 : layer + 1] = [None]
+        keep = net.use_bias[layer]  # the layer after the removed one keeps its bias setting
+        net.use_bias[layer - 1 : layer + 1] = [keep]
+        if not keep:
+            net.biases[layer - 1] = np.zeros_like(net.biases[layer - 1])
         del net.activations[layer - 1]
     del net.sizes[layer]
     net.validate()
@@ -129,7 +139,7 @@ def resize_layer(net: Network, layer: int, size: int, initial: Initial) -> None:
             mask = np.ones_like(w, dtype=bool)
             mask[:keep] = m[:keep]
             net.masks[i] = mask
-        net.weights[i], net.biases[i] = w, b
+        net.weights[i], net.biases[i] = w, (b if net.use_bias[i] else np.zeros_like(b))
     if layer < net.n_layers:  # columns of the weight layer leaving it
         w, _ = initial.draw((net.sizes[layer + 1], size), key + [5])
         w[:, :keep] = net.weights[layer][:, :keep]
@@ -190,4 +200,6 @@ def set_bias(net: Network, layer: int, index: int, value: float) -> None:
     value = float(value)
     if not np.isfinite(value):
         raise EngineError("a bias must be a finite number")
+    if not net.use_bias[layer]:
+        raise EngineError(f"layer {layer + 2} has no biases: give it biases first")
     net.biases[layer][index] = value

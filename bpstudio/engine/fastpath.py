@@ -201,6 +201,7 @@ class StepBuffers:
         mean = cfg.reduction == "mean"
         WT, W, b, gW, gb, G = self.WT, self.W, self.b, self.gW, self.gb, self.G
         masks = [(i, m) for i, m in enumerate(trainer.network.masks) if m is not None]
+        biased = list(trainer.network.use_bias)  # a layer without biases keeps ∂E/∂b = 0
         frames, make_frame = self.frames, self.frame
         apply, history = self.compile_apply(trainer), trainer.history
         step_losses, grad_norms = history.step_loss, history.grad_norms
@@ -240,11 +241,17 @@ class StepBuffers:
             delta = delta_into(z, a, T, out_act, ds[last], unit)
             for i in range(last, 0, -1):
                 matmul(delta.T, as_[i - 1], out=gW[i])
-                reduce(delta, axis=0, out=gb[i])
+                if biased[i]:
+                    reduce(delta, axis=0, out=gb[i])
+                else:
+                    gb[i].fill(0.0)
                 g = matmul(delta, W[i], out=gs[i - 1])
                 delta = backward[i](zs[i - 1], as_[i - 1], g, ds[i - 1])
             matmul(delta.T, X, out=gW[0])
-            reduce(delta, axis=0, out=gb[0])
+            if biased[0]:
+                reduce(delta, axis=0, out=gb[0])
+            else:
+                gb[0].fill(0.0)
             if scale != 1.0:
                 multiply(G, scale, out=G)
             for i, mask in masks:
@@ -272,6 +279,8 @@ class StepBuffers:
         l1, l2 = cfg.l1, cfg.l2
         W, gW, wk, d = self.W, self.gW, self.wk, self.d
         masks = [(i, m) for i, m in enumerate(trainer.network.masks) if m is not None]
+        # biases of layers without them: no change, whatever state the optimiser kept from before
+        unbiased = [2 * i + 1 for i, u in enumerate(trainer.network.use_bias) if not u]
         state = self.state
         assert state is not None
         opt_step, hyper = self.optimiser.step, trainer.hyper
@@ -297,6 +306,8 @@ class StepBuffers:
                 opt_step(G, S, hyper, t, D, S_new, work)
             for i, mask in masks:
                 multiply(d[2 * i], mask, out=d[2 * i])
+            for i in unbiased:
+                d[i].fill(0.0)
             add(P, D, out=Q)
             if not isfinite(loss_before + reduce(Q)):
                 self.refused_loss = loss_before

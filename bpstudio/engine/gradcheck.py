@@ -115,6 +115,8 @@ def gradient_check(
             mask = net.masks[layer]
             if kind == "W" and mask is not None:
                 idx = idx[mask.reshape(-1)]
+            if kind == "b" and not net.use_bias[layer]:
+                idx = idx[:0]  # a layer without biases has none to check
             if max_per_layer is not None and idx.size > max_per_layer:
                 idx = rng.choice(idx, size=max_per_layer, replace=False)
             worst = 0.0
@@ -207,7 +209,8 @@ def check_parameters(
                 if mask is None or mask[to, frm]:
                     params.append((layer, to, frm, W, to * W.shape[1] + frm, float(g[to, frm])))
         b, gb = work.biases[layer], grads[2 * layer + 1]
-        params.extend((layer, to, None, b, to, float(gb[to])) for to in range(b.size))
+        if net.use_bias[layer]:
+            params.extend((layer, to, None, b, to, float(gb[to])) for to in range(b.size))
     total = len(params)
     every = max(total // 20, 1)
     rows: list[ParameterCheck] = []

@@ -63,6 +63,8 @@ def unit_direction(
         b = out[2 * layer + 1]
         if not 0 <= index < b.size:
             raise EngineError("no such bias")
+        if not net.use_bias[layer]:
+            raise EngineError("that layer has no biases")
         b[index] = 1.0
     else:
         raise EngineError(f"a direction is a weight or a bias, not {kind!r}")

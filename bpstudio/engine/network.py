@@ -4,7 +4,9 @@ Layers are numbered 0 (input) to L (output). ``weights[l]`` has shape (n_{l+1}, 
 ``weights[l][j, k]`` is the weight from neuron k of layer l to neuron j of layer l+1 (the notes'
 wʲₖ). ``biases[l]`` has shape (n_{l+1},). ``activations[l]`` is the activation of layer l+1.
 ``masks[l]`` is None (fully connected) or a boolean array of the weight's shape, False where a
-connection has been removed: such a weight stays exactly 0 and is never updated.
+connection has been removed: such a weight stays exactly 0 and is never updated. ``use_bias[l]``
+False makes neuron layer l+1 a layer without biases (as in z⁽ᴸ⁾ = w⁽ᴸ⁾a⁽ᴸ⁻¹⁾): ``biases[l]`` stays
+exactly 0 and is never updated.
 
 The forward pass for a batch X (one row per sample) is, for l = 0 … L−1,
 
@@ -49,12 +51,15 @@ class Network:
     weights: list[np.ndarray]
     biases: list[np.ndarray]
     masks: list[np.ndarray | None] = field(default_factory=list)
+    use_bias: list[bool] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.sizes = [int(s) for s in self.sizes]
         self.activations = list(self.activations)
         if not self.masks:
             self.masks = [None] * (len(self.sizes) - 1)
+        if not self.use_bias:
+            self.use_bias = [True] * (len(self.sizes) - 1)
         self.validate()
 
     # ------------------------------------------------------------------ construction
@@ -99,7 +104,7 @@ class Network:
             if mask is not None:
                 w = w * mask
             self.weights[i] = np.ascontiguousarray(w)
-            self.biases[i] = b
+            self.biases[i] = b if self.use_bias[i] else np.zeros_like(b)
 
     def copy(self) -> Network:
         return Network(
@@ -108,6 +113,7 @@ class Network:
             [w.copy() for w in self.weights],
             [b.copy() for b in self.biases],
             [None if m is None else m.copy() for m in self.masks],
+            list(self.use_bias),
         )
 
     # ------------------------------------------------------------------ checks
@@ -124,6 +130,7 @@ class Network:
             ("weights", self.weights),
             ("biases", self.biases),
             ("masks", self.masks),
+            ("use_bias", self.use_bias),
         ):
             if len(seq) != n:
                 raise EngineError(
@@ -153,6 +160,11 @@ class Network:
                 if self.masks[i] is not None:
                     self.weights[i] = self.weights[i] * self.masks[i]
             self.weights[i] = np.ascontiguousarray(self.weights[i])
+            if not isinstance(self.use_bias[i], (bool, np.bool_)):
+                raise EngineError(f"use_bias[{i}]: expected true or false")
+            self.use_bias[i] = bool(self.use_bias[i])
+            if not self.use_bias[i] and np.any(self.biases[i]):
+                raise EngineError(f"biases[{i}]: a layer without biases (use_bias[{i}] false) has biases 0")
 
     # ------------------------------------------------------------------ properties
     @property
@@ -181,7 +193,22 @@ class Network:
         return out
 
     def n_parameters(self) -> int:
-        return sum(int(w.size) + int(b.size) for w, b in zip(self.weights, self.biases))
+        """Weights and biases, counting the biases of layers that have them."""
+        return sum(
+            int(w.size) + (int(b.size) if u else 0)
+            for w, b, u in zip(self.weights, self.biases, self.use_bias)
+        )
+
+    def has_bias(self, layer: int) -> bool:
+        """Whether weight layer ``layer`` (feeding neuron layer ``layer + 1``) adds biases."""
+        return self.use_bias[layer]
+
+    def set_use_bias(self, layer: int, used: bool) -> None:
+        """Give weight layer ``layer`` biases (starting at 0) or take them away (set to 0)."""
+        if not 0 <= layer < self.n_layers:
+            raise EngineError(f"no weight layer {layer + 1}")
+        self.use_bias[layer] = bool(used)
+        self.biases[layer] = np.zeros_like(self.biases[layer])
 
     def n_connections(self) -> int:
         return sum(int(w.size) if m is None else int(m.sum()) for w, m in zip(self.weights, self.masks))
@@ -241,11 +268,12 @@ def backward_layer(
 
 
 def layer_gradients(
-    delta: np.ndarray, a_prev: np.ndarray, scale: float, mask: np.ndarray | None
+    delta: np.ndarray, a_prev: np.ndarray, scale: float, mask: np.ndarray | None, has_bias: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
-    """∂E/∂W = s·δᵀ·a⁽ˡ⁾ (= s·Σₓ δⱼ aₖ) and ∂E/∂b = s·Σₓ δⱼ for one weight layer, s the reduction factor."""
+    """∂E/∂W = s·δᵀ·a⁽ˡ⁾ (= s·Σₓ δⱼ aₖ) and ∂E/∂b = s·Σₓ δⱼ for one weight layer, s the reduction factor
+    (∂E/∂b = 0 for a layer without biases)."""
     gw = delta.T @ a_prev
-    gb = delta.sum(axis=0)
+    gb = delta.sum(axis=0) if has_bias else np.zeros(delta.shape[1])
     if scale != 1.0:
         gw *= scale
         gb *= scale

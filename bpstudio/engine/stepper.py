@@ -184,7 +184,11 @@ class MicroStep:
         rec.delta = delta
         up = self.trace.updates[layer - 1]
         up.grad_W, up.grad_b = layer_gradients(
-            delta, _done(self.trace.layers[layer - 1].a), self.trace.scale, net.masks[layer - 1]
+            delta,
+            _done(self.trace.layers[layer - 1].a),
+            self.trace.scale,
+            net.masks[layer - 1],
+            net.use_bias[layer - 1],
         )
 
     def _update(self) -> None:

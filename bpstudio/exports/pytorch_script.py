@@ -158,6 +158,15 @@ def make_script(
     seed = config.seed if config.shuffle else None
     embedded = X.size + T.size <= MAX_EMBEDDED
     masks = [None if m is None else np.asarray(m, dtype=float) for m in net.masks]
+    # layers without biases: ∂E/∂b and Δb are 0, so their biases stay 0 (as bpstudio trains them)
+    all_biased = all(net.use_bias)
+    use_bias_line = (
+        "" if all_biased else f"USE_BIAS = {[bool(u) for u in net.use_bias]!r}  # False: no biases\n"
+    )
+    pad = " " * 20
+    no_bias = f"{pad}if i % 2 == 1 and not USE_BIAS[i // 2]:\n{pad}    {{0}} = torch.zeros_like({{0}})\n"
+    no_bias_g = "" if all_biased else no_bias.format("g")
+    no_bias_d = "" if all_biased else no_bias.format("d")
 
     constants = "\n".join(f"{k.upper()} = {_value(float(v))}" for k, v in sorted(hyper.items()))
     update = "\n".join("                    " + line for line in TORCH_UPDATES[opt.name])
@@ -210,7 +219,7 @@ EPOCHS_DONE = {int(epochs_done)}
 WEIGHTS = [{", ".join("np.array(" + _value(w) + ")" for w in net.weights)}]
 BIASES = [{", ".join("np.array(" + _value(b) + ")" for b in net.biases)}]
 MASKS = [{", ".join("None" if m is None else "np.array(" + _value(m) + ")" for m in masks)}]  # 0: removed
-STATE = {state_lit}
+{use_bias_line}STATE = {state_lit}
 
 # %% the training data as bpstudio prepares them (inputs scaled with the project's transform)
 {data_block}
@@ -286,10 +295,10 @@ def train(epochs):
                     mask = masks[i // 2] if i % 2 == 0 else None
                     if mask is not None:
                         g = g * mask
-{update}
+{no_bias_g}{update}
                     if mask is not None:
                         d = d * mask
-                    p += d
+{no_bias_d}                    p += d
         with torch.no_grad():
             z, o = forward(params, x_all)
             print(f"epoch {{epoch}}: loss {{(loss_sum(o, t_all, z) / n).item():.6g}}")

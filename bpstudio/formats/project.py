@@ -128,14 +128,17 @@ class WeightsFile:
 
 # ---------------------------------------------------------------------------------------------- to dicts
 def network_to_dict(net: Network) -> dict[str, Any]:
-    """The network part shared by project and weights files."""
-    return {
+    """The network part shared by project and weights files (``use_bias`` only when a layer has none)."""
+    out: dict[str, Any] = {
         "sizes": [int(s) for s in net.sizes],
         "activations": list(net.activations),
         "weights": [np.asarray(w, dtype=np.float64).tolist() for w in net.weights],
         "biases": [np.asarray(b, dtype=np.float64).tolist() for b in net.biases],
         "masks": [None if m is None else np.asarray(m).astype(bool).tolist() for m in net.masks],
     }
+    if not all(net.use_bias):
+        out["use_bias"] = [bool(u) for u in net.use_bias]
+    return out
 
 
 def state_to_dict(state: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -217,6 +220,7 @@ def _build_network(net: dict[str, Any], path: str = "network") -> Network:
             weights=[np.array(w, dtype=np.float64) for w in net["weights"]],
             biases=[np.array(b, dtype=np.float64) for b in net["biases"]],
             masks=[None if m is None else np.array(m, dtype=bool) for m in net["masks"]],
+            use_bias=[bool(u) for u in net.get("use_bias") or [True] * (len(net["sizes"]) - 1)],
         )
     except EngineError as exc:  # the rules have checked all this already; belt and braces
         raise FormatError(str(exc), path) from None

@@ -77,6 +77,15 @@ def check_network(net: dict[str, Any], path: str = "network") -> None:
     per = "one per layer after the input"
     for key in ("activations", "weights", "biases", "masks"):
         _check_count(net[key], n, join(path, key), per)
+    use_bias = net.get("use_bias")
+    if use_bias is not None:
+        _check_count(use_bias, n, join(path, "use_bias"), per)
+        for i, used in enumerate(use_bias):
+            if not used and any(b != 0 for b in net["biases"][i]):
+                raise FormatError(
+                    f"a layer without biases ({index(join(path, 'use_bias'), i)} is false) has biases 0",
+                    index(join(path, "biases"), i),
+                )
     for i, name in enumerate(net["activations"]):
         if name == "softmax" and i != n - 1:
             raise FormatError("softmax is only for the output layer", index(join(path, "activations"), i))

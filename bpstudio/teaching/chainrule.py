@@ -101,6 +101,8 @@ def chain_rule(
     if kind in ("weight", "bias"):
         if not 0 <= layer < L or not 0 <= index < net.sizes[layer + 1]:
             raise EngineError(f"no {kind} {layer}, {index} in a {'-'.join(map(str, net.sizes))} network")
+        if kind == "bias" and not net.use_bias[layer]:
+            raise EngineError(f"layer {layer + 2} has no biases")
         start = layer + 1
     elif kind == "neuron":
         if not 1 <= layer <= L or not 0 <= index < net.sizes[layer]:

@@ -105,7 +105,8 @@ def _givens(ex: Exercise) -> str:
                 if mask is not None and not mask[j, k]:
                     continue
                 cells.append(f"{names.weight(l, j, k)} = {format_plain(float(net.weights[l][j, k]), d)}")
-            cells.append(f"{names.bias(l, j)} = {format_plain(float(net.biases[l][j]), d)}")
+            if net.use_bias[l]:
+                cells.append(f"{names.bias(l, j)} = {format_plain(float(net.biases[l][j]), d)}")
             rows.append("<tr><td>" + "</td><td>".join(html.escape(c) for c in cells) + "</td></tr>")
     parts.append('<table border="1" cellpadding="4">' + "".join(rows) + "</table>")
     return "".join(parts)

@@ -132,7 +132,7 @@ def neuron_table(p: TracePresenter, sample: int | None = 0) -> TableData:
             values[rows, 1] = _pick(rec.a, sample, size)
             values[rows, 2] = _pick(rec.fprime, sample, size)
             values[rows, 3] = _pick(p.delta(li), sample, size)
-            if li > 0:
+            if li > 0 and p.network.use_bias[li - 1]:  # a layer without biases: no ∂E/∂b, Δb
                 up = p.update(li - 1)
                 values[rows, 4] = _vec(p.grad_b(li - 1), size)
                 values[rows, 5] = _vec(None if up is None else up.delta_b, size)
@@ -161,15 +161,16 @@ def weight_table(p: TracePresenter) -> TableData:
         if up is not None:
             arrays_w = [up.W_before, p.grad_W(l), up.delta_W, up.W_after]
             arrays_b = [up.b_before, p.grad_b(l), up.delta_b, up.b_after]
-        block = np.full((jj.size + n_out, 4), np.nan)
+        n_b = n_out if network.use_bias[l] else 0  # a layer without biases has no bias rows
+        block = np.full((jj.size + n_b, 4), np.nan)
         for c, (aw, ab) in enumerate(zip(arrays_w, arrays_b)):
             if aw is not None:
                 block[: jj.size, c] = np.asarray(aw)[jj, kk]
-            if ab is not None:
+            if ab is not None and n_b:
                 block[jj.size :, c] = np.asarray(ab).reshape(-1)
-        layers.append(np.full(jj.size + n_out, l, dtype=np.int64))
-        idx.append(np.concatenate([jj, np.arange(n_out, dtype=np.int64)]))
-        frm.append(np.concatenate([kk, _minus1(n_out)]))
+        layers.append(np.full(jj.size + n_b, l, dtype=np.int64))
+        idx.append(np.concatenate([jj, np.arange(n_b, dtype=np.int64)]))
+        frm.append(np.concatenate([kk, _minus1(n_b)]))
         blocks.append(block)
     return TableData(
         "weights",

@@ -35,7 +35,8 @@ def _params(b: Builder, wl: int) -> list[tuple[int, int | None]]:
     n_out, n_in = up.W_before.shape
     out: list[tuple[int, int | None]] = []
     for j in range(n_out):
-        out.append((j, None))
+        if b.biased[wl]:
+            out.append((j, None))
         out.extend((j, k) for k in range(n_in) if b.present(wl, j, k))
     if len(out) > b.max_weights:
         note = (

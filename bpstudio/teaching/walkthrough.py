@@ -50,10 +50,13 @@ class Builder:
         self.max_weights = max_weights
         self.m = trace.batch_size
         self.masks: list[np.ndarray | None] = [None] * self.L
+        #: whether each weight layer adds biases (a layer without them has no bias term or lines)
+        self.biased: list[bool] = [True] * self.L
         if network is not None and [w.shape for w in network.weights] == [
             u.W_before.shape for u in trace.updates
         ]:
             self.masks = list(network.masks)
+            self.biased = list(network.use_bias)
         self.lines: list[Line] = []
         self.notes: list[str] = []
         #: the samples' errors are written E₁, E₂, … when a batch loss line sums them
@@ -180,15 +183,16 @@ class Builder:
         n_prev = W.shape[1]
         f_terms: list[Expr] = []
         n_terms: list[Expr] = []
-        bias_val = float(b[j])
-        bias_num = Num(bias_val, f"b[{wl},{j}]", sym.w(wl, j, None))
-        if self.n.bias == "w0":
-            f_terms.append(Prod([sym.w(wl, j, None), sym.bias_input(wl)]))
-            n_terms.append(Prod([bias_num, Num(1.0)]))
-        else:
-            f_terms.append(sym.w(wl, j, None))
-            n_terms.append(bias_num)
-        refs = [Ref("neuron", layer, j), Ref("bias", wl, j)]
+        refs = [Ref("neuron", layer, j)]
+        if self.biased[wl]:
+            bias_num = Num(float(b[j]), f"b[{wl},{j}]", sym.w(wl, j, None))
+            if self.n.bias == "w0":
+                f_terms.append(Prod([sym.w(wl, j, None), sym.bias_input(wl)]))
+                n_terms.append(Prod([bias_num, Num(1.0)]))
+            else:
+                f_terms.append(sym.w(wl, j, None))
+                n_terms.append(bias_num)
+            refs.append(Ref("bias", wl, j))
         for k in range(n_prev):
             if not self.present(wl, j, k):
                 continue
@@ -198,6 +202,8 @@ class Builder:
             )
             refs.append(Ref("edge", wl, j, k))
             refs.append(Ref("neuron", wl, k))
+        if not f_terms:  # no bias and every connection removed: z = 0
+            f_terms, n_terms = [const(0.0, "0")], [const(0.0, "0")]
         f_terms, _ = self.elide(f_terms)
         n_terms, elided = self.elide(n_terms)
         return Line(

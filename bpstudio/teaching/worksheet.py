@@ -110,7 +110,7 @@ def figure_layout(net: Network, names: Names, digits: int = 2) -> tuple[list[Nod
         for i in range(size):
             y = i - (size - 1) / 2
             bias = None
-            if layer > 0:
+            if layer > 0 and net.use_bias[layer - 1]:
                 value = format_plain(float(net.biases[layer - 1][i]), digits)
                 bias = f"{names.bias(layer - 1, i)} = {value}"
             column.append(Node(layer, i, 2.2 * layer, y, names.neuron(layer, i), bias))
@@ -174,7 +174,8 @@ def _weights_rows(net: Network, names: Names, digits: int) -> list[list[str]]:
                 for k in range(net.sizes[l])
                 if mask is None or mask[j, k]
             ]
-            cells.append(f"{names.bias(l, j)} = {format_plain(float(net.biases[l][j]), digits)}")
+            if net.use_bias[l]:
+                cells.append(f"{names.bias(l, j)} = {format_plain(float(net.biases[l][j]), digits)}")
             rows.append(cells)
     return rows
 

@@ -51,6 +51,12 @@ class CanvasEditor(QObject):
         self.act_delete = mk("&Delete Selected", self.delete_selected, QKeySequence.StandardKey.Delete)
         self.act_randomise = mk("Randomise &Weights…", self.randomise, "Ctrl+R", "randomise")
         self.act_expand = mk("E&xpand Layer", self.toggle_expand, "Ctrl+E")
+        self.act_layer_bias = mk(
+            "Layer Has &Biases",
+            self.toggle_layer_bias,
+            tip="Untick for a layer without biases: z = W·a (its biases are 0 and never change)",
+        )
+        self.act_layer_bias.setCheckable(True)
         self.activation_menu = QMenu("Layer &Activation", parent)
         self.activation_group = QActionGroup(self)
         for act in ACTIVATIONS:
@@ -97,6 +103,7 @@ class CanvasEditor(QObject):
             self.act_remove_layer,
             self.act_layer_props,
             self.activation_menu.menuAction(),
+            self.act_layer_bias,
             self.act_expand,
             None,
             self.act_add_neuron,
@@ -151,6 +158,8 @@ class CanvasEditor(QObject):
         expanded = big and layer in self.view.network_scene.expanded
         self.act_expand.setText("Colla&pse Layer" if expanded else "E&xpand Layer")
         self.activation_menu.setEnabled(editable and layer is not None and layer > 0)
+        self.act_layer_bias.setEnabled(editable and layer is not None and layer > 0)
+        self.act_layer_bias.setChecked(layer is None or layer == 0 or net.use_bias[layer - 1])
         for a in self.activation_group.actions():
             a.setChecked(layer is not None and layer > 0 and a.data() == net.activations[layer - 1])
 
@@ -188,6 +197,12 @@ class CanvasEditor(QObject):
         elif sel.kind in ("bias", "neuron"):
             layer = sel.layer if sel.kind == "bias" else sel.layer - 1
             if layer < 0:
+                return
+            if not net.use_bias[layer]:
+                self.session.errorOccurred.emit(
+                    "No biases",
+                    f"Layer {names.layer(layer + 1)} has no biases: tick Network ▸ Layer Has Biases first.",
+                )
                 return
             name = names.bias(layer, sel.index)
             value = ask_number(
@@ -293,6 +308,18 @@ class CanvasEditor(QObject):
         if not self._edit(f"Layer {layer + 1}: {name}", lambda n: ed.set_activation(n, layer, name), True):
             self.update_actions()  # put the check mark back
 
+    def toggle_layer_bias(self) -> None:
+        """Give the current layer biases (starting at 0) or take them away (Undo brings them back)."""
+        layer = self.current_layer()
+        if layer is None or layer == 0:
+            return
+        used = not self.session.network.use_bias[layer - 1]
+        text = f"Layer {self.session.names.layer(layer)}: {'biases' if used else 'no biases'}"
+        sel = self.session.selection
+        if self._edit(text, lambda n: n.set_use_bias(layer - 1, used), True):
+            self.session.select(sel)  # the same neuron or layer stays selected
+        self.update_actions()
+
     def toggle_connection(self) -> None:
         sel = self.session.selection
         if sel.kind != "edge":
@@ -370,7 +397,12 @@ class CanvasEditor(QObject):
             menu.addAction(self.act_add_neuron)
             menu.addAction(self.act_remove_neuron)
             menu.addSeparator()
-        for a in (self.act_layer_props, self.activation_menu.menuAction(), self.act_expand):
+        for a in (
+            self.act_layer_props,
+            self.activation_menu.menuAction(),
+            self.act_layer_bias,
+            self.act_expand,
+        ):
             if a.isEnabled() or a is self.act_layer_props:
                 menu.addAction(a)
         menu.addSeparator()

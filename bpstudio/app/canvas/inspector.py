@@ -128,7 +128,10 @@ class Inspector(QWidget):
         if l > 0:
             act = ACTIVATIONS.get(net.activations[l - 1])
             title += f", {act.label}"
-            rows.append((f"bias {p.names.bias(l - 1, j)}", fmt(net.biases[l - 1][j], prec)))
+            if net.use_bias[l - 1]:
+                rows.append((f"bias {p.names.bias(l - 1, j)}", fmt(net.biases[l - 1][j], prec)))
+            else:
+                rows.append(("bias", "none (a layer without biases)"))
             n_in = int(net.sizes[l - 1] if net.masks[l - 1] is None else net.masks[l - 1][j].sum())
             rows.append(("inputs", f"{n_in} connection{'s' if n_in != 1 else ''}"))
         title += ")</p>"
@@ -203,6 +206,7 @@ class Inspector(QWidget):
                 ("", html.escape(act.derivative)),
             ]
             rows.append(("incoming weights", f"{net.sizes[l - 1]} × {net.sizes[l]}"))
+            rows.append(("biases", "yes" if net.use_bias[l - 1] else "none: z = W·a"))
         return f"<h3>Layer {self.session.names.layer(l)}: {layer_title(l, net.n_layers)}</h3>" + self._table(
             rows
         )

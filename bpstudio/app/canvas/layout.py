@@ -117,9 +117,11 @@ def compute_layout(
     bias_nodes: bool = False,
     labels: bool = False,
     text: float = 1.0,
+    use_bias: Sequence[bool] | None = None,
 ) -> Layout:
     """Positions of every layer of a network with neuron-layer ``sizes``, with room for text at
-    ``text`` times its normal size."""
+    ``text`` times its normal size (a layer feeding a layer without biases, ``use_bias`` False, gets
+    no bias node)."""
     widen = max(1.0, 0.4 + 0.6 * text)  # the labels beside a gap grow with the text, its lines need not
     gap = (LAYER_GAP_LABELS if labels else LAYER_GAP) * widen
     max_col = max((s for s in sizes if s <= COLLAPSE_ABOVE), default=1)
@@ -163,8 +165,9 @@ def compute_layout(
         x_left += w + (LAYER_GAP_DENSE * widen if labels and fan > DENSE_FAN else gap)
     if bias_nodes:
         top = min(g.rect[1] for g in layers)
-        for g in layers[:-1]:
-            g.bias = (g.x, top - (HEADER_GAP + 44.0) * text)
+        for i, g in enumerate(layers[:-1]):
+            if use_bias is None or use_bias[i]:
+                g.bias = (g.x, top - (HEADER_GAP + 44.0) * text)
     return Layout(layers, bias_nodes, text=text)
 
 

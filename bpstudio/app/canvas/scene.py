@@ -146,7 +146,12 @@ class NetworkScene(QGraphicsScene):
             self.addItem(self.highlight)
         bias_nodes = self.opt("bias_style") == "node"
         self.layout = compute_layout(
-            net.sizes, self.expanded, bias_nodes, bool(self.opt("labels")), text=self.text_scale
+            net.sizes,
+            self.expanded,
+            bias_nodes,
+            bool(self.opt("labels")),
+            text=self.text_scale,
+            use_bias=net.use_bias,
         )
         self.layer_items = []
         for g in self.layout.layers:
@@ -228,7 +233,7 @@ class NetworkScene(QGraphicsScene):
             if labels_on and n <= LABELLED_COLUMN_MAX:
                 for k in range(n):
                     parts = []
-                    if i > 0 and not bias_nodes:
+                    if i > 0 and not bias_nodes and net.use_bias[i - 1]:
                         parts.append(f"b = {fmt(net.biases[i - 1][k], prec)}")
                     if acts[i] is not None:
                         parts.append(f"{'x' if i == 0 else 'a'} = {fmt(acts[i][k], prec)}")
@@ -238,7 +243,8 @@ class NetworkScene(QGraphicsScene):
             item.set_content(title, detail, names, values, scale, lines, c)
 
         for i, item in enumerate(self.edge_items):
-            item.set_values(net.weights[i], net.masks[i], net.biases[i] if bias_nodes else None, wmax, c)
+            shown = bias_nodes and net.use_bias[i]
+            item.set_values(net.weights[i], net.masks[i], net.biases[i] if shown else None, wmax, c)
 
         self._place_labels(labels_on, bias_nodes, prec)
         fill_label = "activation a" if fill == "activation" else f"{dsym} ({p.label('delta_name')})"
@@ -409,8 +415,10 @@ class NetworkScene(QGraphicsScene):
         if hit.kind == "neuron":
             name = names.neuron(hit.layer, hit.index)
             text = f"{name} — neuron {hit.index + 1} of layer {names.layer(hit.layer)}"
-            if hit.layer > 0:
+            if hit.layer > 0 and net.use_bias[hit.layer - 1]:
                 text += f", bias {fmt(net.biases[hit.layer - 1][hit.index], prec)}"
+            elif hit.layer > 0:
+                text += ", no bias"
             return text
         if hit.kind == "edge":
             w = net.weights[hit.layer][hit.index, hit.frm]
