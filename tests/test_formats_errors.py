@@ -94,7 +94,7 @@ CASES = [
         ("network", "activations", 1),
         "foo",
         "network.activations[1]: unknown activation 'foo'; choose one of: identity, sigmoid, tanh, relu, "
-        "leaky_relu, elu, softplus, softmax, step",
+        "leaky_relu, elu, softplus, softmax, step, sign",
     ),
     (
         ("network", "activations", 0),
@@ -114,7 +114,8 @@ CASES = [
     (
         ("network", "bias"),
         [],
-        "network.bias: unknown field; the fields here are: sizes, activations, weights, biases, masks, use_bias",
+        "network.bias: unknown field; the fields here are: sizes, activations, weights, biases, masks, "
+        "use_bias",
     ),
     (("network", "biases"), _DELETE, "network.biases: missing"),
     (("training", "optimiser_params", "lr"), -0.1, "training.optimiser_params.lr: must be > 0"),

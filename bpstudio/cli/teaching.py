@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from ..engine import CONVENTIONS, get_activation
+from ..engine import CONVENTIONS, learning_rule
 from ..formats.io import write_bytes_atomic
 from ..formats.view import LETTERS
 from ..teaching.exercise import STOP_AFTER, Exercise, Tolerance, load_exercise, save_exercise
@@ -153,7 +153,7 @@ def _run_walkthrough(args: argparse.Namespace) -> int:
     notation = notation_for(args, project.view)
     samples = parse_samples(args.samples)
     stage = args.stage
-    trainable = all(get_activation(a).trainable for a in project.network.activations)
+    trainable = learning_rule(project.network) is not None
     if stage is None:
         stage = "update" if trainable else "forward"
     elif stage != "forward" and not trainable:
@@ -217,9 +217,7 @@ def _run_make(args: argparse.Namespace) -> int:
             raise CliError(f"--ask: {exc}") from None
     stop = args.stop_after
     if stop is None:
-        stop = (
-            "update" if all(get_activation(a).trainable for a in project.network.activations) else "forward"
-        )
+        stop = "update" if learning_rule(project.network) is not None else "forward"
     if not (0 <= args.relative <= 1 and args.absolute >= 0 and 0 <= args.hint_cost <= 1):
         raise CliError("--relative and --hint-cost must be between 0 and 1, --absolute at least 0")
     ex = Exercise(

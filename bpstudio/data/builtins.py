@@ -138,6 +138,7 @@ _REGISTRY: list[Builtin] = [
         Builtin(g, f"{g.upper()} truth table", "logic gates", (ENCODING,), _gate_maker(g))
         for g in ("and", "or", "xor", "xnor", "nand")
     ),
+    Builtin("majority", "3-input majority truth table", "logic gates", (ENCODING,), syn.majority),
     Builtin(
         "circle",
         "circle in a ring",

@@ -48,6 +48,28 @@ def gate(name: str, params: dict[str, Any]) -> Dataset:
     )
 
 
+def majority(params: dict[str, Any]) -> Dataset:
+    """The 3-input majority function (1 when at least two inputs are 1): linearly separable, so a
+    single threshold unit learns it with the perceptron rule (the BMB3015 notes)."""
+    X = np.array([[a, b, c] for a in (0, 1) for b in (0, 1) for c in (0, 1)], dtype=np.float64)
+    T = (X.sum(axis=1) >= 2).astype(np.float64).reshape(-1, 1)
+    pm1 = params["encoding"] == "pm1"
+    if pm1:
+        X, T = 2 * X - 1, 2 * T - 1
+    lo, hi = ("−1", "+1") if pm1 else ("0", "1")
+    return Dataset(
+        name="majority",
+        X=X,
+        T=T,
+        task="binary",
+        input_names=["x1", "x2", "x3"],
+        target_names=["MAJORITY"],
+        class_names=[f"MAJORITY = {lo}", f"MAJORITY = {hi}"],
+        description=f"The 3-input majority truth table ({'±1' if pm1 else '0/1'} encoding).",
+        suggested={"sizes": [3, 1], "activations": ["sign" if pm1 else "step"], "loss": "half_sse"},
+    )
+
+
 # ---------------------------------------------------------------------------- 2-D classification
 def _binary_2d(
     name: str,

@@ -19,6 +19,7 @@ from .losses import LOSSES, REDUCTIONS, Loss, get_loss, reduction_scale
 from .metrics import accuracy
 from .network import Network
 from .optimisers import OPTIMISERS, Optimiser, get_optimiser
+from .perceptron import THRESHOLD_UNITS, learning_rule
 from .progress import TrainingProgress, epoch_order
 from .state import Snapshot, TrainerState
 from .stepper import AppliedUpdate, MicroStep, stage_names
@@ -26,6 +27,8 @@ from .trace import CONVENTIONS, LayerRecord, StepTrace, UpdateRecord, convention
 from .training import Progress, RunResult, Trainer, infer_task
 
 __all__ = [
+    "THRESHOLD_UNITS",
+    "learning_rule",
     "ACTIVATIONS",
     "Activation",
     "get_activation",

@@ -251,7 +251,7 @@ class Step(Activation):
     name = "step"
     label = "Step (threshold)"
     formula = "f(z) = 1 if z > 0 else 0"
-    derivative = "f′(z) = 0 (undefined at 0): backpropagation cannot train through a step"
+    derivative = "f′(z) = 0 (undefined at 0): only the perceptron rule trains a layer of step units"
     trainable = False
 
     def forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -261,8 +261,24 @@ class Step(Activation):
         return np.zeros_like(z)
 
 
+class Sign(Activation):
+    name = "sign"
+    label = "Sign (±1 threshold)"
+    formula = "f(z) = +1 if z > 0 else −1"
+    derivative = "f′(z) = 0 (undefined at 0): only the perceptron rule trains a layer of sign units"
+    trainable = False
+
+    def forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
+        np.greater(z, 0.0, out=out)
+        np.multiply(out, 2.0, out=out)
+        return np.subtract(out, 1.0, out=out)
+
+    def grad(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return np.zeros_like(z)
+
+
 ACTIVATIONS: Registry[Activation] = Registry("activation")
-for _cls in (Identity, Sigmoid, Tanh, ReLU, LeakyReLU, ELU, Softplus, Softmax, Step):
+for _cls in (Identity, Sigmoid, Tanh, ReLU, LeakyReLU, ELU, Softplus, Softmax, Step, Sign):
     ACTIVATIONS.register(_cls())
 
 

@@ -40,6 +40,7 @@ import numpy as np
 from .activations import ACTIVATIONS, softmax_parts
 from .losses import CategoricalCrossEntropy, get_loss
 from .optimisers import get_optimiser
+from .perceptron import perceptron_delta
 from .regularisation import add_penalty_grad, penalty
 
 if TYPE_CHECKING:
@@ -195,6 +196,7 @@ class StepBuffers:
         backward = [out_act.backward_into] + [a.backward_into for a in acts[:-1]]
         loss = get_loss(cfg.loss)
         fused = loss.name == "cce" and out_act.name == "softmax"
+        perceptron = trainer.rule == "perceptron"  # δ = o − t (bpstudio.engine.perceptron)
         total_from_parts = CategoricalCrossEntropy.total_from_parts
         loss_total, delta_into = loss._total, loss.delta_into
         unit = trainer.unit_rows
@@ -238,7 +240,10 @@ class StepBuffers:
                 a = forward[last](z, a)
                 total = loss_total(a, T, z, unit)
             scale = 1.0 / m if mean else 1.0
-            delta = delta_into(z, a, T, out_act, ds[last], unit)
+            if perceptron:
+                delta = perceptron_delta(a, T, ds[last])
+            else:
+                delta = delta_into(z, a, T, out_act, ds[last], unit)
             for i in range(last, 0, -1):
                 matmul(delta.T, as_[i - 1], out=gW[i])
                 if biased[i]:

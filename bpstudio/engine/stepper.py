@@ -26,6 +26,7 @@ from .errors import EngineError
 from .losses import get_loss
 from .network import backward_layer, forward_layer, layer_gradients
 from .optimisers import State, copy_state
+from .perceptron import perceptron_delta
 from .regularisation import penalty
 from .trace import LayerRecord, StepTrace, UpdateRecord
 
@@ -102,6 +103,7 @@ class MicroStep:
             layers=layers,
             updates=updates,
             state_before=copy_state(trainer.opt_state),
+            rule=trainer.rule or "backprop",
         )
 
     @property
@@ -176,7 +178,9 @@ class MicroStep:
         net = tr.network
         rec = self.trace.layers[layer]
         z, a = _done(rec.z), _done(rec.a)
-        if layer == net.n_layers:
+        if layer == net.n_layers and self.trace.rule == "perceptron":
+            delta = perceptron_delta(a, self.trace.targets)
+        elif layer == net.n_layers:
             loss = get_loss(tr.config.loss)
             delta = loss.output_delta(z, a, self.trace.targets, net.activation(layer), tr.unit_rows)
         else:

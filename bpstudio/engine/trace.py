@@ -106,6 +106,8 @@ class StepTrace:
     applied: bool = False
     #: names of the stages computed so far, in order
     stages_done: list[str] = field(default_factory=list)
+    #: ``backprop``, or ``perceptron``: the output δ is o − t (see bpstudio.engine.perceptron)
+    rule: str = "backprop"
 
     @property
     def batch_size(self) -> int:
@@ -179,6 +181,7 @@ class StepTrace:
             "reduction": self.reduction,
             "reduction_factor": self.scale,
             "optimiser": self.optimiser,
+            "rule": self.rule,
             "optimiser_params": dict(self.optimiser_params),
             "optimiser_t_before": None if self.state_before is None else self.state_before.get("t"),
             "optimiser_t_after": None if self.state_after is None else self.state_after.get("t"),

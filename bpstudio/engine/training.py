@@ -40,6 +40,7 @@ from .losses import get_loss, reduction_scale
 from .metrics import Counter, accuracy, correct_counter
 from .network import Network
 from .optimisers import State, copy_state, get_optimiser
+from .perceptron import learning_rule
 from .progress import BestWeights, PendingBatch, TrainingProgress, epoch_order
 from .regularisation import penalty
 from .runinfo import Progress, RunResult, Split, as_data, infer_task
@@ -173,16 +174,32 @@ class Trainer:
     def reset_optimiser_state(self) -> None:
         self.state.opt_state = get_optimiser(self.config.optimiser).init_state(self.network.parameters())
 
+    @property
+    def rule(self) -> str | None:
+        """How the network learns: ``backprop``, ``perceptron`` (one layer of step or sign units) or None."""
+        return learning_rule(self.network)
+
     def check_trainable(self) -> None:
-        """Raise TrainingRefused if backpropagation cannot train this network with these settings."""
+        """Raise TrainingRefused if neither backpropagation nor the perceptron rule can train this
+        network with these settings."""
         net = self.network
-        for i, name in enumerate(net.activations, start=1):
-            if not net.activation(i).trainable:
+        rule = self.rule
+        if rule is None:
+            for i, name in enumerate(net.activations, start=1):
+                if not net.activation(i).trainable:
+                    raise TrainingRefused(
+                        f"layer {i} uses the {name} activation, whose derivative is 0 wherever it is "
+                        "defined, so backpropagation cannot train through it; choose sigmoid or tanh to "
+                        "train (a single layer of step or sign units trains with the perceptron rule; "
+                        "threshold units can still be used for forward passes)"
+                    )
+        if rule == "perceptron":
+            if self.config.loss not in ("half_sse", "sse", "mse"):
                 raise TrainingRefused(
-                    f"layer {i} uses the {name} activation, whose derivative is 0 wherever it is "
-                    "defined, so backpropagation cannot train through it; choose sigmoid or tanh to "
-                    "train (step units can still be used for forward passes)"
+                    "the perceptron rule's error is measured as a squared error: choose half_sse, sse "
+                    f"or mse, not {self.config.loss}"
                 )
+            return
         try:
             get_loss(self.config.loss).check_output(net.activations[-1])
         except EngineError as exc:

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from .. import __version__
-from ..engine import EngineError, Network, StepTrace, Trainer, get_activation
+from ..engine import EngineError, Network, StepTrace, Trainer, get_activation, learning_rule
 from ..formats import FileFormat, FormatError, Project, load_document, register_format, save_document
 from ..formats.project import PROJECT, project_to_dict
 from ..formats.project import project_from_dict as _project_from_dict
@@ -192,7 +192,7 @@ class Exercise:
         for s in self.samples:
             if not 0 <= s < n:
                 raise EngineError(f"samples: sample {s} does not exist (the training set has 0 to {n - 1})")
-        if self.stop_after != "forward":
+        if self.stop_after != "forward" and learning_rule(project.network) is None:
             for i, name in enumerate(project.network.activations, start=1):
                 if not get_activation(name).trainable:
                     raise EngineError(

@@ -58,6 +58,8 @@ def activation_form(
         return formula, subst, ""
     if activation == "step":
         return Func("step", [z_sym]), Func("step", [z_num]), "1 if z > 0, else 0"
+    if activation == "sign":
+        return Func("sign", [z_sym]), Func("sign", [z_num]), "+1 if z > 0, else −1"
     raise ValueError(f"no formula for the activation {activation!r}")
 
 

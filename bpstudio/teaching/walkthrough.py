@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..engine import Network, StepTrace, TrainConfig, get_activation
-from .expr import Expr, Num, Prod, Sum, Sym, Text, const
+from .expr import Expr, Num, Prod, Sub, Sum, Sym, Text, const
 from .forms import activation_form, derivative_form, fprime_symbol, output_delta_form, sample_loss_form
 from .model import Line, Ref, Walkthrough, error_key, neuron_key
 from .notation import Notation, Symbols, batch_cost
@@ -297,7 +297,17 @@ class Builder:
             act = rec.activation or "identity"
             for j in range(rec.size):
                 refs: list[Ref] = [Ref("neuron", layer, j)]
-                if layer == self.L:
+                formula: Expr
+                subst: Expr
+                if layer == self.L and tr.rule == "perceptron":
+                    an, asym, tn, ts = self.outputs(p)[j]
+                    if self.n.error_signal:
+                        formula, subst = Sub(ts, asym), Sub(tn, an)
+                    else:
+                        formula, subst = Sub(asym, ts), Sub(an, tn)
+                    note = "the perceptron rule: the error itself, no f′ (a threshold unit has none)"
+                    elided = False
+                elif layer == self.L:
                     outs = self.outputs(p)
                     fp = None if act == "softmax" else self.fprime_parts(layer, j, p)
                     formula, subst, note = output_delta_form(
@@ -414,6 +424,14 @@ def header_lines(
     out.append(f"Optimiser: {opt.label} ({notation.letters_text(opt.formula)}); {params}")
     if config is not None and (config.l1 or config.l2):
         out.append(f"Regularisation: λ₁ = {format_number(config.l1, d)}, λ₂ = {format_number(config.l2, d)}")
+    if trace.rule == "perceptron":
+        n = notation
+        tl, ol, dl = n.target, n.act, n.signal_letter
+        signal = f"{dl} = {tl} − {ol}" if n.error_signal else f"{dl} = {ol} − {tl}"
+        out.append(
+            "Learning rule: the perceptron rule for a layer of threshold units, "
+            f"w ← w + {n.lr}·({tl} − {ol})·x ({signal}: the error itself stands in for the missing f′)"
+        )
     out.append(f"Notation: {notation.describe()}")
     return out
 

@@ -20,7 +20,7 @@ import copy
 import hashlib
 from dataclasses import dataclass
 
-from ..engine import Network
+from ..engine import Network, learning_rule
 from ..formats import Project
 from . import latex
 from .exercise import Exercise
@@ -45,9 +45,8 @@ class Sheet:
 def exercise_of(project: Project, samples: list[int] | None = None) -> Exercise:
     """A project as the exercise its worksheet asks: one step on ``samples`` (default the first
     training sample), every quantity, up to the update (only the forward pass for step units)."""
-    from ..engine import get_activation
 
-    trainable = all(get_activation(a).trainable for a in project.network.activations)
+    trainable = learning_rule(project.network) is not None
     return Exercise(
         project=project,
         title=project.name or "Backpropagation by hand",

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...data import prepare
-from ...engine import EngineError, get_activation
+from ...engine import EngineError, learning_rule
 from ...formats import Project
 from ...teaching import Exercise, Notation, Tolerance
 from ...teaching.notation import PRESETS, preset_of
@@ -78,7 +78,7 @@ class ExerciseDialog(QDialog):
         self.setObjectName("exerciseDialog")
         self.project = project
         self.notation = notation
-        trainable = all(get_activation(a).trainable for a in project.network.activations)
+        trainable = learning_rule(project.network) is not None
         try:
             self.n_train: int | None = int(prepare(project.dataset).train[0].shape[0])
         except (EngineError, OSError):
