@@ -364,3 +364,30 @@ def test_add_neuron_pressed_repeatedly_keeps_adding_to_the_same_layer(qtbot, win
         assert s.network.sizes[1] == before + i + 1
         assert s.selection == Selection("neuron", 1, before + i)
     assert s.undo_stack.undoText() == "Add a neuron to layer 2"
+
+
+def test_a_minus_one_bias_node_shows_w0_as_minus_b(window):
+    """Issue 14.1: with the bias as W₀ on a constant −1 (004's perceptron slides) the canvas draws "−1"
+    nodes and every bias number is W₀ = −b; the View action keeps the −1 node when toggled back on."""
+    from bpstudio.app.canvas.legend import legend_lines
+    from bpstudio.app.canvas.scene import Hit
+
+    s = window.session
+    scene = window.canvas.network_scene
+    b = float(s.network.biases[1][0])
+    s.set_view_option("bias_style", "node_minus")
+    assert all(item.bias_text == "−1" for item in scene.layer_items)
+    assert scene.describe(Hit("bias", 1, 0)).endswith(f"= {fmt(-b, 3)}")
+    assert scene.describe(Hit("bias_node", 1)).startswith("bias input x₀ = −1")
+    assert fmt(-b, 3) in [text for _, text, _ in scene.labels_item.labels]
+    assert any(row.startswith("−1  bias node") for row in legend_lines(scene.info))
+    s.select(Selection("bias", 1, 0))
+    assert fmt(-b, 3) in window.inspector.text() and "W₀ = −b" in window.inspector.text()
+    action = window.actions["bias_nodes"]
+    assert action.isChecked()
+    action.setChecked(False)
+    assert s.view_option("bias_style") == "value"
+    assert all(item.bias_text == "+1" for item in scene.layer_items)
+    s.set_view_option("bias_style", "node_minus")
+    action.setChecked(True)  # already on: stays the −1 node
+    assert s.view_option("bias_style") == "node_minus"

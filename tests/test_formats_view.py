@@ -13,7 +13,7 @@ from bpstudio.formats.view import VIEW_DEFAULTS
 ALLOWED = {
     "notation": ["gradient", "error_signal"],
     "precision": [0, 3, 12],
-    "bias_style": ["value", "node"],
+    "bias_style": ["value", "node", "node_minus"],
     "labels": [True, False],
     "names": ["index", "notes", "none"],
     "fill": ["activation", "delta"],

@@ -34,16 +34,18 @@ NOTES_LINES = {
         "C = ½·(y₁ − a₁⁽³⁾)²",
         "∂C/∂b₁⁽³⁾ = δ₁⁽³⁾",
     ],
-    # Russell–Norvig (004, 123 and 231-243): a₅ = g(W₃,₅·a₃ + W₄,₅·a₄); Δᵢ = Errᵢ·g′(inᵢ);
+    # Russell–Norvig (004, 48, 123 and 231-243): h = g(W₀·(−1) + W₁x₁ + W₂x₂); a₅ = g(W₃,₅·a₃ + W₄,₅·a₄);
+    # Δᵢ = Errᵢ·g′(inᵢ);
     # Δⱼ = g′(inⱼ)·Σᵢ Wⱼ,ᵢΔᵢ; W ← W + α·aⱼ·Δᵢ (neurons numbered through the network: inputs 1, 2)
     "russell_norvig": [
         "Δ₅ = (y₅ − a₅)·σ′(in₅)",
         "Δ₄ = σ′(in₄)·w_{4,5}·Δ₅",
         "−∂E/∂w_{4,5} = a₄·Δ₅",
         "Δw_{4,5} = α·(−∂E/∂w_{4,5})",
-        "in₅ = w_{0,5}·a₀ + w_{3,5}·a₃ + w_{4,5}·a₄",
+        "in₅ = w_{0,5}·(−1) + w_{3,5}·a₃ + w_{4,5}·a₄",
         "a₅ = σ(in₅)",
-        "in₃ = w_{0,3}·x₀ + w_{1,3}·x₁ + w_{2,3}·x₂",
+        "in₃ = w_{0,3}·(−1) + w_{1,3}·x₁ + w_{2,3}·x₂",
+        "−∂E/∂w_{0,5} = (−1)·Δ₅",
     ],
     # BMB3015 (004, 749-851): δ⁽ᴸ⁾ = (y − a⁽ᴸ⁾)·g′(z⁽ᴸ⁾); δ⁽ˡ⁾ = W⁽ˡ⁾ᵀδ⁽ˡ⁺¹⁾·g′(z⁽ˡ⁾); learning rate α;
     # the notes' ∂J/∂Wᵢⱼ⁽ˡ⁾ = aⱼ⁽ˡ⁾·δᵢ⁽ˡ⁺¹⁾ is −∂J/∂w with their δ = y − a, written so here
@@ -135,6 +137,46 @@ def test_global_numbering_names_neurons_through_the_network():
     by_layer = build_walkthrough(trace, trainer.network, None, Notation(act="o", bias="b")).to_text()
     nums = re.compile(r"−?\d+\.\d+")
     assert nums.findall(glob) == nums.findall(by_layer)
+
+
+def test_a_bias_on_minus_one_negates_every_bias_number_and_nothing_else():
+    """004's perceptron slides: h = g(W₀·(−1) + W₁x₁ + W₂x₂), so W₀ = −b; its gradient, change and
+    momentum are negated too (a sum of squares, like Adam's v, is not)."""
+    import re
+
+    project = load_example("xor")
+    project.training.optimiser = "momentum"
+    trainer, _ = trainer_for(project)
+    trainer.step_batch()  # the velocity is not zero any more
+    trace = trainer.begin_step([1]).run_until("update")
+    plus = build_walkthrough(trace, trainer.network, project.training, Notation()).to_text()
+    minus = build_walkthrough(trace, trainer.network, project.training, Notation(bias="w0_minus")).to_text()
+    b = trace.updates[1].b_before[0]
+    vb = trace.state_before["velocity"][3][0]
+    assert "w₁₀⁽²⁾·a₀⁽²⁾" in plus and "w₁₀⁽²⁾·(−1)" in minus
+
+    def line(text, start):
+        return next(ln for ln in text.splitlines() if ln.strip().startswith(start))
+
+    def last(text):
+        return float(text.rsplit("= ", 1)[1].replace("−", "-"))
+
+    assert last(line(minus, "∂E/∂w₁₀⁽²⁾")) == pytest.approx(-last(line(plus, "∂E/∂w₁₀⁽²⁾")), rel=1e-3)
+    assert last(line(minus, "v₁₀⁽²⁾")) == pytest.approx(-last(line(plus, "v₁₀⁽²⁾")), rel=1e-3)
+    assert last(line(minus, "w₁₀⁽²⁾ ←")) == pytest.approx(-last(line(plus, "w₁₀⁽²⁾ ←")), rel=1e-3)
+    assert f"{format_number(-b)}" in line(minus, "z₁⁽³⁾") and vb != 0
+    # the weights' numbers are the same
+    nums = re.compile(r"−?\d+\.\d+")
+    assert nums.findall(line(minus, "∂E/∂w₁₁⁽²⁾")) == nums.findall(line(plus, "∂E/∂w₁₁⁽²⁾"))
+    # an exercise in this notation accepts −b and refuses b
+    ex = Exercise(project=load_example("xor"), samples=[1], notation=Notation(bias="w0_minus"))
+    attempt = Attempt.for_exercise(ex, "Ana")
+    key = "new_w[1,0,b]"
+    q = attempt.question(key)
+    fresh, _ = trainer_for(load_example("xor"))
+    assert q.value == pytest.approx(-fresh.trace_samples([1]).updates[1].b_after[0], rel=1e-12)
+    assert attempt.submit(key, format_number(q.value)).correct
+    assert not Attempt.for_exercise(ex, "Bo").submit(key, format_number(-q.value)).correct
 
 
 def test_numbers_do_not_change_with_the_letters():

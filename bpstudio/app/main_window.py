@@ -218,7 +218,7 @@ class MainWindow(QMainWindow):
         pairs = (
             ("labels", bool(s.view_option("labels", DEFAULTS["labels"]))),
             ("fill_delta", s.view_option("fill", DEFAULTS["fill"]) == "delta"),
-            ("bias_nodes", s.view_option("bias_style", DEFAULTS["bias_style"]) == "node"),
+            ("bias_nodes", s.view_option("bias_style", DEFAULTS["bias_style"]) in ("node", "node_minus")),
         )
         for key, on in pairs:
             a = A[key]

@@ -248,7 +248,12 @@ def build_menus(w: MainWindow) -> None:
     A["bias_nodes"] = _action(w, "Draw Biases as “+1” &Nodes", lambda: None, "Ctrl+B", "bias-node")
     A["bias_nodes"].setCheckable(True)
     A["bias_nodes"].toggled.connect(
-        lambda on: session.set_view_option("bias_style", "node" if on else "value")
+        lambda on: session.set_view_option(
+            "bias_style",
+            ("node_minus" if session.view_option("bias_style", "value") == "node_minus" else "node")
+            if on
+            else "value",
+        )
     )
 
     A["about"] = _action(w, "&About Backprop Studio", w.show_about)

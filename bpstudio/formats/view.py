@@ -4,7 +4,7 @@
 |---|---|---|---|
 | ``notation`` | ``gradient``, ``error_signal`` | ``gradient`` | δ = ∂E/∂z, or Δ = −∂E/∂z |
 | ``precision`` | whole number 0 … 12 | 3 | decimals on the canvas and in the inspector |
-| ``bias_style`` | ``value``, ``node`` | ``value`` | b in each neuron, or a "+1" node (w₀ on x₀ = 1) |
+| ``bias_style`` | ``value``, ``node``, ``node_minus`` | ``value`` | b; a "+1" node (w₀); a "−1" node |
 | ``labels`` | true, false | true | numbers on the canvas |
 | ``names`` | ``index``, ``notes``, ``none`` | ``index`` | neuron names: 1, 2 …; x₁, a₁⁽²⁾ …; none |
 | ``fill`` | ``activation``, ``delta`` | ``activation`` | what a neuron's colour shows |
@@ -85,7 +85,7 @@ VIEW_OPTIONS: dict[str, ViewOption] = {
     for o in (
         ViewOption("notation", "gradient", tuple(CONVENTIONS)),
         ViewOption("precision", 3, lo=0, hi=12),
-        ViewOption("bias_style", "value", ("value", "node")),
+        ViewOption("bias_style", "value", ("value", "node", "node_minus")),
         ViewOption("labels", True),
         ViewOption("names", "index", ("index", "notes", "none")),
         ViewOption("fill", "activation", ("activation", "delta")),

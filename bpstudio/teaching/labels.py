@@ -31,7 +31,11 @@ CHOICES: dict[str, dict[str, str]] = {
         "gradient": "Gradient: δ = ∂E/∂z, w ← w − η·a·δ",
         "error_signal": "Error signal: Δ = (t − o)·f′(z) = −δ, w ← w + η·a·Δ",
     },
-    "bias_style": {"value": "Value in each neuron (b)", "node": "“+1” bias node per layer (w₀ on x₀ = 1)"},
+    "bias_style": {
+        "value": "Value in each neuron (b)",
+        "node": "“+1” bias node per layer (w₀ on x₀ = 1)",
+        "node_minus": "“−1” bias node per layer (W₀ on x₀ = −1, W₀ = −b)",
+    },
     "names": {"index": "Index (1, 2, …)", "notes": "Notes' names (x₁, a₁⁽²⁾, …)", "none": "No names"},
     "fill": {"activation": "Activation a", "delta": "δ (after a backward pass)"},
 }
@@ -95,6 +99,8 @@ class Names:
     act: str = "a"
     #: global numbering: the number of the first neuron of each layer (empty: numbered by layer)
     offsets: tuple[int, ...] = ()
+    #: −1 when the bias is a weight W₀ on a constant input of −1 (its value shown is then −b)
+    bias_sign: float = 1.0
 
     def layer(self, layer: int) -> int:
         """The displayed number of neuron layer ``layer``."""

@@ -2,7 +2,9 @@
 
 * ``convention``: ``gradient`` (δ = ∂E/∂z, w ← w − η·∂E/∂w) or ``error_signal``
   (Δ = (t − o)·f′(z) = −∂E/∂z, written with −∂E/∂w);
-* ``bias``: ``w0`` (the bias is the weight wⱼ₀ on a constant input x₀ = 1) or ``b`` (a separate bⱼ);
+* ``bias``: ``w0`` (the bias is the weight wⱼ₀ on a constant input x₀ = 1), ``w0_minus`` (a weight W₀
+  on a constant input of −1, as the perceptron slides of BMB3015 write it: W₀ = −b, so every number of
+  it is the negated b) or ``b`` (a separate bⱼ);
 * ``layer_base``: the number of the input layer, 1 (z⁽²⁾ is the first hidden layer, as in the notes)
   or 0;
 * ``weight_index``: the superscript of a weight is its ``source`` layer (W⁽¹⁾ maps layer 1 to 2)
@@ -32,10 +34,10 @@ from typing import Any
 
 from ..engine import CONVENTIONS
 from ..formats.view import LETTERS
-from .expr import Sym
+from .expr import Expr, Sym, const
 from .labels import Names
 
-BIAS_STYLES = ("w0", "b")
+BIAS_STYLES = ("w0", "b", "w0_minus")
 WEIGHT_INDEX = ("source", "target")
 NUMBERING = ("layer", "global")
 
@@ -62,7 +64,7 @@ VIEW_KEYS = {
     **{role: f"letter_{role}" for role in LETTERS},
 }
 #: the app's bias_style ("value": b in each neuron; "node": a +1 node, w₀ on x₀ = 1) → Notation.bias
-BIAS_FROM_VIEW = {"value": "b", "node": "w0"}
+BIAS_FROM_VIEW = {"value": "b", "node": "w0", "node_minus": "w0_minus"}
 BIAS_TO_VIEW = {v: k for k, v in BIAS_FROM_VIEW.items()}
 
 
@@ -88,7 +90,7 @@ class Notation:
         if self.convention not in CONVENTIONS:
             raise ValueError(f"notation.convention: choose one of {', '.join(CONVENTIONS)}")
         if self.bias not in BIAS_STYLES:
-            raise ValueError("notation.bias: choose w0 (bias as w₀ on x₀ = 1) or b")
+            raise ValueError("notation.bias: choose w0 (bias as w₀ on x₀ = 1), w0_minus (on x₀ = −1) or b")
         if self.layer_base not in (0, 1):
             raise ValueError("notation.layer_base: the input layer is numbered 0 or 1")
         if self.weight_index not in WEIGHT_INDEX:
@@ -107,6 +109,11 @@ class Notation:
                     f"notation: the {LETTER_ROLES[one]} and the {LETTER_ROLES[other]} cannot both be "
                     f"{getattr(self, one)}"
                 )
+
+    @property
+    def bias_sign(self) -> float:
+        """−1 when the bias is a weight on a constant −1 (every bias number shown is then −b), else +1."""
+        return -1.0 if self.bias == "w0_minus" else 1.0
 
     @property
     def letters_are_default(self) -> bool:
@@ -144,7 +151,8 @@ class Notation:
     def names(self) -> Names:
         """How this notation names neurons, weights and biases in plain text, numbered by layer (see
         :meth:`names_for` for a network's global numbers)."""
-        return Names(self.layer_base, self.weight_index, "node" if self.bias == "w0" else "value", self.act)
+        style = "value" if self.bias == "b" else "node"
+        return Names(self.layer_base, self.weight_index, style, self.act, bias_sign=self.bias_sign)
 
     def names_for(self, sizes: Sequence[int]) -> Names:
         """The names of a network of layer ``sizes`` (global numbers need the sizes)."""
@@ -212,7 +220,11 @@ class Notation:
                 parts = [f"{d} = ({self.target} − {a})·f′({z}) = −∂{E}/∂{z},  w ← w + {lr}·{a}·{d}"]
             else:
                 parts = [f"{d} = ∂{E}/∂{z},  w ← w − {lr}·{a}·{d}"]
-        parts.append("bias as w₀ on x₀ = 1" if self.bias == "w0" else "bias as b")
+        parts.append(
+            {"w0": "bias as w₀ on x₀ = 1", "w0_minus": "bias as W₀ on x₀ = −1 (W₀ = −b)", "b": "bias as b"}[
+                self.bias
+            ]
+        )
         if self.numbering == "global":
             parts.append("neurons numbered through the network, weights wᵢ,ⱼ from i to j")
         else:
@@ -291,9 +303,11 @@ PRESETS: dict[str, Preset] = {
     ),
     "russell_norvig": _preset(
         "Russell–Norvig",
-        "Russell & Norvig (the perceptron slides of BMB3015): a₅ = g(in₅), W₃,₅, Δᵢ = Errᵢ·g′(inᵢ), α",
+        "Russell & Norvig (the perceptron slides of BMB3015): a₅ = g(in₅), W₃,₅, W₀ on a −1 input, "
+        "Δᵢ = Errᵢ·g′(inᵢ), α",
         convention="error_signal",
         numbering="global",
+        bias="w0_minus",
         net="in",
         target="y",
         lr="α",
@@ -448,8 +462,11 @@ class Symbols:
         w = self.w(layer, j, k)
         return Sym(name, w.sub, w.sup)
 
-    def bias_input(self, layer: int) -> Sym:
-        """x₀ (input layer) or a₀⁽ˡ⁾: the constant 1 the bias weight multiplies."""
+    def bias_input(self, layer: int) -> Expr:
+        """x₀ (input layer) or a₀⁽ˡ⁾: the constant 1 the bias weight multiplies; (−1) when the bias is
+        a weight on −1."""
+        if self.n.bias == "w0_minus":
+            return const(-1.0, "(−1)")
         if layer == 0:
             return Sym("x", "0")
         return Sym(self.n.act, "0") if self.g else Sym(self.n.act, "0", self._sup(layer))

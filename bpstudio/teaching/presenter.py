@@ -49,7 +49,8 @@ class Quantity:
 
     def label(self, notation: Notation) -> str:
         text = self.error_signal if notation.error_signal else self.gradient
-        return text.format(d=notation.signal_letter, E=notation.loss, z=notation.net)
+        b = "b" if notation.bias == "b" else "w₀"
+        return text.format(d=notation.signal_letter, E=notation.loss, z=notation.net, b=b)
 
 
 #: the quantities whose label depends on the notation
@@ -57,7 +58,8 @@ QUANTITIES: dict[str, Quantity] = {
     "delta": Quantity("{d}", "{d}"),
     "delta_meaning": Quantity("∂{E}/∂{z}", "−∂{E}/∂{z}"),
     "grad_w": Quantity("∂{E}/∂w", "−∂{E}/∂w"),
-    "grad_b": Quantity("∂{E}/∂b", "−∂{E}/∂b"),
+    "grad_b": Quantity("∂{E}/∂{b}", "−∂{E}/∂{b}"),
+    "change_b": Quantity("Δ{b}", "Δ{b}"),
     "delta_name": Quantity("gradient", "error signal"),
     "delta_j": Quantity("{d}ⱼ", "{d}ⱼ"),
 }
@@ -146,9 +148,16 @@ class TracePresenter:
         return None if up is None or up.grad_W is None else present(up.grad_W, self.convention)
 
     def grad_b(self, layer: int) -> np.ndarray | None:
-        """∂E/∂b (or −∂E/∂b) of weight layer ``layer``; None until computed."""
+        """∂E/∂b (or −∂E/∂b) of weight layer ``layer``, of W₀ = −b with a bias on −1; None until
+        computed."""
         up = self.update(layer)
-        return None if up is None or up.grad_b is None else present(up.grad_b, self.convention)
+        if up is None or up.grad_b is None:
+            return None
+        return self.notation.bias_sign * present(up.grad_b, self.convention)
+
+    def bias_values(self, values: np.ndarray | None) -> np.ndarray | None:
+        """Bias values (b, Δb) as this notation shows them: W₀ = −b with a bias on a constant −1."""
+        return None if values is None else self.notation.bias_sign * np.asarray(values)
 
     def samples_text(self, limit: int = 8) -> str:
         """ "training sample 3" or "training samples 1, 2, 5 (first 8 of 32)" ("" without a trace)."""

@@ -106,7 +106,8 @@ def _givens(ex: Exercise) -> str:
                     continue
                 cells.append(f"{names.weight(l, j, k)} = {format_plain(float(net.weights[l][j, k]), d)}")
             if net.use_bias[l]:
-                cells.append(f"{names.bias(l, j)} = {format_plain(float(net.biases[l][j]), d)}")
+                bias = ex.notation.bias_sign * float(net.biases[l][j])  # W₀ = −b on an input of −1
+                cells.append(f"{names.bias(l, j)} = {format_plain(bias, d)}")
             rows.append("<tr><td>" + "</td><td>".join(html.escape(c) for c in cells) + "</td></tr>")
     parts.append('<table border="1" cellpadding="4">' + "".join(rows) + "</table>")
     return "".join(parts)

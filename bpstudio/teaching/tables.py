@@ -82,14 +82,16 @@ def neuron_columns(p: TracePresenter) -> tuple[list[str], list[str]]:
     delta_tip = n.letters_text(delta_tip)
     if n.signal != "auto":
         delta_tip = delta_tip.replace("δ", d).replace("Δ", d)
-    cols = [z, a, f"f′({z})", d, grad_b, "Δb"]
+    cols = [z, a, f"f′({z})", d, grad_b, p.label("change_b")]
     tips = [
         f"net input {z} = Σₖ wⱼₖ·{a}ₖ + bⱼ",
         f"activation {a} = f({z}) (the input xₖ in the input layer)",
         f"slope of the activation at {z}",
         delta_tip,
-        f"{grad_b} = s·Σₓ {d} over the batch (s = 1/m for the mean reduction, 1 for the sum)",
-        "the change the optimiser applied: b ← b + Δb",
+        f"{grad_b} = {'−' if n.bias_sign < 0 else ''}s·Σₓ {d} over the batch (s = 1/m for the mean "
+        "reduction, 1 for the sum)" + (": the bias is W₀ on x₀ = −1, W₀ = −b" if n.bias_sign < 0 else ""),
+        f"the change the optimiser applied: {p.label('change_b')[1:]} ← {p.label('change_b')[1:]} + "
+        f"{p.label('change_b')}",
     ]
     return cols, tips
 
@@ -135,7 +137,7 @@ def neuron_table(p: TracePresenter, sample: int | None = 0) -> TableData:
             if li > 0 and p.network.use_bias[li - 1]:  # a layer without biases: no ∂E/∂b, Δb
                 up = p.update(li - 1)
                 values[rows, 4] = _vec(p.grad_b(li - 1), size)
-                values[rows, 5] = _vec(None if up is None else up.delta_b, size)
+                values[rows, 5] = _vec(None if up is None else p.bias_values(up.delta_b), size)
             start += size
     return TableData("neurons", ["Layer", "Neuron", *cols], ["", "", *tips], layer, index, _minus1(n), values)
 
@@ -157,10 +159,15 @@ def weight_table(p: TracePresenter) -> TableData:
         kk = kk.astype(np.int64)
         up = p.update(l)
         arrays_w: list[np.ndarray | None] = [network.weights[l], None, None, None]
-        arrays_b: list[np.ndarray | None] = [network.biases[l], None, None, None]
+        arrays_b: list[np.ndarray | None] = [p.bias_values(network.biases[l]), None, None, None]
         if up is not None:
             arrays_w = [up.W_before, p.grad_W(l), up.delta_W, up.W_after]
-            arrays_b = [up.b_before, p.grad_b(l), up.delta_b, up.b_after]
+            arrays_b = [
+                p.bias_values(up.b_before),
+                p.grad_b(l),
+                p.bias_values(up.delta_b),
+                p.bias_values(up.b_after),
+            ]
         n_b = n_out if network.use_bias[l] else 0  # a layer without biases has no bias rows
         block = np.full((jj.size + n_b, 4), np.nan)
         for c, (aw, ab) in enumerate(zip(arrays_w, arrays_b)):

@@ -95,10 +95,10 @@ def gradient_lines(b: Builder, wl: int) -> list[Line]:
     lines = []
     for j, k in _params(b, wl):
         gsym = sym.grad(wl, j, k)
-        value = float(up.grad_b[j]) if k is None else float(up.grad_W[j, k])
+        value = b.n.bias_sign * float(up.grad_b[j]) if k is None else float(up.grad_W[j, k])
         dsym = sym.delta(layer, j)
         if k is None:
-            f_one: Expr = Prod([sym.bias_input(wl), dsym]) if b.n.bias == "w0" else dsym
+            f_one: Expr = Prod([sym.bias_input(wl), dsym]) if b.n.bias != "b" else dsym
         else:
             f_one = Prod([sym.a(wl, k), dsym])
         formula: Expr = Prefixed("Σₓ", f_one) if b.m > 1 else f_one
@@ -106,7 +106,7 @@ def gradient_lines(b: Builder, wl: int) -> list[Line]:
         for q in range(b.m):
             dn = b.delta_num(layer, j, q)
             if k is None:
-                n_terms.append(Prod([Num(1.0), dn]) if b.n.bias == "w0" else dn)
+                n_terms.append(Prod([Num(b.n.bias_sign), dn]) if b.n.bias != "b" else dn)
             else:
                 n_terms.append(Prod([b.a_num(wl, k, q), dn]))
         n_terms, elided = b.elide(n_terms)
@@ -158,11 +158,19 @@ def gradient_lines(b: Builder, wl: int) -> list[Line]:
     return lines
 
 
-def _state(state: Mapping[str, Any] | None, key: str, pi: int, j: int, k: int | None) -> float | None:
+#: optimiser state that is a (decayed) sum of gradients or changes, so it changes sign with the parameter
+SIGNED_STATE = ("velocity", "m")
+
+
+def _state(
+    state: Mapping[str, Any] | None, key: str, pi: int, j: int, k: int | None, bs: float = 1.0
+) -> float | None:
+    """One parameter's optimiser state ``key``; ``bs`` −1 negates a signed state (a bias on −1)."""
     if not state or key not in state:
         return None
     arr = state[key][pi]
-    return float(arr[j] if k is None else arr[j, k])
+    value = float(arr[j] if k is None else arr[j, k])
+    return bs * value if key in SIGNED_STATE else value
 
 
 class _Param:
@@ -174,7 +182,9 @@ class _Param:
         self.b, self.wl, self.j, self.k = b, wl, j, k
         self.pi = 2 * wl + (1 if k is None else 0)
         self.es = b.n.error_signal
-        g = float(up.grad_b[j]) if k is None else float(up.grad_W[j, k])  # type: ignore[index]
+        #: W₀ on an input of −1 is −b: its gradient, change, values and first-moment state are negated
+        self.bs = b.n.bias_sign if k is None else 1.0
+        g = self.bs * float(up.grad_b[j]) if k is None else float(up.grad_W[j, k])  # type: ignore[index]
         gsym = b.sym.grad(wl, j, k)
         # the gradient as the student's notation writes it: ∂E/∂w, or (−∂E/∂w) in the error signal
         self.G: Expr = Neg(gsym) if self.es else gsym
@@ -187,7 +197,7 @@ class _Param:
 
     def state_line(self, name: str, letter: str, formula: Expr, subst: Expr) -> Line | None:
         """name ← formula = subst = the state after the update (from the trace)."""
-        after = _state(self.b.tr.state_after, name, self.pi, self.j, self.k)
+        after = _state(self.b.tr.state_after, name, self.pi, self.j, self.k, self.bs)
         if after is None:
             return None
         return Line(
@@ -204,11 +214,11 @@ class _Param:
         )
 
     def before(self, name: str) -> Num:
-        return Num(_state(self.b.tr.state_before, name, self.pi, self.j, self.k) or 0.0)
+        return Num(_state(self.b.tr.state_before, name, self.pi, self.j, self.k, self.bs) or 0.0)
 
     def after(self, name: str, letter: str) -> Num:
         key = weight_key(name, self.wl, self.j, self.k)
-        value = _state(self.b.tr.state_after, name, self.pi, self.j, self.k) or 0.0
+        value = _state(self.b.tr.state_after, name, self.pi, self.j, self.k, self.bs) or 0.0
         return Num(value, key, self.state_sym(letter))
 
     def combine(self, first: Expr, first_n: Expr, coef: Expr, coef_n: Expr) -> tuple[Expr, Expr]:
@@ -301,7 +311,7 @@ def update_lines(b: Builder, wl: int) -> list[Line]:
         p = _Param(b, wl, j, k)
         extra, d_formula, d_subst = _optimiser_lines(p, tr.optimiser, tr.optimiser_params, t_after)
         lines.extend(extra)
-        dw = float(up.delta_b[j]) if k is None else float(up.delta_W[j, k])  # type: ignore[index]
+        dw = p.bs * float(up.delta_b[j]) if k is None else float(up.delta_W[j, k])  # type: ignore[index]
         dsym = sym.change(wl, j, k)
         lines.append(
             Line(
@@ -317,8 +327,8 @@ def update_lines(b: Builder, wl: int) -> list[Line]:
                 note=f"t = {t_after}" if tr.optimiser == "adam" else "",
             )
         )
-        w_before = float(up.b_before[j]) if k is None else float(up.W_before[j, k])
-        w_after = float(up.b_after[j]) if k is None else float(up.W_after[j, k])  # type: ignore[index]
+        w_before = p.bs * float(up.b_before[j]) if k is None else float(up.W_before[j, k])
+        w_after = p.bs * float(up.b_after[j]) if k is None else float(up.W_after[j, k])  # type: ignore[index]
         wsym = sym.w(wl, j, k)
         given = f"b[{wl},{j}]" if k is None else f"w[{wl},{j},{k}]"
         lines.append(

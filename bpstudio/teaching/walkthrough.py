@@ -185,10 +185,11 @@ class Builder:
         n_terms: list[Expr] = []
         refs = [Ref("neuron", layer, j)]
         if self.biased[wl]:
-            bias_num = Num(float(b[j]), f"b[{wl},{j}]", sym.w(wl, j, None))
-            if self.n.bias == "w0":
+            bs = self.n.bias_sign  # W₀ = −b on an input of −1
+            bias_num = Num(bs * float(b[j]), f"b[{wl},{j}]", sym.w(wl, j, None))
+            if self.n.bias != "b":
                 f_terms.append(Prod([sym.w(wl, j, None), sym.bias_input(wl)]))
-                n_terms.append(Prod([bias_num, Num(1.0)]))
+                n_terms.append(Prod([bias_num, Num(bs)]))
             else:
                 f_terms.append(sym.w(wl, j, None))
                 n_terms.append(bias_num)

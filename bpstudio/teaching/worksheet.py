@@ -110,7 +110,7 @@ def figure_layout(net: Network, names: Names, digits: int = 2) -> tuple[list[Nod
             y = i - (size - 1) / 2
             bias = None
             if layer > 0 and net.use_bias[layer - 1]:
-                value = format_plain(float(net.biases[layer - 1][i]), digits)
+                value = format_plain(names.bias_sign * float(net.biases[layer - 1][i]), digits)
                 bias = f"{names.bias(layer - 1, i)} = {value}"
             column.append(Node(layer, i, 2.2 * layer, y, names.neuron(layer, i), bias))
         nodes.append(column)
@@ -174,7 +174,8 @@ def _weights_rows(net: Network, names: Names, digits: int) -> list[list[str]]:
                 if mask is None or mask[j, k]
             ]
             if net.use_bias[l]:
-                cells.append(f"{names.bias(l, j)} = {format_plain(float(net.biases[l][j]), digits)}")
+                bias = names.bias_sign * float(net.biases[l][j])  # W₀ = −b on an input of −1
+                cells.append(f"{names.bias(l, j)} = {format_plain(bias, digits)}")
             rows.append(cells)
     return rows
 

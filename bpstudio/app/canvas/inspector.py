@@ -129,7 +129,8 @@ class Inspector(QWidget):
             act = ACTIVATIONS.get(net.activations[l - 1])
             title += f", {act.label}"
             if net.use_bias[l - 1]:
-                rows.append((f"bias {p.names.bias(l - 1, j)}", fmt(net.biases[l - 1][j], prec)))
+                bias = p.notation.bias_sign * net.biases[l - 1][j]
+                rows.append((f"bias {p.names.bias(l - 1, j)}", fmt(bias, prec)))
             else:
                 rows.append(("bias", "none (a layer without biases)"))
             n_in = int(net.sizes[l - 1] if net.masks[l - 1] is None else net.masks[l - 1][j].sum())
@@ -185,13 +186,17 @@ class Inspector(QWidget):
         prec = int(self.opt("precision"))
         p = self._presenter()
         title = f"<h3>{p.names.bias(l, j)}</h3><p>bias of {p.names.neuron(l + 1, j)}</p>"
-        rows = [("b", fmt(net.biases[l][j], prec))]
+        bs = p.notation.bias_sign  # W₀ = −b when the bias is a weight on −1
+        rows = [(p.label("change_b")[1:], fmt(bs * net.biases[l][j], prec))]
+        if bs < 0:
+            rows.append(("", "a weight on the constant input x₀ = −1: W₀ = −b"))
         up = p.update(l)
         if up is not None:
             g = p.grad_b(l)
             rows.append((p.label("grad_b"), fmt(g[j], prec) if g is not None else "<i>not computed yet</i>"))
+            d = up.delta_b
             rows.append(
-                ("Δb", fmt(up.delta_b[j], prec) if up.delta_b is not None else "<i>not applied yet</i>")
+                (p.label("change_b"), fmt(bs * d[j], prec) if d is not None else "<i>not applied yet</i>")
             )
         return title + self._table(rows)
 

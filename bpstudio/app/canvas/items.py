@@ -53,6 +53,8 @@ class NeuronLayerItem(QGraphicsItem):
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.title = ""
         self.detail = ""
+        #: the constant the bias node feeds: "+1" (w₀ on x₀ = 1) or "−1" (W₀ on x₀ = −1)
+        self.bias_text = "+1"
         self.names: list[str] = []
         self.values: np.ndarray | None = None
         self.scale = 1.0
@@ -271,7 +273,7 @@ class NeuronLayerItem(QGraphicsItem):
         painter.setPen(c.text)
         painter.setFont(self._value_font)
         r = self.bias_radius
-        painter.drawText(QRectF(bx - r, by - r, 2 * r, 2 * r), Qt.AlignmentFlag.AlignCenter, "+1")
+        painter.drawText(QRectF(bx - r, by - r, 2 * r, 2 * r), Qt.AlignmentFlag.AlignCenter, self.bias_text)
 
 
 class LabelsItem(QGraphicsItem):

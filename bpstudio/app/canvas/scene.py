@@ -66,6 +66,7 @@ class DisplayInfo:
     sample: str = ""
     removed: bool = False
     bias_nodes: bool = False
+    bias_minus: bool = False  # the bias nodes are "−1" (W₀ = −b)
 
 
 class NetworkScene(QGraphicsScene):
@@ -135,6 +136,11 @@ class NetworkScene(QGraphicsScene):
         self.refresh()
 
     # ------------------------------------------------------------------ building
+    @property
+    def bias_sign(self) -> float:
+        """−1 when biases are drawn as weights W₀ = −b on a "−1" node, else +1."""
+        return -1.0 if self.opt("bias_style") == "node_minus" else 1.0
+
     def rebuild(self) -> None:
         """Lay the network out afresh and recreate the items."""
         net = self.session.network
@@ -144,7 +150,7 @@ class NetworkScene(QGraphicsScene):
         if self.labels_item.scene() is None:
             self.addItem(self.labels_item)
             self.addItem(self.highlight)
-        bias_nodes = self.opt("bias_style") == "node"
+        bias_nodes = self.opt("bias_style") in ("node", "node_minus")
         self.layout = compute_layout(
             net.sizes,
             self.expanded,
@@ -154,8 +160,10 @@ class NetworkScene(QGraphicsScene):
             use_bias=net.use_bias,
         )
         self.layer_items = []
+        minus = self.opt("bias_style") == "node_minus"
         for g in self.layout.layers:
             item = NeuronLayerItem(g, self.text_scale)
+            item.bias_text = "−1" if minus else "+1"
             self.addItem(item)
             self.layer_items.append(item)
         self.edge_items = []
@@ -195,7 +203,7 @@ class NetworkScene(QGraphicsScene):
         c = self.colours
         prec = int(self.opt("precision"))
         p = self.session.presenter()
-        bias_nodes = self.opt("bias_style") == "node"
+        bias_nodes = self.opt("bias_style") in ("node", "node_minus")
         labels_on = bool(self.opt("labels"))
         names_style = self.opt("names")
         fill = self.opt("fill")
@@ -244,7 +252,8 @@ class NetworkScene(QGraphicsScene):
 
         for i, item in enumerate(self.edge_items):
             shown = bias_nodes and net.use_bias[i]
-            item.set_values(net.weights[i], net.masks[i], net.biases[i] if shown else None, wmax, c)
+            bias = self.bias_sign * net.biases[i] if shown else None  # W₀ = −b on a "−1" node
+            item.set_values(net.weights[i], net.masks[i], bias, wmax, c)
 
         self._place_labels(labels_on, bias_nodes, prec)
         fill_label = "activation a" if fill == "activation" else f"{dsym} ({p.label('delta_name')})"
@@ -261,6 +270,7 @@ class NetworkScene(QGraphicsScene):
             sample=sample,
             removed=any(m is not None for m in net.masks),
             bias_nodes=bias_nodes,
+            bias_minus=self.bias_sign < 0,
         )
         self._update_highlight(self.session.selection)
         self.refreshed.emit()
@@ -309,7 +319,7 @@ class NetworkScene(QGraphicsScene):
                         targets.append(Hit("edge", i, to, frm))
                 if bias_nodes and item.bias_starts is not None:
                     for to in range(n_to):
-                        b_val = float(net.biases[i][to])
+                        b_val = self.bias_sign * float(net.biases[i][to])
                         segs.append(
                             (tuple(item.bias_starts[to]), tuple(item.bias_ends[to]), 0.55, fmt(b_val, prec))
                         )
@@ -319,7 +329,7 @@ class NetworkScene(QGraphicsScene):
                 value = (
                     float(net.weights[hit.layer][hit.index, hit.frm])
                     if hit.kind == "edge"
-                    else float(net.biases[hit.layer][hit.index])
+                    else self.bias_sign * float(net.biases[hit.layer][hit.index])
                 )
                 colour = self.colours.positive if value >= 0 else self.colours.negative
                 out.append((QRectF(*r), text, colour))
@@ -378,7 +388,7 @@ class NetworkScene(QGraphicsScene):
         rings: list[QRectF] = []
         n_layers = len(self.layer_items)
         net = self.session.network
-        bias_nodes = self.opt("bias_style") == "node"
+        bias_nodes = self.opt("bias_style") in ("node", "node_minus")
         if sel.kind == "neuron" and 0 <= sel.layer < n_layers and 0 <= sel.index < net.sizes[sel.layer]:
             l, j = sel.layer, sel.index
             if not self.layer_items[l].g.collapsed:
@@ -425,10 +435,12 @@ class NetworkScene(QGraphicsScene):
             state = "" if net.connection_present(hit.layer, hit.index, hit.frm) else " (removed)"
             return f"{names.weight(hit.layer, hit.index, hit.frm)} = {fmt(w, prec)}{state}"
         if hit.kind == "bias":
-            value = fmt(net.biases[hit.layer][hit.index], prec)
-            return f"bias of neuron {hit.index + 1} of layer {names.layer(hit.layer + 1)} = {value}"
+            value = fmt(self.bias_sign * net.biases[hit.layer][hit.index], prec)
+            what = "W₀ (on x₀ = −1)" if self.bias_sign < 0 else "bias"
+            return f"{what} of neuron {hit.index + 1} of layer {names.layer(hit.layer + 1)} = {value}"
         if hit.kind == "bias_node":
-            return f"bias input x₀ = +1 feeding layer {names.layer(hit.layer + 1)}"
+            x0 = "−1" if self.bias_sign < 0 else "+1"
+            return f"bias input x₀ = {x0} feeding layer {names.layer(hit.layer + 1)}"
         if hit.kind == "block":
             return f"{net.sizes[hit.layer]} neurons (double-click to expand)"
         if hit.kind == "header":

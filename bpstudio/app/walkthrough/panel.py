@@ -383,7 +383,11 @@ class WalkthroughPanel(QWidget):
                     ("error_signal", "Δ = (t − o)·f′(z) = −δ,  w ← w + η·a·Δ"),
                 ],
             ),
-            ("bias_style", "Bias", [("node", "w₀ on x₀ = 1"), ("value", "b")]),
+            (
+                "bias_style",
+                "Bias",
+                [("node", "w₀ on x₀ = 1"), ("node_minus", "W₀ on x₀ = −1 (W₀ = −b)"), ("value", "b")],
+            ),
             (
                 "walkthrough_layer_base",
                 "Input layer number",
@@ -446,7 +450,7 @@ class WalkthroughPanel(QWidget):
             a.setChecked(a.data() == preset or (a is self._custom_action and preset == "custom"))
         current = {
             "notation": n.convention,
-            "bias_style": "node" if n.bias == "w0" else "value",
+            "bias_style": {"w0": "node", "w0_minus": "node_minus", "b": "value"}[n.bias],
             "walkthrough_layer_base": n.layer_base,
             "walkthrough_weight_index": n.weight_index,
             "walkthrough_digits": n.digits,
