@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_engine_reference import reference_deltas, reference_gradients
+from test_engine_reference import reference_deltas, reference_gradients, reference_output_errors
 
 from bpstudio.engine import Network, TrainConfig, Trainer, gradient_check
 
@@ -72,6 +72,9 @@ def test_gradients_match_autograd_and_finite_differences(index):
     # per-sample δ = ∂Eₓ/∂z in every layer
     for rec, ref in zip(trace.layers[1:], reference_deltas(net, loss, X, T)):
         np.testing.assert_allclose(rec.delta, ref, rtol=1e-9, atol=1e-12)
+    # per-sample ∂Eₓ/∂a (the output-error notation's β = −∂Eₓ/∂o) in every layer
+    for rec, ref in zip(trace.layers[1:], reference_output_errors(net, loss, X, T)):
+        np.testing.assert_allclose(rec.dE_da, ref, rtol=1e-9, atol=1e-12)
     # batch ∂J/∂W and ∂J/∂b of the reduced loss
     ref = reference_gradients(net, loss, reduction, X, T)
     for i, up in enumerate(trace.updates):

@@ -106,3 +106,25 @@ def reference_deltas(net, loss, X, T) -> list[np.ndarray]:
 
         out.append(np.asarray(grad(total)(zs[layer - 1])))
     return out
+
+
+def reference_output_errors(net, loss, X, T) -> list[np.ndarray]:
+    """Per-sample ∂Eₓ/∂aˡ for l = 1 … L (the error at each layer's outputs, before the slope)."""
+    theta = pack(net)
+    params = unpack(theta, net.sizes)
+    a, acts = X, []
+    for i, (W, b) in enumerate(params):
+        a = ACT[net.activations[i]](anp.dot(a, W.T) + b)
+        acts.append(a)
+    out = []
+    for layer in range(1, len(net.sizes)):
+
+        def total(a_l, layer=layer):
+            o = a_l
+            for i in range(layer, len(params)):
+                W, b = params[i]
+                o = ACT[net.activations[i]](anp.dot(o, W.T) + b)
+            return anp.sum(LOSS[loss](o, T))
+
+        out.append(np.asarray(grad(total)(acts[layer - 1])))
+    return out

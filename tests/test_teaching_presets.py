@@ -65,15 +65,16 @@ NOTES_LINES = {
         "∂E/∂w₁₁⁽²⁾ = z₁⁽²⁾·δ₁⁽³⁾",
         "Δw₁₁⁽²⁾ = −η·∂E/∂w₁₁⁽²⁾",
     ],
-    # COMP307 / AIML (000, 001): neurons numbered through the network (s₁ s₂ → o₅ o₆), outputs o,
-    # targets d, slope oⱼ(1 − oⱼ), Δwᵢ→ⱼ = η·oᵢ·oⱼ(1 − oⱼ)·(error); the bias w₀ on x₀ = 1
+    # COMP307 / AIML (000 147-168, 001 63-65): neurons numbered through the network (s₁ s₂ → o₅ o₆),
+    # outputs o, targets d; β = d − o at the output, βⱼ = Σₖ wⱼ→ₖ·oₖ(1 − oₖ)·βₖ, the gradient
+    # oᵢ·slopeⱼ·βⱼ with slopeⱼ = oⱼ(1 − oⱼ), Δwᵢ→ⱼ = η·oᵢ·oⱼ(1 − oⱼ)·βⱼ; the bias w₀ on x₀ = 1
     "comp307": [
         "σ′(z₅) = o₅·(1 − o₅)",
-        "Δ₅ = (d₅ − o₅)·σ′(z₅)",
-        "−∂E/∂w_{4,5} = o₄·Δ₅",
+        "β₅ = d₅ − o₅",
+        "β₃ = w_{3,5}·σ′(z₅)·β₅",
+        "−∂E/∂w_{4,5} = o₄·σ′(z₅)·β₅",
         "Δw_{4,5} = η·(−∂E/∂w_{4,5})",
         "z₃ = w_{0,3}·x₀ + w_{1,3}·x₁ + w_{2,3}·x₂",
-        "Δ₃ = σ′(z₃)·w_{3,5}·Δ₅",
     ],
     "bpstudio": [
         "δ₁⁽³⁾ = (a₁⁽³⁾ − t₁)·σ′(z₁⁽³⁾)",
@@ -230,8 +231,11 @@ def test_an_exercise_carries_its_preset_and_accepts_answers_in_it(name, tmp_path
     fresh = Attempt.for_exercise(back, "Bo")
     q = fresh.question(deltas[0])
     trainer, _ = trainer_for(load_example("xor"))
-    engine_delta = float(trainer.trace_samples([1]).layers[2].delta[0, 0])
-    assert q.value == pytest.approx(engine_delta * notation.sign)
+    out = trainer.trace_samples([1]).layers[2]
+    if notation.beta:  # β = −∂E/∂o = d − o at the output (COMP307 / AIML)
+        assert q.value == pytest.approx(1.0 - float(out.a[0, 0]))  # XOR's sample 2 has t = 1
+    else:
+        assert q.value == pytest.approx(float(out.delta[0, 0]) * notation.sign)
     assert fresh.submit(deltas[0], format_number(-q.value)).correct is False
     # the question names the quantity with the preset's letter
     assert q.label().startswith(notation.signal_letter)

@@ -24,7 +24,7 @@ import numpy as np
 from . import blas
 from .errors import EngineError
 from .losses import get_loss
-from .network import backward_layer, forward_layer, layer_gradients
+from .network import forward_layer, layer_gradients
 from .optimisers import State, copy_state
 from .perceptron import perceptron_delta
 from .regularisation import penalty
@@ -180,11 +180,17 @@ class MicroStep:
         z, a = _done(rec.z), _done(rec.a)
         if layer == net.n_layers and self.trace.rule == "perceptron":
             delta = perceptron_delta(a, self.trace.targets)
+            rec.dE_da = delta.copy()
         elif layer == net.n_layers:
             loss = get_loss(tr.config.loss)
             delta = loss.output_delta(z, a, self.trace.targets, net.activation(layer), tr.unit_rows)
+            with np.errstate(all="ignore"):  # shown only: ∂E/∂o of cross-entropy at o = 0 is infinite
+                rec.dE_da = loss.grad(a, self.trace.targets)
         else:
-            delta = backward_layer(net, layer, _done(self.trace.layers[layer + 1].delta), z, a)
+            # the fast loop's arithmetic: ∂E/∂a = δˡ⁺¹·Wˡ, then δ = f′(z)·∂E/∂a (backward_layer)
+            dE_da = _done(self.trace.layers[layer + 1].delta) @ net.weights[layer]
+            rec.dE_da = dE_da
+            delta = net.activation(layer).backward(z, a, dE_da)
         rec.delta = delta
         up = self.trace.updates[layer - 1]
         up.grad_W, up.grad_b = layer_gradients(

@@ -8,7 +8,10 @@ before and after. Loss before and after the update.
 Courses write backpropagation in one of two conventions (see :data:`CONVENTIONS`):
 
 * ``gradient``: δ = ∂E/∂z and w ← w − η·a·δ (Nielsen, Blair);
-* ``error_signal``: Δ = (t − o)·f′(z) = −∂E/∂z and w ← w + η·a·Δ (Russell & Norvig, the BMB3015 notes).
+* ``error_signal``: Δ = (t − o)·f′(z) = −∂E/∂z and w ← w + η·a·Δ (Russell & Norvig, the BMB3015 notes);
+* ``beta``: β = −∂E/∂o, the error at a neuron's output before the slope (β = d − o at the output,
+  βⱼ = Σₖ wⱼₖ·f′(zₖ)·βₖ) and Δw = η·oᵢ·f′(zⱼ)·βⱼ (the COMP307/AIML notes). Its gradients are shown
+  as −∂E/∂w, like the error signal's; its β comes from ``LayerRecord.dE_da``.
 
 The engine always computes the gradient convention; :func:`present` converts a quantity for display.
 """
@@ -24,6 +27,7 @@ import numpy as np
 CONVENTIONS: dict[str, tuple[str, float, str]] = {
     "gradient": ("δ", 1.0, "δ = ∂E/∂z,  w ← w − η·a·δ"),
     "error_signal": ("Δ", -1.0, "Δ = (t − o)·f′(z) = −∂E/∂z,  w ← w + η·a·Δ"),
+    "beta": ("β", -1.0, "β = −∂E/∂o (before the slope),  Δw = η·oᵢ·f′(zⱼ)·βⱼ"),
 }
 
 
@@ -63,6 +67,8 @@ class LayerRecord:
     a: np.ndarray | None = None
     fprime: np.ndarray | None = None
     delta: np.ndarray | None = None
+    #: ∂Eₓ/∂a: the error at the neurons' outputs before the slope (δ = f′(z)·∂Eₓ/∂a element-wise)
+    dE_da: np.ndarray | None = None
 
 
 @dataclass
@@ -120,7 +126,7 @@ class StepTrace:
     def to_dict(self, convention: str = "gradient") -> dict[str, Any]:
         """A JSON-ready dict (lists of floats) in the given notation."""
         sign = convention_sign(convention)
-        sym = "delta" if convention == "gradient" else "error_signal"
+        sym = {"gradient": "delta", "error_signal": "error_signal", "beta": "beta"}[convention]
 
         def arr(x: np.ndarray | float | None) -> Any:
             return None if x is None else np.asarray(x, dtype=np.float64).tolist()
@@ -138,7 +144,8 @@ class StepTrace:
                     "z": arr(rec.z),
                     "a": arr(rec.a),
                     "fprime": arr(rec.fprime),
-                    sym: signed(rec.delta),
+                    sym: signed(rec.dE_da if convention == "beta" else rec.delta),
+                    "dE_da": arr(rec.dE_da),
                 }
             )
 

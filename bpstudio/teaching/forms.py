@@ -182,3 +182,19 @@ def output_delta_form(
     formula = _with_factor(factor, Prod([diff(asym, ts), fp_sym]))
     subst = _with_factor(factor, Prod([diff(an, tn), fp_num]))
     return formula, subst, ""
+
+
+def output_beta_form(loss: str, j: int, outs: Sequence[tuple[Num, Sym, Num, Sym]]) -> tuple[Expr, Expr]:
+    """βⱼ = −∂Eₓ/∂oⱼ of output neuron j (the error at its output, before the slope): tⱼ − oⱼ for ½Σ."""
+    an, asym, tn, ts = outs[j]
+    if loss in ("half_sse", "sse", "mse"):
+        factor = loss_factor(loss, len(outs))
+        return _with_factor(factor, Sub(ts, asym)), _with_factor(factor, Sub(tn, an))
+    if loss == "bce":
+        return (
+            Div(Sub(ts, asym), Prod([asym, Sub(_one(), asym)])),
+            Div(Sub(tn, an), Prod([an, Sub(_one(), an)])),
+        )
+    if loss == "cce":
+        return Div(ts, asym), Div(tn, an)
+    raise ValueError(f"no formula for the loss {loss!r}")

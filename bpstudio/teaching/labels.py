@@ -30,6 +30,7 @@ CHOICES: dict[str, dict[str, str]] = {
     "notation": {
         "gradient": "Gradient: δ = ∂E/∂z, w ← w − η·a·δ",
         "error_signal": "Error signal: Δ = (t − o)·f′(z) = −δ, w ← w + η·a·Δ",
+        "beta": "Output error: β = −∂E/∂o (before the slope), Δw = η·oᵢ·f′(zⱼ)·βⱼ",
     },
     "bias_style": {
         "value": "Value in each neuron (b)",

@@ -125,7 +125,7 @@ class Notation:
         """The error signal's letter: δ or Δ (``auto``: Δ in the error-signal convention, else δ)."""
         if self.signal != "auto":
             return self.signal
-        return "Δ" if self.error_signal else "δ"
+        return "β" if self.beta else "Δ" if self.error_signal else "δ"
 
     def letters_text(self, text: str) -> str:
         """A plain-text formula written with the default letters (η, α, E, tₖ, oₖ/aₖ, z) in this notation's.
@@ -145,7 +145,13 @@ class Notation:
 
     @property
     def error_signal(self) -> bool:
-        return self.convention == "error_signal"
+        """True in the conventions that show −∂E/∂w: the error signal Δ and the output error β."""
+        return self.convention in ("error_signal", "beta")
+
+    @property
+    def beta(self) -> bool:
+        """The output-error convention: β = −∂E/∂o per neuron (before the slope)."""
+        return self.convention == "beta"
 
     @property
     def names(self) -> Names:
@@ -216,7 +222,9 @@ class Notation:
             parts = [CONVENTIONS[self.convention][2]]
         else:
             d, E, z, a, lr = self.signal_letter, self.loss, self.net, self.act, self.lr
-            if self.error_signal:
+            if self.beta:
+                parts = [f"{d} = −∂{E}/∂{a} (before the slope),  Δw = {lr}·{a}ᵢ·f′({z}ⱼ)·{d}ⱼ"]
+            elif self.error_signal:
                 parts = [f"{d} = ({self.target} − {a})·f′({z}) = −∂{E}/∂{z},  w ← w + {lr}·{a}·{d}"]
             else:
                 parts = [f"{d} = ∂{E}/∂{z},  w ← w − {lr}·{a}·{d}"]
@@ -270,8 +278,8 @@ PRESETS: dict[str, Preset] = {
     "comp307": _preset(
         "COMP307 / AIML",
         "COMP307/AIML420 and AIML231 notes: neurons numbered through the network (o₅, w₃,₅), outputs o, "
-        "targets d, Δw = η·oᵢ·oⱼ(1 − oⱼ)·(error)",
-        convention="error_signal",
+        "targets d, β = d − o at the output, Δw = η·oᵢ·oⱼ(1 − oⱼ)·βⱼ",
+        convention="beta",
         numbering="global",
         act="o",
         target="d",

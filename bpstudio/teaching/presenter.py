@@ -50,17 +50,18 @@ class Quantity:
     def label(self, notation: Notation) -> str:
         text = self.error_signal if notation.error_signal else self.gradient
         b = "b" if notation.bias == "b" else "w₀"
-        return text.format(d=notation.signal_letter, E=notation.loss, z=notation.net, b=b)
+        m = notation.act if notation.beta else notation.net  # β = −∂E/∂o, Δ = −∂E/∂z
+        return text.format(d=notation.signal_letter, E=notation.loss, z=notation.net, b=b, m=m)
 
 
 #: the quantities whose label depends on the notation
 QUANTITIES: dict[str, Quantity] = {
     "delta": Quantity("{d}", "{d}"),
-    "delta_meaning": Quantity("∂{E}/∂{z}", "−∂{E}/∂{z}"),
+    "delta_meaning": Quantity("∂{E}/∂{z}", "−∂{E}/∂{m}"),
     "grad_w": Quantity("∂{E}/∂w", "−∂{E}/∂w"),
     "grad_b": Quantity("∂{E}/∂{b}", "−∂{E}/∂{b}"),
     "change_b": Quantity("Δ{b}", "Δ{b}"),
-    "delta_name": Quantity("gradient", "error signal"),
+    "delta_name": Quantity("gradient", "error signal"),  # (β: "error signal" too)
     "delta_j": Quantity("{d}ⱼ", "{d}ⱼ"),
 }
 
@@ -130,6 +131,8 @@ class TracePresenter:
     def delta(self, layer: int) -> np.ndarray | None:
         """δ (or Δ = −δ) of neuron layer ``layer``, shape (m, n); None until computed."""
         rec = self.layer(layer)
+        if self.notation.beta:  # β = −∂E/∂o, the error at the output before the slope
+            return None if rec is None or rec.dE_da is None else -rec.dE_da
         return None if rec is None or rec.delta is None else present(rec.delta, self.convention)
 
     def update(self, layer: int) -> UpdateRecord | None:

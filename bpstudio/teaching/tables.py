@@ -72,6 +72,11 @@ def neuron_columns(p: TracePresenter) -> tuple[list[str], list[str]]:
             "δ = ∂Eₓ/∂z of this neuron. Output layer: δ = f′(z)·∂Eₓ/∂o (o − t for cross-entropy with "
             "sigmoid/softmax); hidden layer: δⱼ = f′(zⱼ)·Σᵢ wᵢⱼ·δᵢ"
         )
+    elif p.notation.beta:
+        delta_tip = (
+            "β = −∂Eₓ/∂o of this neuron: the error at its output, before the slope. Output layer: β = t − o "
+            "for ½Σ(t − o)²; hidden layer: βⱼ = Σᵢ wᵢⱼ·f′(zᵢ)·βᵢ; then −∂E/∂wⱼₖ = s·Σₓ oₖ·f′(zⱼ)·βⱼ"
+        )
     else:
         delta_tip = (
             "Δ = −∂Eₓ/∂z of this neuron (the error signal). Output layer: Δ = (t − o)·f′(z) for ½Σ(t − o)²; "

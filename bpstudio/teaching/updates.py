@@ -93,22 +93,39 @@ def gradient_lines(b: Builder, wl: int) -> list[Line]:
     s = b.scale_const()
     cfg = b.config
     lines = []
+    # the output-error notation writes −∂E/∂w = aₖ·f′(zⱼ)·βⱼ; for a softmax layer it writes aₖ·(−δⱼ)
+    beta_f = b.beta_form(layer)
+    minus_delta = b.n.beta and not beta_f and tr.rule != "perceptron"
     for j, k in _params(b, wl):
         gsym = sym.grad(wl, j, k)
         value = b.n.bias_sign * float(up.grad_b[j]) if k is None else float(up.grad_W[j, k])
-        dsym = sym.delta(layer, j)
-        if k is None:
-            f_one: Expr = Prod([sym.bias_input(wl), dsym]) if b.n.bias != "b" else dsym
-        else:
-            f_one = Prod([sym.a(wl, k), dsym])
+        # the factors after aₖ: δⱼ; or f′(zⱼ)·βⱼ; or −δⱼ (a softmax layer in the output-error notation)
+        dsyms: list[Expr] = [sym.delta(layer, j)]
+        if beta_f:
+            dsyms = [b.fprime_parts(layer, j, 0)[1], sym.delta(layer, j)]
+        elif minus_delta:
+            d0 = sym.delta(layer, j)
+            dsyms = [Neg(Sym("δ", d0.sub, d0.sup))]
+        lead: list[Expr] = []
+        if k is not None:
+            lead = [sym.a(wl, k)]
+        elif b.n.bias != "b":
+            lead = [sym.bias_input(wl)]
+        f_one: Expr = Prod([*lead, *dsyms]) if len(lead) + len(dsyms) > 1 else dsyms[0]
         formula: Expr = Prefixed("Σₓ", f_one) if b.m > 1 else f_one
         n_terms: list[Expr] = []
         for q in range(b.m):
-            dn = b.delta_num(layer, j, q)
-            if k is None:
-                n_terms.append(Prod([Num(b.n.bias_sign), dn]) if b.n.bias != "b" else dn)
-            else:
-                n_terms.append(Prod([b.a_num(wl, k, q), dn]))
+            dns: list[Expr] = [b.delta_num(layer, j, q)]
+            if beta_f:
+                dns = [b.fprime_parts(layer, j, q)[0], b.delta_num(layer, j, q)]
+            elif minus_delta:
+                dns = [Num(-float(tr.layers[layer].delta[q, j]))]  # type: ignore[index]
+            nlead: list[Expr] = []
+            if k is not None:
+                nlead = [b.a_num(wl, k, q)]
+            elif b.n.bias != "b":
+                nlead = [Num(b.n.bias_sign)]
+            n_terms.append(Prod([*nlead, *dns]) if len(nlead) + len(dns) > 1 else dns[0])
         n_terms, elided = b.elide(n_terms)
         subst: Expr = Sum(n_terms) if len(n_terms) > 1 else n_terms[0]
         if s is not None:

@@ -13,8 +13,15 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..engine import Network, StepTrace, TrainConfig, get_activation
-from .expr import Expr, Num, Prod, Sub, Sum, Sym, Text, const
-from .forms import activation_form, derivative_form, fprime_symbol, output_delta_form, sample_loss_form
+from .expr import Expr, Neg, Num, Prod, Sub, Sum, Sym, Text, const
+from .forms import (
+    activation_form,
+    derivative_form,
+    fprime_symbol,
+    output_beta_form,
+    output_delta_form,
+    sample_loss_form,
+)
 from .model import Line, Ref, Walkthrough, error_key, neuron_key
 from .notation import Notation, Symbols, batch_cost
 from .numbers import format_number
@@ -89,8 +96,17 @@ class Builder:
         return Num(value, key, self.sym.a(layer, k))
 
     def delta_num(self, layer: int, j: int, p: int) -> Num:
-        value = self.sign * float(self.tr.layers[layer].delta[p, j])  # type: ignore[index]
+        """δ (Δ = −δ) of a neuron as the notation shows it; β = −∂E/∂o in the output-error notation."""
+        rec = self.tr.layers[layer]
+        source = rec.dE_da if self.n.beta else rec.delta
+        value = self.sign * float(source[p, j])  # type: ignore[index]
         return Num(value, neuron_key("delta", layer, j, p), self.sym.delta(layer, j))
+
+    def beta_form(self, layer: int) -> bool:
+        """Whether the output-error notation writes this layer with β and f′ (element-wise units
+        trained by backpropagation; a softmax layer and the perceptron rule write the δ form)."""
+        act = self.tr.layers[layer].activation or "identity"
+        return self.n.beta and act != "softmax" and self.tr.rule != "perceptron"
 
     def fprime_parts(self, layer: int, j: int, p: int) -> tuple[Num, Expr]:
         act = self.tr.layers[layer].activation or "identity"
@@ -308,6 +324,9 @@ class Builder:
                         formula, subst = Sub(asym, ts), Sub(an, tn)
                     note = "the perceptron rule: the error itself, no f′ (a threshold unit has none)"
                     elided = False
+                elif layer == self.L and self.beta_form(layer):
+                    formula, subst = output_beta_form(tr.loss, j, self.outputs(p))
+                    note, elided = "the error at the output, before the slope", False
                 elif layer == self.L:
                     outs = self.outputs(p)
                     fp = None if act == "softmax" else self.fprime_parts(layer, j, p)
@@ -323,6 +342,9 @@ class Builder:
                     elided = False
                     if act == "softmax":
                         refs = [Ref("neuron", layer, i) for i in range(rec.size)]
+                elif self.beta_form(layer):
+                    formula, subst, elided = self.hidden_beta(layer, j, p, refs)
+                    note = ""
                 else:
                     formula, subst, elided = self.hidden_delta(layer, j, p, refs)
                     note = ""
@@ -335,13 +357,44 @@ class Builder:
                         lhs=self.sym.delta(layer, j),
                         formula=formula,
                         substituted=subst,
-                        value=self.sign * float(rec.delta[p, j]),  # type: ignore[index]
+                        value=self.delta_num(layer, j, p).value,
                         refs=tuple(refs),
                         note=note,
                         elided=elided,
                         sample=p,
                     )
                 )
+
+    def hidden_beta(self, layer: int, j: int, p: int, refs: list[Ref]) -> tuple[Expr, Expr, bool]:
+        """βⱼ = Σₖ wₖⱼ·f′(zₖ)·βₖ over the next layer (the weights before the update): 000's recursion."""
+        W = self.tr.updates[layer].W_before
+        nxt = layer + 1
+        f_terms: list[Expr] = []
+        n_terms: list[Expr] = []
+        softmax_next = not self.beta_form(nxt)
+        for k in range(W.shape[0]):
+            if not self.present(layer, k, j):
+                continue
+            wsym = self.sym.w(layer, k, j)
+            wnum = Num(float(W[k, j]), f"w[{layer},{k},{j}]", wsym)
+            if softmax_next:  # the next layer is written with −δ: β = Σₖ wₖⱼ·(−δₖ)
+                dval = -float(self.tr.layers[nxt].delta[p, k])  # type: ignore[index]
+                dsym = Sym("δ", self.sym.delta(nxt, k).sub, self.sym.delta(nxt, k).sup)
+                f_terms.append(Prod([wsym, Neg(dsym)]))
+                n_terms.append(Prod([wnum, Num(dval)]))
+            else:
+                fp_num, fp_sym = self.fprime_parts(nxt, k, p)
+                f_terms.append(Prod([wsym, fp_sym, self.sym.delta(nxt, k)]))
+                n_terms.append(Prod([wnum, fp_num, self.delta_num(nxt, k, p)]))
+            refs.append(Ref("edge", layer, k, j))
+            refs.append(Ref("neuron", nxt, k))
+        if not f_terms:
+            return const(0.0, "0"), const(0.0, "0"), False
+        f_terms, _ = self.elide(f_terms)
+        n_terms, elided = self.elide(n_terms)
+        if len(f_terms) == 1:
+            return f_terms[0], n_terms[0], elided
+        return Sum(f_terms), Sum(n_terms), elided
 
     def hidden_delta(self, layer: int, j: int, p: int, refs: list[Ref]) -> tuple[Expr, Expr, bool]:
         """δⱼ⁽ˡ⁾ = f′(zⱼ⁽ˡ⁾)·Σₖ wₖⱼ⁽ˡ⁾·δₖ⁽ˡ⁺¹⁾ with the weights before the update."""

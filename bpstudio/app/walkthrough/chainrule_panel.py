@@ -206,7 +206,7 @@ class ChainRulePanel(QWidget):
             )
         total += f" = {of}.</p>"
         out.append(total)
-        if self.session.notation == "error_signal":  # the course writes Δ = −δ and −∂E/∂w
+        if self.session.notation in ("error_signal", "beta"):  # the course writes Δ = −δ and −∂E/∂w
             value = e(fmt(-cr.gradient, prec))
             if cr.kind == "neuron":
                 out.append(

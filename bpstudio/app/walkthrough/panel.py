@@ -381,6 +381,7 @@ class WalkthroughPanel(QWidget):
                 [
                     ("gradient", "δ = ∂E/∂z,  w ← w − η·∂E/∂w"),
                     ("error_signal", "Δ = (t − o)·f′(z) = −δ,  w ← w + η·a·Δ"),
+                    ("beta", "β = −∂E/∂o (before the slope),  Δw = η·oᵢ·f′(zⱼ)·βⱼ"),
                 ],
             ),
             (
