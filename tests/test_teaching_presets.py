@@ -268,3 +268,20 @@ def test_the_cli_takes_a_preset_letters_and_the_projects_own_notation(tmp_path, 
     ex = tmp_path / "e.bpx.json"
     assert main(["make-exercise", str(project), "--out", str(ex), "--ask", "delta"]) == 0
     assert preset_of(load_exercise(ex).notation) == "nielsen"
+
+
+def test_the_bmb3015_presets_print_the_notes_xnor_numbers():
+    """004's XNOR network of step units (its table: z₁⁽²⁾ = −0.1, a = 0 for the input (1, 0)) and the
+    line z = (−0.3)(1) + (0.2)(1) + (0.2)(0) = −0.1, written in the BMB3015 and Russell–Norvig presets;
+    on a −1 input the bias weight is W₀ = 0.3."""
+    project = load_example("xnor-step")
+    trainer, _ = trainer_for(project)
+    trace = trainer.begin_step([2]).run_until("loss")  # the input (1, 0)
+    bmb = build_walkthrough(trace, trainer.network, None, Notation().with_preset("bmb3015")).to_text()
+    assert "z₁⁽²⁾ = w₁₀⁽¹⁾·x₀ + w₁₁⁽¹⁾·x₁ + w₁₂⁽¹⁾·x₂ = (−0.3)(1) + (0.2)(1) + (0.2)(0) = −0.1" in bmb
+    assert "a₁⁽²⁾ = step(z₁⁽²⁾) = step(−0.1) = 0" in bmb
+    out = "z₁⁽³⁾ = w₁₀⁽²⁾·a₀⁽²⁾ + w₁₁⁽²⁾·a₁⁽²⁾ + w₁₂⁽²⁾·a₂⁽²⁾ = (−0.1)(1) + (0.2)(0) + (0.2)(0) = −0.1"
+    assert out in bmb
+    rn = build_walkthrough(trace, trainer.network, None, Notation().with_preset("russell_norvig")).to_text()
+    assert "in₃ = w_{0,3}·(−1) + w_{1,3}·x₁ + w_{2,3}·x₂ = (0.3)(−1) + (0.2)(1) + (0.2)(0) = −0.1" in rn
+    assert "a₅ = step(in₅) = step(−0.1) = 0" in rn

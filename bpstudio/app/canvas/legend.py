@@ -24,9 +24,7 @@ def legend_lines(info: DisplayInfo) -> list[str]:
     if info.removed:
         rows.append("removed connection")
     if info.bias_nodes:
-        rows.append(
-            "−1  bias node (W₀ on x₀ = −1, W₀ = −b)" if info.bias_minus else "+1  bias node (w₀ on x₀ = 1)"
-        )
+        rows.append("−1  bias node (W₀ = −b)" if info.bias_minus else "+1  bias node (w₀ on x₀ = 1)")
     fill = f"fill: {info.fill_label}"
     if info.fill != "activation" and info.fill_scale > 0:
         fill += f" (max {fmt(info.fill_scale, 3)})"

@@ -41,7 +41,8 @@ from ...engine import (
 )
 from ...engine.initialisers import MAX_PARAM as MAX_INIT_PARAM
 from ...teaching.labels import CHOICES, layer_title
-from ...teaching.notation import in_notation
+from ...teaching.notation import batch_cost, in_notation
+from ...teaching.presenter import NOTATION_KEYS, notation_from_view
 from ..changes import Change
 
 #: the symbols the notes use for optimiser and initialiser parameters
@@ -155,7 +156,7 @@ class SettingsPanel(QScrollArea):
         self.vbox.addStretch(1)
 
         session.changed.connect(self._changed)
-        session.viewChanged.connect(lambda key: self.refresh() if key == "notation" else None)
+        session.viewChanged.connect(lambda key: self.refresh() if key in NOTATION_KEYS else None)
         session.runningChanged.connect(self._running_changed)
         self._rebuild_layers()
         self.refresh()
@@ -501,4 +502,8 @@ class SettingsPanel(QScrollArea):
         loss = LOSSES.get(cfg.loss)
         per = loss.formula.split("=", 1)[1].strip() if "=" in loss.formula else loss.formula
         batch = "(1/m)·Σₓ" if cfg.reduction == "mean" else "Σₓ"
-        return f"E = {batch} [{per}]    ({in_notation(loss.output_derivative, self.session.notation)})"
+        notation = notation_from_view(self.session.project.view)
+        derivative = in_notation(loss.output_derivative, self.session.notation)
+        text = notation.letters_text(f"E = {batch} [{per}]") + f"    ({notation.letters_text(derivative)})"
+        cost = batch_cost(cfg.loss, cfg.reduction, notation)
+        return text + (f"\nthat is {cost}" if cost else "")
