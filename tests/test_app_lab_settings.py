@@ -101,3 +101,50 @@ def test_a_lecture_pc_opens_in_presentation_mode_and_the_file_dialogs_start_in_t
         window.presentation.set_active(False)
         window.training.shutdown()
         ui_scale.apply(1.0)
+
+
+def test_a_lab_sets_its_course_notation_preset_for_new_projects(tmp_path, monkeypatch, qtbot):
+    """Issue 17.3 with 14.7: ``view/preset`` in the lab's file gives every project that sets no
+    notation of its own the course's letters and numbering; a student can choose another preset in
+    Preferences unless the lab locks it."""
+    from bpstudio.app.launch import build_window
+    from bpstudio.app.preferences import apply_preferences
+    from bpstudio.teaching.notation import Notation, preset_of
+
+    path = tmp_path / "system" / "bpstudio.ini"
+    path.parent.mkdir()
+    path.write_text("[view]\npreset=nielsen\n", encoding="utf-8")
+    monkeypatch.setenv(SYSTEM_ENV, str(path))
+    assert AppSettings().notation_preset() == "nielsen"
+    window = build_window()
+    qtbot.addWidget(window)
+    try:
+        assert window.documents.open_example("xor")
+        assert preset_of(Notation.from_view(window.session.project.view)) == "nielsen"
+        apply_preferences(window.settings, window.session, {"preset": "comp9444"}, "system")
+        assert AppSettings().notation_preset() == "comp9444"
+        assert preset_of(Notation.from_view(window.session.project.view)) == "comp9444"
+        dlg = PreferencesDialog(None, {**DEFAULTS_VIEW, "preset": "comp9444"}, "system")
+        qtbot.addWidget(dlg)
+        assert dlg.preset.currentData() == "comp9444" and dlg.values()[0]["preset"] == "comp9444"
+    finally:
+        window.training.shutdown()
+    path.write_text("[view]\npreset=nielsen\n[locks]\nkeys=view/preset\n", encoding="utf-8")
+    locked = AppSettings()
+    assert locked.notation_preset() == "nielsen" and locked.is_locked("view/preset")
+    locked.set_notation_preset("bmb3015")  # refused quietly: the lab decides
+    assert AppSettings().notation_preset() == "nielsen"
+    path.write_text("[view]\npreset=no-such-course\n", encoding="utf-8")
+    assert AppSettings().notation_preset() == "comp9444"  # the student's own choice
+    AppSettings().set_notation_preset("")
+    assert AppSettings().notation_preset() == ""  # and the lab's unknown name is ignored
+
+
+DEFAULTS_VIEW = {
+    "notation": "gradient",
+    "precision": 3,
+    "bias_style": "value",
+    "labels": True,
+    "names": "index",
+    "fill": "activation",
+}

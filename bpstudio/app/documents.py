@@ -23,6 +23,7 @@ from ..exports.pytorch_script import write_export
 from ..formats import DatasetSpec, Project, load_weights_file, save_weights
 from ..formats.io import write_bytes_atomic
 from ..teaching.labels import DEFAULTS
+from ..teaching.notation import Notation
 from ..teaching.worksheet import exercise_of, latex_document, make_sheets
 from ..workspace import list_examples, load_example
 from .canvas.export import export_png, export_svg
@@ -67,7 +68,13 @@ class Documents(QObject):
         QMessageBox.warning(self.window, title, message)
 
     def prepare(self, project: Project) -> Project:
-        """Fill the view options the project does not set with the preferences' defaults."""
+        """Fill the view options the project does not set with the preferences' defaults (first the
+        course notation preset's, if one is chosen, then the others)."""
+        preset = self.settings.notation_preset()
+        if preset:
+            for key, value in Notation().with_preset(preset).to_view().items():
+                if key != "walkthrough_digits":
+                    project.view.setdefault(key, value)
         for key in DEFAULTS:
             try:
                 project.view.setdefault(key, self.settings.view_default(key))

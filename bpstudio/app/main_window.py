@@ -246,9 +246,10 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ dialogs
     def show_preferences(self) -> bool:
         view = {key: self.session.view_option(key, self.settings.view_default(key)) for key in DEFAULTS}
+        view["preset"] = self.settings.notation_preset()
         locked = frozenset(
             k
-            for k in (*DEFAULTS, "theme")
+            for k in (*DEFAULTS, "preset", "theme")
             if self.settings.is_locked(f"prefs/{k}" if k == "theme" else f"view/{k}")
         )
         dlg = PreferencesDialog(self, view, self.settings.theme(), locked)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -19,6 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 from ..teaching.labels import CHOICES
+from ..teaching.notation import PRESETS
+from ..teaching.presenter import notation_from_view
 from .dialogs import ok_cancel
 from .settings import LOCKED_REASON, THEMES, AppSettings
 
@@ -49,6 +52,17 @@ class PreferencesDialog(QDialog):
             box.setCurrentIndex(max(0, box.findData(view[key])))
             self.boxes[key] = box
             form.addRow(label, box)
+        self.preset = QComboBox()
+        self.preset.setObjectName("pref_preset")
+        self.preset.addItem("None (the options above)", "")
+        for name, preset in PRESETS.items():
+            self.preset.addItem(preset.label, name)
+            self.preset.setItemData(self.preset.count() - 1, preset.source, Qt.ItemDataRole.ToolTipRole)
+        self.preset.setCurrentIndex(max(0, self.preset.findData(view.get("preset", ""))))
+        self.preset.setToolTip(
+            "The course's notation (letters, numbering, sign convention) that new projects take"
+        )
+        form.addRow("Course notation:", self.preset)
         self.precision = QSpinBox()
         self.precision.setObjectName("pref_precision")
         self.precision.setRange(0, 10)
@@ -65,7 +79,13 @@ class PreferencesDialog(QDialog):
             self.theme.addItem(text, value)
         self.theme.setCurrentIndex(max(0, self.theme.findData(theme)))
         form.addRow("Theme:", self.theme)
-        controls = {**self.boxes, "precision": self.precision, "labels": self.labels, "theme": self.theme}
+        controls = {
+            **self.boxes,
+            "preset": self.preset,
+            "precision": self.precision,
+            "labels": self.labels,
+            "theme": self.theme,
+        }
         for key in locked:
             widget = controls.get(key)
             if widget is not None:
@@ -85,11 +105,20 @@ class PreferencesDialog(QDialog):
         view: dict[str, Any] = {key: box.currentData() for key, box in self.boxes.items()}
         view["precision"] = int(self.precision.value())
         view["labels"] = self.labels.isChecked()
+        view["preset"] = str(self.preset.currentData() or "")
         return view, str(self.theme.currentData())
 
 
 def apply_preferences(settings: AppSettings, session, view: dict[str, Any], theme: str) -> None:
-    """Store the defaults, set the open project's view options and the theme."""
+    """Store the defaults, set the open project's view options and the theme; a course notation
+    preset (``view["preset"]``) becomes the default and is applied to the open project."""
+    view = dict(view)
+    preset = view.pop("preset", None)
+    if preset is not None and preset != settings.notation_preset():
+        settings.set_notation_preset(preset)
+        if preset:
+            session.set_notation(notation_from_view(session.project.view).with_preset(preset))
+            view = {k: v for k, v in view.items() if k not in ("notation", "bias_style")}
     for key, value in view.items():
         settings.set_view_default(key, value)
         session.set_view_option(key, value)

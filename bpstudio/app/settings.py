@@ -11,7 +11,8 @@ form (:func:`system_settings_file`: ``/etc/xdg/bpstudio/bpstudio.ini`` on Linux,
 Windows; ``/Library/Preferences/bpstudio/bpstudio.ini`` on macOS; ``$BPSTUDIO_SYSTEM_CONFIG`` names
 another). Its values are the defaults where the user has not chosen otherwise: ``prefs/theme``,
 ``prefs/text_size``, ``prefs/presentation`` (start in presentation mode), ``view/<option>`` (the
-defaults of the project view options, e.g. ``view/notation``), ``paths/projects`` and ``paths/data``
+defaults of the project view options, e.g. ``view/notation``), ``view/preset`` (a course notation preset,
+e.g. ``nielsen``, that projects setting no notation of their own take), ``paths/projects`` and ``paths/data``
 (the folders the file dialogs start in). ``locks/keys`` lists keys the user cannot change: a locked
 key's system value wins over the user's, and Preferences shows it greyed out with the reason.
 """
@@ -27,6 +28,7 @@ from typing import Any
 from PySide6.QtCore import QByteArray, QObject, QSettings, QStandardPaths, Signal
 
 from ..teaching.labels import CHOICES, DEFAULTS
+from ..teaching.notation import PRESETS
 from .ui_scale import nearest_step
 
 ORGANISATION = "bpstudio"
@@ -139,6 +141,17 @@ class AppSettings(QObject):
 
     def view_defaults(self) -> dict[str, Any]:
         return {key: self.view_default(key) for key in DEFAULTS}
+
+    def notation_preset(self) -> str:
+        """The course notation preset (e.g. ``nielsen``) that projects setting no notation take; ""
+        for none (an unknown name is ignored)."""
+        value = str(self._value("view/preset", "") or "").strip()
+        return value if value in PRESETS else ""
+
+    def set_notation_preset(self, name: str) -> None:
+        if name and name not in PRESETS:
+            raise ValueError(f"unknown notation preset {name!r}")
+        self._set("view/preset", name, "preset")
 
     def set_view_default(self, key: str, value: Any) -> None:
         self._set(f"view/{key}", _coerce(key, value, DEFAULTS[key]), key)
