@@ -140,3 +140,20 @@ def test_bundle_libs_fails_when_a_library_is_missing(tmp_path, capsys):
     assert bundle_libs.main([str(app)]) == 1
     assert "libQt6Core.so.6" in capsys.readouterr().err
     assert bundle_libs.main([str(app), "--allow-missing"]) == 0
+
+
+def test_glibc_needed_reports_the_newest_symbol_version_and_enforces_a_limit(tmp_path, capsys):
+    """packaging/linux/glibc_needed.py, which CI runs on the Debian 11 build with --max 2.31."""
+    import glibc_needed
+
+    app = tmp_path / "app"
+    app.mkdir()
+    shutil.copy("/bin/ls", app / "prog")
+    (app / "notes.txt").write_text("not an ELF file", encoding="utf-8")
+    assert glibc_needed.main([str(app)]) == 0
+    line = capsys.readouterr().out
+    assert "ELF files; the newest glibc any needs: 2." in line and "prog" in line
+    assert glibc_needed.main([str(app), "--max", "2.0"]) == 1
+    assert glibc_needed.main([str(app), "--max", "99.0"]) == 0
+    (tmp_path / "empty").mkdir()
+    assert glibc_needed.main([str(tmp_path / "empty")]) == 1

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOW = ROOT / ".github" / "workflows" / "installers.yml"
 INSTALLING = ROOT / "docs" / "installing.md"
@@ -57,3 +59,85 @@ def test_the_deployment_detection_rule_is_by_version_on_the_installers_uninstall
     text = INSTALLING.read_text(encoding="utf-8")
     assert f"{{{app_id.group(1)}}}_is1" in text and "DisplayVersion" in text
     assert "Greater than or equal to" in text
+
+
+def _powershell_errors(source: bytes) -> list[tuple[int, int]]:
+    """(line, column) of every syntax error tree-sitter's PowerShell grammar finds (1-based lines)."""
+    import tree_sitter_powershell
+    from tree_sitter import Language, Parser
+
+    tree = Parser(Language(tree_sitter_powershell.language())).parse(source)
+    out = []
+
+    def walk(node) -> None:
+        if node.type == "ERROR" or node.is_missing:
+            out.append((node.start_point[0] + 1, node.start_point[1]))
+        for child in node.children:
+            walk(child)
+
+    walk(tree.root_node)
+    return out
+
+
+def test_the_powershell_scripts_parse():
+    """Issue 17.2: no pwsh here, so the scripts are parsed with tree-sitter's PowerShell grammar."""
+    scripts = sorted((ROOT / "packaging" / "windows").glob("*.ps1"))
+    assert len(scripts) >= 2
+    for script in scripts:
+        assert _powershell_errors(script.read_bytes()) == [], script.name
+    # and the check catches what a typo does
+    assert _powershell_errors(b"param([string]$Installer\nif ($Installer) { Write-Host 'x' }\n")
+    assert _powershell_errors(b"foreach ($f in $files) { Write-Host $f\n")
+
+
+def _check_iss():
+    sys.path.insert(0, str(ROOT / "packaging" / "windows"))
+    try:
+        import check_iss
+    finally:
+        sys.path.pop(0)
+    return check_iss
+
+
+def test_the_inno_setup_script_passes_the_static_check():
+    check_iss = _check_iss()
+    script = (ROOT / "packaging" / "windows" / "bpstudio.iss").read_text(encoding="utf-8-sig")
+    assert check_iss.check(script) == []
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "packaging" / "windows" / "check_iss.py"),
+            str(ROOT / "packaging/windows/bpstudio.iss"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0 and out.stdout.strip().endswith(": ok")
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (("[Files]", "[Filez]"), "unknown section [Filez]"),
+        (("WizardStyle=modern", "WizardStile=modern"), "unknown [Setup] directive WizardStile"),
+        (
+            ("Flags: ignoreversion recursesubdirs", "Flags: ignoreversion recursesubdir"),
+            "no flag recursesubdir",
+        ),
+        (('DestDir: "{app}"', 'DestDir: "{ap}"'), "unknown constant {ap}"),
+        (('DestDir: "{app}"', 'DestDir: "{app}'), "a quoted value is not closed"),
+        (('DestDir: "{app}"', 'Destination: "{app}"'), "[files] has no parameter Destination"),
+        (("Root: HKA;", "Root: HKXX;"), "unknown registry root HKXX"),
+        (("ValueType: string;", "ValueType: text;"), "unknown ValueType text"),
+        (("Type: dirifempty", "Type: folders"), "unknown Type folders"),
+        (("#endif\n#ifndef AppDir", "#ifndef AppDir"), "#if without #endif"),
+    ],
+)
+def test_the_inno_setup_check_finds_each_kind_of_mistake(change, problem):
+    check_iss = _check_iss()
+    script = (ROOT / "packaging" / "windows" / "bpstudio.iss").read_text(encoding="utf-8-sig")
+    old, new = change
+    assert old in script
+    problems = check_iss.check(script.replace(old, new, 1))
+    assert any(problem in p for p in problems), problems

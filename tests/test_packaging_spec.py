@@ -126,15 +126,30 @@ def test_the_qt_hook_drops_only_plugins_the_app_does_not_need():
     assert [wanted(s, d) for s, d in drop] == [False] * len(drop)
 
 
-def test_build_requirements_are_pinned_and_match_the_runtime_pins():
+def _pins(path: Path) -> dict[str, str]:
     pins: dict[str, str] = {}
-    for line in REQUIREMENTS.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         line = line.split("#", 1)[0].strip()
         if not line:
             continue
         m = re.fullmatch(r"([A-Za-z0-9_.-]+)==([0-9][0-9A-Za-z.]*)(\s*;\s*.+)?", line)
         assert m, f"not an exact pin: {line!r}"
         pins[m.group(1).lower()] = m.group(2)
+    return pins
+
+
+def test_the_debian_11_build_pins_the_same_except_qt_for_python():
+    """packaging/linux/requirements-glibc228.txt (issue 17.1): Qt for Python 6.9.3, whose Linux wheels
+    need glibc 2.28, and every other pin as the main file's."""
+    main, old = _pins(REQUIREMENTS), _pins(ROOT / "packaging" / "linux" / "requirements-glibc228.txt")
+    assert old["pyside6-essentials"] == old["shiboken6"] == "6.9.3"
+    qt = {"pyside6-essentials", "shiboken6"}
+    assert {k: v for k, v in old.items() if k not in qt} == {k: v for k, v in main.items() if k not in qt}
+    assert old["pyside6-essentials"] not in ("6.9.0", "6.9.1")  # 6.9.1 broke pyqtgraph (#3321)
+
+
+def test_build_requirements_are_pinned_and_match_the_runtime_pins():
+    pins = _pins(REQUIREMENTS)
     assert {"pyinstaller", "pyinstaller-hooks-contrib", "pyside6-essentials", "pyqtgraph", "numpy"} <= set(
         pins
     )

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Build Backprop Studio for Linux: the frozen app folder, a .tar.gz of it, a .deb, and (with --rpm) an .rpm.
 #
-#   packaging/linux/build.sh [--rpm] [--no-deb] [--keep-venv] [--python PYTHON]
+#   packaging/linux/build.sh [--rpm] [--no-deb] [--keep-venv] [--python PYTHON] [--requirements FILE]
 #
 # --keep-venv reuses packaging/build/venv from an earlier run (quicker when iterating on the spec).
+# --requirements: the pinned build requirements (default packaging/requirements-build.txt; the
+# Debian 11 build, packaging/linux/build_bullseye.sh, gives packaging/linux/requirements-glibc228.txt).
 #
 # Needs: Python 3.11+ with venv, network access to PyPI, ldd (libc-bin), strip (binutils, optional),
 # dpkg-deb (for the .deb), rpmbuild (for --rpm: `apt-get install rpm`), and the X11/xcb libraries
@@ -30,13 +32,15 @@ PYTHON="${PYTHON:-python3}"
 MAKE_DEB=1
 MAKE_RPM=0
 KEEP_VENV=0
+REQUIREMENTS="$PACKAGING/requirements-build.txt"
 while [ $# -gt 0 ]; do
   case "$1" in
     --rpm) MAKE_RPM=1 ;;
     --no-deb) MAKE_DEB=0 ;;
     --keep-venv) KEEP_VENV=1 ;;
     --python) PYTHON="$2"; shift ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    --requirements) REQUIREMENTS="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"; shift ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     *) echo "build.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -62,7 +66,7 @@ else
   step "build venv with the pinned build requirements ($VENV)"
   rm -rf "$VENV"
   "$PYTHON" -m venv "$VENV"
-  "$VENV/bin/python" -m pip install -q -r "$PACKAGING/requirements-build.txt"
+  "$VENV/bin/python" -m pip install -q -r "$REQUIREMENTS"
   done_step
 fi
 

@@ -58,6 +58,34 @@ HOME="$SMOKE_HOME" xvfb-run -a -s "-screen 0 1600x1000x24 -nolisten tcp" \
   env QT_QPA_PLATFORM=xcb /usr/bin/bpstudio --smoke-test || fail "the installed app's smoke test failed"
 rm -rf "$SMOKE_HOME"
 
+echo "== upgrade in place: a newer version over this one keeps the user's and the lab's settings"
+UPGRADE_DIR="$(mktemp -d)"
+USER_HOME="$UPGRADE_DIR/home"
+mkdir -p "$USER_HOME/.config/bpstudio"
+printf '[prefs]\ntheme=dark\ntext_size=1.5\n\n[view]\npreset=nielsen\n' > "$USER_HOME/.config/bpstudio/bpstudio.ini"
+LAB_FILE=/etc/xdg/bpstudio/bpstudio.ini
+LAB_MADE=0
+if [ ! -e "$LAB_FILE" ]; then
+  mkdir -p "$(dirname "$LAB_FILE")"
+  printf '[view]\nnotation=error_signal\n' > "$LAB_FILE"
+  LAB_MADE=1
+fi
+before="$(sha256sum "$USER_HOME/.config/bpstudio/bpstudio.ini" "$LAB_FILE")"
+dpkg-deb -R "$DEB" "$UPGRADE_DIR/pkg"
+OLD_VERSION="$(sed -n 's/^Version: //p' "$UPGRADE_DIR/pkg/DEBIAN/control")"
+sed -i "s/^Version: .*/Version: $OLD_VERSION+upgrade1/" "$UPGRADE_DIR/pkg/DEBIAN/control"
+dpkg-deb -b --root-owner-group "$UPGRADE_DIR/pkg" "$UPGRADE_DIR/upgrade.deb" > /dev/null
+DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$UPGRADE_DIR/upgrade.deb" \
+  > "$UPGRADE_DIR/apt.log" 2>&1 || { tail -20 "$UPGRADE_DIR/apt.log"; fail "the upgrade did not install"; }
+[ "$(dpkg-query -W -f='${Version}' bpstudio)" = "$OLD_VERSION+upgrade1" ] || fail "the upgrade did not replace $OLD_VERSION"
+[ "$before" = "$(sha256sum "$USER_HOME/.config/bpstudio/bpstudio.ini" "$LAB_FILE")" ] \
+  || fail "the upgrade changed the user's or the lab's settings"
+HOME="$USER_HOME" xvfb-run -a -s "-screen 0 1600x1000x24 -nolisten tcp" \
+  env QT_QPA_PLATFORM=xcb /usr/bin/bpstudio --smoke-test > /dev/null || fail "the upgraded app's smoke test failed"
+echo "   $OLD_VERSION → $OLD_VERSION+upgrade1: ~/.config/bpstudio/bpstudio.ini and $LAB_FILE unchanged"
+[ "$LAB_MADE" = 1 ] && rm -rf "$(dirname "$LAB_FILE")"
+rm -rf "$UPGRADE_DIR"
+
 echo "== remove (purge) and look for leftovers"
 DEBIAN_FRONTEND=noninteractive apt-get purge -y -q bpstudio > /dev/null
 if dpkg-query -W -f='${Status}' bpstudio 2> /dev/null | grep -q "installed"; then

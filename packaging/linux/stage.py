@@ -56,12 +56,11 @@ LAUNCHER = """#!/bin/sh
 exec /opt/bpstudio/bpstudio "$@"
 """
 
-#: compression of the packages' payload: zstd level 10 compresses the 160 MB app folder to about 57 MB
-#: in about 15 s on two cores; xz -6 (dpkg's default) saves another 10 MB but takes 10 times as long.
-#: Every dpkg that can run this build reads zstd (Debian 12+, Ubuntu 21.10+: the bundle needs glibc
-#: 2.36 anyway), as does rpm 4.14+ (Fedora 31+, RHEL 8+, openSUSE 15.x). Override with
-#: BPSTUDIO_COMPRESSION=xz:6 for the smallest files.
-_kind, _, _level = os.environ.get("BPSTUDIO_COMPRESSION", "zstd:10").partition(":")
+#: compression of the packages' payload: xz, because the packages install on Debian 11, whose dpkg
+#: (1.20) cannot read zstd (Debian's dpkg reads it from 1.21.18 on); rpm reads xz everywhere.
+#: Level 2 keeps the build quick (xz -6, dpkg's default, takes several times as long for a few MB).
+#: Override with BPSTUDIO_COMPRESSION=xz:6 for the smallest files, or zstd:10 for Debian 12+ only.
+_kind, _, _level = os.environ.get("BPSTUDIO_COMPRESSION", "xz:2").partition(":")
 DEB_COMPRESSION = (_kind, int(_level or 6))
 RPM_PAYLOAD = f"w{DEB_COMPRESSION[1]}.{'zstdio' if _kind == 'zstd' else 'xzdio'}"
 

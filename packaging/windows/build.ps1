@@ -103,4 +103,4 @@ if (-not $SkipInstaller) {
 }
 
 Write-Host "== done"
-Get-ChildItem $Dist | Format-Table Name, Length
+Get-ChildItem $Dist | Format-Table -Property @('Name', 'Length')
