@@ -14,13 +14,15 @@ from bpstudio.engine.distributions import (
     Recorder,
     quantiles,
     record,
+    record_every,
 )
 from bpstudio.engine.history import History
 from bpstudio.engine.training import Trainer
 from bpstudio.formats import Project, project_from_dict, project_to_dict
 
-XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], float)
-XOR_T = np.array([[0], [1], [1], [0]], float)
+#: XOR's table 64 times over: epochs long enough that every epoch is recorded (record_every is 1)
+XOR_X = np.tile(np.array([[0, 0], [0, 1], [1, 0], [1, 1]], float), (64, 1))
+XOR_T = np.tile(np.array([[0], [1], [1], [0]], float), (64, 1))
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 7, 20, 101])
@@ -180,3 +182,25 @@ def test_a_history_of_another_network_is_not_taken_over():
     same = Trainer(Network.create([2, 2, 1], ["sigmoid", "sigmoid"], seed=0), TrainConfig(), XOR_X, XOR_T)
     same.resume(None, None, tr.history)
     assert same.epoch == 3
+
+
+def test_recording_costs_little_of_training_so_short_epochs_record_every_kth():
+    """Issue 18: a record (three sorts of the weights) can cost more than a short epoch's training;
+    the first ``every`` is the smallest power of two keeping it near 5 %, from the sizes alone."""
+    assert record_every(2220, 1797, 10) == 1  # 64-30-10 on digits: every epoch
+    assert record_every(9, 4, 1) == 4  # XOR online: every 4th epoch
+    assert record_every(79_400, 256, 64) == 64  # 784-100-10 on 256 samples
+    assert record_every(79_400, 60_000, 64) == 1
+    for args in [(9, 4, 1), (79_400, 256, 64), (50, 1, 1), (10**6, 1, 1)]:
+        k = record_every(*args)
+        assert k >= 1 and k & (k - 1) == 0  # a power of two
+    net = Network.create([2, 2, 1], ["sigmoid", "sigmoid"], seed=0)
+    tr = Trainer(net, TrainConfig(), XOR_X[:4], XOR_T[:4])
+    tr.run(epochs=20)
+    assert tr.history.dists.every == 4 and tr.history.dists.epochs == [4, 8, 12, 16, 20]
+    # the traced steps record the same epochs as the fast loop
+    fresh = Network.create([2, 2, 1], ["sigmoid", "sigmoid"], seed=0)
+    stepped = Trainer(fresh, TrainConfig(), XOR_X[:4], XOR_T[:4])
+    while stepped.epoch < 20:
+        stepped.step_batch()
+    assert stepped.history.dists.epochs == tr.history.dists.epochs

@@ -33,6 +33,7 @@ from .activations import row_sums
 from .config import TrainConfig
 from .distributions import Recorder as DistributionRecorder
 from .distributions import record as distribution_record
+from .distributions import record_every
 from .errors import DivergenceError, EngineError, TrainingRefused
 from .fastpath import StepBuffers
 from .history import History
@@ -113,6 +114,7 @@ class Trainer:
         self._Tbuf: np.ndarray | None = None
         self._shuffled_ok = False
         self._eval_cache: dict[int, tuple[Any, ...]] = {}
+        self._record_every_cache: tuple[tuple[Any, ...], int] | None = None
 
     def clone(self) -> Trainer:
         """A trainer that shares only the read-only data (X, T, splits) with this one: its own network,
@@ -505,6 +507,8 @@ class Trainer:
         st.epoch += 1
         h = self.history
         h.epochs.append(st.epoch)
+        if h.dists.every < self._record_every:  # recording costs at most ~5 % (record_every)
+            h.dists.every = self._record_every
         h.dists.add(st.epoch, self._distribution_record)
         for name, split in (("train", (self.X, self.T)), ("val", self.val), ("test", self.test)):
             if split is None:
@@ -533,6 +537,18 @@ class Trainer:
                     self.network.biases = [b.copy() for b in best.biases]
                     st.stop_reason = "early_stopping"
         self._new_epoch_order()
+
+    @property
+    def _record_every(self) -> int:
+        """The least :attr:`DistributionLog.every` for this network and data (cached per shape)."""
+        net = self.network
+        key = (tuple(net.sizes), self.n_train, self.batch_size)
+        cached = self._record_every_cache
+        if cached is None or cached[0] != key:
+            n_weights = sum(int(w.size) for w in net.weights)
+            cached = (key, record_every(n_weights, self.n_train, self.batch_size))
+            self._record_every_cache = cached
+        return cached[1]
 
     def _distribution_record(self) -> np.ndarray:
         """The quantiles of the weights and of the last update's |∂E/∂w| and |Δw| per weight layer
