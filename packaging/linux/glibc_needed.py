@@ -10,11 +10,11 @@ Prints that version and the files that ask for it; with --max, exit status 1 whe
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 
-VERSION = re.compile(rb"GLIBC_(\d+)\.(\d+)(?:\.(\d+))?\x00")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bundle_libs import _GLIBC as VERSION  # noqa: E402  (one pattern for both scripts)
 
 
 def is_elf(path: Path) -> bool:
