@@ -10,7 +10,9 @@ shuffling every epoch, mean reduction over the batch, float64 everywhere:
 (b) ``digits`` 64-30-10, sigmoid hidden + softmax output with categorical cross-entropy, batch 10,
     1,797 samples of random data shaped like scikit-learn's digits (64 inputs, 10 classes);
 (c) ``mnist``  784-100-10, sigmoid hidden + softmax output with categorical cross-entropy, batch 64,
-    6,400 samples of random data shaped like MNIST.
+    6,400 samples of random data shaped like MNIST;
+(d) ``mnist32`` the same in float32: bpstudio's opt-in float32 runs (``TrainConfig.dtype``) against
+    PyTorch in float32 (scikit-learn is left out of this case).
 
 Binary/categorical cross-entropy with sigmoid/softmax outputs is what scikit-learn's MLPClassifier
 trains (its ``log_loss``), so all three learners minimise the same function with the same updates.
@@ -51,13 +53,17 @@ class Case:
     lr: float
     #: seconds one timed run should take (the epochs are calibrated to it)
     seconds: float
+    dtype: str = "float64"
 
 
 CASES = [
     Case("xor", (2, 2, 1), 1, 4, 0.5, 1.5),
     Case("digits", (64, 30, 10), 10, 1797, 0.1, 1.5),
     Case("mnist", (784, 100, 10), 64, 6400, 0.1, 2.0),
+    Case("mnist32", (784, 100, 10), 64, 6400, 0.1, 2.0, "float32"),
 ]
+#: the learners that train each number format
+SUPPORTS = {"float64": ("bpstudio", "scikit-learn", "pytorch"), "float32": ("bpstudio", "pytorch")}
 
 
 def make_data(case: Case, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -104,6 +110,7 @@ def run_ours(case: Case, X, T, y, epochs: int) -> float:
         batch_size=case.batch,
         shuffle=True,
         seed=0,
+        dtype=case.dtype,
     )
     trainer = Trainer(net, cfg, X, T)
     spent = [0.0]
@@ -157,14 +164,15 @@ def run_torch(case: Case, X, T, y, epochs: int) -> float:
     n_in, n_hid, n_out = case.sizes
     model = torch.nn.Sequential(
         torch.nn.Linear(n_in, n_hid), torch.nn.Sigmoid(), torch.nn.Linear(n_hid, n_out)
-    ).double()
+    )
+    model = model.float() if case.dtype == "float32" else model.double()
     if n_out == 1:
         loss_fn = torch.nn.BCEWithLogitsLoss()
-        Yt = torch.from_numpy(T.copy())
+        Yt = torch.from_numpy(T.astype(case.dtype))
     else:
         loss_fn = torch.nn.CrossEntropyLoss()
         Yt = torch.from_numpy(y.astype(np.int64))
-    Xt = torch.from_numpy(X.copy())
+    Xt = torch.from_numpy(X.astype(case.dtype))
     opt = torch.optim.SGD(model.parameters(), lr=case.lr)
     n, b = X.shape[0], case.batch
     t0 = time.perf_counter()
@@ -265,11 +273,11 @@ def settle() -> None:
 
 
 # ---------------------------------------------------------------------------- matmul rate
-def matmul_rate(n: int = 2048, repeats: int = 5) -> float:
-    """Best FLOP/s of a float64 n×n by n×n product (2n³ FLOP) with NumPy's BLAS, all threads."""
+def matmul_rate(n: int = 2048, repeats: int = 5, dtype: str = "float64") -> float:
+    """Best FLOP/s of an n×n by n×n product (2n³ FLOP) in ``dtype`` with NumPy's BLAS, all threads."""
     rng = np.random.default_rng(0)
-    a = rng.random((n, n))
-    b = rng.random((n, n))
+    a = rng.random((n, n)).astype(dtype)
+    b = rng.random((n, n)).astype(dtype)
     a @ b
     best = float("inf")
     for _ in range(repeats):
@@ -282,7 +290,9 @@ def matmul_rate(n: int = 2048, repeats: int = 5) -> float:
 # ---------------------------------------------------------------------------- main
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--cases", default="xor,digits,mnist", help="comma-separated: xor, digits, mnist")
+    parser.add_argument(
+        "--cases", default="xor,digits,mnist,mnist32", help="comma-separated: xor, digits, mnist, mnist32"
+    )
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per learner (best kept)")
     parser.add_argument("--scale", type=float, default=1.0, help="multiply every run's target duration")
     parser.add_argument("--only", default="", help="comma-separated learners to run (default: all)")
@@ -313,6 +323,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_case(case: Case, workers: dict[str, Worker], args, rate: float) -> None:
+    workers = {k: w for k, w in workers.items() if k in SUPPORTS[case.dtype]}
     epochs = {
         k: w.ask(case=case.name, calibrate=case.seconds * args.scale)["epochs"] for k, w in workers.items()
     }
@@ -327,21 +338,22 @@ def run_case(case: Case, workers: dict[str, Worker], args, rate: float) -> None:
                 share = reply["evaluation"] / reply["seconds"] if k == "bpstudio" else share
     sps = {k: case.n / best[k] for k in workers}
     arch = "-".join(map(str, case.sizes))
-    print(f"({case.name}) {arch}, batch {case.batch}, {case.n} samples, best of {args.repeats} runs")
+    shape = f"{arch}, batch {case.batch}, {case.n} samples, {case.dtype}"
+    print(f"({case.name}) {shape}, best of {args.repeats} runs")
     for k in workers:
         line = f"  {k:<13}{sps[k]:>12,.0f} samples/s  ({epochs[k]} epochs per run)"
         if k != "bpstudio" and "bpstudio" in sps:
             line += f"   bpstudio/{k} = {sps['bpstudio'] / sps[k]:.2f}×"
         print(line)
-    if case.name == "mnist":
-        rate = max(rate, matmul_rate())  # the machine is shared: keep the best rate seen
+    if case.name.startswith("mnist"):
+        rate = max(rate, matmul_rate(dtype=case.dtype))  # the machine is shared: keep the best rate seen
     if "bpstudio" in workers:
         line = f"  bpstudio's end-of-epoch work (evaluation, next order): {share:.0%} of its time"
         if "pytorch" in sps:
             without = sps["bpstudio"] / (1.0 - share) / sps["pytorch"]
             line += f" (without it: {without:.2f}× pytorch)"
         print(line)
-        if case.name == "mnist":
+        if case.name.startswith("mnist"):
             achieved = sps["bpstudio"] * flops_per_sample(case.sizes)
             forward = 2 * sum(case.sizes[i] * case.sizes[i + 1] for i in range(len(case.sizes) - 1))
             with_eval = sps["bpstudio"] * (flops_per_sample(case.sizes) + forward)

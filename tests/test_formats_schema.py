@@ -17,6 +17,7 @@ from bpstudio import resource_path
 from bpstudio.engine import (
     ACTIVATIONS,
     BATCH_MODES,
+    DTYPES,
     INITIALISERS,
     LOSSES,
     OPTIMISERS,
@@ -75,7 +76,9 @@ def test_schema_fields_match_the_objects_that_are_saved():
     schema = raw_schema("project")
     training = schema["$defs"]["training"]
     fields = [f.name for f in dataclasses.fields(TrainConfig)]
-    assert list(training["properties"]) == fields and training["required"] == fields
+    assert list(training["properties"]) == fields
+    assert training["required"] == [f for f in fields if f != "dtype"]  # optional: absent is float64
+    assert training["properties"]["dtype"]["enum"] == list(DTYPES)
     doc = project_to_dict(load_example("xor"))
     assert list(schema["properties"]) == list(doc) == schema["required"]
     history = schema["$defs"]["history"]

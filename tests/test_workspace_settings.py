@@ -303,3 +303,24 @@ def test_the_dataset_panel_shows_where_the_file_is_and_warns_when_outside(dpanel
     assert dpanel.import_file(str(inside), target="y") and dpanel.apply()
     dpanel._update_preview()
     assert str(inside) in dpanel.info.text() and "Outside" not in dpanel.info.text()
+
+
+def test_float32_runs_are_a_setting_that_leaves_stepping_exact(panel, qtbot):
+    s = panel.session
+    assert panel.dtype_box.currentData() == "float64"
+    assert "float32" in panel.dtype_box.itemData(1, Qt.ItemDataRole.ToolTipRole)
+    choose(panel.dtype_box, "float32")
+    assert s.config.dtype == "float32" and s.trainer.config.dtype == "float32"
+    assert "walkthrough" in panel.dtype_box.toolTip()
+    s.step_epoch()  # the fast loop: float32, the network keeps float64 arrays of float32 values
+    for w in s.network.parameters():
+        assert w.dtype == np.float64
+        np.testing.assert_array_equal(w, w.astype(np.float32))
+    trace = s.step_batch()  # a traced step: float64 arithmetic
+    assert trace is not None
+    assert any(not np.array_equal(u.W_after, u.W_after.astype(np.float32)) for u in trace.updates)
+    # a project opened with the other setting shows it
+    project = s.project
+    project.training.dtype = "float64"
+    s.set_project(project)
+    assert panel.dtype_box.currentData() == "float64"

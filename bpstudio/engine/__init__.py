@@ -10,7 +10,7 @@ Public API::
 """
 
 from .activations import ACTIVATIONS, Activation, get_activation
-from .config import BATCH_MODES, TrainConfig
+from .config import BATCH_MODES, DTYPES, TrainConfig
 from .errors import DivergenceError, EngineError, TrainingRefused, UnknownNameError
 from .gradcheck import GradientReport, ParameterCheck, check_parameters, gradient_check
 from .history import History, HistoryDelta
@@ -33,6 +33,7 @@ __all__ = [
     "Activation",
     "get_activation",
     "BATCH_MODES",
+    "DTYPES",
     "TrainConfig",
     "DivergenceError",
     "EngineError",

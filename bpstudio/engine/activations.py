@@ -32,7 +32,7 @@ def sigmoid_into(z: np.ndarray, out: np.ndarray) -> np.ndarray:
     return np.divide(1.0, out, out=out)
 
 
-_ONES: dict[int, np.ndarray] = {}
+_ONES: dict[tuple[int, np.dtype], np.ndarray] = {}
 
 
 def row_sums(x: np.ndarray) -> np.ndarray:
@@ -43,9 +43,10 @@ def row_sums(x: np.ndarray) -> np.ndarray:
     """
     if x.ndim != 2:
         return np.add.reduce(x, axis=-1, keepdims=True)
-    ones = _ONES.get(x.shape[1])
+    key = (x.shape[1], x.dtype)
+    ones = _ONES.get(key)
     if ones is None:
-        ones = _ONES[x.shape[1]] = np.ones((x.shape[1], 1))
+        ones = _ONES[key] = np.ones((x.shape[1], 1), x.dtype if x.dtype.kind == "f" else np.float64)
     return np.matmul(x, ones)
 
 

@@ -11,6 +11,9 @@ from .losses import REDUCTIONS, get_loss
 from .optimisers import get_optimiser
 
 BATCH_MODES = ("online", "minibatch", "full")
+#: the number formats the fast loop can train in: float64 (exact, the default) or float32 (opt-in, for
+#: large networks; traced steps, walkthroughs and exercises always use float64)
+DTYPES = ("float64", "float32")
 
 
 @dataclass
@@ -38,6 +41,10 @@ class TrainConfig:
     min_delta: float = 0.0
     #: stop when the epoch's training loss is at or below this value
     target_loss: float | None = None
+    #: the fast loop's arithmetic: ``float64`` (exact) or ``float32`` (about twice as fast on large
+    #: networks; the network keeps float64 weights, rounded to float32 by every run). Traced steps and
+    #: everything derived from them always compute in float64.
+    dtype: str = "float64"
 
     def validate(self) -> None:
         """Raise EngineError naming the first setting that is wrong."""
@@ -60,6 +67,8 @@ class TrainConfig:
             raise EngineError("patience: must be a whole number ≥ 1")
         if not isinstance(self.seed, int) or self.seed < 0:
             raise EngineError("seed: must be a whole number ≥ 0")
+        if self.dtype not in DTYPES:
+            raise EngineError(f"dtype: choose one of {', '.join(DTYPES)}, not {self.dtype!r}")
 
     def effective_batch_size(self, n_train: int) -> int:
         """Samples per update: 1 (online), k (minibatch, at most n) or n (full batch)."""
@@ -70,7 +79,11 @@ class TrainConfig:
         return max(1, min(self.batch_size, n_train))
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """Every setting; ``dtype`` only when it is not the default float64 (files stay as they were)."""
+        data = asdict(self)
+        if data["dtype"] == "float64":
+            del data["dtype"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:

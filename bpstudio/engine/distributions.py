@@ -137,7 +137,12 @@ class Recorder:
     even for a network of a handful of weights. ``recorder(PGD)`` gives the same numbers as
     :func:`record`."""
 
-    def __init__(self, shapes: Sequence[tuple[int, ...]], masks: Sequence[np.ndarray | None]) -> None:
+    def __init__(
+        self,
+        shapes: Sequence[tuple[int, ...]],
+        masks: Sequence[np.ndarray | None],
+        dtype: type | np.dtype = np.float64,
+    ) -> None:
         self.masks = list(masks)  # the masks it was built for (kept alive: callers compare their ids)
         index: list[np.ndarray] = []
         bounds: list[tuple[int, int]] = []
@@ -172,7 +177,7 @@ class Recorder:
         self.hi = np.concatenate(hi) if hi else np.zeros(0, dtype=np.int64)
         self.frac = np.concatenate(frac) if frac else np.zeros(0)
         n = self.index.size
-        self.buf = np.empty((len(KINDS), n + 1))
+        self.buf = np.empty((len(KINDS), n + 1), dtype)  # the step buffers' dtype (take() needs it)
         self.buf[:, n] = np.nan
 
     def __call__(self, PGD: np.ndarray) -> np.ndarray:

@@ -35,7 +35,7 @@ from .distributions import Recorder as DistributionRecorder
 from .distributions import record as distribution_record
 from .distributions import record_every
 from .errors import DivergenceError, EngineError, TrainingRefused
-from .fastpath import StepBuffers
+from .fastpath import FLOAT64, StepBuffers
 from .history import History
 from .losses import get_loss, reduction_scale
 from .metrics import Counter, accuracy, correct_counter
@@ -107,6 +107,12 @@ class Trainer:
         #: every target row sums to exactly 1 (one-hot): lets categorical cross-entropy skip that sum
         self.unit_rows = bool(np.all(row_sums(self.T) == 1.0))
         self._bufs: StepBuffers | None = None
+        #: float32 runs (``config.dtype``): a mirror of the network in float32 (see :mod:`.fastpath`)
+        self._bufs32: StepBuffers | None = None
+        #: the buffers of the fast loop while it runs (its end-of-epoch work evaluates with them)
+        self._run_ws: StepBuffers | None = None
+        #: float32 copies of the data splits, made on the first float32 run (id of the array → copy)
+        self._data32: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         #: (buffers, masks, recorder) of the per-epoch distribution records (rebuilt when they change)
         self._recorder: tuple[StepBuffers, list[int], DistributionRecorder] | None = None
         self._gather = self.X.nbytes > GATHER_BYTES
@@ -123,6 +129,8 @@ class Trainer:
         clone = object.__new__(Trainer)
         clone.__dict__.update(self.__dict__)
         clone._bufs = None
+        clone._bufs32 = None
+        clone._run_ws = None
         clone._recorder = None
         clone._Xbuf = clone._Tbuf = None
         clone._shuffled_ok = False
@@ -236,23 +244,37 @@ class Trainer:
         st.cursor = 0
         self._shuffled_ok = False
 
-    def _shuffled(self) -> Split:
-        """The training set in this epoch's order (copied into arrays reused from epoch to epoch)."""
+    def _in_dtype(self, X: np.ndarray, T: np.ndarray, dtype: np.dtype) -> Split:
+        """(X, T) in the fast loop's number format: themselves for float64, else a copy made once."""
+        if dtype == X.dtype and dtype == T.dtype:
+            return X, T
+        hit = self._data32.get(id(X))
+        if hit is None or hit[0].shape != X.shape or hit[1].shape != T.shape:
+            if len(self._data32) > 8:
+                self._data32.clear()
+            hit = self._data32[id(X)] = (X.astype(dtype), T.astype(dtype))
+        return hit
+
+    def _shuffled(self, dtype: np.dtype = FLOAT64) -> Split:
+        """The training set in this epoch's order (copied into arrays reused from epoch to epoch), in
+        the fast loop's number format."""
+        X, T = self._in_dtype(self.X, self.T, dtype)
         if self.state.order_seed is None:
-            return self.X, self.T
+            return X, T
         if (
             self._Xbuf is None
             or self._Tbuf is None
-            or self._Xbuf.shape != self.X.shape
-            or self._Tbuf.shape != self.T.shape
+            or self._Xbuf.shape != X.shape
+            or self._Tbuf.shape != T.shape
+            or self._Xbuf.dtype != dtype
         ):
-            self._Xbuf = np.empty_like(self.X)
-            self._Tbuf = np.empty_like(self.T)
+            self._Xbuf = np.empty_like(X)
+            self._Tbuf = np.empty_like(T)
             self._shuffled_ok = False
         if not self._shuffled_ok:
             # mode="clip" (never needed: the order is a permutation) lets take() write straight into out
-            np.take(self.X, self.order, axis=0, out=self._Xbuf, mode="clip")
-            np.take(self.T, self.order, axis=0, out=self._Tbuf, mode="clip")
+            np.take(X, self.order, axis=0, out=self._Xbuf, mode="clip")
+            np.take(T, self.order, axis=0, out=self._Tbuf, mode="clip")
             self._shuffled_ok = True
         return self._Xbuf, self._Tbuf
 
@@ -352,12 +374,23 @@ class Trainer:
 
     # ------------------------------------------------------------------ the update
     def _buffers(self) -> StepBuffers:
-        """The working arrays for the current network, bound to it and to the optimiser state."""
+        """The float64 working arrays for the current network, bound to it and to the optimiser state."""
         ws = self._bufs
         if ws is None or not ws.fits(self.network):
             if ws is not None and ws.net is not None:
                 ws._release(ws.net)
             ws = self._bufs = StepBuffers(self.network)
+        ws.bind(self)
+        return ws
+
+    def _loop_buffers(self) -> StepBuffers:
+        """The fast loop's working arrays: the float64 ones, or for ``dtype`` float32 a float32 mirror
+        with the network's parameters and the optimiser state copied in."""
+        if self.config.dtype == "float64":
+            return self._buffers()
+        ws = self._bufs32
+        if ws is None or not ws.fits(self.network) or ws.dtype != np.dtype(self.config.dtype):
+            ws = self._bufs32 = StepBuffers(self.network, np.dtype(self.config.dtype))
         ws.bind(self)
         return ws
 
@@ -398,9 +431,28 @@ class Trainer:
     def _train_segment(self, goal: int, deadline: float | None, per_epoch: bool, target: float | None) -> str:
         """Train with the fast loop until ``goal`` epochs are done (``"epochs"``), early stopping or the
         target loss stops it, an epoch ends and ``per_epoch`` asks to hear of it (``"epoch"``), or the
-        clock passes ``deadline`` between two steps of an epoch (``"deadline"``)."""
-        ws = self._buffers()
+        clock passes ``deadline`` between two steps of an epoch (``"deadline"``).
+
+        In float32 (a mirror, see :mod:`.fastpath`) the network and the optimiser state are brought up
+        to date before the end-of-epoch work reads them and whenever the segment ends, also by an error.
+        """
+        ws = self._loop_buffers()
+        if not ws.mirror:
+            return self._train_epochs(ws, goal, deadline, per_epoch, target)
+        self._run_ws = ws
+        try:
+            return self._train_epochs(ws, goal, deadline, per_epoch, target)
+        finally:
+            self._run_ws = None
+            if ws.dirty:
+                ws.sync_out(self)
+
+    def _train_epochs(
+        self, ws: StepBuffers, goal: int, deadline: float | None, per_epoch: bool, target: float | None
+    ) -> str:
+        """:meth:`_train_segment` with its buffers ``ws``."""
         step = ws.compile_step(self)
+        mirror = ws.mirror
         st = self.state
         n = self.n_train
         B = self.config.effective_batch_size(n)
@@ -409,15 +461,16 @@ class Trainer:
         gather = self._gather
         history = self.history
         live, max_live = history.step_loss, history.max_live_steps  # memory stays bounded
+        dtype = ws.dtype
         if gather:
-            xbuf = np.empty((B, self.X.shape[1]))
-            tbuf = np.empty((B, self.T.shape[1]))
+            xbuf = np.empty((B, self.X.shape[1]), dtype)
+            tbuf = np.empty((B, self.T.shape[1]), dtype)
         while True:
             order = st.order
             if gather:
-                X, T = self.X, self.T
+                X, T = self._in_dtype(self.X, self.T, dtype)
             else:
-                X, T = self._shuffled()
+                X, T = self._shuffled(dtype)
             start = st.cursor
             while start < n:
                 end = min(start + B, n)
@@ -430,12 +483,15 @@ class Trainer:
                     ok = step(X[start:end], T[start:end])
                 if not ok:
                     raise self._divergence(ws.refused_loss)
+                ws.dirty = mirror
                 st.step_count += 1
                 st.cursor = start = end
                 if len(live) > max_live:
                     history.compact_steps()
                 if deadline is not None and end < n and perf() >= deadline:
                     return "deadline"
+            if mirror and self.config.early_stopping:  # it keeps (and may restore) the weights
+                ws.sync_out(self)
             self._end_epoch()
             if st.stop_reason == "early_stopping":
                 return "early_stopping"
@@ -555,7 +611,7 @@ class Trainer:
         (:mod:`bpstudio.engine.distributions`); an epoch ends right after an update, whose gradients
         and changes the step buffers still hold."""
         net = self.network
-        ws = self._bufs
+        ws = self._run_ws or self._bufs
         if ws is None or ws.net is not net or not ws.fits(net):
             return distribution_record(net.weights, None, None, net.masks)
         masks = net.masks
@@ -563,7 +619,8 @@ class Trainer:
         if cached is None or cached[0] is not ws or cached[1] != [id(m) for m in masks]:
             # (a changed mask is a new array: Network.set_connection copies it; the recorder keeps
             # the arrays it was built for alive, so their ids stay theirs)
-            cached = self._recorder = (ws, [id(m) for m in masks], DistributionRecorder(ws.shapes, masks))
+            recorder = DistributionRecorder(ws.shapes, masks, ws.dtype)
+            cached = self._recorder = (ws, [id(m) for m in masks], recorder)
         return cached[2](ws.PGD)
 
     def _counter(self, T: np.ndarray) -> Counter | None:
@@ -589,9 +646,11 @@ class Trainer:
         n = X.shape[0]
         if n == 0:
             return float("nan"), None
-        ws = self._buffers()
+        ws = self._run_ws or self._buffers()  # a float32 run evaluates in float32
         unit = self.unit_rows if T is self.T else bool(np.all(row_sums(T) == 1.0))
-        total, correct = ws.evaluate(X, T, self.config.loss, unit, self._counter(T))
+        count = self._counter(T)
+        X, T = self._in_dtype(X, T, ws.dtype)
+        total, correct = ws.evaluate(X, T, self.config.loss, unit, count)
         return total / n, (None if correct is None else correct / n)
 
     def accuracy(self, o: np.ndarray, T: np.ndarray) -> float | None:

@@ -68,6 +68,18 @@ BATCH_TEXT = {
     "minibatch": ("Mini-batch of k samples", "update after every k samples: m = k"),
     "full": ("Full batch (all samples)", "one update per epoch on the whole training set: m = n"),
 }
+DTYPE_TEXT = {
+    "float64": (
+        "float64 (exact)",
+        "Runs compute in float64, bit-identical with stepping: the numbers you check by hand",
+    ),
+    "float32": (
+        "float32 (faster, large networks)",
+        "Runs and epochs compute in float32, about twice as fast on large networks; the weights are "
+        "rounded to float32 (7 significant digits). Stepping, the walkthrough and exercises still "
+        "compute in float64",
+    ),
+}
 REG_TIP = (
     "J = s·[Σₓ Eₓ + (λ₂/2)·Σ w² + λ₁·Σ |w|] (biases excluded); the gradient gains s·(λ₂·w + λ₁·sign(w)). "
     "With the mean reduction, the L2 term is λ/(2m)·Σ w²."
@@ -241,6 +253,12 @@ class SettingsPanel(QScrollArea):
         form.addRow(self.shuffle_box)
         form.addRow("Epochs per run", self.epochs_box)
         form.addRow(self.target_check, self.target_box)
+        self.dtype_box = _combo([(k, v[0], v[1]) for k, v in DTYPE_TEXT.items()])
+        self.dtype_box.setObjectName("dtype_box")
+        form.addRow("Arithmetic of runs", self.dtype_box)
+        self.dtype_box.currentIndexChanged.connect(
+            lambda _i: self._commit(dtype=self.dtype_box.currentData())
+        )
         self.batch_box.currentIndexChanged.connect(
             lambda _i: self._commit(batch_mode=self.batch_box.currentData())
         )
@@ -461,6 +479,7 @@ class SettingsPanel(QScrollArea):
             self.batch_size_box.setValue(cfg.batch_size)
             self.batch_size_box.setEnabled(cfg.batch_mode == "minibatch")
             self.shuffle_box.setChecked(cfg.shuffle)
+            _select(self.dtype_box, cfg.dtype)
             self.epochs_box.setValue(cfg.epochs)
             self.target_check.setChecked(cfg.target_loss is not None)
             self.target_box.setEnabled(cfg.target_loss is not None)
