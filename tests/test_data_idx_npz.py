@@ -209,3 +209,19 @@ def test_an_npz_whose_data_are_shorter_than_its_header_says_is_a_clear_error(tmp
     path.write_bytes(_npz_claiming((1000, 3)))
     with pytest.raises(DataError, match="cannot read the .npz file"):
         load_dataset({"file": str(path)})
+
+
+def test_an_npz_with_a_member_marked_encrypted_is_a_clear_error(tmp_path):
+    """zipfile raises RuntimeError ("password required") for an encrypted member (found by the
+    loader fuzzer, seed 370115): it must be refused like any damaged file."""
+    p = tmp_path / "locked.npz"
+    np.savez(p, X=np.zeros((4, 2)), y=np.zeros(4))
+    raw = bytearray(p.read_bytes())
+    for signature, flag_offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):  # local and central headers
+        at = raw.find(signature)
+        while at >= 0:
+            raw[at + flag_offset] |= 0x01  # general purpose bit 0: encrypted
+            at = raw.find(signature, at + 4)
+    p.write_bytes(bytes(raw))
+    with pytest.raises(DataError, match="cannot read the .npz file.*encrypted"):
+        load_dataset({"file": str(p)})

@@ -313,6 +313,7 @@ def test_float32_runs_are_a_setting_that_leaves_stepping_exact(panel, qtbot):
     assert s.config.dtype == "float32" and s.trainer.config.dtype == "float32"
     assert "walkthrough" in panel.dtype_box.toolTip()
     s.step_epoch()  # the fast loop: float32, the network keeps float64 arrays of float32 values
+    assert s.trainer.config.dtype == "float32"
     for w in s.network.parameters():
         assert w.dtype == np.float64
         np.testing.assert_array_equal(w, w.astype(np.float32))

@@ -32,6 +32,7 @@ from .changes import Change
 from .dialogs import run_modal, show_about
 from .documents import Documents
 from .help import install as install_help
+from .lazy_panel import LazyPanel, P, Placeholder
 from .preferences import PreferencesDialog, apply_preferences
 from .presentation import Presentation
 from .screen_fit import (
@@ -46,6 +47,7 @@ from .screen_fit import (
 from .session import Session
 from .settings import AppSettings
 from .theme import app_icon, apply_theme, icon
+from .training.compare_panel import CompareRunsPanel
 from .training.compare_panel import install as install_compare_runs
 from .training.room import TrainingRoom
 from .training.room import install as install_training
@@ -127,13 +129,18 @@ class MainWindow(QMainWindow):
         self.training: TrainingRoom = install_training(self)
         self.teaching: TeachingRoom = install_teaching(self)
         self.chain_rule = install_chain_rule(self)
-        self.compare_runs = install_compare_runs(self)
+        self._compare_runs = install_compare_runs(self)
         self.lesson = install_lesson(self)
         install_help(self)
         self.toolbar_text = ToolbarText(self)
         ui_scale.follow_font(self, self.toolbar_text.font_changed)
         place_window(self)
         self.restore_layout()
+
+    @property
+    def compare_runs(self) -> CompareRunsPanel:
+        """The Compare Runs panel (built now if its dock has not been shown yet)."""
+        return self._compare_runs.get()
 
     # ------------------------------------------------------------------ extension points
     def add_dock(
@@ -159,6 +166,18 @@ class MainWindow(QMainWindow):
         self.menus["panels"].addAction(dock.toggleViewAction())
         dock.setVisible(visible)
         return dock
+
+    def add_lazy_dock(
+        self,
+        factory: Callable[[], P],
+        title: str,
+        area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea,
+        object_name: str | None = None,
+    ) -> LazyPanel[P]:
+        """A dock whose panel ``factory()`` is built the first time the dock is shown (or the panel is
+        asked for): see :mod:`.lazy_panel`."""
+        dock = self.add_dock(Placeholder(LazyPanel.HINT), title, area, object_name)
+        return LazyPanel(dock, factory)
 
     def set_action_icon(self, action: QAction, name: str) -> None:
         """Give ``action`` the themed icon ``name`` (redrawn when the theme changes)."""

@@ -58,7 +58,7 @@ def npz_arrays(path: Path) -> list[ArrayInfo]:
 
 #: what a damaged file raises besides ValueError and zipfile's BadZipFile: numpy's .npy header parsing
 #: (its tokenizer for headers of Python 2, ast.literal_eval) and zipfile (an unknown compression method
-#: or zip version: NotImplementedError)
+#: or zip version: NotImplementedError; a member marked encrypted: RuntimeError, "password required")
 HEADER_ERRORS = (
     tokenize.TokenError,
     SyntaxError,
@@ -66,6 +66,7 @@ HEADER_ERRORS = (
     TypeError,
     OverflowError,
     NotImplementedError,
+    RuntimeError,
 )
 
 

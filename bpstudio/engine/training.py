@@ -131,6 +131,7 @@ class Trainer:
         clone._bufs = None
         clone._bufs32 = None
         clone._run_ws = None
+        clone._data32 = dict(self._data32)  # the float32 copies are read-only: shared, not the dict
         clone._recorder = None
         clone._Xbuf = clone._Tbuf = None
         clone._shuffled_ok = False

@@ -59,6 +59,7 @@ from ..plots.common import (
 from .background import BackgroundTask, TaskState
 
 if TYPE_CHECKING:
+    from ..lazy_panel import LazyPanel
     from ..main_window import MainWindow
     from ..session import Session
 
@@ -580,11 +581,17 @@ def train_side_by_side(
     return report(stopped=state.cancelled)
 
 
-def install(window: MainWindow) -> CompareRunsPanel:
-    """The Compare Runs dock, as a tab beside the Loss Landscape, and Train ▸ Compare Runs."""
-    panel = CompareRunsPanel(window.session, window)
+def install(window: MainWindow) -> LazyPanel[CompareRunsPanel]:
+    """The Compare Runs dock, as a tab beside the Loss Landscape (its panel built when first shown:
+    :mod:`bpstudio.app.lazy_panel`), and Train ▸ Compare Runs."""
     room = window.training
-    dock = window.add_dock(panel, "Compare Runs", Qt.DockWidgetArea.RightDockWidgetArea, "compareRunsDock")
+    lazy = window.add_lazy_dock(
+        lambda: CompareRunsPanel(window.session, window),
+        "Compare Runs",
+        Qt.DockWidgetArea.RightDockWidgetArea,
+        "compareRunsDock",
+    )
+    dock = lazy.dock
     window.tabifyDockWidget(room.docks["landscape"], dock)
     room.docks["boundary"].raise_()
     room.docks["compare"] = dock
@@ -600,5 +607,5 @@ def install(window: MainWindow) -> CompareRunsPanel:
     action.triggered.connect(show)
     window.addAction(action)
     if hasattr(window, "close_hooks"):
-        window.close_hooks.append(lambda: (panel.cancel(), True)[1])
-    return panel
+        window.close_hooks.append(lambda: (lazy.built is None or lazy.built.cancel(), True)[1])
+    return lazy

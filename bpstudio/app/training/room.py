@@ -14,7 +14,7 @@ first stops a run, so the unsaved-changes prompt sees the final weights.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
@@ -34,6 +34,7 @@ from .runner import SPEEDS, TrainingRunner
 from .settings_panel import SettingsPanel
 
 if TYPE_CHECKING:
+    from ..lazy_panel import LazyPanel
     from ..main_window import MainWindow
 
 SHORTCUTS = {
@@ -59,9 +60,8 @@ class TrainingRoom(QObject):
         self.dataset_panel = DatasetPanel(s)
         self.table_panel = TraceTablePanel(s)
         self.loss_panel = LossPlotPanel(s)
-        self.boundary_panel = BoundaryPlotPanel(s)
-        self.gradient_panel = GradientPlotPanel(s)
-        self.landscape_panel = LandscapePanel(s)
+        # built when their docks are first shown (install; see bpstudio.app.lazy_panel)
+        self._lazy: dict[str, LazyPanel[Any]] = {}
         self.actions: dict[str, QAction] = {}
         self.gradcheck_dialog: GradientCheckDialog | None = None
         self._tips: dict[str, str] = {}
@@ -89,6 +89,21 @@ class TrainingRoom(QObject):
         self.runner.progress.connect(lambda _u: self.update_status())
         self.update_actions()
         self.update_status()
+
+    @property
+    def boundary_panel(self) -> BoundaryPlotPanel:
+        """The Decision Boundary panel (built now if its dock has not been shown yet)."""
+        return self._lazy["boundary"].get()
+
+    @property
+    def gradient_panel(self) -> GradientPlotPanel:
+        """The Gradients and Weights panel (built now if its dock has not been shown yet)."""
+        return self._lazy["gradients"].get()
+
+    @property
+    def landscape_panel(self) -> LandscapePanel:
+        """The Loss Landscape panel (built now if its dock has not been shown yet)."""
+        return self._lazy["landscape"].get()
 
     def _undo_available(self, available: bool) -> None:
         self._can_undo = bool(available)
@@ -234,6 +249,8 @@ class TrainingRoom(QObject):
             parts.append(f"accuracy {h.accuracy['train'][-1]:.1%}")
         if s.running and self.runner.samples_per_second:
             parts.append(f"{self.runner.samples_per_second:,.0f} samples/s")
+        if tr.config.dtype != "float64":  # runs round the weights: say so where the numbers are
+            parts.append(f"runs in {tr.config.dtype}")
         elif s.micro is not None and s.micro.next_stage:
             parts.append(f"next stage: {s.names.stage(s.micro.next_stage)}")
         self.status.setText(" · ".join(parts))
@@ -276,12 +293,22 @@ def install(window: MainWindow) -> TrainingRoom:
     window.tabifyDockWidget(settings, dataset)
     settings.raise_()
     table = _dock(ws.table_panel, "δ / Δw Table", A.BottomDockWidgetArea, "traceTableDock")
-    boundary = _dock(ws.boundary_panel, "Decision Boundary", A.RightDockWidgetArea, "boundaryDock")
+    s, lazy = ws.session, ws._lazy
+    lazy["boundary"] = window.add_lazy_dock(
+        lambda: BoundaryPlotPanel(s), "Decision Boundary", A.RightDockWidgetArea, "boundaryDock"
+    )
+    boundary = lazy["boundary"].dock
     loss = _dock(ws.loss_panel, "Loss", A.RightDockWidgetArea, "lossDock")
     window.splitDockWidget(boundary, loss, Qt.Orientation.Vertical)
-    grads = _dock(ws.gradient_panel, "Gradients and Weights", A.RightDockWidgetArea, "gradientsDock")
+    lazy["gradients"] = window.add_lazy_dock(
+        lambda: GradientPlotPanel(s), "Gradients and Weights", A.RightDockWidgetArea, "gradientsDock"
+    )
+    grads = lazy["gradients"].dock
     window.tabifyDockWidget(boundary, grads)
-    landscape = _dock(ws.landscape_panel, "Loss Landscape", A.RightDockWidgetArea, "landscapeDock")
+    lazy["landscape"] = window.add_lazy_dock(
+        lambda: LandscapePanel(s), "Loss Landscape", A.RightDockWidgetArea, "landscapeDock"
+    )
+    landscape = lazy["landscape"].dock
     window.tabifyDockWidget(boundary, landscape)
     boundary.raise_()
     ws.docks = {
@@ -293,13 +320,14 @@ def install(window: MainWindow) -> TrainingRoom:
         "gradients": grads,
         "landscape": landscape,
     }
-    for dock, catch_up in (
-        (table, ws.table_panel.shown),
-        (loss, ws.loss_panel.throttle.shown),
-        (boundary, ws.boundary_panel.throttle.shown),
-        (grads, ws.gradient_panel.throttle.shown),
-    ):
+    for dock, catch_up in ((table, ws.table_panel.shown), (loss, ws.loss_panel.throttle.shown)):
         dock.visibilityChanged.connect(lambda visible, f=catch_up: f() if visible else None)
+    for key in ("boundary", "gradients"):  # built when first shown (drawn then), caught up later
+        lazy[key].when_built(
+            lambda panel, dock=lazy[key].dock: dock.visibilityChanged.connect(
+                lambda visible: panel.throttle.shown() if visible else None
+            )
+        )
 
     menu = window.menus["train"]
     bar = window.toolbars["train"]
