@@ -91,6 +91,7 @@ def main(argv: list[str]) -> int:
         window.grab().save(rest[rest.index("--shot") + 1])
     print(json.dumps(report))
     window.session.undo_stack.setClean()
+    window.session._trained_since_save = False  # else closing asks whether to save (--train)
     window.close()
     return 0
 
