@@ -173,32 +173,14 @@ class StepBuffers:
                 bs[i] = p[2 * i + 1]
         st = trainer.state.opt_state
         if st is not self.state:
-            new: dict[str, Any] = {"t": int(st.get("t", 0)) if isinstance(st, dict) else 0}
-            for key, views in self.s_views.items():
-                old = st.get(key) if isinstance(st, dict) else None
-                ok = isinstance(old, list) and len(old) == len(views)
-                ok = ok and all(np.shape(a) == v.shape for a, v in zip(old, views))  # type: ignore[arg-type]
-                for j, v in enumerate(views):
-                    if ok:
-                        np.copyto(v, old[j])  # type: ignore[index]
-                    else:
-                        v.fill(0.0)
-                new[key] = list(views)
+            new: dict[str, Any] = {"t": self._copy_state_in(st)}
+            new.update((key, list(views)) for key, views in self.s_views.items())
             trainer.state.opt_state = new
             self.state = new
 
-    def _copy_in(self, trainer: Trainer) -> None:
-        """Mirror: the network's parameters and the optimiser state, rounded into these buffers."""
-        net = trainer.network
-        self.net = net
-        p = self.p
-        for i in range(self.n_layers):
-            np.copyto(p[2 * i], net.weights[i], casting="same_kind")
-            np.copyto(p[2 * i + 1], net.biases[i], casting="same_kind")
-        st = trainer.state.opt_state
-        state = self.state
-        assert state is not None
-        state["t"] = int(st.get("t", 0)) if isinstance(st, dict) else 0
+    def _copy_state_in(self, st: Any) -> int:
+        """Copy a trainer's optimiser state ``st`` into the state views (zeros for arrays it lacks or
+        of other shapes, rounded for a mirror); returns its update count t."""
         for key, views in self.s_views.items():
             old = st.get(key) if isinstance(st, dict) else None
             ok = isinstance(old, list) and len(old) == len(views)
@@ -208,6 +190,19 @@ class StepBuffers:
                     np.copyto(v, old[j], casting="same_kind")  # type: ignore[index]
                 else:
                     v.fill(0.0)
+        return int(st.get("t", 0)) if isinstance(st, dict) else 0
+
+    def _copy_in(self, trainer: Trainer) -> None:
+        """Mirror: the network's parameters and the optimiser state, rounded into these buffers."""
+        net = trainer.network
+        self.net = net
+        p = self.p
+        for i in range(self.n_layers):
+            np.copyto(p[2 * i], net.weights[i], casting="same_kind")
+            np.copyto(p[2 * i + 1], net.biases[i], casting="same_kind")
+        state = self.state
+        assert state is not None
+        state["t"] = self._copy_state_in(trainer.state.opt_state)
 
     def sync_out(self, trainer: Trainer) -> None:
         """Mirror: copy the parameters into the network's own float64 arrays (in place) and the
