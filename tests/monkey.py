@@ -199,6 +199,12 @@ class Monkey:
             ws.settings_panel.epochs_box.setValue(10_000_000)
             ws.actions["run"].trigger()
             return "training (started)"
+        stack = self.window.session.undo_stack
+        if self.window.session.trainer_problem and stack.canUndo():
+            # the network no longer fits the data (e.g. an output neuron added): as a user would,
+            # undo edits until it trains again, so that the monkey keeps playing while training runs
+            stack.undo()
+            return "training (undo)"
         return "training (cannot)"
 
     # ------------------------------------------------------------------ the run
