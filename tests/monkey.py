@@ -199,6 +199,10 @@ class Monkey:
             ws.settings_panel.epochs_box.setValue(10_000_000)
             ws.actions["run"].trigger()
             return "training (started)"
+        close = self.window.findChild(QPushButton, "exerciseClose")
+        if self.window.session.locked and close is not None and close.isEnabled():
+            close.click()  # "Stop Practising" / "Close Exercise": as a user would, to train again
+            return "training (unlock)"
         stack = self.window.session.undo_stack
         if self.window.session.trainer_problem and stack.canUndo():
             # the network no longer fits the data (e.g. an output neuron added): as a user would,
