@@ -111,8 +111,9 @@ class Trainer:
         self._bufs32: StepBuffers | None = None
         #: the buffers of the fast loop while it runs (its end-of-epoch work evaluates with them)
         self._run_ws: StepBuffers | None = None
-        #: float32 copies of the data splits, made on the first float32 run (id of the array → copy)
-        self._data32: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        #: float32 copies of the data splits, made on the first float32 run (id of X → X, T and copies;
+        #: the originals are kept so that an id cannot be mistaken for another array's)
+        self._data32: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
         #: (buffers, masks, recorder) of the per-epoch distribution records (rebuilt when they change)
         self._recorder: tuple[StepBuffers, list[int], DistributionRecorder] | None = None
         self._gather = self.X.nbytes > GATHER_BYTES
@@ -250,11 +251,11 @@ class Trainer:
         if dtype == X.dtype and dtype == T.dtype:
             return X, T
         hit = self._data32.get(id(X))
-        if hit is None or hit[0].shape != X.shape or hit[1].shape != T.shape:
+        if hit is None or hit[0] is not X or hit[1] is not T:  # (an id may be reused by a new array)
             if len(self._data32) > 8:
                 self._data32.clear()
-            hit = self._data32[id(X)] = (X.astype(dtype), T.astype(dtype))
-        return hit
+            hit = self._data32[id(X)] = (X, T, X.astype(dtype), T.astype(dtype))
+        return hit[2], hit[3]
 
     def _shuffled(self, dtype: np.dtype = FLOAT64) -> Split:
         """The training set in this epoch's order (copied into arrays reused from epoch to epoch), in
