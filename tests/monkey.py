@@ -71,6 +71,10 @@ class Report:
     slowest: float = 0.0
     slowest_action: str = ""
     running_share: float = 0.0
+    #: which actions stopped a run, and what the monkey's own "keep training" found (for the failure text)
+    stopped_by: Counter = field(default_factory=Counter)
+    training: Counter = field(default_factory=Counter)
+    ended: Counter = field(default_factory=Counter)
 
 
 def _usable(widget) -> bool:
@@ -81,6 +85,16 @@ class Monkey:
     def __init__(self, window, seed: int) -> None:
         self.window = window
         self.rng = random.Random(seed)
+        self.ended: Counter = Counter()
+        self.last_end = ""  # why the last run ended ("cancelled", "target", "diverged", ...)
+        end_run = window.session.end_run
+
+        def counting_end_run(outcome, message):  # why runs end (for the failure text and keep_training)
+            self.ended[f"{outcome.reason}: {message}"[:90]] += 1
+            self.last_end = outcome.reason
+            end_run(outcome, message)
+
+        window.session.end_run = counting_end_run
         self.kinds = [
             (self.menu_action, 30),
             (self.combo, 15),
@@ -191,14 +205,29 @@ class Monkey:
         return "resize"
 
     def keep_training(self) -> str:
-        """Start a long run when none is going (the monkey plays while training runs)."""
+        """Start a long run when none is going (the monkey plays while training runs). When the last
+        run stopped at once for a reason the monkey set up itself (the loss already under "Stop at
+        loss ≤", a learning rate that diverges on the first update), it first removes that reason, as a
+        user would; otherwise it would spend the test in one-update runs."""
         ws = self.window.training
         if self.window.session.running:
             return "training (running)"
         if ws.actions["run"].isEnabled():
-            ws.settings_panel.epochs_box.setValue(10_000_000)
+            what = "training (started)"
+            panel = ws.settings_panel
+            # a run that stopped at once for a reason the user set up: as a user would, remove the reason
+            if self.last_end == "target" and panel.target_check.isChecked():
+                panel.target_check.click()  # the loss already reached "Stop at loss ≤"
+                what = "training (no target)"
+            elif self.last_end == "diverged" and "lr" in panel.param_boxes:
+                lr = panel.param_boxes["lr"]
+                lr.setValue(max(lr.minimum(), lr.value() / 10))
+                ws.actions["reset_weights"].trigger()
+                what = "training (calmer)"
+            self.last_end = ""
+            panel.epochs_box.setValue(10_000_000)
             ws.actions["run"].trigger()
-            return "training (started)"
+            return what
         close = self.window.findChild(QPushButton, "exerciseClose")
         if self.window.session.locked and close is not None and close.isEnabled():
             close.click()  # "Stop Practising" / "Close Exercise": as a user would, to train again
@@ -221,6 +250,7 @@ class Monkey:
         self.keep_training()
         for _ in range(n):
             act = self.rng.choices(kinds, weights)[0]
+            was_running = bool(self.window.session.running)
             start = time.perf_counter()
             what = act()
             app.processEvents()
@@ -232,5 +262,10 @@ class Monkey:
             if took > report.slowest:
                 report.slowest, report.slowest_action = took, what
             running += bool(self.window.session.running)
+            if was_running and not self.window.session.running:
+                report.stopped_by[what] += 1
+            if what.startswith("training"):
+                report.training[what] += 1
         report.running_share = running / max(n, 1)
+        report.ended = self.ended
         return report

@@ -40,4 +40,9 @@ def test_random_use_while_training_never_fails(qtbot, monkeypatch, seed, recwarn
     assert not {f"{w.filename}:{w.lineno}: {w.message}" for w in runtime}
     # the monkey really used the window, most of the time with training running
     assert report.actions["menu"] > ACTIONS // 5 and report.actions["combo"] > ACTIONS // 20
-    assert report.running_share > 0.3, (report.running_share, report.actions)
+    assert report.running_share > 0.3, (
+        report.running_share,
+        report.training,
+        report.stopped_by,
+        report.ended,
+    )
