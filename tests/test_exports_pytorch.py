@@ -36,7 +36,7 @@ def module_of(script: str, monkeypatch, folder=None) -> types.ModuleType:
     not called: they need PyTorch)."""
     fake = types.ModuleType("torch")
     fake.set_default_dtype = lambda dtype: None
-    fake.float64 = "float64"
+    fake.float64, fake.float32 = "float64", "float32"
     monkeypatch.setitem(sys.modules, "torch", fake)
     module = types.ModuleType("exported")
     module.__file__ = str((folder or resources_dir()) / "train.py")
@@ -98,6 +98,21 @@ def test_a_layer_without_biases_keeps_them_zero_in_the_script(monkeypatch):
     assert out.script.count("if i % 2 == 1 and not USE_BIAS[i // 2]:") == 2
     plain = make_script(Network.create([2, 3, 1], ["tanh", "sigmoid"], seed=3), TrainConfig(), X, T, name="t")
     assert "USE_BIAS" not in plain.script  # scripts of networks with every bias are as before
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_the_script_trains_in_the_number_format_of_the_projects_runs(dtype, monkeypatch):
+    """A project whose runs are float32 exports a float32 script (every tensor made with DTYPE); the
+    real run against PyTorch is the float32 case of tests/check_pytorch_export.py."""
+    net = Network.create([2, 3, 1], ["tanh", "sigmoid"], seed=3)
+    out = make_script(net, TrainConfig(dtype=dtype), X, T, name="t")
+    m = module_of(out.script, monkeypatch)
+    assert m.DTYPE == dtype
+    assert f"in {dtype}:" in out.script.split('"""')[1]  # the docstring says which
+    assert "torch.tensor(" in out.script
+    for line in out.script.splitlines():
+        if "torch.tensor(" in line and "epoch_order" not in line:
+            assert "dtype=DTYPE" in line, line  # no tensor falls back to the data's float64
 
 
 def test_units_and_losses_pytorch_cannot_train_are_refused():

@@ -5,7 +5,8 @@ The script holds, as plain Python values: the layer sizes and activations, the w
 removed connections, the optimiser's state, the loss, the batch reduction, L1/L2, the optimiser and
 its settings, the batch size and the shuffling seed, and the training data as bpstudio prepares it
 (inputs already scaled with the project's input transform; embedded when small, else in an ``.npz``
-file written beside the script). It trains in float64 with the same arithmetic:
+file written beside the script). It trains in the project's number format (float64, or float32 for a
+project whose runs are float32: ``TrainConfig.dtype``) with the same arithmetic:
 
 * the batch loss J = s·[Σₓ Eₓ + (λ₂/2)·Σw² + λ₁·Σ|w|] (s = 1/m for the mean reduction, 1 for the sum),
   its gradient by ``torch.autograd``;
@@ -16,7 +17,8 @@ file written beside the script). It trains in float64 with the same arithmetic:
   (``arange(n)`` without shuffling), in batches of the settings' size, as bpstudio's epochs do.
 
 So the script's weights after N updates equal bpstudio's to float64 rounding (``torch.autograd``
-adds up the chain rule in another order than bpstudio's backward pass). It continues from the
+adds up the chain rule in another order than bpstudio's backward pass); in float32 they follow them to
+float32 precision. It continues from the
 project's state: training resumes at the start of the epoch after the project's last one (a batch
 begun inside an epoch is not carried over).
 """
@@ -180,6 +182,12 @@ def make_script(
     )
     state_lit = _state_literal(opt_state, opt.state_keys)
     hidden_note = ", ".join(net.activations)
+    dtype = config.dtype  # "float64" or "float32": the arithmetic of the project's runs
+    agreement = (
+        "equal bpstudio's to float64 rounding"
+        if dtype == "float64"
+        else ("follow bpstudio's float32 runs to float32 precision")
+    )
     script = f'''"""{name}: a bpstudio project as a PyTorch script (exported by bpstudio {__version__}).
 
 Run it with PyTorch and NumPy installed (pip install torch numpy):
@@ -187,10 +195,10 @@ Run it with PyTorch and NumPy installed (pip install torch numpy):
     python {script_name} [--epochs N]
 
 It builds the {"-".join(map(str, net.sizes))} network ({hidden_note}) with the project's weights and trains
-it as bpstudio does, in float64: loss {config.loss} ({config.reduction} over the batch), L1 {config.l1!r},
+it as bpstudio does, in {dtype}: loss {config.loss} ({config.reduction} over the batch), L1 {config.l1!r},
 L2 {config.l2!r}, optimiser {opt.name} ({opt.formula}), {batch} sample(s) per update, epoch k in the
 order numpy.random.default_rng([seed, k]).permutation(n) (seed {seed!r}). Its weights after each update
-equal bpstudio's to float64 rounding. Training goes on from epoch {epochs_done + 1}.
+{agreement}. Training goes on from epoch {epochs_done + 1}.
 """
 
 # %% imports and settings
@@ -200,7 +208,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-torch.set_default_dtype(torch.float64)
+DTYPE = torch.{dtype}  # the number format of the project's runs
+torch.set_default_dtype(DTYPE)
 
 SIZES = {net.sizes!r}
 ACTIVATIONS = {net.activations!r}
@@ -268,16 +277,17 @@ def epoch_order(n, epoch):
 def train(epochs):
     params = []
     for w, b in zip(WEIGHTS, BIASES):
-        params += [torch.tensor(w, requires_grad=True), torch.tensor(b, requires_grad=True)]
-    masks = [None if m is None else torch.tensor(m) for m in MASKS]
+        params.append(torch.tensor(w, dtype=DTYPE, requires_grad=True))
+        params.append(torch.tensor(b, dtype=DTYPE, requires_grad=True))
+    masks = [None if m is None else torch.tensor(m, dtype=DTYPE) for m in MASKS]
     state = {{"t": 0}}
     for key in {list(opt.state_keys)!r}:
         state[key] = [torch.zeros_like(p) for p in params]
     if STATE is not None:
         state["t"] = STATE["t"]
         for key in {list(opt.state_keys)!r}:
-            state[key] = [torch.tensor(a) for a in STATE[key]]
-    x_all, t_all = torch.tensor(X), torch.tensor(T)
+            state[key] = [torch.tensor(a, dtype=DTYPE) for a in STATE[key]]
+    x_all, t_all = torch.tensor(X, dtype=DTYPE), torch.tensor(T, dtype=DTYPE)
     n = x_all.shape[0]
     for epoch in range(EPOCHS_DONE + 1, EPOCHS_DONE + epochs + 1):
         order = torch.tensor(epoch_order(n, epoch))
