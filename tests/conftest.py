@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("BPSTUDIO_NO_RESTORE", "1")
@@ -30,6 +31,27 @@ def _isolated_settings(tmp_path_factory, monkeypatch):
     # ships one itself
     monkeypatch.setenv("BPSTUDIO_SYSTEM_CONFIG", str(home / "no-lab-settings.ini"))
     yield
+
+
+@pytest.fixture(autouse=True)
+def _no_unanswered_dialogs():
+    """A modal dialog left unanswered for a minute fails its test instead of hanging the run
+    (tests/gui_helpers.py, ModalWatch). Only where Qt already runs: other tests never start it."""
+    qt = sys.modules.get("PySide6.QtWidgets")
+    if qt is None or qt.QApplication.instance() is None:
+        yield None
+        return
+    from tests.gui_helpers import ModalWatch
+
+    watch = ModalWatch()
+    yield watch
+    watch.stop()
+    if watch.left_open:
+        pytest.fail(
+            "a modal dialog was left open with nobody to answer it (answer it in the test, e.g. "
+            f"gui_helpers.answer_dialogs): {'; '.join(watch.left_open)}",
+            pytrace=False,
+        )
 
 
 _EXIT_STATUS: list[int] = []
