@@ -251,3 +251,35 @@ def test_a_784_30_10_network_is_one_model_row_per_weight(qtbot):
     assert wm.row_key(last) == (1, 9, -1)
     assert wm.data(wm.index(last, column(wm, "w before")), RawRole) == net.biases[1][9]
     assert wm.data(wm.index(last, column(wm, "Δw")), RawRole) is None  # no step: blank
+
+
+def test_a_short_panel_folds_its_caption_to_one_line(panel, qtbot):
+    """On a projector or with large text the table's dock is low: its caption then takes one line
+    (shortened with "…", the whole text in its tooltip) so that more rows show; a tall panel wraps it."""
+    from bpstudio.app.screen_fit import PanelScroll
+
+    s = panel.session
+    s.step_sample()
+    full = panel.caption.text()
+    area = PanelScroll(panel)
+    qtbot.addWidget(area)
+    line = panel.fontMetrics().lineSpacing()
+    area.resize(360, 30 * line)
+    area.show()
+    qtbot.waitExposed(area)
+    assert not panel.caption.folded() and panel.caption.shown_text() == full
+    assert panel.caption.height() > 1.5 * line  # wrapped over several lines at this width
+    rows_tall = panel.neuron_view.height()
+
+    area.resize(360, 14 * line)  # short, but above the panel's minimum height (no scrolling)
+    qtbot.waitUntil(panel.caption.folded)
+    shown = panel.caption.shown_text()
+    assert shown.endswith("…") and full.startswith(shown[:-1])
+    assert panel.caption.toolTip() == full and panel.caption.text() == full
+    qtbot.waitUntil(lambda: panel.caption.height() < 1.5 * line)
+    assert panel.neuron_view.height() < rows_tall  # the rest of the height went to the table
+
+    area.resize(360, 30 * line)
+    qtbot.waitUntil(lambda: not panel.caption.folded() and panel.caption.height() > 1.5 * line)
+    assert panel.caption.shown_text() == full and panel.caption.toolTip() == ""
+    area.takeWidget()  # the fixture's panel is closed by the fixture

@@ -52,6 +52,14 @@ class PanelScroll(QScrollArea):
     def minimumSizeHint(self) -> QSize:
         return PANEL_MINIMUM
 
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        """A panel with a ``fit_height(pixels)`` method hears how high its visible area is (it may be
+        less than the panel's own height, which never goes below its minimum)."""
+        super().resizeEvent(event)
+        fit = getattr(self.widget(), "fit_height", None)
+        if fit is not None:
+            fit(self.viewport().height())
+
     def sizeHint(self) -> QSize:
         widget = self.widget()
         return widget.sizeHint() if widget is not None else super().sizeHint()
@@ -230,6 +238,40 @@ class ElidedLabel(QLabel):
         QLabel.setText(self, shown)
         parts = [self._full if shown != self._full else "", self._tip]
         QLabel.setToolTip(self, "\n".join(p for p in parts if p))
+
+
+class FoldingLabel(ElidedLabel):
+    """A caption that wraps over as many lines as it needs, or, while it is folded (its panel is short:
+    a projector, large text), shows one line shortened with "…" like :class:`ElidedLabel`, the whole
+    text in its tooltip; the lines it saves go to what the panel is for (the rows of a table)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        self._folded = False
+        super().__init__(parent)
+        self.setWordWrap(True)
+
+    def fold(self, folded: bool) -> None:
+        if folded != self._folded:
+            self._folded = folded
+            self.setWordWrap(not folded)
+            self._elide()
+            self.updateGeometry()
+
+    def folded(self) -> bool:
+        return self._folded
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        return super().sizeHint() if self._folded else QLabel.sizeHint(self)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        return super().minimumSizeHint() if self._folded else QLabel.minimumSizeHint(self)
+
+    def _elide(self) -> None:
+        if self._folded:
+            super()._elide()
+        else:
+            QLabel.setText(self, self._full)
+            QLabel.setToolTip(self, self._tip)
 
 
 #: no maximum width (Qt's QWIDGETSIZE_MAX)

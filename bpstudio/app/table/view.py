@@ -36,11 +36,14 @@ from ...teaching.tables import caption, neuron_table, weight_table
 from .. import ui_scale
 from ..changes import Change
 from ..plots.common import frame_scheduler, hidden
+from ..screen_fit import FoldingLabel, PanelScroll
 from ..session import NO_SELECTION, Selection
 from .model import TraceTableModel
 
 #: width of a number column at the default text size (pixels)
 NUMBER_COLUMN = 76
+#: a panel lower than this many lines of text is short: its caption then takes one line
+SHORT_LINES = 16
 
 
 class TraceTablePanel(QWidget):
@@ -51,8 +54,7 @@ class TraceTablePanel(QWidget):
         self.session = session
         self.setObjectName("traceTablePanel")
         ui_scale.follow_font(self, self._font_changed)
-        self.caption = QLabel()
-        self.caption.setWordWrap(True)
+        self.caption = FoldingLabel()  # one line (whole text in its tooltip) while the panel is short
         self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.sample_box = QComboBox()
@@ -122,6 +124,16 @@ class TraceTablePanel(QWidget):
         s.viewChanged.connect(self._view_changed)
         s.selectionChanged.connect(self._select_from_session)
         self._structure_changed()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        if not isinstance(self.parentWidget() and self.parentWidget().parentWidget(), PanelScroll):
+            self.fit_height(self.height())  # not in a dock's scroll area (which calls fit_height)
+
+    def fit_height(self, pixels: int) -> None:
+        """``pixels`` of the panel show: when that is short, the caption takes one line (its whole text
+        in the tooltip), so that more rows of the table show."""
+        self.caption.fold(pixels < SHORT_LINES * self.fontMetrics().lineSpacing())
 
     def _make_view(self, model: TraceTableModel, name: str) -> QTableView:
         view = QTableView()
