@@ -1,12 +1,14 @@
 """Open the studio window on a simulated screen and report where its parts are (run as a script).
 
     python tests/screen_probe.py WIDTH HEIGHT SCALE [--exercise] [--presentation] [--train EPOCHS]
-                                 [--shot FILE.png]
+                                 [--shot FILE.png] [--dialogs]
 
 The offscreen platform is given one screen of WIDTH×HEIGHT device pixels and Qt scales the UI by
 SCALE (QT_SCALE_FACTOR), as a laptop at 150 % does. The window opens as on a first launch (no saved
 layout); the script prints one JSON object: the screen's available geometry, the window's geometry and
-minimum size, and the global rectangle of every visible dock, toolbar and the status bar.
+minimum size, and the global rectangle of every visible dock, toolbar and the status bar. With
+``--dialogs`` it opens every dialog instead and reports each one's frame and whether its buttons are on
+the screen.
 """
 
 from __future__ import annotations
@@ -60,6 +62,10 @@ def main(argv: list[str]) -> int:
         window.session.step_batch()
     for _ in range(5):
         app.processEvents()
+    if "--dialogs" in rest:
+        print(json.dumps(open_dialogs(app, window)))
+        window.close()
+        return 0
 
     def rect(widget) -> list[int]:
         top_left = widget.mapToGlobal(QPoint(0, 0))
@@ -94,6 +100,65 @@ def main(argv: list[str]) -> int:
     window.session._trained_since_save = False  # else closing asks whether to save (--train)
     window.close()
     return 0
+
+
+def open_dialogs(app, window) -> dict:
+    """Every dialog of the window (those its menu actions open, and those that need a file, a run or a
+    selection first), each shown at the size it opens with: its frame and whether its buttons are on the
+    screen. Nothing is answered: every dialog is closed again at once (file dialogs return nothing)."""
+    from PySide6.QtCore import QPoint, QRect
+    from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFileDialog, QMenu, QMessageBox
+
+    from bpstudio import resources_dir
+    from bpstudio.app.data.import_dialog import ImportDialog
+    from bpstudio.app.dialogs import LayerDialog, ValueDialog
+    from bpstudio.app.help import window_actions
+    from bpstudio.app.training.compare_panel import RunDialog
+    from bpstudio.app.training.gradcheck_dialog import GradientCheckDialog
+    from bpstudio.app.walkthrough.room import QuizDialog
+
+    avail = window.screen().availableGeometry()
+    seen: dict[str, dict] = {}
+
+    def shown(dialog) -> int:
+        dialog.show()
+        app.processEvents()
+        name = dialog.objectName() or type(dialog).__name__
+        frame = dialog.frameGeometry()
+        buttons = [b for box in dialog.findChildren(QDialogButtonBox) for b in box.buttons() if b.isVisible()]
+        on_screen = all(avail.contains(QRect(b.mapToGlobal(QPoint(0, 0)), b.size())) for b in buttons)
+        seen.setdefault(
+            name,
+            {"frame": [frame.x(), frame.y(), frame.width(), frame.height()], "buttons_on_screen": on_screen},
+        )
+        dialog.reject()
+        return int(QDialog.DialogCode.Rejected)
+
+    QDialog.exec = shown
+    QMessageBox.exec = lambda self: int(QMessageBox.StandardButton.Cancel)
+    for name in ("question", "warning", "information", "critical"):
+        setattr(QMessageBox, name, lambda *a, **k: QMessageBox.StandardButton.Cancel)
+    QMessageBox.about = lambda *a, **k: None
+    QFileDialog.getOpenFileName = QFileDialog.getSaveFileName = lambda *a, **k: ("", "")
+    QFileDialog.getExistingDirectory = lambda *a, **k: ""
+    QMenu.exec = lambda *a, **k: None
+    ending = {"Quit", "About Qt", "Close Exercise", "Presentation Mode", "Full Screen"}
+    for action in window_actions(window):
+        if action.isEnabled() and action.text().replace("&", "").rstrip("…") not in ending:
+            action.trigger()
+            app.processEvents()
+    iris = resources_dir() / "datasets" / "iris.csv.gz"
+    for make in (
+        lambda: GradientCheckDialog(window.session, window),
+        lambda: RunDialog(window.session, "Run 2", window),
+        lambda: ImportDialog(iris, parent=window),
+        lambda: QuizDialog(window),
+        lambda: LayerDialog(window, "Add Layer", 3, "sigmoid"),
+        lambda: ValueDialog(window, "Edit Weight", "w", 1.0),
+    ):
+        make().exec()
+    window.session.undo_stack.setClean()
+    return {"screen": [avail.x(), avail.y(), avail.width(), avail.height()], "dialogs": seen}
 
 
 if __name__ == "__main__":

@@ -110,3 +110,18 @@ def test_presentation_on_a_1024x768_projector_keeps_the_network_labels_large():
     # room: the labels are still 0.8 of the UI's text
     assert label_points(report) >= 0.8 * report["font_pt"]
     assert label_points(report) > 1.25 * label_points(normal)
+
+
+@pytest.mark.parametrize(
+    "width,height,scale", [(1024, 768, 1.0), (1280, 800, 1.5)], ids=["1024x768", "1280x800@1.5"]
+)
+def test_every_dialog_opens_on_the_screen_with_its_buttons(width, height, scale):
+    """A laptop at 150 % is an 853×533 screen: dialogs made for larger ones (the exercise form, the
+    import preview, the gradient check) open within it, their forms scrolling, their buttons in view."""
+    report = probe(width, height, scale, "--dialogs")
+    dialogs = report["dialogs"]
+    expected = {"exerciseDialog", "importDialog", "gradientCheckDialog", "preferencesDialog", "userGuide"}
+    assert expected <= set(dialogs), sorted(dialogs)
+    outside = {name: d["frame"] for name, d in dialogs.items() if not inside(d["frame"], report["screen"])}
+    assert not outside, (report["screen"], outside)
+    assert all(d["buttons_on_screen"] for d in dialogs.values()), dialogs

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMenu, QTextBrowser, QV
 
 from .. import resources_dir
 from .dialogs import run_modal
+from .screen_fit import fit_dialog
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -38,7 +39,7 @@ class TextDialog(QDialog):
         lay.addWidget(self.browser)
         lay.addWidget(buttons)
         fm = self.fontMetrics()
-        self.resize(fm.averageCharWidth() * 90, fm.height() * 36)
+        fit_dialog(self, fm.averageCharWidth() * 90, fm.height() * 36)
 
 
 def guide_dialog(parent: QWidget | None) -> TextDialog:

@@ -20,7 +20,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRect, QSize, Qt
-from PySide6.QtWidgets import QAbstractScrollArea, QDockWidget, QFrame, QLabel, QScrollArea, QWidget
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QDockWidget,
+    QFrame,
+    QLabel,
+    QLayout,
+    QScrollArea,
+    QWidget,
+)
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -32,6 +40,8 @@ COMPACT_HEIGHT = 900
 SHARE = 0.9
 #: the smallest a panel asks for (its contents scroll below it)
 PANEL_MINIMUM = QSize(160, 90)
+#: what a window's frame (title bar, borders) takes of the screen around a dialog, at most
+FRAME_MARGIN = QSize(16, 48)
 
 #: the docks' object names, by where they go
 SIDE = ("trainingSettingsDock", "datasetDock", "inspectorDock", "exerciseDock")
@@ -63,6 +73,36 @@ class PanelScroll(QScrollArea):
     def sizeHint(self) -> QSize:
         widget = self.widget()
         return widget.sizeHint() if widget is not None else super().sizeHint()
+
+
+class FormScroll(PanelScroll):
+    """A dialog's form in a frameless scroll area: as large as the form where the screen has room, and
+    scrolling (up and down only) on a screen lower than the form, so that the dialog's buttons, outside
+    it, always show."""
+
+    def __init__(self, layout: QLayout) -> None:
+        form = QWidget()
+        form.setLayout(layout)
+        super().__init__(form)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        bar = self.verticalScrollBar().sizeHint().width()
+        return QSize(self.widget().minimumSizeHint().width() + bar, PANEL_MINIMUM.height())
+
+
+def fit_dialog(dialog: QWidget, width: int | None = None, height: int | None = None) -> None:
+    """Give ``dialog`` the size it wants (``width`` × ``height``, by default its size hint), but no more
+    than the free area of the screen it opens on (its parent's) leaves, less a margin for the window's
+    frame: a dialog made for a 1080-pixel screen still fits a 1024×768 projector or a laptop at 150 %."""
+    hint = dialog.sizeHint()
+    want = QSize(width or hint.width(), height or hint.height())
+    host = dialog.parentWidget() or dialog
+    screen = host.screen() if host is not None else None
+    if screen is not None:
+        free = screen.availableGeometry().size() - FRAME_MARGIN
+        want = want.boundedTo(free)
+    dialog.resize(want.expandedTo(dialog.minimumSizeHint()))
 
 
 def scrollable(widget: QWidget) -> QWidget:

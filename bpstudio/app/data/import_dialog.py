@@ -41,6 +41,7 @@ from ...data.files import guess_format, relative_data_path
 from ...data.idx import guess_labels_file
 from ...data.npzfile import npz_arrays
 from ...engine import EngineError
+from ..screen_fit import fit_dialog
 from ..settings import AppSettings
 from ..theme import is_dark
 from .import_widgets import (
@@ -209,7 +210,7 @@ class ImportDialog(QDialog):
         layout.addWidget(split, 1)
         layout.addWidget(self.summary)
         layout.addWidget(self.buttons)
-        self.resize(960, 580)
+        fit_dialog(self, 960, 580)
 
     # ------------------------------------------------------------------ choosing files
     def _start_dir(self) -> str:

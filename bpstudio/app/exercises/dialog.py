@@ -31,6 +31,7 @@ from ...engine import EngineError, learning_rule
 from ...formats import Project
 from ...teaching import Exercise, Notation, Tolerance
 from ...teaching.notation import PRESETS, preset_of
+from ..screen_fit import FormScroll, fit_dialog
 
 #: kind → label of the checkbox, in walkthrough order
 KIND_CHOICES = [
@@ -173,7 +174,8 @@ class ExerciseDialog(QDialog):
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Save)
         self.ok_button.setText("Save Exercise…")
         lay = QVBoxLayout(self)
-        lay.addLayout(form)
+        form.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(FormScroll(form), 1)  # scrolls on a screen lower than the form
         lay.addWidget(self.count)
         lay.addWidget(buttons)
 
@@ -184,6 +186,7 @@ class ExerciseDialog(QDialog):
         self.use_seed.toggled.connect(self.update_count)
         self.seed.valueChanged.connect(self.update_count)
         self.update_count()
+        fit_dialog(self)  # the whole form where the screen has room
 
     def chosen_notation(self) -> Notation:
         """The window's notation, or the course preset chosen (with the window's decimals)."""

@@ -40,6 +40,7 @@ from ...formats.io import portable_stem, write_bytes_atomic
 from ...teaching.gradcheck import COLUMNS, report_csv, summary, table_rows
 from ..dialogs import parse_number
 from ..plots.common import paint_to_file
+from ..screen_fit import fit_dialog
 from .background import BackgroundTask, TaskState
 
 if TYPE_CHECKING:
@@ -187,7 +188,7 @@ class GradientCheckDialog(QDialog):
         layout.addWidget(self.only_box)
         layout.addWidget(self.table, 1)
         layout.addWidget(buttons)
-        self.resize(640, 520)
+        fit_dialog(self, 640, 520)
         self._prepare()
 
     # ------------------------------------------------------------------ the check
