@@ -391,3 +391,48 @@ def test_a_minus_one_bias_node_shows_w0_as_minus_b(window):
     s.set_view_option("bias_style", "node_minus")
     action.setChecked(True)  # already on: stays the −1 node
     assert s.view_option("bias_style") == "node_minus"
+
+
+def test_on_a_small_canvas_the_legend_folds_into_a_chip_a_click_opens(qtbot):
+    """A laptop at 150 % leaves the canvas about 525×236 pixels: the legend folds into a one-line chip,
+    so that the network is drawn larger; a click opens the whole legend over the drawing and another
+    folds it again. A large canvas shows the legend open, as before."""
+    from bpstudio.app.canvas.view import NetworkView
+    from bpstudio.app.session import Session
+
+    view = NetworkView(Session())
+    qtbot.addWidget(view)
+    view.resize(1000, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    legend = view.legend
+    qtbot.waitUntil(lambda: legend.size() == legend.full_size())
+    assert not legend.folded and legend.testAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+
+    open_zoom = view.current_scale()
+    view.resize(525, 236)
+    qtbot.waitUntil(lambda: legend.folded)
+    chip = legend.size()
+    assert chip.height() < legend.full_size().height() / 2 and chip.width() < legend.full_size().width() / 2
+    vp = view.viewport().geometry()
+    assert vp.contains(legend.geometry())  # in the bottom-left corner
+    # the drawing is larger than it would be beside or above the open legend
+    folded_zoom = view.current_scale()
+    view.legend_visible = True
+    full = legend.full_size()
+    rect = view._content_rect()
+    with_legend = max(
+        min(vp.width() / rect.width(), (vp.height() - full.height() - 14) / rect.height()),
+        min((vp.width() - full.width() - 14) / rect.width(), vp.height() / rect.height()),
+    )
+    assert folded_zoom > with_legend * 1.2 and folded_zoom < open_zoom
+
+    qtbot.mouseClick(legend, Qt.MouseButton.LeftButton)
+    assert legend.opened and legend.size() == legend.full_size()
+    assert vp.contains(legend.geometry())  # opened upwards from the same corner
+    assert view.current_scale() == folded_zoom  # it lies over the drawing
+    qtbot.mouseClick(legend, Qt.MouseButton.LeftButton)
+    assert not legend.opened and legend.size() == chip
+
+    view.resize(1000, 600)
+    qtbot.waitUntil(lambda: not legend.folded and legend.size() == legend.full_size())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetricsF, QLinearGradient, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
@@ -99,31 +99,113 @@ def legend_scale(canvas_width: float | None = None) -> float:
     return min(k, 1.0) if canvas_width is not None and canvas_width < NARROW_CANVAS else k
 
 
+#: what the folded legend shows (it opens upwards from the canvas's bottom-left corner)
+CHIP_TEXT = "Legend ▴"
+
+
+def chip_size() -> QSize:
+    """The folded legend's size at magnification 1: one line of its label font."""
+    fm = QFontMetricsF(label_font(8.5))
+    return QSize(int(fm.horizontalAdvance(CHIP_TEXT) + 20), int(fm.height() + 10))
+
+
 class LegendWidget(QWidget):
-    """The legend as a small overlay in a corner of the canvas (transparent to the mouse)."""
+    """The legend as a small overlay in a corner of the canvas (transparent to the mouse).
+
+    On a small canvas (a projector, a laptop at 150 %) the view folds it into a one-line "Legend" chip
+    so that the network is drawn larger (:meth:`set_folded`); a click on the chip opens the whole legend
+    over the drawing, another click folds it again (``toggled`` then asks the view to place it anew).
+    """
+
+    toggled = Signal()
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
         self.setObjectName("canvasLegend")
-        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
         self.info = DisplayInfo()
         self.colours: CanvasColours | None = None
         self.k = 1.0  # the magnification it is drawn at (legend_scale)
+        self.folded = False  # the canvas is small: only the chip shows …
+        self.opened = False  # … unless the user opened it with a click
+        self._apply()
 
     def set_info(self, info: DisplayInfo, colours: CanvasColours, canvas_width: float | None = None) -> None:
         self.info, self.colours = info, colours
-        size = legend_size(info)
-        self.k = k = legend_scale(canvas_width)  # grows with the window's text size
-        self.resize(round(size.width() * k), round(size.height() * k))
+        self.k = legend_scale(canvas_width)  # grows with the window's text size
+        self._apply()
+
+    def full_size(self) -> QSize:
+        """The whole legend's size on screen (what it takes when not folded)."""
+        size = legend_size(self.info)
+        return QSize(round(size.width() * self.k), round(size.height() * self.k))
+
+    def chip_size(self) -> QSize:
+        chip = chip_size()
+        return QSize(round(chip.width() * self.k), round(chip.height() * self.k))
+
+    def footprint(self) -> QSize:
+        """The corner of the canvas the drawing leaves free for the legend: the chip while folded (an
+        opened chip lies over the drawing), else the whole legend."""
+        return self.chip_size() if self.folded else self.full_size()
+
+    def set_folded(self, folded: bool) -> None:
+        if folded != self.folded:
+            self.folded, self.opened = folded, False
+            self._apply()
+
+    def showing_chip(self) -> bool:
+        return self.folded and not self.opened
+
+    def _apply(self) -> None:
+        if self.showing_chip():
+            self.resize(self.chip_size())
+        else:
+            self.resize(self.full_size())
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, not self.folded)
+        if self.folded:
+            self.setCursor(Qt.CursorShape.PointingHandCursor)
+            self.setToolTip(
+                "Click to fold the legend"
+                if self.opened
+                else "Click to show the legend (folded: the canvas is small)"
+            )
+        else:
+            self.unsetCursor()
+            self.setToolTip("")
         self.update()
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        if not self.folded:
+            return super().mousePressEvent(event)
+        self.opened = not self.opened
+        self._apply()
+        self.toggled.emit()
+        event.accept()
+        return None
 
     def text(self) -> str:
         return "\n".join(legend_lines(self.info))
 
-    def paintEvent(self, event) -> None:
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         if self.colours is None:
             return
         p = QPainter(self)
         p.scale(self.k, self.k)
-        paint_legend(p, QPointF(0.5, 0.5), self.info, self.colours)
+        if self.showing_chip():
+            paint_chip(p, self.colours)
+        else:
+            paint_legend(p, QPointF(0.5, 0.5), self.info, self.colours)
         p.end()
+
+
+def paint_chip(painter: QPainter, c: CanvasColours) -> None:
+    """The folded legend: its name in a rounded box like the legend's."""
+    size = chip_size()
+    rect = QRectF(0.5, 0.5, size.width() - 1, size.height() - 1)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    painter.setPen(QPen(c.muted, 0.8))
+    painter.setBrush(QColor(c.label_back))
+    painter.drawRoundedRect(rect, 6, 6)
+    painter.setFont(label_font(8.5))
+    painter.setPen(c.text)
+    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, CHIP_TEXT)

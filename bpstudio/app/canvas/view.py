@@ -8,7 +8,7 @@ turns them into edits). Dragging the background pans; a click on empty space cle
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QMouseEvent, QPainter, QWheelEvent
 from PySide6.QtWidgets import QFrame, QGraphicsView, QPinchGesture, QToolTip
 
@@ -20,6 +20,8 @@ from .scene import Hit, NetworkScene
 MIN_SCALE = 0.02
 MAX_SCALE = 8.0
 MAX_FIT_SCALE = 1.35
+#: the legend folds into a chip when, open, it would leave the drawing less than this share of its size
+FOLD_BELOW = 0.75
 CLICK_SLOP = 4
 
 
@@ -56,6 +58,7 @@ class NetworkView(QGraphicsView):
         self._moved = False
         self.legend = LegendWidget(self)  # not the viewport's child: scrolling would move it
         self.legend_visible = True
+        self.legend.toggled.connect(self._place_legend)  # a folded legend opened or closed by a click
         self.network_scene.rebuilt.connect(self._after_rebuild)
         self.network_scene.refreshed.connect(self._update_legend)
         self._update_legend()
@@ -101,9 +104,25 @@ class NetworkView(QGraphicsView):
             return
         # the text grows with the window's text size (the scene's text scale), the drawing need not
         cap = MAX_FIT_SCALE
-        lw, lh = (self.legend.width() + 14, self.legend.height() + 14) if self.legend_visible else (0, 0)
-        above = min(vp.width() / rect.width(), max(vp.height() - lh, 10) / rect.height(), cap)
-        beside = min(max(vp.width() - lw, 10) / rect.width(), vp.height() / rect.height(), cap)
+
+        def fitted(legend: QSize | None) -> tuple[float, float]:
+            """The scale with the drawing above, and beside, a legend of that size in the corner."""
+            lw, lh = (legend.width() + 14, legend.height() + 14) if legend is not None else (0, 0)
+            above = min(vp.width() / rect.width(), max(vp.height() - lh, 10) / rect.height(), cap)
+            beside = min(max(vp.width() - lw, 10) / rect.width(), vp.height() / rect.height(), cap)
+            return above, beside
+
+        if self.legend_visible:
+            # a legend that would cost the drawing over a quarter of its size folds into a chip
+            alone = max(fitted(None))
+            self.legend.set_folded(max(fitted(self.legend.full_size())) < FOLD_BELOW * alone)
+            self._place_legend()
+            corner = self.legend.footprint()
+            above, beside = fitted(corner)
+            lw, lh = corner.width() + 14, corner.height() + 14
+        else:
+            above, beside = fitted(None)
+            lw = lh = 0
         s = max(above, beside, MIN_SCALE)
         self.scale(s, s)
         self.auto_fit = True
