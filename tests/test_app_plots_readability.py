@@ -98,6 +98,14 @@ def visible_plots(panel: LossPlotPanel):
     return [p for p in (panel.epoch_plot, panel.acc_plot, panel.step_plot) if p.isVisible() and p.scene()]
 
 
+def assert_inside(panel: LossPlotPanel) -> None:
+    """Every plot lies within the panel's plotting area (none cut off at its right or bottom edge)."""
+    area = QRectF(0, 0, panel.plots.width(), panel.plots.height()).adjusted(-1, -1, 1, 1)
+    for plot in visible_plots(panel):
+        box = plot.sceneBoundingRect()
+        assert area.contains(box), (plot.titleLabel.text, box, area)
+
+
 def assert_legend_clear(panel: LossPlotPanel) -> None:
     legend = panel.legend
     assert legend.isVisible() and legend.scene() is panel.plots.scene()
@@ -171,10 +179,15 @@ def test_the_loss_legend_is_outside_the_plots_in_the_default_window(qtbot):
 @pytest.mark.parametrize(
     "make", [digits_session, regression_session, Session], ids=["3 splits", "regression", "xor"]
 )
-@pytest.mark.parametrize("size", [(450, 260), (900, 650), (430, 800), (260, 420)], ids=str)
+@pytest.mark.parametrize(
+    "size", [(450, 260), (900, 650), (430, 800), (260, 420), (428, 162), (320, 155)], ids=str
+)
 def test_legend_and_tick_labels_at_any_dock_size(qtbot, make, size):
+    """(428, 162): the Loss dock beside an exercise on a 1024×768 projector; (320, 155): on a laptop
+    at 150 %."""
     panel = shown(qtbot, LossPlotPanel(make()), *size)
     settle(qtbot, panel)
+    assert_inside(panel)
     assert_legend_clear(panel)
     for plot in visible_plots(panel):
         for name in ("left", "bottom"):

@@ -13,10 +13,12 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ...engine.history import SPLITS, bucket_centres, trailing_mean
 from ..changes import Change
+from ..ui_scale import scaled_points
 from .axes import LegendRow
 from .common import (
     SPLIT_COLOURS,
@@ -32,11 +34,21 @@ from .common import (
     release_axes,
     release_later,
     reset_when_empty,
+    set_title,
     style_plot,
 )
 
-#: grid cells lower than this (pixels) leave out the axes' names
+#: grid cells lower than this (pixels) leave out the axes' names and take the short titles
 COMPACT_BELOW = 170
+SHORT_TITLES = {
+    "Loss per epoch": "Loss / epoch",
+    "Accuracy per epoch": "Accuracy",
+    "Loss per update": "Loss / update",
+}
+#: the least height (pixels) of a plot's data area for its curves to be read
+USEFUL_BAND = 40
+#: what a plot's left axis may grow by once its tick labels show data (0.8 → 0.1260), in pixels
+AXIS_SLACK = 14
 
 SMOOTHING = [("auto", 0), ("off", 1), ("10", 10), ("50", 50), ("100", 100), ("500", 500), ("2000", 2000)]
 
@@ -80,6 +92,7 @@ class LossPlotPanel(QWidget):
         self.step_plot = pg.PlotItem()
         style_plot(self.step_plot, "Loss per update", "update", "loss")
         self._arrangement: tuple = ()
+        self._long_titles = {p: p._bp_title[0] for p in (self.epoch_plot, self.acc_plot, self.step_plot)}
 
         self.epoch_curves = {}
         self.acc_curves = {}
@@ -237,8 +250,12 @@ class LossPlotPanel(QWidget):
     def _arrange(self) -> None:
         """Lay the plots out in the grid whose cells are closest to a 1.6 : 1 landscape shape (side by
         side in a wide dock, stacked in a tall one); no accuracy plot for regression. The legend takes
-        a cell the plots leave free, else a row above them. In low cells the axes' names go (the titles
-        say them) to leave the curves and tick labels room."""
+        a cell the plots leave free, else a row above them. In low cells the axes' names go and the
+        titles get shorter, to leave the curves and tick labels room.
+
+        A grid that would push a plot out of the dock (cells smaller than its axes, tick labels and
+        title need) loses to any grid that does not, and one whose plots keep less than
+        :data:`USEFUL_BAND` pixels for their curves loses to one that keeps them."""
         plots = (
             [self.epoch_plot]
             + ([self.acc_plot] if getattr(self, "has_accuracy", False) else [])
@@ -246,10 +263,40 @@ class LossPlotPanel(QWidget):
         )
         n = len(plots)
         w, h = max(self.plots.width(), 1), max(self.plots.height(), 1)
+        layout = self.plots.ci.layout
+        gap_x, gap_y = layout.horizontalSpacing(), layout.verticalSpacing()
+        legend_h = self.legend.effectiveSizeHint(Qt.SizeHint.MinimumSize).height()
+        font = QFont()
+        font.setPointSizeF(scaled_points(10.0))
+        fm = QFontMetricsF(font)
+        least_size = Qt.SizeHint.MinimumSize
+
+        def least(p: pg.PlotItem, compact: bool) -> tuple[float, float]:
+            """The least width and height of plot ``p`` with the title of a low or a normal cell."""
+            m = p.effectiveSizeHint(least_size)
+            shown = p.titleLabel.minimumWidth()
+            others = max(
+                p.vb.effectiveSizeHint(least_size).width(),
+                p.getAxis("bottom").effectiveSizeHint(least_size).width(),
+            )
+            title = (
+                shown - fm.horizontalAdvance(p._bp_title[0]) + fm.horizontalAdvance(self._title(p, compact))
+            )
+            width = m.width() - max(shown, others) + max(title, others)
+            return width + AXIS_SLACK, m.height()
 
         def badness(cols: int) -> float:
             rows = math.ceil(n / cols)
-            return abs(math.log((w / cols) / (h / rows) / 1.6))
+            sizes = [least(p, h / rows < COMPACT_BELOW) for p in plots]
+            need_w = sum(max(sizes[i][0] for i in range(c, n, cols)) for c in range(cols))
+            need_w += (cols - 1) * gap_x + 4
+            row_h = [max(sizes[i][1] for i in range(r * cols, min(n, r * cols + cols))) for r in range(rows)]
+            legend = 0 if rows * cols > n else legend_h + gap_y
+            need_h = sum(row_h) + (rows - 1) * gap_y + 4 + legend
+            cut = max(0.0, need_w - w) / w + max(0.0, need_h - h) / h  # plots pushed out of the dock
+            band = (h - 4 - legend - (rows - 1) * gap_y) / rows - max(row_h)  # room for the curves
+            short = max(0.0, USEFUL_BAND - band) / USEFUL_BAND
+            return abs(math.log((w / cols) / (h / rows) / 1.6)) + 100.0 * cut + 10.0 * short
 
         cols = min(range(1, n + 1), key=badness)
         rows = math.ceil(n / cols)
@@ -267,6 +314,8 @@ class LossPlotPanel(QWidget):
             self.plots.addItem(p, row=top + i // cols, col=i % cols)
             for name in ("bottom", "left"):
                 p.getAxis(name).showLabel(not compact)
+            if p._bp_title[0] != self._title(p, compact):
+                set_title(p, self._title(p, compact))
         if free:  # the first free cell (and the rest of its row)
             self.plots.addItem(self.legend, row=n // cols, col=n % cols, colspan=cols - n % cols)
             self.plots.ci.layout.setAlignment(self.legend, Qt.AlignmentFlag.AlignCenter)
@@ -274,6 +323,11 @@ class LossPlotPanel(QWidget):
             self.plots.addItem(self.legend, row=0, col=0, colspan=cols)
         self.legend.set_stacked(free)
         self.acc_plot.setVisible(n == 3)
+
+    def _title(self, plot: pg.PlotItem, compact: bool) -> str:
+        """The plot's title: its whole one, or in a low cell the short one."""
+        title = self._long_titles[plot]
+        return SHORT_TITLES.get(title, title) if compact else title
 
     def resizeEvent(self, event) -> None:
         """A dock resized to a different shape gets the grid that suits it."""
