@@ -34,7 +34,7 @@ def main(argv: list[str]) -> int:
     os.environ["BPSTUDIO_NO_RESTORE"] = "1"
 
     from PySide6.QtCore import QPoint, QRect
-    from PySide6.QtWidgets import QApplication, QDockWidget, QToolBar
+    from PySide6.QtWidgets import QApplication, QDockWidget, QScrollArea, QToolBar
 
     from bpstudio.app.launch import build_window, make_app
 
@@ -81,6 +81,26 @@ def main(argv: list[str]) -> int:
             parts[f"toolbar:{bar.windowTitle()}"] = rect(bar)
     parts["statusbar"] = rect(window.statusBar())
     parts["canvas"] = rect(window.canvas)
+    # every panel (also those in a tab behind another) against the width of its dock's column: a
+    # panel wider than that scrolls sideways and cuts off its plot or its controls
+    column: dict = {}
+    for dock in window.findChildren(QDockWidget):
+        if dock.isVisible() and not dock.visibleRegion().isEmpty() and not dock.isFloating():
+            area = window.dockWidgetArea(dock)
+            column[area] = min(column.get(area, 10**6), dock.widget().width())
+    from bpstudio.app.lazy_panel import LazyPanel
+
+    for lazy in window.findChildren(LazyPanel):  # the panels not shown yet are built when first shown
+        lazy.get()
+    app.processEvents()
+    too_wide = {}
+    for dock in window.findChildren(QDockWidget):
+        area = window.dockWidgetArea(dock)
+        panel = dock.widget().widget() if isinstance(dock.widget(), QScrollArea) else dock.widget()
+        if area in column and not dock.isFloating():
+            need = max(panel.minimumSizeHint().width(), panel.minimumWidth())
+            if need > column[area]:
+                too_wide[dock.windowTitle()] = [need, column[area]]
     avail = window.screen().availableGeometry()
     hint = window.minimumSizeHint()
     report = {
@@ -88,6 +108,7 @@ def main(argv: list[str]) -> int:
         "window": rect(window),
         "minimum": [max(hint.width(), window.minimumWidth()), max(hint.height(), window.minimumHeight())],
         "parts": parts,
+        "too_wide": too_wide,
         "canvas_zoom": window.canvas.transform().m11(),
         "canvas_text": window.canvas.network_scene.text_scale,
         "font_px": QApplication.font().pixelSize() if QApplication.font().pixelSize() > 0 else None,

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 from bpstudio.app.changes import Change
 from bpstudio.app.plots.axes import ReadableAxis, log_label
 from bpstudio.app.plots.grads import GradientPlotPanel
+from bpstudio.app.plots.landscape import LandscapePanel
 from bpstudio.app.plots.loss import LossPlotPanel
 from bpstudio.app.session import Session
 from bpstudio.engine import Network
@@ -230,7 +231,8 @@ def is_decade(text: str) -> bool:
 
 def test_gradient_norm_log_axis_shows_decades_only_when_small(qtbot):
     session = norm_session(5.0)
-    panel = shown(qtbot, GradientPlotPanel(session), 420, 150)  # a low dock: the plots side by side
+    # a low, wide dock (its controls on one line): the plots side by side
+    panel = shown(qtbot, GradientPlotPanel(session), 640, 150)
     session.changed.emit(Change.HISTORY)
     settle(qtbot, panel)
     axis = panel.norm_plot.getAxis("left")
@@ -239,7 +241,7 @@ def test_gradient_norm_log_axis_shows_decades_only_when_small(qtbot):
     texts = assert_apart(axis)
     assert len(texts) >= 2 and all(is_decade(t) for t in texts), texts
 
-    panel.resize(420, 900)  # tall: room for 2·10ᵏ and 5·10ᵏ too, still apart
+    panel.resize(640, 900)  # tall: room for 2·10ᵏ and 5·10ᵏ too, still apart
     settle(qtbot, panel)
     qtbot.waitUntil(lambda: panel.norm_plot.vb.height() > 250, timeout=2000)
     texts = assert_apart(axis)
@@ -266,7 +268,7 @@ def test_a_log_axis_inside_one_decade_gets_round_values(qtbot, height, hi, lo):
     values = np.linspace(hi, lo, 300)  # no power of ten, no 2·10ᵏ or 5·10ᵏ in the range (nor 0.4 in the 2nd)
     h.grad_norms.extend([[float(v), float(v)] for v in values])
     h.step_loss.extend([0.1] * len(values))
-    panel = shown(qtbot, GradientPlotPanel(session), 380, height)
+    panel = shown(qtbot, GradientPlotPanel(session), 640, height)  # the controls on one line
     session.changed.emit(Change.HISTORY)
     settle(qtbot, panel)
     texts = assert_apart(panel.norm_plot.getAxis("left"))
@@ -282,3 +284,29 @@ def test_log_labels():
         "2·10⁶",
         "0.31",
     ]
+
+
+@pytest.mark.parametrize("size", [(348, 258), (320, 230), (640, 200), (900, 320), (400, 700)], ids=str)
+def test_two_plots_go_side_by_side_only_where_both_fit(qtbot, size):
+    """The gradient norms beside the weights, the loss map beside its slice: in a wide dock side by
+    side (with short titles) when both fit its width, else one under the other; never cut off at the
+    dock's right edge (348×258: the right-hand column of a 1024×768 projector)."""
+    session = Session()
+    for _ in range(30):
+        session.step_epoch()
+    grads = shown(qtbot, GradientPlotPanel(session), *size)
+    land = shown(qtbot, LandscapePanel(session), *size)
+    for panel, plots in (
+        (grads, (grads.norm_plot, grads.hist_plot)),
+        (land, (land.map_plot, land.slice_plot)),
+    ):
+        settle(qtbot, panel)  # (three turns: axes grown by their tick labels are re-checked in one)
+        area = QRectF(0, 0, panel.plots.width(), panel.plots.height()).adjusted(-1, -1, 1, 1)
+        for plot in plots:
+            assert area.contains(plot.sceneBoundingRect()), (size, plot.titleLabel.text)
+        beside = plots[1].sceneBoundingRect().left() > plots[0].sceneBoundingRect().left()
+        assert beside == panel._side_by_side
+        if size[0] >= 640:  # plenty of width in a low dock
+            assert beside, size
+        if size == (400, 700):  # tall
+            assert not beside

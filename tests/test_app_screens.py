@@ -54,6 +54,9 @@ def assert_fits(report: dict) -> None:
     assert mw <= screen[2] and mh <= screen[3], report["minimum"]
     outside = {name: r for name, r in report["parts"].items() if not inside(r, screen)}
     assert not outside, outside
+    # no panel (those in a tab behind another too) is wider than its dock's column: it would scroll
+    # sideways and cut off its plot or its controls ({title: [its least width, the column's]})
+    assert report["too_wide"] == {}, report["too_wide"]
 
 
 @pytest.mark.parametrize("exercise", [False, True], ids=["workspace", "exercise"])

@@ -23,7 +23,7 @@ from bpstudio.engine import Network
 from bpstudio.workspace import load_example
 
 
-def show(qtbot, widget, w: int = 600, h: int = 420):
+def show(qtbot, widget, w: int = 640, h: int = 420):  # (wide enough for a plot panel's controls on one line)
     qtbot.addWidget(widget)
     widget.resize(w, h)
     widget.show()

@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -47,6 +46,7 @@ from ...engine import EngineError, Network
 from ...formats import DatasetSpec
 from ...teaching.labels import fmt
 from ..changes import Change
+from ..flow_layout import FlowBar, FlowLayout
 from ..plots.boundary import POINT_COLOURS
 from .import_dialog import FILE_FILTER, ask_import
 
@@ -145,12 +145,17 @@ class DatasetPanel(QWidget):
 
         self.source_box = QComboBox()
         self.source_box.setToolTip("A built-in dataset, or a file you imported")
+        # as narrow as 24 characters (the list it opens is as wide as its longest name): the dock
+        # keeps its width on a small screen
+        self.source_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.source_box.setMinimumContentsLength(24)
         for b in BUILTINS.values():
             self.source_box.addItem(f"{b.title} ({b.group})", b.name)
         self.source_box.insertSeparator(self.source_box.count())
+        self._widen_list()
         self.import_button = QPushButton("Import file…")
         self.import_button.setToolTip("Import a CSV/TSV table, MNIST-style IDX files or a NumPy .npz file")
-        src = QHBoxLayout()
+        src = FlowLayout()  # the Import button goes under the list in a narrow dock
         src.addWidget(self.source_box, 1)
         src.addWidget(self.import_button)
 
@@ -209,7 +214,7 @@ class DatasetPanel(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(src)
+        layout.addWidget(FlowBar(src))
         layout.addWidget(self.param_group)
         layout.addWidget(prep)
         layout.addWidget(self.apply_button)
@@ -284,6 +289,7 @@ class DatasetPanel(QWidget):
             i = self.source_box.count() - 1
         self.source_box.setItemText(i, label)
         self.source_box.setCurrentIndex(i)
+        self._widen_list()
 
     def _set_inline_item(self, spec: dict[str, Any]) -> None:
         i = self.source_box.findData("__inline__")
@@ -291,6 +297,15 @@ class DatasetPanel(QWidget):
             self.source_box.addItem(f"Data in the project ({spec.get('name', 'inline')})", "__inline__")
             i = self.source_box.count() - 1
         self.source_box.setCurrentIndex(i)
+        self._widen_list()
+
+    def _widen_list(self) -> None:
+        """The list the dataset box opens is as wide as its longest name (the box may be narrower)."""
+        box, view = self.source_box, self.source_box.view()
+        widest = max(
+            (view.fontMetrics().horizontalAdvance(box.itemText(i)) for i in range(box.count())), default=0
+        )
+        view.setMinimumWidth(widest + 24 + view.verticalScrollBar().sizeHint().width())
 
     # ------------------------------------------------------------------ parameters of a built-in
     def _build_params(self, values: dict[str, Any]) -> None:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from ...teaching import Attempt, Line
 from ...teaching.checking import CORRECT, EMPTY, INVALID, WRONG
 from ...teaching.expr import HtmlRenderer
+from ..flow_layout import FlowBar, FlowLayout
 from ..session import Session
 from ..ui_scale import follow_font
 from ..walkthrough.panel import selections
@@ -114,7 +115,8 @@ class ExercisePanel(QWidget):
         name_row = QHBoxLayout()
         name_row.addWidget(QLabel("Student:"))
         name_row.addWidget(self.student, 1)
-        buttons = QHBoxLayout()  # the score on a line of its own: the buttons fit a narrow panel
+        # the score on a line of its own; the buttons wrap onto a second line in a narrow panel
+        buttons = FlowLayout()
         buttons.addWidget(self.save_button)
         buttons.addWidget(self.export_button)
         buttons.addWidget(self.close_button)
@@ -124,7 +126,7 @@ class ExercisePanel(QWidget):
         lay.addWidget(self.title)
         lay.addLayout(name_row)
         lay.addWidget(self.score)
-        lay.addLayout(buttons)
+        lay.addWidget(FlowBar(buttons))
         lay.addWidget(self.scroll, 1)
 
     # ------------------------------------------------------------------ content

@@ -15,10 +15,11 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, QTimer
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from ...teaching.labels import layer_title
 from ..changes import Change
+from ..flow_layout import FlowBar, FlowLayout, Together
 from .common import (
     COLOURS,
     ExportButton,
@@ -59,9 +60,8 @@ class BoundaryPlotPanel(QWidget):
         self.export_button = ExportButton(
             self, lambda: self.plots.scene(), self.csv_data, "decision-boundary"
         )
-        bar = QHBoxLayout()
-        bar.addWidget(QLabel("Show"))
-        bar.addWidget(self.what_box, 1)
+        bar = FlowLayout()  # wraps in a narrow dock
+        bar.addWidget(Together(QLabel("Show"), self.what_box), 1)
         bar.addWidget(self.follow_box)
         bar.addWidget(self.points_box)
         bar.addWidget(self.export_button)
@@ -92,7 +92,7 @@ class BoundaryPlotPanel(QWidget):
         self.stack.addWidget(self.message)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
-        layout.addLayout(bar)
+        layout.addWidget(FlowBar(bar))
         layout.addWidget(self.stack, 1)
 
         self.grid: tuple[np.ndarray, np.ndarray] | None = None

@@ -449,3 +449,72 @@ class ExportButton(QToolButton):
             )
             return None
         return target
+
+
+#: what a plot's left axis may grow by once its tick labels show data (0.8 → 0.1260), in pixels
+AXIS_SLACK = 14
+
+
+#: what plots stacked need to spare (pixels) to go side by side (they go back only when they overflow)
+SWITCH_SPARE = 20
+#: the least width (pixels) of a plot's data area beside another plot
+LEAST_DATA_WIDTH = 60
+
+
+def title_width(plot: pg.PlotItem, title: str) -> float:
+    """The width (pixels) ``title`` takes as ``plot``'s title, at its size (:func:`set_title`)."""
+    font = QFont()
+    font.setPointSizeF(scaled_points(getattr(plot, "_bp_title", ("", 10.0))[1]))
+    return QFontMetricsF(font).horizontalAdvance(title) + 8
+
+
+def fit_side_by_side(
+    widget: pg.GraphicsLayoutWidget, *plots: tuple[pg.PlotItem, str], spare: float = 0.0
+) -> bool:
+    """True when the ``(plot, title)`` pairs fit next to each other in ``widget``'s width, each with
+    that title: per plot its left axis as it is now (tick labels and name) and beside it the larger of
+    the title's width and :data:`LEAST_DATA_WIDTH` (pyqtgraph puts the title over the data area
+    only); and the layout's spacing. Beyond that, pyqtgraph would draw them past the widget's edge,
+    cut off. An axis that grows later (longer tick labels) calls for a new check (:func:`on_resize`).
+    ``spare``: pixels that must be left over (plots put side by side then stay so while their axes
+    change a little, rather than going back and forth)."""
+    least = spare
+    for plot, title in plots:
+        axis = plot.getAxis("left")
+        axis_w = axis.width() if axis.isVisible() else 0.0
+        least += axis_w + max(title_width(plot, title), LEAST_DATA_WIDTH)
+    gaps = widget.ci.layout.horizontalSpacing() * (len(plots) - 1) + 4
+    return widget.width() >= least + gaps
+
+
+class _ResizeWatch(QObject):
+    def __init__(self, widget: QObject, callback: Callable[[], None]) -> None:
+        super().__init__(widget)
+        self.callback = callback
+        self._pending = False
+        widget.installEventFilter(self)
+
+    def later(self) -> None:
+        if not self._pending:
+            self._pending = True
+            QTimer.singleShot(0, self, self._call)
+
+    def _call(self) -> None:
+        self._pending = False
+        self.callback()
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.Resize:
+            self.callback()
+        return False
+
+
+def on_resize(widget: QObject, callback: Callable[[], None], *plots: pg.PlotItem) -> None:
+    """Call ``callback`` whenever ``widget`` has a new size, or a left axis of ``plots`` a new width
+    (its tick labels once data is drawn: the plots may no longer fit side by side). A panel arranging
+    its plots watches its plot widget itself: in the panel's own resizeEvent the plot widget may not
+    have its new size yet (a panel shown for the first time gets its size before its layout sizes
+    the children). Axis changes are answered once the layout is done (one call for any number)."""
+    watch = _ResizeWatch(widget, callback)
+    for plot in plots:
+        plot.getAxis("left").geometryChanged.connect(watch.later)

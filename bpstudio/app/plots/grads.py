@@ -8,23 +8,28 @@ import itertools
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from ...engine.history import bucket_centres, trailing_mean
 from ..changes import Change
+from ..flow_layout import FlowBar, FlowLayout, Together
 from .axes import LegendRow
 from .common import (
     COLOURS,
+    SWITCH_SPARE,
     ExportButton,
     Throttle,
     auto_window,
     display_positions,
+    fit_side_by_side,
     for_log_axis,
     make_plot_widget,
+    on_resize,
     plottable,
     release_axes,
     release_later,
     reset_when_empty,
+    set_title,
     style_plot,
 )
 from .distributions import CHOICES as DIST_CHOICES
@@ -41,6 +46,11 @@ def norms_array(rows: list[list[float]], n_layers: int) -> np.ndarray:
     if flat.size != len(rows) * n_layers:  # rows of other lengths: NumPy says what is wrong with them
         return np.asarray(rows, dtype=float).reshape(-1, n_layers)
     return flat.reshape(-1, n_layers)
+
+
+#: the gradient-norm plot's title, and its short one beside the weights plot
+NORM_TITLE = "Gradient norm ‖∂E/∂Wˡ‖ per update"
+NORM_SHORT_TITLE = "‖∂E/∂Wˡ‖ per update"
 
 
 class GradientPlotPanel(QWidget):
@@ -80,15 +90,14 @@ class GradientPlotPanel(QWidget):
             "(bands: 5–95 % and 25–75 %; line: median; dotted: minimum and maximum)"
         )
         self.dist_kind.hide()
-        bar = QHBoxLayout()
+        bar = FlowLayout()  # wraps in a narrow dock
         bar.addWidget(self.view_box)
         bar.addWidget(self.dist_kind)
         bar.addWidget(self.log_box)
         bar.addWidget(self.smooth_box)
         bar.addStretch(1)
         self.hist_label = QLabel("Histogram")
-        bar.addWidget(self.hist_label)
-        bar.addWidget(self.hist_box)
+        bar.addWidget(Together(self.hist_label, self.hist_box))
         bar.addWidget(self.export_button)
         self.hinton_export = ExportButton(
             self,
@@ -119,9 +128,10 @@ class GradientPlotPanel(QWidget):
         self.plots.addItem(self.legend, row=0, col=0)
         self.norm_plot = self.plots.addPlot(row=1, col=0)
         self._side_by_side = False
-        style_plot(self.norm_plot, "Gradient norm ‖∂E/∂Wˡ‖ per update", "update", "norm")
+        style_plot(self.norm_plot, NORM_TITLE, "update", "norm")
         self.hist_plot = self.plots.addPlot(row=2, col=0)
         style_plot(self.hist_plot, "Weights", "w", "count")
+        on_resize(self.plots, self._arrange, self.norm_plot, self.hist_plot)
         self.hist_plot.setDownsampling(auto=False)
         self.hist_curves: list[pg.PlotDataItem] = []
         self.norm_curves: list[pg.PlotDataItem] = []
@@ -136,7 +146,7 @@ class GradientPlotPanel(QWidget):
         self.view_box.currentIndexChanged.connect(self._show_view)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
-        layout.addLayout(bar)
+        layout.addWidget(FlowBar(bar))
         layout.addWidget(self.stack, 1)
 
         self._norms = np.zeros((0, 0))
@@ -301,12 +311,18 @@ class GradientPlotPanel(QWidget):
         m = net.masks[l]
         return (w if m is None else w[m]).ravel()
 
-    def resizeEvent(self, event) -> None:
-        """Side by side in a wide dock, stacked in a tall one."""
-        super().resizeEvent(event)
-        wide = self.plots.width() > 1.3 * self.plots.height()
+    def _arrange(self) -> None:
+        """Side by side in a wide dock (when both fit its width, the norm plot with its short title),
+        stacked in a tall one."""
+        wide = self.plots.width() > 1.3 * self.plots.height() and fit_side_by_side(
+            self.plots,
+            (self.norm_plot, NORM_SHORT_TITLE),
+            (self.hist_plot, "Weights"),
+            spare=0 if self._side_by_side else SWITCH_SPARE,
+        )
         if wide != self._side_by_side:
             self._side_by_side = wide
+            set_title(self.norm_plot, NORM_SHORT_TITLE if wide else NORM_TITLE)
             self.plots.removeItem(self.legend)
             self.plots.removeItem(self.hist_plot)
             self.plots.addItem(self.legend, row=0, col=0, colspan=2 if wide else 1)

@@ -17,7 +17,6 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
-    QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
@@ -35,8 +34,25 @@ from ...engine.landscape import (
     unit_direction,
 )
 from ..changes import Change
+from ..flow_layout import FlowBar, FlowLayout
 from ..training.background import BackgroundTask, TaskState
-from .common import COLOURS, ExportButton, make_plot_widget, plottable, style_plot
+from .common import (
+    COLOURS,
+    SWITCH_SPARE,
+    ExportButton,
+    fit_side_by_side,
+    make_plot_widget,
+    on_resize,
+    plottable,
+    set_title,
+    style_plot,
+)
+
+#: the plots' titles, and their short ones side by side
+MAP_TITLE = "Loss over the plane"
+MAP_SHORT_TITLE = "Loss map"
+SLICE_TITLE = "Slice through the current point"
+SLICE_SHORT_TITLE = "Slice through here"
 
 #: the landscape is computed on at most this many training samples (the first ones)
 MAX_SAMPLES = 1_000
@@ -116,11 +132,11 @@ class LandscapePanel(QWidget):
             f"The loss over the training set (its first {MAX_SAMPLES:,} samples), or over the batch of "
             "the current step (the one the δ/Δw table shows; before any step, the next batch)"
         )
-        row1 = QHBoxLayout()
+        row1 = FlowLayout()  # both rows wrap in a narrow dock
         for w in (self.mode, self.first, self.second, self.seed, self.samples):
             row1.addWidget(w)
         row1.addStretch(1)
-        row2 = QHBoxLayout()
+        row2 = FlowLayout()
         for w in (self.span, self.grid, self.compute_button, self.cancel_button):
             row2.addWidget(w)
         row2.addWidget(self.progress, 1)
@@ -130,7 +146,11 @@ class LandscapePanel(QWidget):
 
         self.plots = make_plot_widget()
         self.map_plot = self.plots.addPlot(row=0, col=0)
-        style_plot(self.map_plot, "Loss over the plane", "", "")
+        style_plot(self.map_plot, MAP_TITLE, "", "")
+        # the whole path, also where it leaves the grid (clipped to the view, getData() and the
+        # exported picture would lose the points outside it)
+        self.map_plot.setDownsampling(auto=False)
+        self.map_plot.setClipToView(False)
         self.image = pg.ImageItem()
         self.map_plot.addItem(self.image)
         self.cmap = pg.colormap.get("viridis")
@@ -149,7 +169,8 @@ class LandscapePanel(QWidget):
         self.run_items: list[pg.PlotDataItem] = []
         self.slice_plot = self.plots.addPlot(row=1, col=0)
         self._side_by_side = False
-        style_plot(self.slice_plot, "Slice through the current point", "", "loss")
+        style_plot(self.slice_plot, SLICE_TITLE, "", "loss")
+        on_resize(self.plots, self._arrange, self.map_plot, self.slice_plot)
         # (before any item is added: pyqtgraph's automatic downsampling failed on a degenerate range,
         # "Maximum allowed dimension exceeded", and the setting is passed to every item)
         self.slice_plot.setDownsampling(auto=False)
@@ -160,8 +181,8 @@ class LandscapePanel(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
-        layout.addLayout(row1)
-        layout.addLayout(row2)
+        layout.addWidget(FlowBar(row1))
+        layout.addWidget(FlowBar(row2))
         layout.addWidget(self.message)
         layout.addWidget(self.plots, 1)
 
@@ -171,12 +192,18 @@ class LandscapePanel(QWidget):
         self._record()
         self._mode_changed()
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        """The slice beside the map in a wide dock, under it in a tall one."""
-        super().resizeEvent(event)
-        wide = self.plots.width() > 1.3 * self.plots.height()
+    def _arrange(self) -> None:
+        """The slice beside the map in a wide dock (when both fit its width), under it in a tall one."""
+        wide = self.plots.width() > 1.3 * self.plots.height() and fit_side_by_side(
+            self.plots,
+            (self.map_plot, MAP_SHORT_TITLE),
+            (self.slice_plot, SLICE_SHORT_TITLE),
+            spare=0 if self._side_by_side else SWITCH_SPARE,
+        )
         if wide != self._side_by_side:
             self._side_by_side = wide
+            set_title(self.map_plot, MAP_SHORT_TITLE if wide else MAP_TITLE)
+            set_title(self.slice_plot, SLICE_SHORT_TITLE if wide else SLICE_TITLE)
             self.plots.removeItem(self.slice_plot)
             self.plots.addItem(self.slice_plot, row=0 if wide else 1, col=1 if wide else 0)
 

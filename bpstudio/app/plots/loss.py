@@ -14,13 +14,15 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetricsF
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QVBoxLayout, QWidget
 
 from ...engine.history import SPLITS, bucket_centres, trailing_mean
 from ..changes import Change
+from ..flow_layout import FlowBar, FlowLayout, Together
 from ..ui_scale import scaled_points
 from .axes import LegendRow
 from .common import (
+    AXIS_SLACK,
     SPLIT_COLOURS,
     SPLIT_NAMES,
     ExportButton,
@@ -30,6 +32,7 @@ from .common import (
     display_positions,
     for_log_axis,
     make_plot_widget,
+    on_resize,
     plottable,
     release_axes,
     release_later,
@@ -47,8 +50,6 @@ SHORT_TITLES = {
 }
 #: the least height (pixels) of a plot's data area for its curves to be read
 USEFUL_BAND = 40
-#: what a plot's left axis may grow by once its tick labels show data (0.8 → 0.1260), in pixels
-AXIS_SLACK = 14
 
 SMOOTHING = [("auto", 0), ("off", 1), ("10", 10), ("50", 50), ("100", 100), ("500", 500), ("2000", 2000)]
 
@@ -60,8 +61,9 @@ class LossPlotPanel(QWidget):
         super().__init__(parent)
         self.session = session
         self.setObjectName("lossPlotPanel")
-        self.log_box = QCheckBox("Log scale")
-        self.log_box.setToolTip("Logarithmic loss axis (small losses become visible)")
+        # (short: the bar fits one line in a 320-pixel dock, a laptop at 150 %)
+        self.log_box = QCheckBox("Log")
+        self.log_box.setToolTip("Logarithmic scale on the loss axis (small losses become visible)")
         self.raw_box = QCheckBox("Raw")
         self.raw_box.setChecked(True)
         self.raw_box.setToolTip("Show every update's batch loss (faint) under the smoothed curve")
@@ -72,11 +74,10 @@ class LossPlotPanel(QWidget):
             "Smoothing of the per-update loss: mean of the last N updates (auto: 1 % of the updates)"
         )
         self.export_button = ExportButton(self, lambda: self.plots.scene(), self.csv_data, "loss")
-        bar = QHBoxLayout()
+        bar = FlowLayout()  # wraps in a narrow dock
         bar.addWidget(self.log_box)
         bar.addWidget(self.raw_box)
-        bar.addWidget(QLabel("Smoothing"))
-        bar.addWidget(self.smooth_box)
+        bar.addWidget(Together(QLabel("Smoothing"), self.smooth_box))
         bar.addStretch(1)
         bar.addWidget(self.export_button)
 
@@ -92,6 +93,7 @@ class LossPlotPanel(QWidget):
         self.step_plot = pg.PlotItem()
         style_plot(self.step_plot, "Loss per update", "update", "loss")
         self._arrangement: tuple = ()
+        on_resize(self.plots, self._arrange)  # a dock resized to another shape gets the grid that suits it
         self._long_titles = {p: p._bp_title[0] for p in (self.epoch_plot, self.acc_plot, self.step_plot)}
 
         self.epoch_curves = {}
@@ -106,7 +108,7 @@ class LossPlotPanel(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
-        layout.addLayout(bar)
+        layout.addWidget(FlowBar(bar))
         layout.addWidget(self.plots, 1)
 
         self._steps = np.zeros(0)
@@ -328,11 +330,6 @@ class LossPlotPanel(QWidget):
         """The plot's title: its whole one, or in a low cell the short one."""
         title = self._long_titles[plot]
         return SHORT_TITLES.get(title, title) if compact else title
-
-    def resizeEvent(self, event) -> None:
-        """A dock resized to a different shape gets the grid that suits it."""
-        super().resizeEvent(event)
-        self._arrange()
 
     def _symbol(self) -> str | None:
         return "o" if self._epoch_x.size <= 30 else None

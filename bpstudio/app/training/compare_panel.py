@@ -44,6 +44,7 @@ from ...formats import RunRecord
 from ...workspace import trainer_for, update_project
 from ..changes import Change
 from ..dialogs import ok_cancel, run_modal
+from ..flow_layout import FlowBar, FlowLayout
 from ..plots.axes import LegendRow
 from ..plots.common import (
     COLOURS,
@@ -237,11 +238,11 @@ class CompareRunsPanel(QWidget):
         self.log_box.setChecked(True)
         self.log_box.toggled.connect(self._set_log)
         self.export_button = ExportButton(self, lambda: self.plots.scene(), self.csv_data, "runs")
-        row = QHBoxLayout()  # two short rows: the dock shares a small corner of a lab screen
+        row = FlowLayout()  # two short rows (wrapping): the dock shares a small corner of a lab screen
         for w in (self.add_button, self.remove_button, self.open_button):
             row.addWidget(w)
         row.addStretch(1)
-        row2 = QHBoxLayout()
+        row2 = FlowLayout()
         for w in (self.epochs, self.train_button):
             row2.addWidget(w)
         row2.addStretch(1)
@@ -265,8 +266,8 @@ class CompareRunsPanel(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
-        layout.addLayout(row)
-        layout.addLayout(row2)
+        layout.addWidget(FlowBar(row))
+        layout.addWidget(FlowBar(row2))
         layout.addWidget(self.table)
         layout.addWidget(self.message)
         layout.addWidget(self.plots, 1)
