@@ -283,3 +283,50 @@ def test_a_short_panel_folds_its_caption_to_one_line(panel, qtbot):
     qtbot.waitUntil(lambda: not panel.caption.folded() and panel.caption.height() > 1.5 * line)
     assert panel.caption.shown_text() == full and panel.caption.toolTip() == ""
     area.takeWidget()  # the fixture's panel is closed by the fixture
+
+
+def test_a_very_short_panel_puts_the_table_tabs_beside_the_caption(panel, qtbot):
+    """1280×800 at 150 %: the table's dock is about 8 lines high. The Neurons/Weights tab bar (a line
+    higher than the caption) hides, two small buttons beside the caption switch the tables, and the
+    line it took goes to the rows."""
+    from PySide6.QtCore import Qt
+
+    from bpstudio.app.screen_fit import PanelScroll
+
+    s = panel.session
+    s.step_sample()
+    area = PanelScroll(panel)
+    qtbot.addWidget(area)
+    line = panel.fontMetrics().lineSpacing()
+    area.resize(640, 12 * line)  # short: the caption is folded, the tabs are above the table
+    area.show()
+    qtbot.waitExposed(area)
+    qtbot.waitUntil(panel.caption.folded)
+    assert panel.tabs.tabBar().isVisible() and not panel.side_tabs.isVisible()
+
+    def rows_top() -> int:  # where the table's rows start in the panel
+        return panel.neuron_view.mapTo(panel, panel.neuron_view.rect().topLeft()).y()
+
+    top_short, tab_bar = rows_top(), panel.tabs.tabBar().height()
+
+    area.resize(640, 8 * line)
+    qtbot.waitUntil(panel.side_tabs.isVisible)
+    assert not panel.tabs.tabBar().isVisible()
+    # the buttons sit in the caption's line: the table gained the tab bar's height, less the little
+    # the buttons add to that line
+    assert panel.side_tabs.geometry().center().y() == pytest.approx(
+        panel.caption.geometry().center().y(), abs=3
+    )
+    # the rows start higher by the tab bar's height, less what the buttons add to the caption's line
+    # (a few pixels: the gain is most of the tab bar)
+    qtbot.waitUntil(lambda: rows_top() <= top_short - 0.6 * tab_bar)
+    weights = panel.side_group.button(1)
+    assert weights.text() == "Weights" and panel.side_group.button(0).isChecked()
+    qtbot.mouseClick(weights, Qt.MouseButton.LeftButton)
+    assert panel.tabs.currentWidget() is panel.weight_view and weights.isChecked()
+    panel.tabs.setCurrentIndex(0)  # (Ctrl+Tab, or code) and the buttons follow
+    assert panel.side_group.button(0).isChecked()
+
+    area.resize(640, 12 * line)
+    qtbot.waitUntil(lambda: panel.tabs.tabBar().isVisible() and not panel.side_tabs.isVisible())
+    area.takeWidget()

@@ -11,10 +11,11 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, Qt
-from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtCore import QCoreApplication, QEvent, QItemSelectionModel, Qt
+from PySide6.QtGui import QAction, QGuiApplication, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QButtonGroup,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
@@ -35,6 +36,7 @@ from ...teaching.presenter import NOTATION_KEYS
 from ...teaching.tables import caption, neuron_table, weight_table
 from .. import ui_scale
 from ..changes import Change
+from ..flow_layout import FlowBar, FlowLayout, Together
 from ..plots.common import frame_scheduler, hidden
 from ..screen_fit import FoldingLabel, PanelScroll
 from ..session import NO_SELECTION, Selection
@@ -44,6 +46,8 @@ from .model import TraceTableModel
 NUMBER_COLUMN = 76
 #: a panel lower than this many lines of text is short: its caption then takes one line
 SHORT_LINES = 16
+#: and lower than this many, very short: the Neurons/Weights tabs move up beside the caption (a row more)
+VERY_SHORT_LINES = 10
 
 
 class TraceTablePanel(QWidget):
@@ -84,15 +88,6 @@ class TraceTablePanel(QWidget):
         menu.addAction(self.export_action)
         self.copy_button.setMenu(menu)
 
-        bar = QHBoxLayout()
-        bar.addWidget(QLabel("Show"))
-        bar.addWidget(self.sample_box)
-        bar.addWidget(QLabel("Layer"))
-        bar.addWidget(self.layer_box)
-        bar.addWidget(self.precision_box)
-        bar.addStretch(1)
-        bar.addWidget(self.copy_button)
-
         self.neuron_model = TraceTableModel("neurons", self)
         self.weight_model = TraceTableModel("weights", self)
         self.neuron_model.precision = self.weight_model.precision = self.precision_box.value()
@@ -102,10 +97,38 @@ class TraceTablePanel(QWidget):
         self.tabs.addTab(self.neuron_view, "Neurons")
         self.tabs.addTab(self.weight_view, "Weights")
 
+        # the same two tabs as two small buttons in the caption's line, for a very short panel (the
+        # table's own tab bar, a line higher than the caption, hides)
+        self.side_tabs = QWidget()
+        self.side_tabs.setObjectName("tableTabsBesideCaption")
+        side = QHBoxLayout(self.side_tabs)
+        side.setContentsMargins(0, 0, 0, 0)
+        side.setSpacing(0)
+        self.side_group = QButtonGroup(self)
+        for i in range(self.tabs.count()):
+            button = QToolButton()
+            button.setText(self.tabs.tabText(i))
+            button.setCheckable(True)
+            button.setChecked(i == 0)
+            self.side_group.addButton(button, i)
+            side.addWidget(button)
+        self.side_tabs.hide()
+        self.tabs.currentChanged.connect(lambda i: self.side_group.button(i).setChecked(True))
+        self.side_group.idClicked.connect(self.tabs.setCurrentIndex)
+        bar = FlowLayout()  # wraps in a narrow dock
+        bar.addWidget(Together(QLabel("Show"), self.sample_box))
+        bar.addWidget(Together(QLabel("Layer"), self.layer_box))
+        bar.addWidget(self.precision_box)
+        bar.addStretch(1)
+        bar.addWidget(self.copy_button)
+        top = QHBoxLayout()
+        top.addWidget(self.caption, 1)
+        top.addWidget(self.side_tabs)
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.caption)
-        layout.addLayout(bar)
+        layout.addLayout(top)
+        layout.addWidget(FlowBar(bar))
         layout.addWidget(self.tabs, 1)
 
         self._syncing = False
@@ -132,8 +155,19 @@ class TraceTablePanel(QWidget):
 
     def fit_height(self, pixels: int) -> None:
         """``pixels`` of the panel show: when that is short, the caption takes one line (its whole text
-        in the tooltip), so that more rows of the table show."""
-        self.caption.fold(pixels < SHORT_LINES * self.fontMetrics().lineSpacing())
+        in the tooltip), and when it is very short the Neurons/Weights tabs become two small buttons
+        beside it, so that more rows of the table show."""
+        line = self.fontMetrics().lineSpacing()
+        self.caption.fold(pixels < SHORT_LINES * line)
+        very = pixels < VERY_SHORT_LINES * line
+        if very != self.side_tabs.isVisibleTo(self):
+            self.side_tabs.setVisible(very)
+            self.tabs.tabBar().setVisible(not very)
+            # QTabWidget lays its tab bar out when resized: without this it kept the hidden bar's room
+            size = self.tabs.size()
+            QCoreApplication.sendEvent(self.tabs, QResizeEvent(size, size))
+            # and its least height counts the hidden bar too: the table's own least height instead
+            self.tabs.setMinimumHeight(self.neuron_view.minimumHeight() + 4 if very else 0)
 
     def _make_view(self, model: TraceTableModel, name: str) -> QTableView:
         view = QTableView()
@@ -146,6 +180,7 @@ class TraceTablePanel(QWidget):
         view.setAlternatingRowColors(True)
         view.setWordWrap(False)
         view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 6)
+        view.setMinimumHeight(2 * (view.fontMetrics().height() + 6) + 4)  # the header and one row
         view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         view.horizontalHeader().setDefaultSectionSize(round(NUMBER_COLUMN * ui_scale.factor()))
@@ -205,6 +240,7 @@ class TraceTablePanel(QWidget):
         width = round(NUMBER_COLUMN * ui_scale.factor())
         for view, model in ((self.neuron_view, self.neuron_model), (self.weight_view, self.weight_model)):
             view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 6)
+            view.setMinimumHeight(2 * (view.fontMetrics().height() + 6) + 4)
             header = view.horizontalHeader()
             header.setDefaultSectionSize(width)
             for c in range(model.n_text, model.columnCount()):
