@@ -3,6 +3,8 @@ trainer's flat vectors, settings changed between steps, and evaluation."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -127,3 +129,68 @@ def test_evaluate_matches_the_formulas_on_any_split():
     reg_o = net.forward(X)[1][-1]
     assert acc == np.mean(np.argmax(reg_o, axis=1) == np.argmax(T, axis=1))
     assert loss == pytest.approx(float(np.mean(np.mean((reg_o - T) ** 2, axis=1))), rel=1e-12)
+
+
+# ------------------------------------------------------------------------- the update in place
+@pytest.mark.parametrize("optimiser", ["sgd", "adam"])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_the_update_in_place_gives_the_bits_of_the_checked_update(monkeypatch, optimiser, dtype):
+    """An update whose changes are all small is applied to P in place; forcing every update through
+    the checked copy (P + Δ into Q, its sum checked, then copied) gives the same bits."""
+    from bpstudio.engine import fastpath
+
+    X, T = _data(60, 6, 3, seed=4)
+    net = Network.create([6, 5, 3], ["tanh", "softmax"], init="xavier", seed=2)
+    cfg = TrainConfig(
+        loss="cce", optimiser=optimiser, batch_mode="minibatch", batch_size=8, seed=1, dtype=dtype
+    )
+    in_place = Trainer(net.copy(), cfg, X, T)
+    in_place.run(epochs=3)
+    assert not in_place._loop_buffers().Q.any()  # the copy Q was never written: every update in place
+    monkeypatch.setitem(fastpath.SAFE_CHANGE, dtype, -1.0)  # no change is small enough: always checked
+    checked = Trainer(net.copy(), cfg, X, T)
+    checked.run(epochs=3)
+    assert _bits(in_place.network) == _bits(checked.network)
+    assert in_place.history.step_loss == checked.history.step_loss
+
+
+def _buffers(lr: float) -> tuple[Trainer, object]:
+    """A trainer with plain SGD (η = ``lr``) and its bound step buffers (P, G, D as flat vectors)."""
+    X, T = _data(8, 3, 2)
+    net = Network.create([3, 2], ["softmax"], seed=0)
+    cfg = TrainConfig(loss="cce", optimiser="sgd", optimiser_params={"lr": lr})
+    trainer = Trainer(net, cfg, X, T)
+    return trainer, trainer._buffers()
+
+
+def test_a_large_but_finite_change_is_applied_after_the_check():
+    """Σ Δ² beyond the bound (|Δ| = 1e200 in float64): the update goes the checked way, and is applied."""
+    trainer, ws = _buffers(1.0)
+    ws.P[:] = 1.0
+    ws.G[:] = 1e200
+    assert ws.apply(trainer, 0.5, 1.0) == 0.5
+    assert np.all(ws.P == 1.0 - 1e200) and ws.Q.any()
+
+
+@pytest.mark.parametrize("loss", [0.5, math.inf])
+def test_a_change_that_overflows_is_refused_and_changes_nothing(loss):
+    """P + Δ beyond the largest float64 (or an infinite loss): refused, the parameters unchanged."""
+    trainer, ws = _buffers(1.0)
+    ws.P[:] = 1.7e308
+    ws.P[0] = 1.0
+    before = ws.P.tobytes()
+    ws.G[:] = -1e308 if loss == 0.5 else -1.0  # Δ = +1e308: 1.7e308 + 1e308 overflows
+    with np.errstate(over="ignore"):  # (as inside a run)
+        assert ws.apply(trainer, loss, 1.0) is None
+    assert ws.P.tobytes() == before and ws.refused_loss == loss
+
+
+def test_parameters_that_are_not_finite_are_never_updated_in_place():
+    """A network loaded with an infinite weight: every update is checked (and refused), as before."""
+    trainer, ws = _buffers(0.1)
+    ws.P[:] = 0.5
+    ws.P[3] = math.inf
+    ws.G[:] = 1e-3
+    before = ws.P.tobytes()
+    assert ws.apply(trainer, 0.5, 1.0) is None
+    assert ws.P.tobytes() == before

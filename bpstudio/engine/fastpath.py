@@ -58,6 +58,10 @@ if TYPE_CHECKING:
 FLOAT64 = np.dtype(np.float64)
 #: rows per block when a whole split is evaluated (keeps every layer's block in the CPU cache)
 EVAL_BLOCK = 1024
+#: ΣΔᵢ² at most this (by number format) bounds every |Δᵢ| by 1e150 (float64) or 1e15 (float32): far
+#: below half the spacing of the numbers near the largest finite one (2⁹⁷⁰, 2¹⁰³), so a finite P plus
+#: such a Δ rounds to a finite number, and an update can be applied in place without a check
+SAFE_CHANGE = {"float64": 1e300, "float32": 1e30}
 
 
 def _views(flat: np.ndarray, shapes: list[tuple[int, ...]]) -> list[np.ndarray]:
@@ -349,6 +353,11 @@ class StepBuffers:
         multiply, add, copyto, reduce, isfinite = np.multiply, np.add, np.copyto, np.add.reduce, math.isfinite
 
         sgd = self.optimiser_name == "sgd"  # its whole step is D = −η·G: skip the call (same arithmetic)
+        # P + D is finite when P is and every |Dᵢ| ≤ √bound (see SAFE_CHANGE): then P is updated in
+        # place, without the copy Q and its check (the same sums, so the same bits)
+        p_finite = bool(np.isfinite(P).all())
+        bound = SAFE_CHANGE[self.dtype.name]
+        vdot = np.vdot
 
         def apply(data_loss: float, scale: float) -> float | None:
             if l1 or l2:
@@ -368,11 +377,14 @@ class StepBuffers:
                 multiply(d[2 * i], mask, out=d[2 * i])
             for i in unbiased:
                 d[i].fill(0.0)
-            add(P, D, out=Q)
-            if not isfinite(loss_before + reduce(Q)):
-                self.refused_loss = loss_before
-                return None
-            copyto(P, Q)
+            if p_finite and isfinite(loss_before) and vdot(D, D) <= bound:
+                add(P, D, out=P)
+            else:
+                add(P, D, out=Q)
+                if not isfinite(loss_before + reduce(Q)):
+                    self.refused_loss = loss_before
+                    return None
+                copyto(P, Q)
             for key, arr in new_state:
                 copyto(S[key], arr)
             state["t"] = t
