@@ -30,6 +30,7 @@ def compute(qtbot, panel):
 def test_two_weights_give_the_error_surface_and_the_path_follows_training(window, qtbot):
     s, panel = window.session, window.training.landscape_panel
     assert panel.first.currentText() == "w₁₁⁽¹⁾" and panel.second.currentText() == "w₁₂⁽¹⁾"
+    assert panel.message.text().startswith("Compute maps")  # a new panel says what to do first
     panel.grid.setValue(21)
     compute(qtbot, panel)
     surface = panel.surface

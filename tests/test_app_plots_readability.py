@@ -310,3 +310,26 @@ def test_two_plots_go_side_by_side_only_where_both_fit(qtbot, size):
             assert beside, size
         if size == (400, 700):  # tall
             assert not beside
+
+
+def test_in_a_dock_that_scrolls_the_plots_are_arranged_for_what_shows(qtbot):
+    """The right-hand column of a 1024×768 projector: the landscape panel (four lines of controls)
+    is taller than its dock, whose scroll area shows the top of it. The plots are arranged for the part
+    that shows (low and wide: side by side), not for the panel's full height (which would stack them
+    and make the panel taller still)."""
+    from bpstudio.app.screen_fit import PanelScroll
+
+    session = Session()
+    panel = LandscapePanel(session)
+    area = PanelScroll(panel)
+    qtbot.addWidget(area)
+    area.resize(348, 258)
+    area.show()
+    qtbot.waitExposed(area)
+    settle(qtbot, panel)
+    qtbot.waitUntil(lambda: panel._side_by_side)
+    shown = area.viewport().height() - panel.plots.mapTo(panel, panel.plots.rect().topLeft()).y()
+    assert panel.plots.width() > 1.3 * shown
+    area.resize(348, 900)  # a tall dock: one under the other
+    qtbot.waitUntil(lambda: not panel._side_by_side)
+    area.takeWidget().deleteLater()

@@ -19,7 +19,7 @@ import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QRectF, QSize, QTimer
 from PySide6.QtGui import QAction, QColor, QFont, QFontMetricsF, QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QToolButton, QWidget
+from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QScrollArea, QToolButton, QWidget
 
 from ..ui_scale import follow_font, scaled_points
 from .axes import LegendRow, ReadableAxis
@@ -485,6 +485,16 @@ def fit_side_by_side(
         least += axis_w + max(title_width(plot, title), LEAST_DATA_WIDTH)
     gaps = widget.ci.layout.horizontalSpacing() * (len(plots) - 1) + 4
     return widget.width() >= least + gaps
+
+
+def visible_height(panel: QWidget, widget: QWidget) -> int:
+    """The height of ``widget`` (in ``panel``) that shows: a panel in a dock's scroll area may be
+    taller than the area (its least height), and what lies below the area's edge is not seen."""
+    parent = panel.parentWidget()
+    area = parent.parentWidget() if parent is not None else None
+    if isinstance(area, QScrollArea) and area.widget() is panel:
+        return max(0, widget.height() - max(0, panel.height() - area.viewport().height()))
+    return widget.height()
 
 
 class _ResizeWatch(QObject):

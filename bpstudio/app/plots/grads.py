@@ -31,6 +31,7 @@ from .common import (
     reset_when_empty,
     set_title,
     style_plot,
+    visible_height,
 )
 from .distributions import CHOICES as DIST_CHOICES
 from .distributions import DistributionView, HistogramView, weight_layer_name
@@ -311,10 +312,14 @@ class GradientPlotPanel(QWidget):
         m = net.masks[l]
         return (w if m is None else w[m]).ravel()
 
+    def fit_height(self, pixels: int) -> None:
+        """The dock's scroll area shows ``pixels`` of the panel: arrange the plots for what shows."""
+        self._arrange()
+
     def _arrange(self) -> None:
         """Side by side in a wide dock (when both fit its width, the norm plot with its short title),
         stacked in a tall one."""
-        wide = self.plots.width() > 1.3 * self.plots.height() and fit_side_by_side(
+        wide = self.plots.width() > 1.3 * visible_height(self, self.plots) and fit_side_by_side(
             self.plots,
             (self.norm_plot, NORM_SHORT_TITLE),
             (self.hist_plot, "Weights"),

@@ -46,7 +46,11 @@ from .common import (
     plottable,
     set_title,
     style_plot,
+    visible_height,
 )
+
+#: what the panel says before the first landscape
+START_MESSAGE = "Compute maps the loss around the current weights."
 
 #: the plots' titles, and their short ones side by side
 MAP_TITLE = "Loss over the plane"
@@ -191,10 +195,16 @@ class LandscapePanel(QWidget):
         self._fill_choices()
         self._record()
         self._mode_changed()
+        if not self.message.text():  # what to do first (the place of the messages stays put)
+            self.message.setText(START_MESSAGE)
+
+    def fit_height(self, pixels: int) -> None:
+        """The dock's scroll area shows ``pixels`` of the panel: arrange the plots for what shows."""
+        self._arrange()
 
     def _arrange(self) -> None:
         """The slice beside the map in a wide dock (when both fit its width), under it in a tall one."""
-        wide = self.plots.width() > 1.3 * self.plots.height() and fit_side_by_side(
+        wide = self.plots.width() > 1.3 * visible_height(self, self.plots) and fit_side_by_side(
             self.plots,
             (self.map_plot, MAP_SHORT_TITLE),
             (self.slice_plot, SLICE_SHORT_TITLE),
