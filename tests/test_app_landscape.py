@@ -126,3 +126,32 @@ def test_the_landscape_of_the_current_batch(window, qtbot):
     assert panel.surface.centre == pytest.approx(
         batch_loss(s.network, tr.config, tr.X[rows], tr.T[rows]), rel=1e-12
     )
+
+
+def test_cancel_shows_while_a_landscape_is_computed_and_stops_it(window, qtbot, monkeypatch):
+    """The Cancel button takes no room in the bar until Compute is pressed (a narrow dock keeps a line);
+    while the grid is computed it shows beside the progress, and a click stops the computation."""
+    import threading
+
+    from bpstudio.app.plots import landscape
+
+    panel = window.training.landscape_panel
+    real = landscape.loss_surface
+    asked = threading.Event()
+
+    def until_cancelled(net, config, X, T, d1, d2, s1, s2, progress):
+        asked.set()
+        while progress(0, len(s1) * len(s2)):  # the panel's callback: False once cancelled
+            threading.Event().wait(0.005)  # (a worker's pause between checks, not a test's timing)
+        return real(net, config, X, T, d1, d2, s1[:3], s2[:3], lambda _d, _t: True)
+
+    monkeypatch.setattr(landscape, "loss_surface", until_cancelled)
+    assert panel.cancel_button.isHidden() and panel.progress.isHidden()
+    qtbot.mouseClick(panel.compute_button, Qt.MouseButton.LeftButton)
+    assert panel.cancel_button.isVisible() and panel.progress.isVisible()
+    assert not panel.compute_button.isEnabled()
+    qtbot.waitUntil(asked.is_set)
+    with qtbot.waitSignal(panel.task.finished, timeout=10_000):
+        qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.compute_button.isEnabled())
+    assert panel.cancel_button.isHidden() and panel.progress.isHidden()

@@ -310,6 +310,11 @@ def test_two_plots_go_side_by_side_only_where_both_fit(qtbot, size):
             assert beside, size
         if size == (400, 700):  # tall
             assert not beside
+        long_title = plots[0]._bp_title[0] in ("Gradient norm ‖∂E/∂Wˡ‖ per update", "Loss over the plane")
+        if size == (900, 320) or not beside:  # room for the whole titles
+            assert long_title, (size, plots[0]._bp_title)
+        if size == (348, 258):  # side by side with the short ones
+            assert beside and not long_title
 
 
 def test_in_a_dock_that_scrolls_the_plots_are_arranged_for_what_shows(qtbot):

@@ -487,6 +487,32 @@ def fit_side_by_side(
     return widget.width() >= least + gaps
 
 
+def side_by_side(
+    panel: QWidget,
+    widget: pg.GraphicsLayoutWidget,
+    plots: tuple[pg.PlotItem, pg.PlotItem],
+    titles: tuple[str, str],
+    short_titles: tuple[str, str],
+    now: tuple[bool, bool],
+) -> tuple[bool, bool]:
+    """(side by side, with the whole titles) for two plots of ``panel`` in ``widget``: side by side in
+    a low, wide area (width over 1.3 × the height that shows) when both fit its width, with their
+    whole titles if those fit too, else with the short ones; else one under the other. ``now`` is
+    the current arrangement, kept unless the other one fits with :data:`SWITCH_SPARE` to spare."""
+    if widget.width() <= 1.3 * visible_height(panel, widget):
+        return False, True
+
+    def fits(names: tuple[str, str], keep: bool) -> bool:
+        pairs = list(zip(plots, names))
+        return fit_side_by_side(widget, *pairs, spare=0.0 if keep else SWITCH_SPARE)
+
+    if fits(titles, now == (True, True)):
+        return True, True
+    if fits(short_titles, now[0]):
+        return True, False
+    return False, True
+
+
 def visible_height(panel: QWidget, widget: QWidget) -> int:
     """The height of ``widget`` (in ``panel``) that shows: a panel in a dock's scroll area may be
     taller than the area (its least height), and what lies below the area's edge is not seen."""

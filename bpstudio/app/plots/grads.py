@@ -16,12 +16,10 @@ from ..flow_layout import FlowBar, FlowLayout, Together
 from .axes import LegendRow
 from .common import (
     COLOURS,
-    SWITCH_SPARE,
     ExportButton,
     Throttle,
     auto_window,
     display_positions,
-    fit_side_by_side,
     for_log_axis,
     make_plot_widget,
     on_resize,
@@ -30,8 +28,8 @@ from .common import (
     release_later,
     reset_when_empty,
     set_title,
+    side_by_side,
     style_plot,
-    visible_height,
 )
 from .distributions import CHOICES as DIST_CHOICES
 from .distributions import DistributionView, HistogramView, weight_layer_name
@@ -129,6 +127,7 @@ class GradientPlotPanel(QWidget):
         self.plots.addItem(self.legend, row=0, col=0)
         self.norm_plot = self.plots.addPlot(row=1, col=0)
         self._side_by_side = False
+        self._whole_titles = True
         style_plot(self.norm_plot, NORM_TITLE, "update", "norm")
         self.hist_plot = self.plots.addPlot(row=2, col=0)
         style_plot(self.hist_plot, "Weights", "w", "count")
@@ -317,17 +316,21 @@ class GradientPlotPanel(QWidget):
         self._arrange()
 
     def _arrange(self) -> None:
-        """Side by side in a wide dock (when both fit its width, the norm plot with its short title),
-        stacked in a tall one."""
-        wide = self.plots.width() > 1.3 * visible_height(self, self.plots) and fit_side_by_side(
+        """Side by side in a wide dock (when both fit its width, if need be the norm plot with its
+        short title), stacked in a tall one."""
+        wide, whole = side_by_side(
+            self,
             self.plots,
-            (self.norm_plot, NORM_SHORT_TITLE),
-            (self.hist_plot, "Weights"),
-            spare=0 if self._side_by_side else SWITCH_SPARE,
+            (self.norm_plot, self.hist_plot),
+            (NORM_TITLE, "Weights"),
+            (NORM_SHORT_TITLE, "Weights"),
+            (self._side_by_side, self._whole_titles),
         )
+        if whole != self._whole_titles:
+            self._whole_titles = whole
+            set_title(self.norm_plot, NORM_TITLE if whole else NORM_SHORT_TITLE)
         if wide != self._side_by_side:
             self._side_by_side = wide
-            set_title(self.norm_plot, NORM_SHORT_TITLE if wide else NORM_TITLE)
             self.plots.removeItem(self.legend)
             self.plots.removeItem(self.hist_plot)
             self.plots.addItem(self.legend, row=0, col=0, colspan=2 if wide else 1)

@@ -38,15 +38,13 @@ from ..flow_layout import FlowBar, FlowLayout
 from ..training.background import BackgroundTask, TaskState
 from .common import (
     COLOURS,
-    SWITCH_SPARE,
     ExportButton,
-    fit_side_by_side,
     make_plot_widget,
     on_resize,
     plottable,
     set_title,
+    side_by_side,
     style_plot,
-    visible_height,
 )
 
 #: what the panel says before the first landscape
@@ -121,7 +119,7 @@ class LandscapePanel(QWidget):
         self.compute_button.setObjectName("landscapeCompute")
         self.compute_button.clicked.connect(self.start)
         self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setEnabled(False)
+        self.cancel_button.hide()  # shown (with the progress) while a landscape is computed
         self.cancel_button.clicked.connect(self.task.cancel)
         self.progress = QProgressBar()
         self.progress.hide()
@@ -136,17 +134,17 @@ class LandscapePanel(QWidget):
             f"The loss over the training set (its first {MAX_SAMPLES:,} samples), or over the batch of "
             "the current step (the one the δ/Δw table shows; before any step, the next batch)"
         )
+        self.export_button = ExportButton(self, lambda: self.plots.scene(), self.csv_data, "loss-landscape")
+        self.export_button.setObjectName("landscapeExport")
         row1 = FlowLayout()  # both rows wrap in a narrow dock
         for w in (self.mode, self.first, self.second, self.seed, self.samples):
             row1.addWidget(w)
         row1.addStretch(1)
+        row1.addWidget(self.export_button)  # at the right, as in the other plot panels
         row2 = FlowLayout()
         for w in (self.span, self.grid, self.compute_button, self.cancel_button):
             row2.addWidget(w)
         row2.addWidget(self.progress, 1)
-        self.export_button = ExportButton(self, lambda: self.plots.scene(), self.csv_data, "loss-landscape")
-        self.export_button.setObjectName("landscapeExport")
-        row2.addWidget(self.export_button)
 
         self.plots = make_plot_widget()
         self.map_plot = self.plots.addPlot(row=0, col=0)
@@ -173,6 +171,7 @@ class LandscapePanel(QWidget):
         self.run_items: list[pg.PlotDataItem] = []
         self.slice_plot = self.plots.addPlot(row=1, col=0)
         self._side_by_side = False
+        self._whole_titles = True
         style_plot(self.slice_plot, SLICE_TITLE, "", "loss")
         on_resize(self.plots, self._arrange, self.map_plot, self.slice_plot)
         # (before any item is added: pyqtgraph's automatic downsampling failed on a degenerate range,
@@ -204,16 +203,20 @@ class LandscapePanel(QWidget):
 
     def _arrange(self) -> None:
         """The slice beside the map in a wide dock (when both fit its width), under it in a tall one."""
-        wide = self.plots.width() > 1.3 * visible_height(self, self.plots) and fit_side_by_side(
+        wide, whole = side_by_side(
+            self,
             self.plots,
-            (self.map_plot, MAP_SHORT_TITLE),
-            (self.slice_plot, SLICE_SHORT_TITLE),
-            spare=0 if self._side_by_side else SWITCH_SPARE,
+            (self.map_plot, self.slice_plot),
+            (MAP_TITLE, SLICE_TITLE),
+            (MAP_SHORT_TITLE, SLICE_SHORT_TITLE),
+            (self._side_by_side, self._whole_titles),
         )
+        if whole != self._whole_titles:
+            self._whole_titles = whole
+            set_title(self.map_plot, MAP_TITLE if whole else MAP_SHORT_TITLE)
+            set_title(self.slice_plot, SLICE_TITLE if whole else SLICE_SHORT_TITLE)
         if wide != self._side_by_side:
             self._side_by_side = wide
-            set_title(self.map_plot, MAP_SHORT_TITLE if wide else MAP_TITLE)
-            set_title(self.slice_plot, SLICE_SHORT_TITLE if wide else SLICE_TITLE)
             self.plots.removeItem(self.slice_plot)
             self.plots.addItem(self.slice_plot, row=0 if wide else 1, col=1 if wide else 0)
 
@@ -324,7 +327,7 @@ class LandscapePanel(QWidget):
         self.labels = labels
         self.path = []
         self.compute_button.setEnabled(False)
-        self.cancel_button.setEnabled(True)
+        self.cancel_button.show()
         self.progress.setRange(0, 0)
         self.progress.show()
         what = "the current batch" if self.samples.currentData() == "batch" else "training samples"
@@ -356,7 +359,7 @@ class LandscapePanel(QWidget):
 
     def _finish(self) -> None:
         self.compute_button.setEnabled(True)
-        self.cancel_button.setEnabled(False)
+        self.cancel_button.hide()
         self.progress.hide()
 
     def _done(self, surface: Surface) -> None:
