@@ -330,3 +330,50 @@ def test_a_very_short_panel_puts_the_table_tabs_beside_the_caption(panel, qtbot)
     area.resize(640, 12 * line)
     qtbot.waitUntil(lambda: panel.tabs.tabBar().isVisible() and not panel.side_tabs.isVisible())
     area.takeWidget()
+
+
+def test_in_a_narrow_table_the_number_columns_narrow_so_that_all_show(panel, qtbot):
+    """A 500-pixel table (a laptop at 150 %) holds every column of the neurons' table at 3 decimal
+    places without scrolling sideways; a wide one has its number columns at their usual width; a
+    column the user drags keeps its width."""
+    from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    from bpstudio.app.table.view import NUMBER_COLUMN
+
+    s = panel.session
+    s.step_sample()
+    panel.precision_box.setValue(3)
+    panel.show()
+    qtbot.waitExposed(panel)
+    view, model = panel.neuron_view, panel.neuron_model
+    header = view.horizontalHeader()
+    numbers = range(model.n_text, model.columnCount())
+    qtbot.waitUntil(lambda: all(header.sectionSize(c) == NUMBER_COLUMN for c in numbers[:-1]))
+
+    panel.resize(500, 500)
+    qtbot.waitUntil(lambda: view.horizontalScrollBar().maximum() == 0)
+    narrow = header.sectionSize(numbers[0])
+    assert narrow < NUMBER_COLUMN
+    shown = model.data(model.index(3, model.n_text + 1))  # a of the first hidden neuron: 0.xxx
+    assert view.fontMetrics().horizontalAdvance(str(shown)) < narrow  # whole, not shortened
+
+    def mouse(kind: QEvent.Type) -> None:  # on the header, as the start and end of a drag
+        pos = QPointF(QPoint(header.sectionViewportPosition(numbers[0]) + narrow - 1, 5))
+        button = Qt.MouseButton.LeftButton
+        buttons = button if kind == QEvent.Type.MouseButtonPress else Qt.MouseButton.NoButton
+        event = QMouseEvent(
+            kind, pos, header.viewport().mapToGlobal(pos), button, buttons, Qt.KeyboardModifier.NoModifier
+        )
+        QApplication.sendEvent(header.viewport(), event)
+
+    mouse(QEvent.Type.MouseButtonPress)
+    header.resizeSection(numbers[0], narrow + 40)  # what the drag does
+    mouse(QEvent.Type.MouseButtonRelease)
+    panel.resize(900, 500)
+    qtbot.waitUntil(lambda: view.viewport().width() > 800 and not panel._size_timer.isActive())
+    # the user's width stays, and the table no longer sets its number columns' widths
+    assert header.sectionSize(numbers[0]) == narrow + 40 and header.sectionSize(numbers[1]) == narrow
+    panel.precision_box.setValue(2)  # nor for another precision
+    assert header.sectionSize(numbers[0]) == narrow + 40

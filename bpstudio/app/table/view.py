@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEvent, QItemSelectionModel, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QItemSelectionModel, Qt, QTimer
 from PySide6.QtGui import QAction, QGuiApplication, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -57,6 +57,13 @@ class TraceTablePanel(QWidget):
         super().__init__(parent)
         self.session = session
         self.setObjectName("traceTablePanel")
+        self._sizing = False  # (the table itself is setting the column widths)
+        self._user_sized: set[str] = set()  # the tables whose number columns the user has resized
+        self._dragging = False  # a mouse button is down on a table's header
+        self._size_timer = QTimer(self)
+        self._size_timer.setSingleShot(True)
+        self._size_timer.setInterval(0)
+        self._size_timer.timeout.connect(self._size_numbers)
         ui_scale.follow_font(self, self._font_changed)
         self.caption = FoldingLabel()  # one line (whole text in its tooltip) while the panel is short
         self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -192,9 +199,21 @@ class TraceTablePanel(QWidget):
         view.setMouseTracking(True)
         view.entered.connect(lambda index: self.session.hover(self._row_selection(model, index.row())))
         view.viewport().installEventFilter(self)
+        view.installEventFilter(self)  # its width: the number columns narrow in a narrow table
+        view.horizontalHeader().sectionResized.connect(
+            lambda c, _old, _new, m=model: self._user_resized(m, c)
+        )
+        view.horizontalHeader().viewport().installEventFilter(self)  # a drag of a column's edge
         return view
 
     def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Type.Resize and obj in (self.neuron_view, self.weight_view):
+            self._size_timer.start()  # once the view has laid out its viewport at the new size
+        elif event.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease) and obj in (
+            self.neuron_view.horizontalHeader().viewport(),
+            self.weight_view.horizontalHeader().viewport(),
+        ):
+            self._dragging = event.type() == QEvent.Type.MouseButtonPress
         if event.type() == QEvent.Type.Leave and obj in (
             self.neuron_view.viewport(),
             self.weight_view.viewport(),
@@ -234,17 +253,49 @@ class TraceTablePanel(QWidget):
         for view, model in ((self.neuron_view, self.neuron_model), (self.weight_view, self.weight_model)):
             for c in range(model.n_text):
                 view.resizeColumnToContents(c)
+        self._size_numbers()
+
+    def _user_resized(self, model: TraceTableModel, column: int) -> None:
+        """A column the user dragged keeps its width: the table stops fitting its number columns."""
+        if self._dragging and not self._sizing and column >= model.n_text:
+            self._user_sized.add(model.kind)
+
+    def _size_numbers(self) -> None:
+        """The number columns at their usual width (:data:`NUMBER_COLUMN`), or, in a table too narrow
+        for them all, as narrow as needed for all to show without scrolling sideways, down to the
+        width of a number of one digit before the point at the precision chosen (e.g. −0.0000: a
+        longer one is shortened with "…", its whole value in its tooltip) or of their headings."""
+        usual = round(NUMBER_COLUMN * ui_scale.factor())
+        for view, model in ((self.neuron_view, self.neuron_model), (self.weight_view, self.weight_model)):
+            if model.kind in self._user_sized:
+                continue
+            header = view.horizontalHeader()
+            numbers = range(model.n_text, model.columnCount())
+            if not numbers:
+                continue
+            fm = view.fontMetrics()
+            least = fm.horizontalAdvance("−0." + "0" * max(model.precision, 1)) + 10
+            heads = [str(model.headerData(c, Qt.Orientation.Horizontal) or "") for c in numbers]
+            titles = max(header.fontMetrics().horizontalAdvance(h) for h in heads) + 10
+            text = sum(header.sectionSize(c) for c in range(model.n_text))
+            room = view.viewport().width() - text
+            width = max(min(usual, room // len(numbers)), least, titles) if room > 0 else usual
+            width = min(width, usual)
+            self._sizing = True
+            try:
+                for c in numbers:
+                    if header.sectionSize(c) != width:
+                        header.resizeSection(c, width)
+                header.setDefaultSectionSize(width)
+            finally:
+                self._sizing = False
 
     def _font_changed(self) -> None:
         """The window's text size changed: rows and columns take the new font's size."""
-        width = round(NUMBER_COLUMN * ui_scale.factor())
-        for view, model in ((self.neuron_view, self.neuron_model), (self.weight_view, self.weight_model)):
+        for view in (self.neuron_view, self.weight_view):
             view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 6)
             view.setMinimumHeight(2 * (view.fontMetrics().height() + 6) + 4)
-            header = view.horizontalHeader()
-            header.setDefaultSectionSize(width)
-            for c in range(model.n_text, model.columnCount()):
-                header.resizeSection(c, width)
+        self._user_sized.clear()  # every column takes the new text size
         self._fit_columns()
 
     def _view_changed(self, key: str) -> None:
@@ -338,6 +389,7 @@ class TraceTablePanel(QWidget):
     def _set_precision(self, decimals: int) -> None:
         self.neuron_model.set_precision(decimals)
         self.weight_model.set_precision(decimals)
+        self._size_numbers()
         self.session.set_view_option("table_precision", int(decimals))
 
     # ------------------------------------------------------------------ selection, both ways
