@@ -451,10 +451,6 @@ class ExportButton(QToolButton):
         return target
 
 
-#: what a plot's left axis may grow by once its tick labels show data (0.8 → 0.1260), in pixels
-AXIS_SLACK = 14
-
-
 #: what plots stacked need to spare (pixels) to go side by side (they go back only when they overflow)
 SWITCH_SPARE = 20
 #: the least width (pixels) of a plot's data area beside another plot

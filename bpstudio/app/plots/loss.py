@@ -22,7 +22,6 @@ from ..flow_layout import FlowBar, FlowLayout, Together
 from ..ui_scale import scaled_points
 from .axes import LegendRow
 from .common import (
-    AXIS_SLACK,
     SPLIT_COLOURS,
     SPLIT_NAMES,
     ExportButton,
@@ -50,6 +49,8 @@ SHORT_TITLES = {
 }
 #: the least height (pixels) of a plot's data area for its curves to be read
 USEFUL_BAND = 40
+#: what a plot's left axis may grow by once its tick labels show data (0.8 → 0.1260), in pixels
+AXIS_SLACK = 14
 
 SMOOTHING = [("auto", 0), ("off", 1), ("10", 10), ("50", 50), ("100", 100), ("500", 500), ("2000", 2000)]
 

@@ -186,8 +186,7 @@ class TraceTablePanel(QWidget):
         view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         view.setAlternatingRowColors(True)
         view.setWordWrap(False)
-        view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 6)
-        view.setMinimumHeight(2 * (view.fontMetrics().height() + 6) + 4)  # the header and one row
+        self._size_rows(view)
         view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         view.horizontalHeader().setDefaultSectionSize(round(NUMBER_COLUMN * ui_scale.factor()))
@@ -279,8 +278,7 @@ class TraceTablePanel(QWidget):
             titles = max(header.fontMetrics().horizontalAdvance(h) for h in heads) + 10
             text = sum(header.sectionSize(c) for c in range(model.n_text))
             room = view.viewport().width() - text
-            width = max(min(usual, room // len(numbers)), least, titles) if room > 0 else usual
-            width = min(width, usual)
+            width = min(usual, max(room // len(numbers), least, titles)) if room > 0 else usual
             self._sizing = True
             try:
                 for c in numbers:
@@ -290,11 +288,17 @@ class TraceTablePanel(QWidget):
             finally:
                 self._sizing = False
 
+    @staticmethod
+    def _size_rows(view: QTableView) -> None:
+        """Rows a line of the view's text high; the view at least as high as its header and one row."""
+        row = view.fontMetrics().height() + 6
+        view.verticalHeader().setDefaultSectionSize(row)
+        view.setMinimumHeight(2 * row + 4)
+
     def _font_changed(self) -> None:
         """The window's text size changed: rows and columns take the new font's size."""
         for view in (self.neuron_view, self.weight_view):
-            view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 6)
-            view.setMinimumHeight(2 * (view.fontMetrics().height() + 6) + 4)
+            self._size_rows(view)
         self._user_sized.clear()  # every column takes the new text size
         self._fit_columns()
 
