@@ -163,7 +163,7 @@ CASES = [
         0.1,
         "training.learning_rate: unknown field; the fields here are: loss, reduction, optimiser, "
         "optimiser_params, batch_mode, batch_size, epochs, l1, l2, seed, shuffle, init, init_params, "
-        "early_stopping, patience, min_delta, target_loss, dtype",
+        "early_stopping, patience, min_delta, target_loss, dtype, train_eval",
     ),
     (("dataset",), {"params": {}}, "dataset: needs one of 'builtin', 'inline' or 'file'"),
     (

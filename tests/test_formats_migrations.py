@@ -131,8 +131,10 @@ def test_migrate_project_v1_to_v2_makes_the_v1_defaults_explicit():
 
 def test_v1_training_defaults_name_every_setting():
     # dtype (float32 runs) came later and is optional in every version: a file without it means float64
-    assert set(V1_TRAINING_DEFAULTS) == {f.name for f in dataclasses.fields(TrainConfig)} - {"dtype"}
-    assert "dtype" not in TrainConfig().to_dict()
+    # and so did train_eval (the per-epoch training evaluation): absent means auto
+    optional = {"dtype", "train_eval"}
+    assert set(V1_TRAINING_DEFAULTS) == {f.name for f in dataclasses.fields(TrainConfig)} - optional
+    assert not optional & set(TrainConfig().to_dict())
 
 
 def test_migrate_project_v1_to_v2_reads_null_parameters_and_partial_history_as_v1_did():

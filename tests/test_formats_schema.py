@@ -22,6 +22,7 @@ from bpstudio.engine import (
     LOSSES,
     OPTIMISERS,
     REDUCTIONS,
+    TRAIN_EVALS,
     TrainConfig,
 )
 from bpstudio.engine.history import SPLITS
@@ -77,8 +78,10 @@ def test_schema_fields_match_the_objects_that_are_saved():
     training = schema["$defs"]["training"]
     fields = [f.name for f in dataclasses.fields(TrainConfig)]
     assert list(training["properties"]) == fields
-    assert training["required"] == [f for f in fields if f != "dtype"]  # optional: absent is float64
+    # optional: absent is float64 / auto
+    assert training["required"] == [f for f in fields if f not in ("dtype", "train_eval")]
     assert training["properties"]["dtype"]["enum"] == list(DTYPES)
+    assert training["properties"]["train_eval"]["enum"] == list(TRAIN_EVALS)
     doc = project_to_dict(load_example("xor"))
     assert list(schema["properties"]) == list(doc) == schema["required"]
     history = schema["$defs"]["history"]

@@ -1,6 +1,7 @@
 """Sub-commands on a project's model: ``train``, ``trace``, ``gradcheck`` and ``export-weights``.
 
-bpstudio train PROJECT --epochs N --out OUT [--dtype float32] [--dataset NAME | --data FILE ...]
+bpstudio train PROJECT --epochs N --out OUT [--dtype float32] [--train-eval all]
+               [--dataset NAME | --data FILE ...]
 bpstudio trace PROJECT --samples 0,1 --out TRACE.json [--notation error_signal]
 bpstudio export-weights PROJECT --out WEIGHTS
 bpstudio gradcheck PROJECT [--samples 0-9] [--eps 1e-6] [--tolerance 1e-5] [--out CHECK.csv]
@@ -14,7 +15,7 @@ import sys
 from pathlib import Path
 
 from ..data import DataError, describe_transform
-from ..engine import CONVENTIONS, DTYPES, TrainingRefused, check_parameters
+from ..engine import CONVENTIONS, DTYPES, TRAIN_EVALS, TrainingRefused, check_parameters
 from ..engine.gradcheck import TOLERANCE
 from ..formats import save_project, save_weights, write_json_atomic
 from ..formats.io import write_bytes_atomic
@@ -39,6 +40,13 @@ def _configure_train(p: argparse.ArgumentParser) -> None:
         "networks; the weights are rounded to float32); saved in the written project. Default: the "
         "project's setting",
     )
+    p.add_argument(
+        "--train-eval",
+        choices=TRAIN_EVALS,
+        help="the training loss and accuracy after each epoch: auto (every sample; a training set of "
+        "more than 4,096 samples on a fixed evenly spaced subsample of at least 1,024) or all (every "
+        "sample, however many); saved in the written project. Default: the project's setting",
+    )
     add_train_data_options(p)
 
 
@@ -47,6 +55,8 @@ def _run_train(args: argparse.Namespace) -> int:
     apply_train_data_options(project, args)
     if args.dtype is not None:
         project.training.dtype = args.dtype
+    if args.train_eval is not None:
+        project.training.train_eval = args.train_eval
     trainer, _ = trainer_for(project, Path(args.project).resolve().parent)
     epochs = project.training.epochs if args.epochs is None else args.epochs
     if epochs < 0:
@@ -65,6 +75,8 @@ def _run_train(args: argparse.Namespace) -> int:
     msg = f"trained {result.epochs} epochs ({result.steps} updates, stopped: {result.reason})"
     if final is not None:
         msg += f"; training loss {final:.6g}"
+        if trainer.train_eval_size < trainer.n_train:
+            msg += f" (on {trainer.train_eval_size:,} of its {trainer.n_train:,} samples)"
     if acc is not None:
         msg += f", accuracy {acc:.1%}"
     print(msg + f"; wrote {args.out}", file=sys.stderr)

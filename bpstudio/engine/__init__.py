@@ -12,6 +12,7 @@ Public API::
 from .activations import ACTIVATIONS, Activation, get_activation
 from .config import BATCH_MODES, DTYPES, TrainConfig
 from .errors import DivergenceError, EngineError, TrainingRefused, UnknownNameError
+from .evaluation import TRAIN_EVALS, train_eval_size
 from .gradcheck import GradientReport, ParameterCheck, check_parameters, gradient_check
 from .history import History, HistoryDelta
 from .initialisers import INITIALISERS, get_initialiser
@@ -34,6 +35,8 @@ __all__ = [
     "get_activation",
     "BATCH_MODES",
     "DTYPES",
+    "TRAIN_EVALS",
+    "train_eval_size",
     "TrainConfig",
     "DivergenceError",
     "EngineError",

@@ -100,7 +100,8 @@ class History:
     grad_norms: list[list[float]] = field(default_factory=list)
     #: epoch number (1-based) of each per-epoch entry
     epochs: list[int] = field(default_factory=list)
-    #: mean per-sample error over each split after each epoch (None when the split is empty)
+    #: mean per-sample error over each split after each epoch (None when the split is empty); for a
+    #: large training split, over a fixed subsample (``TrainConfig.train_eval``, :mod:`.evaluation`)
     loss: dict[str, list[float | None]] = field(default_factory=lambda: {s: [] for s in SPLITS})
     #: accuracy over each split after each epoch (None for regression or an empty split)
     accuracy: dict[str, list[float | None]] = field(default_factory=lambda: {s: [] for s in SPLITS})

@@ -35,6 +35,7 @@ from .distributions import Recorder as DistributionRecorder
 from .distributions import record as distribution_record
 from .distributions import record_every
 from .errors import DivergenceError, EngineError, TrainingRefused
+from .evaluation import train_eval_stride
 from .fastpath import FLOAT64, StepBuffers
 from .history import History
 from .losses import get_loss, reduction_scale
@@ -121,6 +122,8 @@ class Trainer:
         self._Tbuf: np.ndarray | None = None
         self._shuffled_ok = False
         self._eval_cache: dict[int, tuple[Any, ...]] = {}
+        #: (stride j, X[::j], T[::j], their rows all sum to 1): the per-epoch training evaluation's rows
+        self._train_sub: tuple[int, np.ndarray, np.ndarray, bool] | None = None
         self._record_every_cache: tuple[tuple[Any, ...], int] | None = None
 
     def clone(self) -> Trainer:
@@ -568,7 +571,10 @@ class Trainer:
         if h.dists.every < self._record_every:  # recording costs at most ~5 % (record_every)
             h.dists.every = self._record_every
         h.dists.add(st.epoch, self._distribution_record)
-        for name, split in (("train", (self.X, self.T)), ("val", self.val), ("test", self.test)):
+        loss, acc = self._evaluate(*self._train_eval_rows())
+        h.loss["train"].append(loss)
+        h.accuracy["train"].append(acc)
+        for name, split in (("val", self.val), ("test", self.test)):
             if split is None:
                 h.loss[name].append(None)
                 h.accuracy[name].append(None)
@@ -595,6 +601,24 @@ class Trainer:
                     self.network.biases = [b.copy() for b in best.biases]
                     st.stop_reason = "early_stopping"
         self._new_epoch_order()
+
+    @property
+    def train_eval_size(self) -> int:
+        """How many training samples the loss and accuracy recorded after each epoch are measured on:
+        all of them, or for a large set a fixed subsample (``config.train_eval``, :mod:`.evaluation`)."""
+        return self._train_eval_rows()[0].shape[0]
+
+    def _train_eval_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """(X, T) of the per-epoch training evaluation: the split, or its rows 0, j, 2j, … (views, the
+        same objects from epoch to epoch so that what is cached for them stays valid)."""
+        j = train_eval_stride(self.n_train, self.config.train_eval)
+        if j == 1:
+            return self.X, self.T
+        sub = self._train_sub
+        if sub is None or sub[0] != j:
+            T = self.T[::j]
+            sub = self._train_sub = (j, self.X[::j], T, bool(np.all(row_sums(T) == 1.0)))
+        return sub[1], sub[2]
 
     @property
     def _record_every(self) -> int:
@@ -649,7 +673,13 @@ class Trainer:
         if n == 0:
             return float("nan"), None
         ws = self._run_ws or self._buffers()  # a float32 run evaluates in float32
-        unit = self.unit_rows if T is self.T else bool(np.all(row_sums(T) == 1.0))
+        sub = self._train_sub
+        if T is self.T:
+            unit = self.unit_rows
+        elif sub is not None and T is sub[2]:
+            unit = sub[3]
+        else:
+            unit = bool(np.all(row_sums(T) == 1.0))
         count = self._counter(T)
         X, T = self._in_dtype(X, T, ws.dtype)
         total, correct = ws.evaluate(X, T, self.config.loss, unit, count)

@@ -163,10 +163,24 @@ class LossPlotPanel(QWidget):
         self._acc = {sp: as_float_array(h.accuracy[sp][:ne]) for sp in SPLITS}
 
     def _changed(self, change: Change) -> None:
-        if change & (Change.SHAPE | Change.DATASET):
+        if change & (Change.SHAPE | Change.DATASET) or (
+            change & Change.CONFIG and self._legend_entries() != self.legend.entries
+        ):
             self._configure()
         elif change & Change.HISTORY:
             self.throttle()
+
+    def _legend_entries(self) -> list[tuple[str, str]]:
+        """(colour, name) per split; the training split's name says when a large set's loss and
+        accuracy are measured on a subsample (``TrainConfig.train_eval``)."""
+        tr = self.session.trainer
+        entries = []
+        for sp in self.splits:
+            name = SPLIT_NAMES[sp]
+            if sp == "train" and tr is not None and tr.train_eval_size < tr.n_train:
+                name = f"{name} ({tr.train_eval_size:,} of {tr.n_train:,})"
+            entries.append((SPLIT_COLOURS[sp], name))
+        return entries
 
     def _configure(self) -> None:
         """Which plots and legend entries there are, from the task and the splits (not from the data
@@ -175,7 +189,7 @@ class LossPlotPanel(QWidget):
         parts = {"train": True, "val": tr is not None and tr.val is not None}
         parts["test"] = tr is not None and tr.test is not None
         self.splits = [sp for sp in SPLITS if parts[sp]]
-        self.legend.set_entries([(SPLIT_COLOURS[sp], SPLIT_NAMES[sp]) for sp in self.splits])
+        self.legend.set_entries(self._legend_entries())
         self.has_accuracy = tr is not None and tr.task in ("binary", "multiclass")
         self._arrange()
         release_axes(*self.all_plots)

@@ -80,6 +80,20 @@ DTYPE_TEXT = {
         "compute in float64",
     ),
 }
+TRAIN_EVAL_TEXT = {
+    "auto": (
+        "all, or a subsample",
+        "After each epoch the training loss and accuracy are measured on every training sample; on a "
+        "set of more than 4,096 samples, on a fixed evenly spaced subsample of at least 1,024 (every "
+        "j-th sample, the plot's legend says how many), which saves up to a quarter of an epoch's "
+        "time. Validation and test are always measured whole",
+    ),
+    "all": (
+        "all, always",
+        "After each epoch the training loss and accuracy are measured on every training sample, "
+        "however large the set",
+    ),
+}
 REG_TIP = (
     "J = s·[Σₓ Eₓ + (λ₂/2)·Σ w² + λ₁·Σ |w|] (biases excluded); the gradient gains s·(λ₂·w + λ₁·sign(w)). "
     "With the mean reduction, the L2 term is λ/(2m)·Σ w²."
@@ -258,6 +272,12 @@ class SettingsPanel(QScrollArea):
         form.addRow("Arithmetic of runs", self.dtype_box)
         self.dtype_box.currentIndexChanged.connect(
             lambda _i: self._commit(dtype=self.dtype_box.currentData())
+        )
+        self.train_eval_box = _combo([(k, v[0], v[1]) for k, v in TRAIN_EVAL_TEXT.items()])
+        self.train_eval_box.setObjectName("train_eval_box")
+        form.addRow("Epoch loss on", self.train_eval_box)
+        self.train_eval_box.currentIndexChanged.connect(
+            lambda _i: self._commit(train_eval=self.train_eval_box.currentData())
         )
         self.batch_box.currentIndexChanged.connect(
             lambda _i: self._commit(batch_mode=self.batch_box.currentData())
@@ -480,6 +500,7 @@ class SettingsPanel(QScrollArea):
             self.batch_size_box.setEnabled(cfg.batch_mode == "minibatch")
             self.shuffle_box.setChecked(cfg.shuffle)
             _select(self.dtype_box, cfg.dtype)
+            _select(self.train_eval_box, cfg.train_eval)
             self.epochs_box.setValue(cfg.epochs)
             self.target_check.setChecked(cfg.target_loss is not None)
             self.target_box.setEnabled(cfg.target_loss is not None)
