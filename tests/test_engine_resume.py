@@ -126,6 +126,18 @@ def test_each_epochs_order_is_drawn_from_the_seed_and_the_epoch_number():
     np.testing.assert_array_equal(epoch_order(5, 3, None), np.arange(5))
 
 
+@pytest.mark.parametrize("seed", [0, 1, 11, 4_000_000_000, 2**32 - 1, 2**32, 2**40 + 3])
+def test_the_order_is_numpys_default_rng_of_seed_and_epoch_to_the_word(seed):
+    """epoch_order computes SeedSequence's state for a block of epochs at once (below 2³²): the orders
+    must be exactly ``default_rng([seed, epoch]).permutation(n)``, across blocks and at the limits."""
+    rng = np.random.default_rng(seed % 1000)
+    epochs = [1, 2, 255, 256, 257, 511, 512, 1000, 2**31, 2**32 - 1, 2**32, *rng.integers(1, 10**6, 20)]
+    for epoch in epochs:
+        for n in (1, 4, 50):
+            expected = np.random.default_rng([seed, int(epoch)]).permutation(n)
+            np.testing.assert_array_equal(epoch_order(n, int(epoch), seed), expected)
+
+
 def test_shuffle_off_keeps_the_file_order_in_every_epoch():
     project = make_project("online", n=12)
     project.training.shuffle = False

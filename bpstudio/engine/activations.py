@@ -47,7 +47,7 @@ def row_sums(x: np.ndarray) -> np.ndarray:
     ones = _ONES.get(key)
     if ones is None:
         ones = _ONES[key] = np.ones((x.shape[1], 1), x.dtype if x.dtype.kind == "f" else np.float64)
-    return np.matmul(x, ones)
+    return np.dot(x, ones)
 
 
 def row_max(z: np.ndarray) -> np.ndarray:

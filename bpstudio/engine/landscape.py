@@ -165,7 +165,7 @@ def loss_surface(
     first = changed.index(True) if any(changed) else L
     a_fixed = X
     for l in range(first):
-        a_fixed = net.activation(l + 1).fn(a_fixed @ net.weights[l].T + net.biases[l])
+        a_fixed = net.activation(l + 1).fn(np.dot(a_fixed, net.weights[l].T) + net.biases[l])
     m = X.shape[0]
     width = max(net.sizes)
     per_point = m * width + sum(w.size for w in net.weights)

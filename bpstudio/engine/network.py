@@ -257,14 +257,14 @@ class Network:
 
 def forward_layer(net: Network, layer: int, a_prev: np.ndarray) -> np.ndarray:
     """z⁽ˡ⁺¹⁾ = a⁽ˡ⁾·Wˡᵀ + bˡ for weight layer ``layer`` (0-based)."""
-    return a_prev @ net.weights[layer].T + net.biases[layer]
+    return np.dot(a_prev, net.weights[layer].T) + net.biases[layer]
 
 
 def backward_layer(
     net: Network, layer: int, delta_next: np.ndarray, z: np.ndarray, a: np.ndarray
 ) -> np.ndarray:
     """δ⁽ˡ⁾ = f′(z⁽ˡ⁾) ⊙ (δ⁽ˡ⁺¹⁾·Wˡ) for hidden neuron layer ``layer`` (1 … L−1)."""
-    return net.activation(layer).backward(z, a, delta_next @ net.weights[layer])
+    return net.activation(layer).backward(z, a, np.dot(delta_next, net.weights[layer]))
 
 
 def layer_gradients(
@@ -272,7 +272,7 @@ def layer_gradients(
 ) -> tuple[np.ndarray, np.ndarray]:
     """∂E/∂W = s·δᵀ·a⁽ˡ⁾ (= s·Σₓ δⱼ aₖ) and ∂E/∂b = s·Σₓ δⱼ for one weight layer, s the reduction factor
     (∂E/∂b = 0 for a layer without biases)."""
-    gw = delta.T @ a_prev
+    gw = np.dot(delta.T, a_prev)
     gb = delta.sum(axis=0) if has_bias else np.zeros(delta.shape[1])
     if scale != 1.0:
         gw *= scale

@@ -188,7 +188,7 @@ class MicroStep:
                 rec.dE_da = loss.grad(a, self.trace.targets)
         else:
             # the fast loop's arithmetic: ∂E/∂a = δˡ⁺¹·Wˡ, then δ = f′(z)·∂E/∂a (backward_layer)
-            dE_da = _done(self.trace.layers[layer + 1].delta) @ net.weights[layer]
+            dE_da = np.dot(_done(self.trace.layers[layer + 1].delta), net.weights[layer])
             rec.dE_da = dE_da
             delta = net.activation(layer).backward(z, a, dE_da)
         rec.delta = delta
