@@ -101,6 +101,7 @@ def main(argv: list[str]) -> int:
             need = max(panel.minimumSizeHint().width(), panel.minimumWidth())
             if need > column[area]:
                 too_wide[dock.windowTitle()] = [need, column[area]]
+    cut_titles = plot_titles_cut(app, window)
     avail = window.screen().availableGeometry()
     hint = window.minimumSizeHint()
     report = {
@@ -109,6 +110,7 @@ def main(argv: list[str]) -> int:
         "minimum": [max(hint.width(), window.minimumWidth()), max(hint.height(), window.minimumHeight())],
         "parts": parts,
         "too_wide": too_wide,
+        "cut_titles": cut_titles,
         "canvas_zoom": window.canvas.transform().m11(),
         "canvas_text": window.canvas.network_scene.text_scale,
         "font_px": QApplication.font().pixelSize() if QApplication.font().pixelSize() > 0 else None,
@@ -121,6 +123,45 @@ def main(argv: list[str]) -> int:
     window.session._trained_since_save = False  # else closing asks whether to save (--train)
     window.close()
     return 0
+
+
+def plot_titles_cut(app, window) -> dict:
+    """{dock: [plot titles not whole on the screen]}, each dock brought to the front in turn: a title
+    whose text reaches past its plot widget's edge, or into another plot's title beside it (pyqtgraph
+    centres a title over the data area; what is too wide spills both ways and is cut at the edge)."""
+    import pyqtgraph as pg
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QDockWidget
+
+    def titles(dock) -> list:
+        out = []
+        for widget in dock.findChildren(pg.GraphicsLayoutWidget):
+            if widget.isVisible():
+                shown = [
+                    (item, item.titleLabel.item.sceneBoundingRect())
+                    for item in widget.ci.items
+                    if isinstance(item, pg.PlotItem) and item.isVisible() and item.titleLabel.text
+                ]
+                out += [(widget, item, rect, shown) for item, rect in shown]
+        return out
+
+    cut: dict = {}
+    docks = [d for d in window.findChildren(QDockWidget) if d.isVisible() and not d.isFloating()]
+    for dock in docks:
+        dock.raise_()
+        # the panels re-arrange their plots a turn or a few of the event loop later: until it settles
+        before = None
+        for _ in range(40):
+            QTest.qWait(25)
+            now = [(id(item), rect.getRect(), w.width()) for w, item, rect, _s in titles(dock)]
+            if now == before:
+                break
+            before = now
+        for widget, item, rect, shown in titles(dock):
+            beside = [other for it, other in shown if it is not item and other.intersects(rect)]
+            if rect.left() < -1 or rect.right() > widget.width() + 1 or beside:
+                cut.setdefault(dock.windowTitle(), []).append(getattr(item, "_bp_title", ("?",))[0])
+    return cut
 
 
 def open_dialogs(app, window) -> dict:

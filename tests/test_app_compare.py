@@ -166,3 +166,30 @@ def test_an_edit_of_the_layers_puts_the_runs_aside_and_undo_brings_them_back(win
     s.undo_stack.undo()
     assert [r.name for r in s.runs] == ["A", "B"] and panel.table.rowCount() == 2
     assert len(s.run_paths["A"]) == 1
+
+
+@pytest.mark.parametrize("width", [330, 520, 900])
+def test_the_loss_title_shows_whole_at_any_dock_width(qtbot, width):
+    """In the 348-px right-hand column of a 1024×768 screen the long title was cut at its end."""
+    from bpstudio.app.plots.common import title_width
+    from bpstudio.app.session import Session
+    from bpstudio.app.training.compare_panel import LOSS_TITLES, CompareRunsPanel
+
+    panel = CompareRunsPanel(Session())
+    qtbot.addWidget(panel)
+    panel.resize(width, 700)
+    panel.show()
+    qtbot.waitExposed(panel)
+    plot = panel.loss_plot
+    vb = plot.vb
+
+    def fits() -> bool:
+        title = plot._bp_title[0]
+        room = min(vb.width(), panel.plots.width() - vb.sceneBoundingRect().left())
+        return title in LOSS_TITLES and 0 < title_width(plot, title) <= room
+
+    qtbot.waitUntil(fits, timeout=3000)
+    if width >= 520:
+        assert plot._bp_title[0] == LOSS_TITLES[0]
+    else:
+        assert plot._bp_title[0] != LOSS_TITLES[0]

@@ -57,6 +57,9 @@ def assert_fits(report: dict) -> None:
     # no panel (those in a tab behind another too) is wider than its dock's column: it would scroll
     # sideways and cut off its plot or its controls ({title: [its least width, the column's]})
     assert report["too_wide"] == {}, report["too_wide"]
+    # and no plot's title is cut at its widget's edge or runs into the title beside it, with each
+    # dock in front in turn ({dock: [titles]})
+    assert report["cut_titles"] == {}, report["cut_titles"]
 
 
 @pytest.mark.parametrize("exercise", [False, True], ids=["workspace", "exercise"])

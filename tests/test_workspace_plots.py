@@ -94,6 +94,25 @@ def test_decision_boundary_is_the_network_output(session, qtbot):
     assert len(p.scatter["train"].data) == 4
 
 
+def test_the_decision_boundary_title_shortens_to_fit_and_grows_back(session, qtbot):
+    """A narrow dock (1280×800 at 150 %) cut "… line: output = 0.5" at the edge: the title drops its
+    parts from the end until it fits, and gets them back in a wider dock."""
+    p = show(qtbot, BoundaryPlotPanel(session))
+
+    def title_whole() -> bool:
+        rect = p.plot.titleLabel.item.sceneBoundingRect()
+        return rect.left() >= -1 and rect.right() <= p.plots.width() + 1
+
+    whole = "Network output · sigmoid; line: output = 0.5"
+    qtbot.waitUntil(lambda: p.plot._bp_title[0] == whole and title_whole(), timeout=3000)
+    p.resize(300, 300)
+    qtbot.waitUntil(lambda: p.plot._bp_title[0] != whole and title_whole(), timeout=3000)
+    assert p.plot._bp_title[0] in p._titles and p.plot._bp_title[0].startswith("Network output")
+    assert p.plots.ci.geometry().width() <= p.plots.width() + 1  # the layout follows the narrower title
+    p.resize(600, 400)
+    qtbot.waitUntil(lambda: p.plot._bp_title[0] == whole and title_whole(), timeout=3000)
+
+
 def test_decision_boundary_needs_two_inputs(session, qtbot):
     p = show(qtbot, BoundaryPlotPanel(session))
     big = Network.create([3, 2, 1], "sigmoid")

@@ -26,13 +26,18 @@ from .common import (
     Throttle,
     hidden,
     make_plot_widget,
+    on_resize,
+    refit,
     release_axes,
     set_title,
     style_plot,
+    title_width,
 )
 
 #: grid points per axis
 RESOLUTION = 120
+#: the map's title size (points at the default text size)
+TITLE_POINTS = 9
 #: class colours of the data points (dark, so they read on the light map)
 POINT_COLOURS = ["#08306b", "#a50f15", "#00441b", "#7a0177", "#8c510a", "#253494", "#b35806", "#000000"]
 SPLIT_SYMBOLS = {"train": "o", "val": "t", "test": "s"}
@@ -99,6 +104,8 @@ class BoundaryPlotPanel(QWidget):
         self.values: np.ndarray | None = None
         self._bounds: tuple[float, float, float, float] | None = None
         self._title = ""
+        #: the title's forms, longest first (:meth:`_fit_title` shows the longest that fits)
+        self._titles: list[str] = []
         #: every layer's activations on the grid for the current weights (None: to be computed)
         self._acts: list[np.ndarray] | None = None
         #: (layer, neuron) of the hovered neuron being shown, neuron −1: the network's output
@@ -114,6 +121,7 @@ class BoundaryPlotPanel(QWidget):
         session.hoverChanged.connect(self._hover_soon)  # a bound method: dropped with this panel
         self.what_box.currentIndexChanged.connect(lambda _i: self.refresh())
         self.points_box.toggled.connect(lambda _v: self._draw_points())
+        on_resize(self.plots, self._fit_title, self.plot)
         self._rebuild()
 
     # ------------------------------------------------------------------ setup
@@ -287,7 +295,12 @@ class BoundaryPlotPanel(QWidget):
             self.image.setImage(self._class_image(out, xs.size, ys.size), autoLevels=False, levels=(0, 255))
             self.iso.setData(None)
             self.colorbar.setVisible(False)
-            title = f"{self.describe(layer, j)}: the class with the largest output (paler = less sure)"
+            who = self.describe(layer, j)
+            titles = [
+                f"{who}: the class with the largest output (paler = less sure)",
+                f"{who}: the class",
+                who,
+            ]
         else:
             col = 0 if j < 0 else j
             vals = out[:, col].reshape(xs.size, ys.size)
@@ -298,13 +311,29 @@ class BoundaryPlotPanel(QWidget):
             self.colorbar.setLevels((lo, hi))
             self.iso.setData(vals, level=0.5 * (lo + hi))
             symbol = "output" if j < 0 else "a"
-            title = f"{self.describe(layer, j)} · {act_name}; line: {symbol} = {0.5 * (lo + hi):g}"
+            who, line = self.describe(layer, j), f"line: {symbol} = {0.5 * (lo + hi):g}"
+            titles = [f"{who} · {act_name}; {line}", f"{who}; {line}", f"{who} · {act_name}", who]
         self.image.setRect(rect)
+        self._titles = titles
+        self._fit_title()
+        self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+
+    def _fit_title(self) -> None:
+        """The longest of the titles that shows whole: pyqtgraph centres a title over the map and cuts
+        what reaches past the widget's edges (a narrow dock, a long neuron name while hovering)."""
+        if not self._titles:
+            return
+        refit(self.plots)  # (the layout may still be as wide as a longer title made it)
+        self.plots.ci.layout.activate()
+        vb = self.plot.vb
+        centre = vb.sceneBoundingRect().center().x()
+        room = 2 * min(centre, self.plots.width() - centre) - 4
+        fitting = [t for t in self._titles if title_width(self.plot, t, TITLE_POINTS) <= room]
+        title = fitting[0] if fitting else self._titles[-1]
         if title != self._title:  # a new title relays the plot out: not on every refresh of a run
             self._title = title
-            set_title(self.plot, title, 9)
-            self.plot.titleLabel.setMinimumWidth(0)  # a longer title (hovering) must not shift the map
-        self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+            # loose: a longer title (hovering) must not shift the map
+            set_title(self.plot, title, TITLE_POINTS, loose=True)
 
     def _levels(self, layer, act_name, vals, tr) -> tuple[float, float]:
         net = self.session.network

@@ -16,7 +16,7 @@ import numpy as np
 import pyqtgraph as pg
 import pyqtgraph.exporters  # noqa: F401  (registers ImageExporter/SVGExporter)
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QRectF, QSize, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QColor, QFont, QFontMetricsF, QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QScrollArea, QToolButton, QWidget
@@ -39,17 +39,51 @@ def make_plot_widget() -> pg.GraphicsLayoutWidget:
     return w
 
 
-def set_title(plot: pg.PlotItem, title: str, points: float = 10.0) -> None:
+def set_title(plot: pg.PlotItem, title: str, points: float = 10.0, loose: bool = False) -> None:
     """The plot's title in a row just high enough for it (pyqtgraph's fixed 30 px is a lot in a dock);
-    ``points`` is the size at the default text size, scaled with the window's text size."""
-    plot._bp_title = (title, points)  # type: ignore[attr-defined]  # for restyle_fonts
+    ``points`` is the size at the default text size, scaled with the window's text size. ``loose``:
+    the title does not widen the plot (pyqtgraph makes a title's width the plot's least width; a
+    panel that fits its titles itself, or whose title changes as the pointer moves, says so)."""
+    plot._bp_title = (title, points, loose)  # type: ignore[attr-defined]  # for restyle_fonts
     size = scaled_points(points)
+    if loose:
+        _loosen(plot.titleLabel)
     plot.setTitle(title, color="#222", size=f"{size:g}pt")
     font = QFont()
     font.setPointSizeF(size)
     height = math.ceil(QFontMetricsF(font).height()) + 5
     plot.titleLabel.setMaximumHeight(height)
     plot.layout.setRowFixedHeight(0, height)
+    scene = plot.scene()
+    for view in scene.views() if scene is not None else []:
+        if isinstance(view, pg.GraphicsLayoutWidget):
+            refit(view)
+
+
+def _loosen(label: pg.LabelItem) -> None:
+    """Make ``label``'s least width 0 for good: pyqtgraph sets it to the text's width whenever the text
+    is set or the label resized (``LabelItem.updateMin``)."""
+    if getattr(label, "_bp_loose", False):
+        return
+    original = label.updateMin
+
+    def update_min() -> None:
+        original()
+        label.setMinimumWidth(0)
+        label._sizeHint[Qt.SizeHint.MinimumSize] = (0, label._sizeHint[Qt.SizeHint.MinimumSize][1])
+
+    label.updateMin = update_min  # type: ignore[method-assign]
+    label._bp_loose = True  # type: ignore[attr-defined]
+
+
+def refit(widget: pg.GraphicsLayoutWidget) -> None:
+    """Give ``widget``'s layout the widget's size again. pyqtgraph sizes it when the widget is resized,
+    but never below the layout's least width: a layout that was wider then (whole titles, plots side
+    by side) and could now be narrower (a shorter title, plots one under the other) would stay too
+    wide, its right-hand part cut off, until the next resize."""
+    if widget.centralWidget is not None:
+        widget.centralWidget.layout.invalidate()  # (its cached least size may be the old one)
+        widget.centralWidget.setGeometry(widget.range)
 
 
 def restyle_fonts(widget: pg.GraphicsLayoutWidget) -> None:
@@ -457,10 +491,12 @@ SWITCH_SPARE = 20
 LEAST_DATA_WIDTH = 60
 
 
-def title_width(plot: pg.PlotItem, title: str) -> float:
-    """The width (pixels) ``title`` takes as ``plot``'s title, at its size (:func:`set_title`)."""
+def title_width(plot: pg.PlotItem, title: str, points: float | None = None) -> float:
+    """The width (pixels) ``title`` takes as ``plot``'s title, at its size (:func:`set_title`) or at
+    ``points``."""
     font = QFont()
-    font.setPointSizeF(scaled_points(getattr(plot, "_bp_title", ("", 10.0))[1]))
+    size = getattr(plot, "_bp_title", ("", 10.0))[1] if points is None else points
+    font.setPointSizeF(scaled_points(size))
     return QFontMetricsF(font).horizontalAdvance(title) + 8
 
 
@@ -493,10 +529,15 @@ def side_by_side(
 ) -> tuple[bool, bool]:
     """(side by side, with the whole titles) for two plots of ``panel`` in ``widget``: side by side in
     a low, wide area (width over 1.3 × the height that shows) when both fit its width, with their
-    whole titles if those fit too, else with the short ones; else one under the other. ``now`` is
-    the current arrangement, kept unless the other one fits with :data:`SWITCH_SPARE` to spare."""
+    whole titles if those fit too, else with the short ones; else one under the other, with the
+    whole titles where each fits the width alone. ``now`` is the current arrangement, kept unless
+    the other one fits with :data:`SWITCH_SPARE` to spare."""
+
+    def stacked() -> tuple[bool, bool]:  # (a title's width changes no axis: no need to hold back)
+        return False, all(fit_side_by_side(widget, pair) for pair in zip(plots, titles))
+
     if widget.width() <= 1.3 * visible_height(panel, widget):
-        return False, True
+        return stacked()
 
     def fits(names: tuple[str, str], keep: bool) -> bool:
         pairs = list(zip(plots, names))
@@ -506,7 +547,7 @@ def side_by_side(
         return True, True
     if fits(short_titles, now[0]):
         return True, False
-    return False, True
+    return stacked()
 
 
 def visible_height(panel: QWidget, widget: QWidget) -> int:

@@ -24,6 +24,7 @@ from .common import (
     make_plot_widget,
     on_resize,
     plottable,
+    refit,
     release_axes,
     release_later,
     reset_when_empty,
@@ -335,6 +336,7 @@ class GradientPlotPanel(QWidget):
             self.plots.removeItem(self.hist_plot)
             self.plots.addItem(self.legend, row=0, col=0, colspan=2 if wide else 1)
             self.plots.addItem(self.hist_plot, row=1 if wide else 2, col=1 if wide else 0)
+            refit(self.plots)
 
     def _set_log(self, on: bool) -> None:
         self.norm_plot.setLogMode(y=on)

@@ -42,6 +42,7 @@ from .common import (
     make_plot_widget,
     on_resize,
     plottable,
+    refit,
     set_title,
     side_by_side,
     style_plot,
@@ -219,6 +220,7 @@ class LandscapePanel(QWidget):
             self._side_by_side = wide
             self.plots.removeItem(self.slice_plot)
             self.plots.addItem(self.slice_plot, row=0 if wide else 1, col=1 if wide else 0)
+            refit(self.plots)
 
     # ------------------------------------------------------------------ choices
     def _fill_choices(self) -> None:

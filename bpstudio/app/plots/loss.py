@@ -33,6 +33,7 @@ from .common import (
     make_plot_widget,
     on_resize,
     plottable,
+    refit,
     release_axes,
     release_later,
     reset_when_empty,
@@ -340,6 +341,7 @@ class LossPlotPanel(QWidget):
             self.plots.addItem(self.legend, row=0, col=0, colspan=cols)
         self.legend.set_stacked(free)
         self.acc_plot.setVisible(n == 3)
+        refit(self.plots)
 
     def _title(self, plot: pg.PlotItem, compact: bool) -> str:
         """The plot's title: its whole one, or in a low cell the short one."""

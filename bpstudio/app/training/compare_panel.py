@@ -52,10 +52,14 @@ from ..plots.common import (
     as_float_array,
     for_log_axis,
     make_plot_widget,
+    on_resize,
     plottable,
+    refit,
     release_axes,
     reset_when_empty,
+    set_title,
     style_plot,
+    title_width,
 )
 from .background import BackgroundTask, TaskState
 
@@ -71,6 +75,13 @@ MAX_PATH_POINTS = 500
 #: seconds between two reports of the runs while they train
 REPORT_EVERY = 0.1
 NAMES = "ABCD"
+#: the loss plot's title, as long as the width of its data area allows
+LOSS_TITLES = (
+    "Loss per epoch (solid: training, dashed: validation)",
+    "Loss (solid: training, dashed: validation)",
+    "Loss (solid: train, dashed: val)",
+    "Loss per epoch",
+)
 
 
 @dataclass(frozen=True)
@@ -257,7 +268,7 @@ class CompareRunsPanel(QWidget):
         self.legend = LegendRow()
         self.plots.addItem(self.legend, row=0, col=0)
         self.loss_plot = self.plots.addPlot(row=1, col=0)
-        style_plot(self.loss_plot, "Loss per epoch (solid: training, dashed: validation)", "epoch", "loss")
+        style_plot(self.loss_plot, LOSS_TITLES[0], "epoch", "loss")
         self.loss_plot.setLogMode(y=True)
         self.acc_plot = self.plots.addPlot(row=2, col=0)
         self._side_by_side = False
@@ -273,6 +284,7 @@ class CompareRunsPanel(QWidget):
         layout.addWidget(self.plots, 1)
         session.changed.connect(self._changed)
         session.runningChanged.connect(lambda _r: self._update_buttons())
+        on_resize(self.plots, self._fit_title, self.loss_plot)
         self.refresh()
 
     # ------------------------------------------------------------------ following the session
@@ -358,6 +370,17 @@ class CompareRunsPanel(QWidget):
             self.plots.addItem(self.legend, row=0, col=0, colspan=2 if wide else 1)
             self.plots.addItem(self.acc_plot, row=1 if wide else 2, col=1 if wide else 0)
             self.plots.setMinimumHeight(160 if wide else 280)
+            refit(self.plots)
+
+    def _fit_title(self) -> None:
+        """The longest loss title that fits over the plot's data area (pyqtgraph would cut it)."""
+        vb = self.loss_plot.vb  # (the plot may reach past the widget's edge: the part that shows)
+        room = min(vb.width(), self.plots.width() - vb.sceneBoundingRect().left()) - 4
+        if room <= 0:
+            return
+        title = next((t for t in LOSS_TITLES if title_width(self.loss_plot, t) <= room), LOSS_TITLES[-1])
+        if title != self.loss_plot._bp_title[0]:  # type: ignore[attr-defined]
+            set_title(self.loss_plot, title)
 
     # ------------------------------------------------------------------ the plots
     def _draw(self) -> None:

@@ -258,7 +258,8 @@ class SettingsPanel(QScrollArea):
         self.epochs_box.setToolTip("Run trains this many epochs (one epoch = every training sample once)")
         self.target_check = QCheckBox("Stop at loss ≤")
         self.target_check.setToolTip(
-            "Stop a run when the epoch's training loss (mean error per sample) reaches the target"
+            "Stop a run when the epoch's training loss (mean error per sample, as the Loss plot shows "
+            "it: see Epoch loss on) reaches the target"
         )
         self.target_box = NumberBox(0.0, 1e12)
         self.target_box.setToolTip(self.target_check.toolTip())
