@@ -40,9 +40,13 @@ def test_the_legend_names_the_subsample_and_the_setting_turns_it_off(qtbot):
     session.step_epoch()
     tr = session.trainer
     assert tr.history.loss["train"][-1] == tr.evaluate(tr.X[::4], tr.T[::4])[0]
+    header, cols = panel.csv_data()  # Export ▸ CSV names the subsample in its columns
+    assert "train_loss_on_1250_of_5000" in header and "train_accuracy_on_1250_of_5000" in header
+    assert cols[header.index("train_loss_on_1250_of_5000")][-1] == tr.history.loss["train"][-1]
     choose(settings.train_eval_box, "all")
     assert session.config.train_eval == "all" and session.trainer.config.train_eval == "all"
     assert [e[1] for e in panel.legend.entries] == ["training"]
+    assert "train_loss" in panel.csv_data()[0]
     assert "however large" in settings.train_eval_box.toolTip()
     session.step_epoch()
     tr = session.trainer

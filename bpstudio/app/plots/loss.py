@@ -365,10 +365,15 @@ class LossPlotPanel(QWidget):
             trailing_mean(self._steps, self._ends, self.smoothing_window),
             self._epoch_x.astype(int),
         ]
+        # a large training set's loss is its subsample's (TrainConfig.train_eval): the column says so
+        tr = self.session.trainer
+        sub = ""
+        if tr is not None and tr.train_eval_size < tr.n_train:
+            sub = f"_on_{tr.train_eval_size}_of_{tr.n_train}"
         for sp in SPLITS:
-            header.append(f"{sp}_loss")
+            header.append(f"{sp}_loss" + (sub if sp == "train" else ""))
             cols.append(self._epochs.get(sp, np.zeros(0)))
         for sp in SPLITS:
-            header.append(f"{sp}_accuracy")
+            header.append(f"{sp}_accuracy" + (sub if sp == "train" else ""))
             cols.append(self._acc.get(sp, np.zeros(0)))
         return header, cols
