@@ -323,8 +323,10 @@ class BoundaryPlotPanel(QWidget):
         what reaches past the widget's edges (a narrow dock, a long neuron name while hovering)."""
         if not self._titles:
             return
-        refit(self.plots)  # (the layout may still be as wide as a longer title made it)
-        self.plots.ci.layout.activate()
+        ci = self.plots.ci
+        if abs(ci.geometry().width() - self.plots.range.width()) > 0.5:  # (not on every refresh)
+            refit(self.plots)  # the layout is still as wide as a longer title made it
+            ci.layout.activate()
         vb = self.plot.vb
         centre = vb.sceneBoundingRect().center().x()
         room = 2 * min(centre, self.plots.width() - centre) - 4
