@@ -103,6 +103,39 @@ def test_traced_steps_and_the_fast_loop_give_bit_identical_weights(optimiser, mo
 
 
 @pytest.mark.parametrize(
+    "acts,loss,use_bias",
+    [
+        (("sigmoid", "sigmoid", "sigmoid"), "bce", (True, True, True)),
+        (("identity", "tanh", "identity"), "mse", (True, True, True)),  # δ handed back in other arrays
+        (("relu", "identity", "softmax"), "half_sse", (True, False, True)),
+        (("tanh", "sigmoid", "softmax"), "cce", (False, True, False)),
+    ],
+)
+def test_one_sample_at_a_time_the_fast_loop_and_the_traced_step_agree_bit_for_bit(acts, loss, use_bias):
+    """Online, the fast loop writes each layer's δ straight into ∂E/∂b (Σ over one sample is δ)."""
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(9, 3))
+    T = np.eye(2)[rng.integers(0, 2, 9)] if loss in ("cce", "bce") else rng.normal(size=(9, 2))
+    if loss == "bce":
+        T = T[:, :1].copy()
+    net = Network.create([3, 4, 3, T.shape[1]], list(acts), init="he", seed=3)
+    for i, used in enumerate(use_bias):
+        if not used:
+            net.set_use_bias(i, False)
+    cfg = TrainConfig(loss=loss, reduction="mean", optimiser="momentum", batch_mode="online", seed=2)
+    fast, traced = Trainer(net.copy(), cfg, X, T), Trainer(net.copy(), cfg, X, T)
+    fast.run(epochs=3)
+    while traced.epoch < 3:
+        traced.step_batch()
+    assert _same_bits(fast.network, traced.network)
+    assert _state_bits(fast.opt_state, traced.opt_state)
+    assert fast.history.step_loss == traced.history.step_loss
+    assert fast.history.grad_norms == traced.history.grad_norms
+    for i, used in enumerate(use_bias):
+        assert np.any(fast.network.biases[i]) == used
+
+
+@pytest.mark.parametrize(
     "hidden,output,loss,reduction",
     [
         ("sigmoid", "sigmoid", "half_sse", "sum"),

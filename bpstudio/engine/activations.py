@@ -24,12 +24,24 @@ def _quiet() -> np.errstate:
     return np.errstate(over="ignore", under="ignore")
 
 
+#: 0 and 1 as 0-d arrays of each float type. A ufunc takes such an operand about 0.2 µs faster than a
+#: Python number, and positional ``out`` about 0.05 µs faster than ``out=``: on a network of two
+#: neurons a step is mostly such calls. Of the array's own type, so the same arithmetic and results
+#: (a float64 0-d array with a float32 array would be computed in float64); ``.get(dtype, 1.0)``
+#: falls back to the Python number for any other type.
+ONE = {np.dtype(t): np.array(1.0, t) for t in (np.float64, np.float32)}
+ZERO = {np.dtype(t): np.array(0.0, t) for t in (np.float64, np.float32)}
+
+
 def sigmoid_into(z: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """σ(z) = 1 / (1 + e^(−z)) into ``out`` (e^(−z) = ∞ for z < −709 gives σ = 0, the correct limit)."""
-    np.negative(z, out=out)
-    np.exp(out, out=out)
-    np.add(out, 1.0, out=out)
-    return np.divide(1.0, out, out=out)
+    """σ(z) = 1 / (1 + e^(−z)) into ``out`` (e^(−z) = ∞ for z < −709 gives σ = 0, the correct limit).
+
+    1/x as ``reciprocal``: the same correctly rounded division as ``divide(1, x)``, with one operand.
+    """
+    np.negative(z, out)
+    np.exp(out, out)
+    np.add(out, ONE.get(out.dtype, 1.0), out)
+    return np.reciprocal(out, out)
 
 
 _ONES: dict[tuple[int, np.dtype], np.ndarray] = {}
@@ -64,8 +76,8 @@ def softmax_parts(z: np.ndarray, out: np.ndarray) -> tuple[np.ndarray, np.ndarra
     cross-entropy use this one function, so their numbers agree to the bit.
     """
     zmax = row_max(z)
-    np.subtract(z, zmax, out=out)
-    np.exp(out, out=out)
+    np.subtract(z, zmax, out)
+    np.exp(out, out)
     return zmax, row_sums(out)
 
 
@@ -141,9 +153,9 @@ class Sigmoid(Activation):
         return a * (1.0 - a)
 
     def backward_into(self, z: np.ndarray, a: np.ndarray, dE_da: np.ndarray, out: np.ndarray) -> np.ndarray:
-        np.subtract(1.0, a, out=out)
-        np.multiply(a, out, out=out)
-        return np.multiply(out, dE_da, out=out)
+        np.subtract(ONE.get(a.dtype, 1.0), a, out)
+        np.multiply(a, out, out)
+        return np.multiply(out, dE_da, out)
 
 
 class Tanh(Activation):
@@ -153,15 +165,15 @@ class Tanh(Activation):
     derivative = "tanh′(z) = 1 − tanh²(z)"
 
     def forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
-        return np.tanh(z, out=out)
+        return np.tanh(z, out)
 
     def grad(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         return 1.0 - a * a
 
     def backward_into(self, z: np.ndarray, a: np.ndarray, dE_da: np.ndarray, out: np.ndarray) -> np.ndarray:
-        np.multiply(a, a, out=out)
-        np.subtract(1.0, out, out=out)
-        return np.multiply(out, dE_da, out=out)
+        np.multiply(a, a, out)
+        np.subtract(ONE.get(out.dtype, 1.0), out, out)
+        return np.multiply(out, dE_da, out)
 
 
 class ReLU(Activation):
@@ -171,14 +183,14 @@ class ReLU(Activation):
     derivative = "f′(z) = 1 if z > 0 else 0"
 
     def forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
-        return np.maximum(z, 0.0, out=out)
+        return np.maximum(z, ZERO.get(z.dtype, 0.0), out=out)  # (out by position: deprecated here)
 
     def grad(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         return (z > 0.0).astype(np.float64)
 
     def backward_into(self, z: np.ndarray, a: np.ndarray, dE_da: np.ndarray, out: np.ndarray) -> np.ndarray:
-        np.greater(z, 0.0, out=out)
-        return np.multiply(out, dE_da, out=out)
+        np.greater(z, ZERO.get(z.dtype, 0.0), out)
+        return np.multiply(out, dE_da, out)
 
 
 class LeakyReLU(Activation):
@@ -235,17 +247,17 @@ class Softmax(Activation):
     def forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
         """aⱼ = e^(zⱼ − m) / Σₖ e^(zₖ − m), m = maxₖ zₖ."""
         _, total = softmax_parts(z, out)
-        return np.divide(out, total, out=out)
+        return np.divide(out, total, out)
 
     def grad(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         return a * (1.0 - a)
 
     def backward_into(self, z: np.ndarray, a: np.ndarray, dE_da: np.ndarray, out: np.ndarray) -> np.ndarray:
         """δⱼ = aⱼ·(∂E/∂aⱼ − Σₖ aₖ·∂E/∂aₖ): the softmax Jacobian applied to ∂E/∂a."""
-        np.multiply(a, dE_da, out=out)
+        np.multiply(a, dE_da, out)
         s = row_sums(out)
-        np.subtract(dE_da, s, out=out)
-        return np.multiply(a, out, out=out)
+        np.subtract(dE_da, s, out)
+        return np.multiply(a, out, out)
 
 
 class Step(Activation):

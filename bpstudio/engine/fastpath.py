@@ -35,7 +35,9 @@ forms (``np.dot`` with its output array passed by position, about 0.4 µs a prod
 ``np.matmul`` with ``out=``, for the same BLAS call, and used by the traced step as well;
 ``take(..., mode="clip")``, which does not buffer; row sums as a product with a column of ones
 instead of a reduction along short rows, which costs ~20 ns per row; for one sample, biases as
-rows of the same shape as z, so that z + b needs no broadcast), BLAS on one thread for products
+rows of the same shape as z, so that z + b needs no broadcast, and each layer's δ written straight
+into ∂E/∂b, which for one sample is Σₓ δ; ufuncs with ``out`` by position and constants as 0-d
+arrays of the data's type, see :data:`.activations.ONE`), BLAS on one thread for products
 too small to gain from more (see :mod:`.blas`), and a shared softmax/cross-entropy kernel.
 """
 
@@ -98,6 +100,7 @@ class StepBuffers:
         self.sizes = list(net.sizes)
         self.activation_names = list(net.activations)
         self.acts = [ACTIVATIONS.get(name) for name in net.activations]
+        self.forwards = [act.forward for act in self.acts]
         self.n_layers = L = len(self.sizes) - 1
         shapes: list[tuple[int, ...]] = []
         for i in range(L):
@@ -269,25 +272,40 @@ class StepBuffers:
         b_row = [v.reshape(1, -1) for v in b]
         masks = [(i, m) for i, m in enumerate(trainer.network.masks) if m is not None]
         biased = list(trainer.network.use_bias)  # a layer without biases keeps ∂E/∂b = 0
+        # how ∂E/∂bˡ comes from δ: SUM (Σₓ δ), ZERO (a layer without biases) or, for one sample, DIRECT:
+        # δ is then written straight into ∂E/∂b (as a row), which is Σₓ δ of one row to the bit
+        SUM, ZERO_B, DIRECT = 0, 1, 2
+        bias_from = [SUM if u else ZERO_B for u in biased]
+        bias_from_one = [DIRECT if u else ZERO_B for u in biased]
+        ds_one = [
+            gb[i].reshape(1, -1) if u else np.empty((1, n), self.dtype)
+            for i, (u, n) in enumerate(zip(biased, self.sizes[1:]))
+        ]
+        scales: dict[int, tuple[float, Any]] = {}  # m → (s, s as a 0-d array of the buffers' type)
         frames, make_frame = self.frames, self.frame
         apply, history = self.compile_apply(trainer), trainer.history
         step_losses, grad_norms = history.step_loss, history.grad_norms
-        matmul, add, multiply, divide, reduce, vdot = (
+        matmul, add, multiply, divide, reduce, vdot, copyto = (
             np.dot,
             np.add,
             np.multiply,
             np.divide,
             np.add.reduce,
             np.vdot,
+            np.copyto,
         )
         sqrt = math.sqrt
         last = L - 1
+        dtype = self.dtype
 
         def step(X: np.ndarray, T: np.ndarray) -> bool:
             m = X.shape[0]
             fr = frames.get(m) or make_frame(m)
-            zs, as_, ds, gs = fr.z, fr.a, fr.d, fr.g
-            bias = b_row if m == 1 else b
+            zs, as_, gs = fr.z, fr.a, fr.g
+            if m == 1:
+                bias, ds, from_delta = b_row, ds_one, bias_from_one
+            else:
+                bias, ds, from_delta = b, fr.d, bias_from
             a = X
             for i in range(last):
                 z = zs[i]
@@ -300,33 +318,41 @@ class StepBuffers:
             a = as_[last]
             if fused:  # softmax and its cross-entropy share m and S (the traced step recomputes them)
                 zmax, ssum = softmax_parts(z, a)
-                divide(a, ssum, out=a)
+                divide(a, ssum, a)
                 total = total_from_parts(zmax, ssum, T, z, unit)
             else:
                 a = forward[last](z, a)
                 total = loss_total(a, T, z, unit)
-            scale = 1.0 / m if mean else 1.0
             if perceptron:
                 delta = perceptron_delta(a, T, ds[last])
             else:
                 delta = delta_into(z, a, T, out_act, ds[last], unit)
             for i in range(last, 0, -1):
                 matmul(delta.T, as_[i - 1], gW[i])
-                if biased[i]:
+                how = from_delta[i]
+                if how == SUM:
                     reduce(delta, axis=0, out=gb[i])
-                else:
+                elif how == ZERO_B:
                     gb[i].fill(0.0)
+                elif delta is not ds[i]:  # δ came back in another array (an identity layer's)
+                    copyto(ds[i], delta)
                 g = matmul(delta, W[i], gs[i - 1])
                 delta = backward[i](zs[i - 1], as_[i - 1], g, ds[i - 1])
             matmul(delta.T, X, gW[0])
-            if biased[0]:
+            how = from_delta[0]
+            if how == SUM:
                 reduce(delta, axis=0, out=gb[0])
-            else:
+            elif how == ZERO_B:
                 gb[0].fill(0.0)
-            if scale != 1.0:
-                multiply(G, scale, out=G)
+            elif delta is not ds[0]:
+                copyto(ds[0], delta)
+            if mean and m != 1:
+                scale, s_arr = scales.get(m) or scales.setdefault(m, (1.0 / m, np.array(1.0 / m, dtype)))
+                multiply(G, s_arr, G)
+            else:
+                scale = 1.0
             for i, mask in masks:
-                multiply(gW[i], mask, out=gW[i])
+                multiply(gW[i], mask, gW[i])
             loss_before = apply(scale * total, scale)
             if loss_before is None:
                 return False
@@ -365,6 +391,10 @@ class StepBuffers:
         p_finite = bool(np.isfinite(P).all())
         bound = SAFE_CHANGE[self.dtype.name]
         vdot = np.vdot
+        # −η as a 0-d array of the buffers' type (a faster operand than a Python number, the same
+        # product), made again whenever the settings' η changes
+        neg_lr: list[Any] = [None, None]
+        dtype = self.dtype
 
         def apply(data_loss: float, scale: float) -> float | None:
             if l1 or l2:
@@ -377,17 +407,20 @@ class StepBuffers:
                 loss_before = data_loss
             t = state["t"] + 1
             if sgd:
-                multiply(G, -hyper["lr"], out=D)
+                lr = hyper["lr"]
+                if lr != neg_lr[0]:
+                    neg_lr[:] = [lr, np.array(-lr, dtype)]
+                multiply(G, neg_lr[1], D)
             else:
                 opt_step(G, S, hyper, t, D, S_new, work)
             for i, mask in masks:
-                multiply(d[2 * i], mask, out=d[2 * i])
+                multiply(d[2 * i], mask, d[2 * i])
             for i in unbiased:
                 d[i].fill(0.0)
             if p_finite and isfinite(loss_before) and vdot(D, D) <= bound:
-                add(P, D, out=P)
+                add(P, D, P)
             else:
-                add(P, D, out=Q)
+                add(P, D, Q)
                 if not isfinite(loss_before + reduce(Q)):
                     self.refused_loss = loss_before
                     return None
@@ -419,27 +452,34 @@ class StepBuffers:
         fused = loss.name == "cce" and self.acts[-1].name == "softmax"
         block = min(n, EVAL_BLOCK)
         fr = self.frame(block)
-        acts, WT, b = self.acts, self.WT, self.b
+        forward, WT, b = self.forwards, self.WT, self.b
         last = self.n_layers - 1
         total = 0.0
         correct = 0
+        dot, add = np.dot, np.add
         for start in range(0, n, block):
             end = min(start + block, n)
             m = end - start
-            a = X[start:end]
-            Tb = T[start:end]
-            for i in range(last + 1):
-                z = fr.z[i][:m]
-                np.dot(a, WT[i], z)
-                np.add(z, b[i], out=z)
-                if i < last or not fused:
-                    a = acts[i].forward(z, fr.a[i][:m])
+            if m == block:  # a whole block (for a small set, the only one): the frame's own arrays
+                zs, as_ = fr.z, fr.a
+                a, Tb = (X, T) if m == n else (X[start:end], T[start:end])
+            else:
+                zs, as_ = [z[:m] for z in fr.z], [a[:m] for a in fr.a]
+                a, Tb = X[start:end], T[start:end]
+            for i in range(last):
+                z = zs[i]
+                dot(a, WT[i], z)
+                add(z, b[i], z)
+                a = forward[i](z, as_[i])
+            z, a_out = zs[last], as_[last]
+            dot(a, WT[last], z)
+            add(z, b[last], z)
             if fused:
-                a = fr.a[last][:m]
-                zmax, ssum = softmax_parts(z, a)
-                np.divide(a, ssum, out=a)
+                zmax, ssum = softmax_parts(z, a_out)
+                a = np.divide(a_out, ssum, out=a_out)
                 total += CategoricalCrossEntropy.total_from_parts(zmax, ssum, Tb, z, unit_rows)
             else:
+                a = forward[last](z, a_out)
                 total += loss._total(a, Tb, z, unit_rows)
             if counter is not None:
                 correct += counter(a, slice(start, end))

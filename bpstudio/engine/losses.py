@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .activations import Activation, row_sums, softmax_parts
+from .activations import ZERO, Activation, row_sums, softmax_parts
 from .errors import EngineError
 from .registry import Registry
 
@@ -164,8 +164,8 @@ class BinaryCrossEntropy(Loss):
     def _total(self, o: np.ndarray, t: np.ndarray, z: np.ndarray | None, unit_rows: bool) -> float:
         if z is None:
             return super()._total(o, t, z, unit_rows)
-        sp = np.logaddexp(0.0, z)
-        return float(np.add.reduce(sp, axis=None)) - float(np.vdot(t, z))
+        sp = np.logaddexp(ZERO.get(z.dtype, 0.0), z)
+        return float(np.add.reduce(sp, None)) - float(np.vdot(t, z))
 
     def grad(self, o: np.ndarray, t: np.ndarray) -> np.ndarray:
         return (o - t) / (o * (1.0 - o))
@@ -180,7 +180,7 @@ class BinaryCrossEntropy(Loss):
         unit_rows: bool = False,
     ) -> np.ndarray:
         if activation.name == "sigmoid":
-            return np.subtract(o, t, out=out)
+            return np.subtract(o, t, out)
         return super().delta_into(z, o, t, activation, out)
 
 
@@ -213,7 +213,7 @@ class CategoricalCrossEntropy(Loss):
         lse = np.log(s)
         lse += zmax
         if unit_rows:
-            first = float(np.add.reduce(lse, axis=None))
+            first = float(np.add.reduce(lse, None))
         else:
             first = float(np.vdot(lse, row_sums(t)))
         return first - float(np.vdot(t, z))
@@ -234,9 +234,9 @@ class CategoricalCrossEntropy(Loss):
             # δ = o·Σₖtₖ − t, which is the familiar o − t when the targets sum to one (one-hot);
             # o·1 = o exactly, so ``unit_rows`` changes no bit.
             if unit_rows:
-                return np.subtract(o, t, out=out)
-            np.multiply(o, row_sums(t), out=out)
-            return np.subtract(out, t, out=out)
+                return np.subtract(o, t, out)
+            np.multiply(o, row_sums(t), out)
+            return np.subtract(out, t, out)
         return super().delta_into(z, o, t, activation, out)
 
 
