@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .activations import ACTIVATIONS, softmax_parts
+from .activations import ACTIVATIONS, ones_row, softmax_parts
 from .losses import CategoricalCrossEntropy, get_loss
 from .optimisers import get_optimiser
 from .perceptron import perceptron_delta
@@ -277,20 +277,20 @@ class StepBuffers:
         SUM, ZERO_B, DIRECT = 0, 1, 2
         bias_from = [SUM if u else ZERO_B for u in biased]
         bias_from_one = [DIRECT if u else ZERO_B for u in biased]
+        gb_row = [v.reshape(1, -1) for v in gb]
         ds_one = [
-            gb[i].reshape(1, -1) if u else np.empty((1, n), self.dtype)
+            gb_row[i] if u else np.empty((1, n), self.dtype)
             for i, (u, n) in enumerate(zip(biased, self.sizes[1:]))
         ]
         scales: dict[int, tuple[float, Any]] = {}  # m → (s, s as a 0-d array of the buffers' type)
         frames, make_frame = self.frames, self.frame
         apply, history = self.compile_apply(trainer), trainer.history
         step_losses, grad_norms = history.step_loss, history.grad_norms
-        matmul, add, multiply, divide, reduce, vdot, copyto = (
+        matmul, add, multiply, divide, vdot, copyto = (
             np.dot,
             np.add,
             np.multiply,
             np.divide,
-            np.add.reduce,
             np.vdot,
             np.copyto,
         )
@@ -330,8 +330,8 @@ class StepBuffers:
             for i in range(last, 0, -1):
                 matmul(delta.T, as_[i - 1], gW[i])
                 how = from_delta[i]
-                if how == SUM:
-                    reduce(delta, axis=0, out=gb[i])
+                if how == SUM:  # Σₓ δ as 1ᵀ·δ, as activations.column_sums
+                    matmul(ones_row(m, dtype), delta, gb_row[i])
                 elif how == ZERO_B:
                     gb[i].fill(0.0)
                 elif delta is not ds[i]:  # δ came back in another array (an identity layer's)
@@ -341,7 +341,7 @@ class StepBuffers:
             matmul(delta.T, X, gW[0])
             how = from_delta[0]
             if how == SUM:
-                reduce(delta, axis=0, out=gb[0])
+                matmul(ones_row(m, dtype), delta, gb_row[0])
             elif how == ZERO_B:
                 gb[0].fill(0.0)
             elif delta is not ds[0]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .activations import ZERO, Activation, row_sums, softmax_parts
+from .activations import ZERO, Activation, ones_row, row_sums, softmax_parts
 from .errors import EngineError
 from .registry import Registry
 
@@ -165,7 +165,7 @@ class BinaryCrossEntropy(Loss):
         if z is None:
             return super()._total(o, t, z, unit_rows)
         sp = np.logaddexp(ZERO.get(z.dtype, 0.0), z)
-        return float(np.add.reduce(sp, None)) - float(np.vdot(t, z))
+        return float(np.vdot(ones_row(sp.size, sp.dtype), sp)) - float(np.vdot(t, z))
 
     def grad(self, o: np.ndarray, t: np.ndarray) -> np.ndarray:
         return (o - t) / (o * (1.0 - o))
@@ -212,8 +212,8 @@ class CategoricalCrossEntropy(Loss):
         """Σₓ Eₓ from the softmax's per-row maximum m and sum S (see ``softmax_parts``)."""
         lse = np.log(s)
         lse += zmax
-        if unit_rows:
-            first = float(np.add.reduce(lse, None))
+        if unit_rows:  # Σₓ as a product with ones, as everywhere (see activations.column_sums)
+            first = float(np.vdot(ones_row(lse.size, lse.dtype), lse))
         else:
             first = float(np.vdot(lse, row_sums(t)))
         return first - float(np.vdot(t, z))

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .activations import ACTIVATIONS, Activation
+from .activations import ACTIVATIONS, Activation, column_sums
 from .errors import EngineError
 from .initialisers import get_initialiser
 
@@ -273,7 +273,7 @@ def layer_gradients(
     """∂E/∂W = s·δᵀ·a⁽ˡ⁾ (= s·Σₓ δⱼ aₖ) and ∂E/∂b = s·Σₓ δⱼ for one weight layer, s the reduction factor
     (∂E/∂b = 0 for a layer without biases)."""
     gw = np.dot(delta.T, a_prev)
-    gb = delta.sum(axis=0) if has_bias else np.zeros(delta.shape[1])
+    gb = column_sums(delta)[0] if has_bias else np.zeros(delta.shape[1])
     if scale != 1.0:
         gw *= scale
         gb *= scale
