@@ -199,6 +199,31 @@ def test_legend_and_tick_labels_at_any_dock_size(qtbot, make, size):
         assert_apart(plot.getAxis("left"))
 
 
+def test_a_title_too_wide_for_a_very_narrow_low_dock_ends_in_an_ellipsis(qtbot):
+    """Three plots in one row of a low dock too narrow for their short titles (the Loss dock under an
+    exercise on a laptop at 150 %): a title that does not fit over its plot is cut short with "…"
+    (the whole one in its tooltip) instead of pushing the last plot past the dock's edge; a wider dock
+    gets the whole titles back."""
+    panel = shown(qtbot, LossPlotPanel(Session()), 230, 110)
+    settle(qtbot, panel)
+    plots = visible_plots(panel)
+    assert len(plots) == 3 and panel._arrangement[0] == 3  # one row
+    titles = {p: p._bp_title[0] for p in plots}
+    cut = [p for p, t in titles.items() if t.endswith("…")]
+    assert cut, titles
+    for p in cut:
+        assert p.titleLabel.toolTip() == panel._title(p, True) and panel._title(p, True).startswith(
+            titles[p][:-1]
+        )
+    rects = [p.titleLabel.item.sceneBoundingRect() for p in plots]
+    for i, r in enumerate(rects):
+        assert r.left() >= -1 and r.right() <= panel.plots.width() + 1, (titles, r)
+        assert not any(r.intersects(o) for o in rects[i + 1 :]), titles
+    panel.resize(900, 110)
+    qtbot.waitUntil(lambda: all(not p._bp_title[0].endswith("…") for p in plots), timeout=3000)
+    assert all(p.titleLabel.toolTip() == "" for p in plots)
+
+
 def test_regression_has_no_accuracy_plot_and_its_legend_takes_a_row(qtbot):
     panel = shown(qtbot, LossPlotPanel(regression_session()), 450, 260)
     settle(qtbot, panel)

@@ -91,15 +91,21 @@ def test_a_large_screen_gets_a_window_of_90_percent_with_the_panels_beside_the_c
     assert label_points(report) >= report["font_pt"]
 
 
-def test_a_1280x800_laptop_at_150_percent_holds_the_window_and_the_network_stays_legible():
+@pytest.mark.parametrize("exercise", [False, True], ids=["workspace", "exercise"])
+def test_a_1280x800_laptop_at_150_percent_holds_the_window_and_the_network_stays_legible(exercise):
     """853×533 logical pixels, below every layout's design size: the window still fits, and the
     canvas's legend folds into a chip so that the network's labels stay near the UI's text size (with
-    the legend open they were drawn at half of it)."""
-    report = probe(1280, 800, 1.5)
+    the legend open they were drawn at half of it). With an exercise open the questions take most of
+    the panels' column: the Loss dock below them is so low that its three plots sit in one row, and
+    a title that does not fit over its plot ends in "…" rather than running past the dock's edge."""
+    report = probe(1280, 800, 1.5, *(["--exercise"] if exercise else []))
     assert_fits(report)
     assert report["screen"][2:] == [853, 533]
     assert "dock:δ / Δw Table" in report["parts"] and "toolbar:Train" in report["parts"]
-    assert label_points(report) >= 0.7 * report["font_pt"]
+    if exercise:
+        assert "dock:Exercise" in report["parts"] and "dock:Loss" in report["parts"]
+    else:
+        assert label_points(report) >= 0.7 * report["font_pt"]
 
 
 def test_presentation_mode_is_full_screen_with_large_text_and_fewer_panels():

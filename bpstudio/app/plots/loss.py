@@ -95,7 +95,9 @@ class LossPlotPanel(QWidget):
         self.step_plot = pg.PlotItem()
         style_plot(self.step_plot, "Loss per update", "update", "loss")
         self._arrangement: tuple = ()
-        on_resize(self.plots, self._arrange)  # a dock resized to another shape gets the grid that suits it
+        # a dock resized to another shape gets the grid that suits it (and titles that fit: also when
+        # the axes grow with the tick labels of data)
+        on_resize(self.plots, self._arrange, self.epoch_plot, self.acc_plot, self.step_plot)
         self._long_titles = {p: p._bp_title[0] for p in (self.epoch_plot, self.acc_plot, self.step_plot)}
 
         self.epoch_curves = {}
@@ -321,6 +323,7 @@ class LossPlotPanel(QWidget):
         compact = h / rows < COMPACT_BELOW
         key = (cols, n, compact)
         if key == self._arrangement:
+            self._fit_titles(plots, cols, compact, w - (cols - 1) * gap_x - 4, fm)
             return
         self._arrangement = key
         for item in (self.legend, self.epoch_plot, self.acc_plot, self.step_plot):
@@ -332,8 +335,7 @@ class LossPlotPanel(QWidget):
             self.plots.addItem(p, row=top + i // cols, col=i % cols)
             for name in ("bottom", "left"):
                 p.getAxis(name).showLabel(not compact)
-            if p._bp_title[0] != self._title(p, compact):
-                set_title(p, self._title(p, compact))
+        self._fit_titles(plots, cols, compact, w - (cols - 1) * gap_x - 4, fm)
         if free:  # the first free cell (and the rest of its row)
             self.plots.addItem(self.legend, row=n // cols, col=n % cols, colspan=cols - n % cols)
             self.plots.ci.layout.setAlignment(self.legend, Qt.AlignmentFlag.AlignCenter)
@@ -342,6 +344,24 @@ class LossPlotPanel(QWidget):
         self.legend.set_stacked(free)
         self.acc_plot.setVisible(n == 3)
         refit(self.plots)
+
+    def _fit_titles(
+        self, plots: list[pg.PlotItem], cols: int, compact: bool, width: float, fm: QFontMetricsF
+    ) -> None:
+        """Give each plot its title (:meth:`_title`), cut short with "…" where even that is wider than
+        the data area under it: ``width`` (pixels) shared by ``cols`` columns, less the plot's left
+        axis. Only a very small dock needs that (three plots side by side in 350 pixels at 150 %); such a
+        title does not widen its plot, which would push the last one past the dock's edge."""
+        for p in plots:
+            title = self._title(p, compact)
+            axis = p.getAxis("left")
+            room = width / cols - (axis.width() if axis.isVisible() else 0.0)
+            text = title
+            if fm.horizontalAdvance(title) > room:  # (the text itself: a title may reach into the margins)
+                text = fm.elidedText(title, Qt.TextElideMode.ElideRight, max(room, 0.0))
+            if p._bp_title[0] != text:
+                set_title(p, text, loose=text != title or p._bp_title[2])
+                p.titleLabel.setToolTip(title if text != title else "")
 
     def _title(self, plot: pg.PlotItem, compact: bool) -> str:
         """The plot's title: its whole one, or in a low cell the short one."""
