@@ -3,6 +3,8 @@ network, for chosen weights and random directions, with regularisation and remov
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from test_engine_gradients import CASES, _problem
@@ -143,3 +145,25 @@ def test_principal_directions_hold_a_path_that_lies_in_a_plane():
         principal_directions(net, [theta, theta])
     with pytest.raises(EngineError, match="straight line"):
         principal_directions(net, [theta + a, theta + 2 * a])
+
+
+def test_principal_directions_of_a_path_of_huge_weights_warn_of_nothing():
+    """A diverging run leaves weights of 1e200: the shares of the path's spread come out as for any
+    scale (σ² would overflow), and a path beyond a float's range is refused with a clear message."""
+    from bpstudio.engine.landscape import principal_directions
+
+    net = Network.create([2, 3, 1], ["tanh", "sigmoid"], seed=2)
+    theta = np.concatenate([p.ravel() for p in net.parameters()])
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(size=theta.size), rng.normal(size=theta.size)
+    steps = [(3, 1), (2, 0.5), (1, 1)]
+    _, _, small = principal_directions(net, [theta + s * a + t * b for s, t in steps])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _, _, huge = principal_directions(net, [theta + 1e200 * (s * a + t * b) for s, t in steps])
+        assert huge == pytest.approx(small, rel=1e-9)
+        far = np.full((3, theta.size), 1e308)  # each finite, their spread is not
+        far[1] *= -1.0
+        far[2, :5] = 0.5e308
+        with pytest.raises(EngineError, match="too far"):
+            principal_directions(net, list(far))

@@ -115,11 +115,18 @@ def principal_directions(
     M = M[np.any(M != 0.0, axis=1)]
     if M.shape[0] < 2:
         raise EngineError("the path of the weights is too short: train a few steps first")
+    too_far = EngineError("the weights moved too far (beyond what a float can hold) to plot their path")
+    if not np.isfinite(M).all():
+        raise too_far
     _u, s, vt = np.linalg.svd(M, full_matrices=False)
-    total = float(np.sum(s**2))
+    if not np.isfinite(s).all():
+        raise too_far
     if s.size < 2 or s[1] <= 1e-12 * s[0]:
         raise EngineError("the path of the weights is a straight line: it spans no plane yet")
-    shares = (float(s[0] ** 2 / total), float(s[1] ** 2 / total))
+    # σᵢ²/Σσ² as (σᵢ/σ₁)²/Σ(σⱼ/σ₁)²: the same shares, and no overflow when the weights have grown huge
+    r = s / s[0]
+    total = float(np.sum(r * r))
+    shares = (1.0 / total, float(r[1] * r[1] / total))
 
     def unflatten(v: np.ndarray) -> list[np.ndarray]:
         out, offset = [], 0
