@@ -140,3 +140,44 @@ def test_the_train_command_says_when_the_loss_is_on_a_subsample_and_saves_the_se
     assert load_project(out).training.train_eval == "all"
     assert main([*args, "--train-eval", "some"]) == 2
     assert "--train-eval: invalid choice: 'some'" in capsys.readouterr().err
+
+
+def test_the_history_records_what_each_epochs_training_loss_is_of():
+    """``History.train_basis``: (first epoch, K, N) whenever it changes, so that the plots and the
+    exported numbers can say which epochs were measured on a subsample; undo and reopening keep it."""
+    tr = softmax_trainer(5000)
+    tr.run(epochs=2)
+    tr.config.train_eval = "all"
+    tr.run(epochs=1)
+    tr.config.train_eval = "auto"
+    mark = tr.history.mark()
+    tr.run(epochs=2)
+    h = tr.history
+    assert h.train_basis == [(1, 1250, 5000), (3, 5000, 5000), (4, 1250, 5000)]
+    assert h.train_samples() == [(1250, 5000)] * 2 + [(5000, 5000)] + [(1250, 5000)] * 2
+    assert h.subsampled()
+    data = h.to_dict()
+    assert data["train_basis"] == [[1, 1250, 5000], [3, 5000, 5000], [4, 1250, 5000]]
+    back = type(h).from_dict(data)
+    assert back.train_basis == h.train_basis and back.train_samples() == h.train_samples()
+    copy = h.copy()
+    copy.train_basis.append((9, 1, 1))
+    assert len(h.train_basis) == 3  # an independent copy
+    # a delta carries the record whole (a run's snapshots to the window)
+    seen = h.copy()
+    seen.truncate(mark.steps, mark.epochs)
+    assert seen.train_basis == [(1, 1250, 5000), (3, 5000, 5000)]
+    seen.extend(h.since(mark.steps, mark.epochs, mark.generation))
+    assert seen.train_basis == h.train_basis and seen.epochs == h.epochs
+    h.rewind(mark)  # undo: the record of epochs 4 and 5 goes with them
+    assert h.epochs == [1, 2, 3] and h.train_basis == [(1, 1250, 5000), (3, 5000, 5000)]
+
+
+def test_a_history_measured_on_every_sample_saves_no_record_and_old_files_read_as_unknown():
+    tr = softmax_trainer(300)
+    tr.run(epochs=2)
+    assert tr.history.train_basis == [(1, 300, 300)] and not tr.history.subsampled()
+    data = tr.history.to_dict()
+    assert "train_basis" not in data  # nothing to say: every epoch on every sample
+    back = type(tr.history).from_dict(data)
+    assert back.train_basis == [] and back.train_samples() == [None, None]

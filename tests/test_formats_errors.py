@@ -259,6 +259,18 @@ CASES = [
         "history.distributions.gradients[0][1]: expected 21 entries (one per quantile), got 1",
     ),
     (("history", "distributions", "epochs", 0), 0, "history.distributions.epochs[0]: must be ≥ 1"),
+    (
+        ("history", "train_basis"),
+        [[1, 5, 4]],
+        "history.train_basis[0]: 5 of 4 samples: a subsample cannot be larger than the split",
+    ),
+    (
+        ("history", "train_basis"),
+        [[1, 2, 4], [1, 4, 4]],
+        "history.train_basis[1]: the first epochs of the entries must increase (1 after 1)",
+    ),
+    (("history", "train_basis"), [[0, 2, 4]], "history.train_basis[0][0]: must be ≥ 1"),
+    (("history", "train_basis"), [[1, 2]], "history.train_basis[0]: expected at least 3 entries, got 2"),
     (("view",), [], "view: expected an object, got an empty list"),
     (("created_with",), 2, "created_with: expected text, got 2"),
     (("name",), _DELETE, "name: missing"),
@@ -477,3 +489,13 @@ def test_load_is_all_or_nothing(tmp_path, doc):
     assert project_to_dict(current) == before
     assert path.read_text() == text  # loading never writes
     PROJECT.validate(project_to_dict(current))
+
+
+def test_a_history_with_its_training_samples_record_is_read_back(doc):
+    """``history.train_basis`` (optional): a valid record is read into ``History.train_basis`` and
+    written again as it was."""
+    doc["history"]["train_basis"] = [[1, 1, 4], [2, 4, 4]]
+    project = project_from_dict(doc)
+    assert project.history is not None
+    assert project.history.train_basis == [(1, 1, 4), (2, 4, 4)]
+    assert project_to_dict(project)["history"]["train_basis"] == [[1, 1, 4], [2, 4, 4]]

@@ -87,7 +87,12 @@ def test_schema_fields_match_the_objects_that_are_saved():
     history = schema["$defs"]["history"]
     from bpstudio.engine import History
 
-    assert list(history["properties"]) == list(History().to_dict()) == history["required"]
+    # optional: train_basis, written only when some epoch's training loss was of a subsample
+    assert list(history["properties"]) == list(History().to_dict()) + ["train_basis"]
+    assert history["required"] == list(History().to_dict())
+    sub = History()
+    sub.note_train_basis(1, 1067, 6400)
+    assert list(sub.to_dict()) == list(history["properties"])
     assert schema["$defs"]["split_values"]["required"] == list(SPLITS)
 
 

@@ -88,6 +88,8 @@ class HistoryDelta:
     generation: int = 0
     #: the whole distribution log (:meth:`DistributionLog.frozen`; small, so it always travels whole)
     dists: tuple[tuple[int, ...], tuple[np.ndarray, ...], int] = ((), (), 1)
+    #: the whole :attr:`History.train_basis` (a few entries at most: it travels whole too)
+    train_basis: tuple[tuple[int, int, int], ...] = ()
 
 
 @dataclass
@@ -105,6 +107,11 @@ class History:
     loss: dict[str, list[float | None]] = field(default_factory=lambda: {s: [] for s in SPLITS})
     #: accuracy over each split after each epoch (None for regression or an empty split)
     accuracy: dict[str, list[float | None]] = field(default_factory=lambda: {s: [] for s in SPLITS})
+    #: what the training split's loss and accuracy were measured on: (first epoch, K, N) whenever that
+    #: changed (:meth:`note_train_basis`), K of the split's N samples from that epoch on (K < N: a fixed
+    #: subsample, ``TrainConfig.train_eval``). Empty for a history read from a file that has none
+    #: (every sample, or not known)
+    train_basis: list[tuple[int, int, int]] = field(default_factory=list)
     #: per-layer quantiles of the weights, |gradients| and |changes| of recorded epochs
     #: (:mod:`bpstudio.engine.distributions`; thinned by its own rule, so not one per epoch entry)
     dists: DistributionLog = field(default_factory=DistributionLog, compare=False)
@@ -152,6 +159,29 @@ class History:
             return False
         return all(r.shape[1] == n_layers for r in self.dists.records[-1:])
 
+    # ------------------------------------------------------------------ what the training loss is of
+    def note_train_basis(self, epoch: int, k: int, n: int) -> None:
+        """Epoch ``epoch``'s training loss and accuracy are measured on ``k`` of the split's ``n``
+        samples: recorded when that differs from the epoch before's."""
+        if not self.train_basis or self.train_basis[-1][1:] != (k, n):
+            self.train_basis.append((int(epoch), int(k), int(n)))
+
+    def subsampled(self) -> bool:
+        """True if some recorded epoch's training loss is of a subsample (see :attr:`train_basis`)."""
+        return any(k < n for _e, k, n in self.train_basis)
+
+    def train_samples(self) -> list[tuple[int, int] | None]:
+        """Per entry of :attr:`epochs`, the (K, N) its training loss was measured on (None: not known,
+        a history from a file without :attr:`train_basis`, before its first entry)."""
+        out: list[tuple[int, int] | None] = []
+        basis, j, current = self.train_basis, 0, None
+        for e in self.epochs:
+            while j < len(basis) and basis[j][0] <= e:
+                current = basis[j][1:]
+                j += 1
+            out.append(current)
+        return out
+
     # ------------------------------------------------------------------ changes
     def truncate(self, n_steps: int, n_epochs: int) -> None:
         """Forget everything after the first ``n_steps`` steps and ``n_epochs`` epochs (undo)."""
@@ -166,7 +196,9 @@ class History:
         del self.step_loss[n_steps:]
         del self.grad_norms[n_steps:]
         del self.epochs[n_epochs:]
-        self.dists.cut_after(self.epochs[-1] if self.epochs else 0)
+        last = self.epochs[-1] if self.epochs else 0
+        self.dists.cut_after(last)
+        self.train_basis[:] = [b for b in self.train_basis if b[0] <= last]
         for s in SPLITS:
             del self.loss[s][n_epochs:]
             del self.accuracy[s][n_epochs:]
@@ -208,6 +240,7 @@ class History:
             step_loss=list(self.step_loss),
             grad_norms=list(self.grad_norms),
             epochs=list(self.epochs),
+            train_basis=list(self.train_basis),
             dists=self.dists.copy(),
             loss={s: list(v) for s, v in self.loss.items()},
             accuracy={s: list(v) for s, v in self.accuracy.items()},
@@ -225,6 +258,7 @@ class History:
             self.step_loss[:] = added.step_loss
             self.grad_norms[:] = added.grad_norms
             self.epochs[:] = added.epochs
+            self.train_basis[:] = added.train_basis
             self.dists.take(added.dists)
             for s in SPLITS:
                 self.loss[s][:] = added.loss[s]
@@ -235,6 +269,7 @@ class History:
         self.step_loss.extend(added.step_loss)
         self.grad_norms.extend(added.grad_norms)
         self.epochs.extend(added.epochs)
+        self.train_basis[:] = added.train_basis
         self.dists.take(added.dists)
         for s in SPLITS:
             self.loss[s].extend(added.loss[s])
@@ -259,6 +294,7 @@ class History:
             self.epoch_every,
             self.generation,
             self.dists.frozen(),
+            tuple(self.train_basis),
         )
 
     # ------------------------------------------------------------------ bounded memory
@@ -349,6 +385,8 @@ class History:
             "loss": {s: _json_numbers(v) for s, v in self.loss.items()},
             "accuracy": {s: _json_numbers(v) for s, v in self.accuracy.items()},
             "distributions": self.dists.to_dict(),
+            # only where a subsample was used: otherwise every epoch was measured on every sample
+            **({"train_basis": [list(b) for b in self.train_basis]} if self.subsampled() else {}),
         }
 
     def _thinned_series(self, every: int) -> tuple[list[float], list[list[float]]]:
@@ -388,6 +426,7 @@ class History:
             h.loss[s] = [None if x is None else float(x) for x in data.get("loss", {}).get(s, [])]
             h.accuracy[s] = [None if x is None else float(x) for x in data.get("accuracy", {}).get(s, [])]
         h.dists = DistributionLog.from_dict(data.get("distributions"))
+        h.train_basis = [(int(e), int(k), int(n)) for e, k, n in data.get("train_basis", [])]
         every = int(data.get("step_every", 1))
         if every > 1 and h.step_loss:
             updates = int(data.get("step_count", len(h.step_loss) * every))

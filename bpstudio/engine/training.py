@@ -571,7 +571,9 @@ class Trainer:
         if h.dists.every < self._record_every:  # recording costs at most ~5 % (record_every)
             h.dists.every = self._record_every
         h.dists.add(st.epoch, self._distribution_record)
-        loss, acc = self._evaluate(*self._train_eval_rows())
+        rows = self._train_eval_rows()
+        loss, acc = self._evaluate(*rows)
+        h.note_train_basis(st.epoch, rows[0].shape[0], self.n_train)
         h.loss["train"].append(loss)
         h.accuracy["train"].append(acc)
         for name, split in (("val", self.val), ("test", self.test)):

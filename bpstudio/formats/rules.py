@@ -282,6 +282,18 @@ def check_history(h: dict[str, Any], net: dict[str, Any], path: str = "history")
             )
     if h["distributions"] is not None:
         check_distributions(h["distributions"], n_layers, join(path, "distributions"))
+    basis = h.get("train_basis", [])
+    bpath = join(path, "train_basis")
+    for i, (epoch, k, n) in enumerate(basis):
+        if k > n:
+            raise FormatError(
+                f"{k!r} of {n!r} samples: a subsample cannot be larger than the split", index(bpath, i)
+            )
+        if i and epoch <= basis[i - 1][0]:
+            raise FormatError(
+                f"the first epochs of the entries must increase ({epoch!r} after {basis[i - 1][0]!r})",
+                index(bpath, i),
+            )
 
 
 def check_distributions(d: dict[str, Any], n_layers: int, path: str) -> None:

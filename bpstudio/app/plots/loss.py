@@ -167,21 +167,44 @@ class LossPlotPanel(QWidget):
 
     def _changed(self, change: Change) -> None:
         if change & (Change.SHAPE | Change.DATASET) or (
-            change & Change.CONFIG and self._legend_entries() != self.legend.entries
+            change & (Change.CONFIG | Change.HISTORY) and self._legend_entries() != self.legend.entries
         ):
             self._configure()
         elif change & Change.HISTORY:
             self.throttle()
 
+    def _train_basis(self) -> tuple[int, int, int | None]:
+        """(K, N, e): the training loss shown is of K of the split's N samples (K < N: a subsample,
+        ``TrainConfig.train_eval``), from epoch e on when the epochs before were measured otherwise
+        (e None: all of them alike). Before the first epoch: what the next ones will be measured on."""
+        tr = self.session.trainer
+        if tr is None:
+            return 0, 0, None
+        h = tr.history
+        basis = list(h.train_basis) if h.epochs else []
+        if not basis:  # nothing recorded yet (or a file from before the record): the settings
+            return tr.train_eval_size, tr.n_train, None
+        e, k, n = basis[-1]
+        kinds = {b[1:] for b in basis}
+        if basis[0][0] > h.epochs[0]:
+            # earlier epochs from a file that did not say: every sample (bpstudio writes the record
+            # whenever a subsample was used; files from before it measured every sample, but for a
+            # set of more than 4,096 samples they may have used one)
+            kinds.add((n, n))
+        return k, n, (e if len(kinds) > 1 else None)
+
     def _legend_entries(self) -> list[tuple[str, str]]:
         """(colour, name) per split; the training split's name says when a large set's loss and
         accuracy are measured on a subsample (``TrainConfig.train_eval``)."""
-        tr = self.session.trainer
+        k, n, since = self._train_basis()
+        on = f"{k:,} of {n:,}" if k < n else f"all {n:,}"
         entries = []
         for sp in self.splits:
             name = SPLIT_NAMES[sp]
-            if sp == "train" and tr is not None and tr.train_eval_size < tr.n_train:
-                name = f"{name} ({tr.train_eval_size:,} of {tr.n_train:,})"
+            if sp == "train" and since is not None:  # the setting changed during the history
+                name = f"{name} ({on} from epoch {since:,})"
+            elif sp == "train" and k < n:
+                name = f"{name} ({on})"
             entries.append((SPLIT_COLOURS[sp], name))
         return entries
 
@@ -385,15 +408,19 @@ class LossPlotPanel(QWidget):
             trailing_mean(self._steps, self._ends, self.smoothing_window),
             self._epoch_x.astype(int),
         ]
-        # a large training set's loss is its subsample's (TrainConfig.train_eval): the column says so
-        tr = self.session.trainer
-        sub = ""
-        if tr is not None and tr.train_eval_size < tr.n_train:
-            sub = f"_on_{tr.train_eval_size}_of_{tr.n_train}"
+        # a large training set's loss is its subsample's (TrainConfig.train_eval): the column says so,
+        # or when that changed during the history, a column of each epoch's number of samples
+        k, n, since = self._train_basis()
+        sub = f"_on_{k}_of_{n}" if k < n and since is None else ""
         for sp in SPLITS:
             header.append(f"{sp}_loss" + (sub if sp == "train" else ""))
             cols.append(self._epochs.get(sp, np.zeros(0)))
         for sp in SPLITS:
             header.append(f"{sp}_accuracy" + (sub if sp == "train" else ""))
             cols.append(self._acc.get(sp, np.zeros(0)))
+        h = self._history()
+        if since is not None and h is not None:
+            per_epoch = h.train_samples()[: self._epoch_x.size]
+            header.append("train_samples")  # the loss and accuracy of that row's epoch are of these
+            cols.append(np.array([None if b is None else b[0] for b in per_epoch], dtype=object))
         return header, cols
