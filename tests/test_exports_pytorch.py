@@ -188,3 +188,18 @@ def test_file_export_as_pytorch_script_in_the_window(qtbot, monkeypatch, tmp_pat
         w.training.shutdown()
         w.session.undo_stack.setClean()
         w.session._trained_since_save = False
+
+
+@pytest.mark.parametrize("n,mode,every", [(4, "auto", 1), (5000, "auto", 4), (5000, "all", 1)])
+def test_the_loss_the_script_prints_is_over_the_samples_bpstudio_records(n, mode, every, monkeypatch):
+    """After each epoch the script prints the loss over the training samples bpstudio's Loss plot and
+    history record (every sample, or a large set's fixed subsample: rows 0, j, 2j, …), and says so."""
+    rng = np.random.default_rng(0)
+    Xn = rng.normal(size=(n, 2))
+    Tn = (Xn[:, :1] > 0).astype(float)
+    net = Network.create([2, 2, 1], ["tanh", "sigmoid"], seed=3)
+    cfg = TrainConfig(loss="bce", batch_mode="minibatch", batch_size=100, train_eval=mode)
+    out = make_script(net, cfg, Xn, Tn)
+    module = module_of(out.script, monkeypatch)
+    assert module.EVAL_EVERY == every == n // Trainer(net, cfg, Xn, Tn).train_eval_size
+    assert "x_all[::EVAL_EVERY]" in out.script and "(on {m:,} of {n:,} samples)" in out.script

@@ -37,6 +37,7 @@ import numpy as np
 from .. import __version__
 from ..engine import EngineError, Network, TrainConfig, get_optimiser
 from ..engine.config import BATCH_MODES
+from ..engine.evaluation import train_eval_stride
 from ..engine.training import Trainer
 from ..formats.io import write_bytes_atomic
 
@@ -157,6 +158,7 @@ def make_script(
     hyper = opt.hyper(config.optimiser_params)
     n = int(X.shape[0])
     batch = config.effective_batch_size(n)
+    eval_every = train_eval_stride(n, config.train_eval)
     seed = config.seed if config.shuffle else None
     embedded = X.size + T.size <= MAX_EMBEDDED
     masks = [None if m is None else np.asarray(m, dtype=float) for m in net.masks]
@@ -223,6 +225,9 @@ BATCH = {batch}  # samples per update
 SEED = {seed!r}  # None: every epoch in the data's own order
 EPOCHS = {int(config.epochs)}
 EPOCHS_DONE = {int(epochs_done)}
+# the loss printed after each epoch is over samples 0, EVAL_EVERY, 2·EVAL_EVERY, …: every sample, or
+# for a training set of more than 4,096 the fixed subsample bpstudio's plot records (train_eval)
+EVAL_EVERY = {eval_every}
 
 # %% the network as bpstudio has it: W[l] is n_(l+1) × n_l (row j: the weights into neuron j)
 WEIGHTS = [{", ".join("np.array(" + _value(w) + ")" for w in net.weights)}]
@@ -310,8 +315,10 @@ def train(epochs):
                         d = d * mask
 {no_bias_d}                    p += d
         with torch.no_grad():
-            z, o = forward(params, x_all)
-            print(f"epoch {{epoch}}: loss {{(loss_sum(o, t_all, z) / n).item():.6g}}")
+            z, o = forward(params, x_all[::EVAL_EVERY])
+            m = z.shape[0]
+            on = f" (on {{m:,}} of {{n:,}} samples)" if m < n else ""
+            print(f"epoch {{epoch}}: loss {{(loss_sum(o, t_all[::EVAL_EVERY], z) / m).item():.6g}}{{on}}")
     return params
 
 
