@@ -29,8 +29,14 @@ def _quiet() -> np.errstate:
 #: neurons a step is mostly such calls. Of the array's own type, so the same arithmetic and results
 #: (a float64 0-d array with a float32 array would be computed in float64); ``.get(dtype, 1.0)``
 #: falls back to the Python number for any other type.
-ONE = {np.dtype(t): np.array(1.0, t) for t in (np.float64, np.float32)}
-ZERO = {np.dtype(t): np.array(0.0, t) for t in (np.float64, np.float32)}
+def _constant(value: float, dtype: type) -> np.ndarray:
+    a = np.array(value, dtype)
+    a.flags.writeable = False  # shared by every call: nothing may write into it
+    return a
+
+
+ONE = {np.dtype(t): _constant(1.0, t) for t in (np.float64, np.float32)}
+ZERO = {np.dtype(t): _constant(0.0, t) for t in (np.float64, np.float32)}
 
 
 def sigmoid_into(z: np.ndarray, out: np.ndarray) -> np.ndarray:
