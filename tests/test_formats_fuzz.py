@@ -53,6 +53,8 @@ def _trained_project() -> Project:
     trainer, _ = trainer_for(project)
     trainer.run(epochs=3)
     update_project(project, trainer)
+    assert project.history is not None  # and a record of a subsample, as a large set's would be
+    project.history.train_basis = [(1, 2, 4), (3, 4, 4)]
     return project
 
 
