@@ -194,3 +194,41 @@ def test_parameters_that_are_not_finite_are_never_updated_in_place():
     before = ws.P.tobytes()
     assert ws.apply(trainer, 0.5, 1.0) is None
     assert ws.P.tobytes() == before
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_plain_sgd_on_a_large_network_bounds_the_change_by_the_gradient_norms(monkeypatch, reduction):
+    """Plain SGD on a network of ≥ NORMS_FIRST parameters takes ‖G‖² from the gradient norms the history
+    records instead of a pass over Δ: still bit-identical to the traced step, every update in place, and
+    the checked way (forced) gives the same bits; a change too large for the bound goes the checked way."""
+    from bpstudio.engine import fastpath
+
+    rng = np.random.default_rng(3)
+    X = rng.random((50, 120))
+    T = np.eye(4)[rng.integers(0, 4, 50)]
+    net = Network.create([120, 40, 4], ["sigmoid", "softmax"], init="xavier", seed=1)
+    assert net.n_parameters() >= fastpath.NORMS_FIRST
+    cfg = TrainConfig(loss="cce", optimiser="sgd", reduction=reduction, batch_mode="minibatch", batch_size=16)
+    fast, traced = Trainer(net.copy(), cfg, X, T), Trainer(net.copy(), cfg, X, T)
+    fast.run(epochs=2)
+    while traced.epoch < 2:
+        traced.step_batch()
+    assert _bits(fast.network) == _bits(traced.network)
+    assert fast.history.grad_norms == traced.history.grad_norms
+    assert fast.history.step_loss == traced.history.step_loss
+    assert not fast._loop_buffers().Q.any()  # every update in place
+    monkeypatch.setitem(fastpath.SAFE_CHANGE, "float64", -1.0)  # always the checked way
+    checked = Trainer(net.copy(), cfg, X, T)
+    checked.run(epochs=2)
+    assert _bits(checked.network) == _bits(fast.network)
+    assert checked._loop_buffers().Q.any()
+
+
+def test_the_bound_from_the_norms_is_never_below_the_change():
+    """4·η²·‖G‖² ≥ ΣΔᵢ² for Δ = −η·G, over gradients of every magnitude and rounding."""
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        G = rng.normal(size=int(rng.integers(1, 5000))) * 10.0 ** rng.uniform(-150, 140)
+        lr = 10.0 ** rng.uniform(-6, 2)
+        D = np.multiply(G, np.array(-lr))
+        assert float(np.vdot(D, D)) <= 4.0 * lr * lr * float(np.vdot(G, G))

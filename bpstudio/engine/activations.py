@@ -30,7 +30,7 @@ def _quiet() -> np.errstate:
 #: (a float64 0-d array with a float32 array would be computed in float64); ``.get(dtype, 1.0)``
 #: falls back to the Python number for any other type.
 def _constant(value: float, dtype: type) -> np.ndarray:
-    a = np.array(value, dtype)
+    a: np.ndarray = np.array(value, dtype)
     a.flags.writeable = False  # shared by every call: nothing may write into it
     return a
 
