@@ -382,3 +382,26 @@ def test_the_issue_example_reads_like_the_notes():
     assert b.line("delta[2,0]@0").text().startswith("Δ₁⁽³⁾ = (t₁ − a₁⁽³⁾)·σ′(z₁⁽³⁾)")
     assert b.line("grad[1,0,0]").text().startswith("−∂E/∂w₁₁⁽²⁾ = a₁⁽²⁾·Δ₁⁽³⁾")
     assert b.line("dw[1,0,0]").text().startswith("Δw₁₁⁽²⁾ = η·(−∂E/∂w₁₁⁽²⁾) = (0.1)(")
+
+
+def test_an_exponent_inside_an_exponent_is_raised_in_rich_text():
+    """Qt's rich text does not raise a <sup> inside another: e^(−5×10⁻⁵) must not read "e to the
+    −5×10−5". Inside an exponent, a number's power of ten and a symbol's layer are Unicode superscripts;
+    the walkthrough of a neuron with a tiny net input shows it so."""
+    from bpstudio.teaching.expr import HtmlRenderer, Sym
+
+    r = HtmlRenderer(4)
+    assert Exp(Neg(Num(5e-5))).render(r) == "e<sup>−5×10⁻⁵</sup>"
+    assert Exp(Neg(Num(3e200))).render(r) == "e<sup>−3×10²⁰⁰</sup>"
+    assert Exp(Neg(Sym("z", "1", "(2)"))).render(r) == "e<sup>−z<sub>1</sub>⁽²⁾</sup>"
+    assert Pow(Num(2.0), Num(1e-5)).render(r) == "(2)<sup>1×10⁻⁵</sup>"
+    assert Exp(Num(0.5)).render(r) == "e<sup>0.5</sup>"  # nothing nested: unchanged
+    net = Network.create([1, 1], ["sigmoid"], seed=0)
+    net.weights[0][:] = 2e-5
+    net.biases[0][:] = 0.0
+    cfg = TrainConfig()
+    trainer = Trainer(net.copy(), cfg, np.array([[1.0]]), np.array([[1.0]]))
+    wt = build_walkthrough(trainer.step_batch(), net, cfg, Notation())
+    shown = [line.html() for line in wt.lines]
+    assert any("e<sup>−2×10⁻⁵</sup>" in h for h in shown), shown
+    assert not any(re.search(r"<sup>[^<]*<sup>", h) for h in shown)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -32,6 +33,21 @@ def _unicode_script(text: str, table: dict[str, str]) -> str | None:
             return None
         out.append(mapped)
     return "".join(out)
+
+
+_NESTED_SUP = re.compile(r"<sup>([^<>]*)</sup>")
+
+
+def _raised(inner: str) -> str:
+    """The HTML of an exponent, whose own exponents (a number's ×10⁻⁴, a symbol's layer ⁽²⁾) are Unicode
+    superscripts: Qt's rich text does not raise a <sup> inside another, so e<sup>−5×10<sup>−4</sup></sup>
+    would read "e to the −5×10−4". One that has no Unicode form stays a <sup>."""
+
+    def flat(m: re.Match[str]) -> str:
+        mapped = _unicode_script(html.unescape(m.group(1)), _SUP)
+        return m.group(0) if mapped is None else mapped
+
+    return _NESTED_SUP.sub(flat, inner)
 
 
 class Renderer:
@@ -382,7 +398,7 @@ class Pow(Expr):
             return base + r.sup(self.exponent.base)
         exp = self.exponent.render(r)
         if r.name == "html":
-            return f"{base}<sup>{exp}</sup>"
+            return f"{base}<sup>{_raised(exp)}</sup>"
         return f"{base}^({exp})"
 
     def evaluate(self) -> float:
@@ -401,7 +417,7 @@ class Exp(Expr):
     def render(self, r: Renderer) -> str:
         inner = self.arg.render(r)
         if r.name == "html":
-            return f"e<sup>{inner}</sup>"
+            return f"e<sup>{_raised(inner)}</sup>"
         return f"e^({inner})"
 
     def evaluate(self) -> float:
