@@ -51,12 +51,18 @@ def test_a_network_above_the_thread_threshold_is_still_bit_identical_both_ways()
     net = Network.create([700, 100, 10], ["sigmoid", "softmax"], init="xavier", seed=0)
     cfg = TrainConfig(loss="cce", optimiser="momentum", batch_mode="minibatch", batch_size=64, seed=0)
     assert blas.threads_for(net.sizes, 64) is None
-    fast, traced = Trainer(net.copy(), cfg, X, T), Trainer(net.copy(), cfg, X, T)
-    fast.run(epochs=2)
-    while traced.epoch < 2:
-        traced.step_batch()
+    fast, traced = _fast_and_traced(net, cfg, X, T, epochs=2)
     assert _bits(fast.network) == _bits(traced.network)
     assert fast.history.step_loss == traced.history.step_loss
+
+
+def _fast_and_traced(net: Network, cfg: TrainConfig, X, T, epochs: int) -> tuple[Trainer, Trainer]:
+    """Two trainers of copies of ``net`` after ``epochs`` epochs: by the fast loop and by traced steps."""
+    fast, traced = Trainer(net.copy(), cfg, X, T), Trainer(net.copy(), cfg, X, T)
+    fast.run(epochs=epochs)
+    while traced.epoch < epochs:
+        traced.step_batch()
+    return fast, traced
 
 
 def test_the_network_arrays_are_updated_in_place_while_bound():
@@ -209,10 +215,7 @@ def test_plain_sgd_on_a_large_network_bounds_the_change_by_the_gradient_norms(mo
     net = Network.create([120, 40, 4], ["sigmoid", "softmax"], init="xavier", seed=1)
     assert net.n_parameters() >= fastpath.NORMS_FIRST
     cfg = TrainConfig(loss="cce", optimiser="sgd", reduction=reduction, batch_mode="minibatch", batch_size=16)
-    fast, traced = Trainer(net.copy(), cfg, X, T), Trainer(net.copy(), cfg, X, T)
-    fast.run(epochs=2)
-    while traced.epoch < 2:
-        traced.step_batch()
+    fast, traced = _fast_and_traced(net, cfg, X, T, epochs=2)
     assert _bits(fast.network) == _bits(traced.network)
     assert fast.history.grad_norms == traced.history.grad_norms
     assert fast.history.step_loss == traced.history.step_loss
