@@ -50,7 +50,24 @@ def sigmoid_into(z: np.ndarray, out: np.ndarray) -> np.ndarray:
     return np.reciprocal(out, out)
 
 
-_ONES: dict[tuple[int, np.dtype], np.ndarray] = {}
+_ONES: dict[tuple[tuple[int, int], np.dtype], np.ndarray] = {}
+
+
+def ones(shape: tuple[int, int], dtype: np.dtype) -> np.ndarray:
+    """An array of ones of ``shape`` and the float type ``dtype`` (float64 for others), made once: the
+    column and row of ones that :func:`row_sums` and :func:`column_sums` multiply by."""
+    key = (shape, dtype)
+    found = _ONES.get(key)
+    if found is None:
+        if len(_ONES) > 64:
+            _ONES.clear()
+        found = _ONES[key] = np.ones(shape, dtype if dtype.kind == "f" else np.float64)
+    return found
+
+
+def ones_row(m: int, dtype: np.dtype) -> np.ndarray:
+    """A row (1, m) of ones (see :func:`ones`)."""
+    return ones((1, m), dtype)
 
 
 def row_sums(x: np.ndarray) -> np.ndarray:
@@ -61,14 +78,7 @@ def row_sums(x: np.ndarray) -> np.ndarray:
     """
     if x.ndim != 2:
         return np.add.reduce(x, axis=-1, keepdims=True)
-    key = (x.shape[1], x.dtype)
-    ones = _ONES.get(key)
-    if ones is None:
-        ones = _ONES[key] = np.ones((x.shape[1], 1), x.dtype if x.dtype.kind == "f" else np.float64)
-    return np.dot(x, ones)
-
-
-_ONE_ROWS: dict[tuple[int, np.dtype], np.ndarray] = {}
+    return np.dot(x, ones((x.shape[1], 1), x.dtype))
 
 
 def column_sums(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -78,21 +88,10 @@ def column_sums(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     the rows for a batch (0.5 µs instead of 1.4 µs for 10 × 30). Both ways of stepping sum ∂E/∂b = s·Σₓ δ
     with it, so they agree to the bit.
     """
-    ones = ones_row(x.shape[0], x.dtype)
+    row = ones_row(x.shape[0], x.dtype)
     if out is None:
-        return np.dot(ones, x)
-    return np.dot(ones, x, out)
-
-
-def ones_row(m: int, dtype: np.dtype) -> np.ndarray:
-    """A row (1, m) of ones of the float type ``dtype`` (float64 for others), made once."""
-    key = (m, dtype)
-    ones = _ONE_ROWS.get(key)
-    if ones is None:
-        if len(_ONE_ROWS) > 64:
-            _ONE_ROWS.clear()
-        ones = _ONE_ROWS[key] = np.ones((1, m), dtype if dtype.kind == "f" else np.float64)
-    return ones
+        return np.dot(row, x)
+    return np.dot(row, x, out)
 
 
 def row_max(z: np.ndarray) -> np.ndarray:

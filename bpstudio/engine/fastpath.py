@@ -361,20 +361,17 @@ class StepBuffers:
                 scale = 1.0
             for i, mask in masks:
                 multiply(gW[i], mask, gW[i])
+            squares, g_sq = None, None
             if norms_first:  # apply changes no gradient then: the norms are those of the update
                 squares = [vdot(g, g) for g in gW]
                 g_sq = sum(squares) + sum(vdot(v, v) for v in gb)
-                loss_before = apply(scale * total, scale, g_sq)
-                if loss_before is None:
-                    return False
-                step_losses.append(loss_before)
-                grad_norms.append([sqrt(x) for x in squares])
-                return True
-            loss_before = apply(scale * total, scale)
+            loss_before = apply(scale * total, scale, g_sq)
             if loss_before is None:
                 return False
             step_losses.append(loss_before)
-            grad_norms.append([sqrt(vdot(g, g)) for g in gW])
+            if squares is None:  # after apply: with regularisation, G holds the penalty's part too
+                squares = [vdot(g, g) for g in gW]
+            grad_norms.append([sqrt(x) for x in squares])
             return True
 
         return step
