@@ -13,12 +13,21 @@ import sys
 import numpy as np
 import pytest
 from gui_helpers import answer_dialogs, when_modal
-from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtCore import QPoint, QSize, Qt, QTimer
 from PySide6.QtGui import QContextMenuEvent
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QDockWidget, QLabel, QMessageBox
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialogButtonBox,
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QTabBar,
+)
 
 from bpstudio.app.canvas.scene import Hit
 from bpstudio.app.main_window import MainWindow
+from bpstudio.app.screen_fit import ReadableDockTabs, arrange_panels
 from bpstudio.app.settings import AppSettings
 from bpstudio.formats import load_weights
 from bpstudio.workspace import list_examples, load_example
@@ -390,3 +399,57 @@ def test_a_project_with_bad_view_options_opens_with_defaults_and_says_so_once(qt
     assert window.canvas.network_scene.items()  # the canvas is built
     window.session.set_view_option("precision", "x")  # a bad value from code is refused, not stored
     assert s.project.view.precision == 3
+
+
+def test_panel_tabs_keep_their_whole_names_in_a_narrow_column(qtbot, window):
+    """Qt shortens every tab of stacked panels until all fit: in the 1024×768 layout "Loss" and
+    "Loss Landscape" both read "Lo…". The window's panel tabs keep their names and scroll instead."""
+    window.resize(1024, 768)
+    arrange_panels(window, True, QSize(1024, 768))
+
+    def plot_tabs() -> QTabBar:
+        bars = [
+            b
+            for b in window.findChildren(QTabBar)
+            if b.parent() is window and "Loss Landscape" in [b.tabText(i) for i in range(b.count())]
+        ]
+        assert len(bars) == 1
+        return bars[0]
+
+    bar = plot_tabs()
+    qtbot.waitUntil(lambda: bar.isVisible())
+    texts = [bar.tabText(i) for i in range(bar.count())]
+    assert {"Loss", "Decision Boundary", "Loss Landscape", "Compare Runs"} <= set(texts)
+    fm = bar.fontMetrics()
+    assert sum(fm.horizontalAdvance(t) for t in texts) > bar.width()  # too many for the column
+    for i, text in enumerate(texts):
+        assert bar.tabRect(i).width() >= fm.horizontalAdvance(text), text
+    # the last tab is reachable: chosen, it is scrolled into the bar whole
+    last = bar.count() - 1
+    bar.setCurrentIndex(last)
+    qtbot.waitUntil(lambda: bar.rect().contains(bar.tabRect(last)))
+
+
+def test_tab_bars_made_later_keep_whole_names_too(qtbot):
+    """The window makes a tab bar whenever panels are first stacked somewhere new (a user dragging
+    one onto another); each is set up as it arrives."""
+    w = QMainWindow()
+    qtbot.addWidget(w)
+    w.setCentralWidget(QLabel("canvas"))
+    docks = []
+    for title in ("Loss", "Decision Boundary", "Loss Landscape"):
+        dock = QDockWidget(title, w)
+        dock.setWidget(QLabel(title))
+        w.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        docks.append(dock)
+    ReadableDockTabs(w)
+    w.resize(400, 300)
+    w.show()
+    qtbot.waitExposed(w)
+    assert not [b for b in w.findChildren(QTabBar) if b.isVisible()]  # nothing stacked yet
+    w.tabifyDockWidget(docks[0], docks[1])
+    w.tabifyDockWidget(docks[0], docks[2])
+    qtbot.waitUntil(lambda: any(b.isVisible() for b in w.findChildren(QTabBar)))
+    (bar,) = [b for b in w.findChildren(QTabBar) if b.isVisible()]
+    assert bar.elideMode() == Qt.TextElideMode.ElideNone and bar.usesScrollButtons()
+    assert [bar.tabText(i) for i in range(bar.count())] == ["Loss", "Decision Boundary", "Loss Landscape"]

@@ -37,6 +37,7 @@ from .preferences import PreferencesDialog, apply_preferences
 from .presentation import Presentation
 from .screen_fit import (
     ElidedLabel,
+    ReadableDockTabs,
     ToolbarText,
     arrange_panels,
     is_compact,
@@ -134,6 +135,7 @@ class MainWindow(QMainWindow):
         install_help(self)
         self.toolbar_text = ToolbarText(self)
         ui_scale.follow_font(self, self.toolbar_text.font_changed)
+        self._dock_tabs = ReadableDockTabs(self)
         place_window(self)
         self.restore_layout()
 

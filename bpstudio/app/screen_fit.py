@@ -12,14 +12,15 @@ device-independent pixels (Qt's logical pixels), so a 1920×1080 laptop at 150 %
 
 No panel may make the window larger than the screen: every panel sits in a scroll area
 (:func:`scrollable`), so a panel that is too small for its contents scrolls instead of pushing the
-window's minimum size past the screen.
+window's minimum size past the screen. Panels stacked as tabs keep their whole names and the tabs
+scroll (:class:`ReadableDockTabs`) rather than all shrinking to "Lo…".
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
     QDockWidget,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLayout,
     QScrollArea,
+    QTabBar,
     QWidget,
 )
 
@@ -230,6 +232,32 @@ class ToolbarText:
             self._needed = bar.sizeHint().width()
         wide = self._needed <= self.window.width()
         bar.setToolButtonStyle(names if wide else Qt.ToolButtonStyle.ToolButtonIconOnly)
+
+
+class ReadableDockTabs(QObject):
+    """Panel tabs (docks stacked in one place) keep their whole names and scroll, instead of Qt's
+    default of shortening every name until all fit: in a 348-pixel column "Loss" and "Loss Landscape"
+    both became "Lo…". The main window makes a tab bar whenever docks are first stacked somewhere, so
+    each one is set up as it arrives (its ``ChildPolished`` event) as well as those already there."""
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
+        for bar in window.findChildren(QTabBar):
+            self.set_up(bar, window)
+        window.installEventFilter(self)
+
+    @staticmethod
+    def set_up(bar: QTabBar, window: QObject) -> None:
+        if bar.parent() is window:  # the window's own dock tabs, not a panel's QTabWidget
+            bar.setElideMode(Qt.TextElideMode.ElideNone)
+            bar.setUsesScrollButtons(True)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.ChildPolished:
+            child = event.child()  # type: ignore[attr-defined]
+            if isinstance(child, QTabBar):
+                self.set_up(child, watched)
+        return False
 
 
 class ElidedLabel(QLabel):
