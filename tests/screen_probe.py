@@ -1,7 +1,7 @@
 """Open the studio window on a simulated screen and report where its parts are (run as a script).
 
     python tests/screen_probe.py WIDTH HEIGHT SCALE [--exercise] [--presentation] [--train EPOCHS]
-                                 [--shot FILE.png] [--dialogs]
+                                 [--shot FILE.png] [--dialogs] [--raise DOCK_OBJECT_NAME]
 
 The offscreen platform is given one screen of WIDTH×HEIGHT device pixels and Qt scales the UI by
 SCALE (QT_SCALE_FACTOR), as a laptop at 150 % does. The window opens as on a first launch (no saved
@@ -60,6 +60,8 @@ def main(argv: list[str]) -> int:
         if runner.start(epochs=int(rest[rest.index("--train") + 1])):
             loop.exec()
         window.session.step_batch()
+    if "--raise" in rest:  # bring a panel to the front of its tabs (its dock's object name)
+        window.docks[rest[rest.index("--raise") + 1]].raise_()
     for _ in range(5):
         app.processEvents()
     if "--dialogs" in rest:
