@@ -89,6 +89,33 @@ def test_the_canvas_text_grows_with_the_text_size_and_the_layout_makes_room(wind
     assert scene.layout.bounds == pytest.approx(before)
 
 
+def title_ink_height(dock) -> int:
+    """Rows of the dock's title bar with text in them (its left half: the buttons are on the right)."""
+    image = dock.grab().toImage()
+    bar = dock.widget().geometry().top()  # the content starts under the title bar
+    background = image.pixelColor(2, 1).lightness()
+
+    def ink(x: int, y: int) -> bool:
+        return abs(image.pixelColor(x, y).lightness() - background) > 60
+
+    rows = [y for y in range(bar) if any(ink(x, y) for x in range(4, image.width() // 2))]
+    return rows[-1] - rows[0] + 1 if rows else 0
+
+
+def test_panel_titles_grow_with_the_text_size(window, qtbot):
+    """Qt paints a dock's title in the font it had when the dock was made; in presentation mode (175 %)
+    the panels' names stayed small on the projector."""
+    table = window.training.docks["table"]
+    qtbot.waitUntil(lambda: title_ink_height(table) > 0)
+    before = title_ink_height(table)
+    window.actions["presentation"].trigger()  # View ▸ Presentation Mode
+    assert window.presentation.active
+    qtbot.waitUntil(lambda: title_ink_height(table) > 1.4 * before)
+    window.actions["presentation"].trigger()
+    assert not window.presentation.active
+    qtbot.waitUntil(lambda: title_ink_height(table) == before)
+
+
 def test_presentation_mode_hides_panels_and_restores_them(window, qtbot):
     settings = window.training.docks["settings"]
     loss = window.training.docks["loss"]

@@ -33,6 +33,7 @@ from .dialogs import run_modal, show_about
 from .documents import Documents
 from .help import install as install_help
 from .lazy_panel import LazyPanel, P, Placeholder
+from .panel_dock import PanelDock
 from .preferences import PreferencesDialog, apply_preferences
 from .presentation import Presentation
 from .screen_fit import (
@@ -155,7 +156,7 @@ class MainWindow(QMainWindow):
     ) -> QDockWidget:
         """Put ``widget`` in a dock panel (listed in View ▸ Panels); ``object_name`` keys the saved layout."""
         name = object_name or (title.lower().replace(" ", "_") + "Dock")
-        dock = QDockWidget(title, self)
+        dock = PanelDock(title, self)
         dock.setObjectName(name)
         dock.setWidget(scrollable(widget))  # a panel never makes the window larger than the screen
         dock.setFeatures(
