@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import struct
+import zipfile
 
 import numpy as np
 import pytest
@@ -225,3 +226,25 @@ def test_an_npz_with_a_member_marked_encrypted_is_a_clear_error(tmp_path):
     p.write_bytes(bytes(raw))
     with pytest.raises(DataError, match="cannot read the .npz file.*encrypted"):
         load_dataset({"file": str(p)})
+
+
+def test_an_npz_written_by_python_2_loads_without_a_warning(tmp_path, recwarn):
+    """An .npy header from Python 2 writes its shape as (4L, 2L); NumPy reads it with a UserWarning on
+    the console (found by the loader fuzzer, seed 14). It loads, and quietly."""
+
+    def npy(values: np.ndarray) -> bytes:
+        shape = ", ".join(f"{d}L" for d in values.shape)
+        header = f"{{'descr': '<f8', 'fortran_order': False, 'shape': ({shape}), }}".encode("latin1")
+        header += b" " * (-(10 + len(header) + 1) % 64) + b"\n"
+        return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header + values.astype("<f8").tobytes()
+
+    X = np.arange(8.0).reshape(4, 2)
+    T = np.array([[0.0], [1.0], [1.0], [0.0]])
+    path = tmp_path / "old.npz"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("X.npy", npy(X))
+        zf.writestr("y.npy", npy(T))
+    data = load_dataset({"file": str(path)})
+    np.testing.assert_array_equal(data.X, X)
+    np.testing.assert_array_equal(data.T.ravel(), T.ravel())
+    assert not [w for w in recwarn if "Python 2" in str(w.message)]

@@ -70,13 +70,19 @@ HEADER_ERRORS = (
 )
 
 
+def quiet_about_python2_headers() -> None:
+    """Inside ``warnings.catch_warnings()``: no UserWarning for an .npy header written by Python 2
+    (NumPy reads it, and says so on the console, where nobody using the window would see it)."""
+    warnings.filterwarnings("ignore", message=".*created on Python 2", category=UserWarning)
+
+
 def _array_infos(raw: bytes, path: Path) -> list[ArrayInfo]:
     if raw[:4] not in ZIP_MAGIC:
         raise DataError(f"{path}: not an .npz file (an .npz file is a zip archive of .npy arrays)")
     out = []
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as zf, warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # numpy's note on a header "created on Python 2"
+            quiet_about_python2_headers()
             for info in zf.infolist():
                 if not info.filename.endswith(".npy"):
                     continue
@@ -167,7 +173,8 @@ def read_npz(path: Path, inputs_key: Any = None, targets_key: Any = None, onehot
                     f"{path}: array {info.name!r} claims {info.shape_text()} values, more than the "
                     f"{MAX_VALUES:,}-value limit for a dataset"
                 )
-        with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
+        with np.load(io.BytesIO(raw), allow_pickle=False) as npz, warnings.catch_warnings():
+            quiet_about_python2_headers()  # read again as each array is taken
             keys = list(npz.files)
             kx = _pick(keys, inputs_key, INPUT_KEYS, "inputs_key", path)
             kt = _pick(keys, targets_key, TARGET_KEYS, "targets_key", path)
