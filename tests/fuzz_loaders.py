@@ -8,7 +8,9 @@ hostile tokens such as 1e999, NaN, deep brackets and huge counts, truncation) an
 by replacing a random member with a hostile value. Each input must load, or be refused with the
 loader's documented error (FormatError for documents, DataError for data files) and a message of at
 most MAX_MESSAGE characters, within ``--seconds``; the whole run lives under an address-space limit
-(resource.setrlimit). Prints one JSON summary line: inputs per loader, outcomes, failures.
+(resource.setrlimit). A warning from a loader (NumPy's, say) counts as a failure too: a loader
+speaks through its result or its error. Prints one JSON summary line: inputs per loader, outcomes,
+failures.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import sys
 import tempfile
 import time
 import traceback
+import warnings
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -324,6 +327,38 @@ def loaders(folder: Path):
     return table, MAX_MESSAGE
 
 
+def attempt(
+    load, path: Path, options: dict, refused: type, seconds: float, max_message: int
+) -> tuple[str, list]:
+    """Load one input: (outcome, problems). A loader answers with its result or its documented error,
+    within ``seconds``, with a short message, and without a word on the console (a warning)."""
+    problems = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            load(path, **options)
+            outcome = "loaded"
+        except refused as exc:
+            outcome = "refused"
+            message = str(exc)
+            if not message or len(message) > max_message or "\n" in message:
+                problems.append(f"message of {len(message)} characters: {message[:200]!r}")
+        except Hang:
+            outcome = "hang"
+            problems.append(f"no answer within {seconds} s")
+        except MemoryError:
+            outcome = "memory"
+            problems.append("MemoryError (the address-space limit was reached)")
+        except Exception as exc:  # noqa: BLE001 (that is the point: any other exception is a failure)
+            outcome = type(exc).__name__
+            tb = traceback.format_exception(exc)[-3:]
+            problems.append(f"{type(exc).__name__}: {str(exc)[:200]} {''.join(tb)[:600]}")
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    problems += [f"{w.category.__name__} from {Path(w.filename).name}: {w.message}" for w in caught]
+    return outcome, problems
+
+
 def run(total: int, seed: int, seconds: float, folder: Path) -> dict:
     rng = random.Random(seed)
     table, max_message = loaders(folder)
@@ -341,26 +376,8 @@ def run(total: int, seed: int, seconds: float, folder: Path) -> dict:
             options = make_input(kind, rng, base, path)
             t0 = time.perf_counter()
             signal.setitimer(signal.ITIMER_REAL, seconds)
-            try:
-                load(path, **options)
-                outcome = "loaded"
-            except refused as exc:
-                outcome = "refused"
-                message = str(exc)
-                if not message or len(message) > max_message or "\n" in message:
-                    failures.append(f"{kind} #{i}: message of {len(message)} characters: {message[:200]!r}")
-            except Hang:
-                outcome = "hang"
-                failures.append(f"{kind} #{i}: no answer within {seconds} s")
-            except MemoryError:
-                outcome = "memory"
-                failures.append(f"{kind} #{i}: MemoryError (the address-space limit was reached)")
-            except Exception as exc:  # noqa: BLE001 (that is the point: any other exception is a failure)
-                outcome = type(exc).__name__
-                tb = traceback.format_exception(exc)[-3:]
-                failures.append(f"{kind} #{i}: {type(exc).__name__}: {str(exc)[:200]} {''.join(tb)[:600]}")
-            finally:
-                signal.setitimer(signal.ITIMER_REAL, 0)
+            outcome, problems = attempt(load, path, options, refused, seconds, max_message)
+            failures += [f"{kind} #{i}: {problem}" for problem in problems]
             took = time.perf_counter() - t0
             if took > slowest[0]:
                 slowest = (took, f"{kind} #{i}")

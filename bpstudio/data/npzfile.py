@@ -70,10 +70,14 @@ HEADER_ERRORS = (
 )
 
 
-def quiet_about_python2_headers() -> None:
-    """Inside ``warnings.catch_warnings()``: no UserWarning for an .npy header written by Python 2
-    (NumPy reads it, and says so on the console, where nobody using the window would see it)."""
+def quiet_header_warnings() -> None:
+    """Inside ``warnings.catch_warnings()``: nothing on the console while NumPy parses .npy headers, whose
+    text it evaluates as a Python literal: a header written by Python 2 (read, with a UserWarning) or
+    one with a backslash in a string (an "invalid escape sequence" Deprecation- or SyntaxWarning). The
+    file is then read or refused as usual; the console is where nobody using the window would look."""
     warnings.filterwarnings("ignore", message=".*created on Python 2", category=UserWarning)
+    for category in (DeprecationWarning, SyntaxWarning):
+        warnings.filterwarnings("ignore", message="invalid escape sequence", category=category)
 
 
 def _array_infos(raw: bytes, path: Path) -> list[ArrayInfo]:
@@ -82,7 +86,7 @@ def _array_infos(raw: bytes, path: Path) -> list[ArrayInfo]:
     out = []
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as zf, warnings.catch_warnings():
-            quiet_about_python2_headers()
+            quiet_header_warnings()
             for info in zf.infolist():
                 if not info.filename.endswith(".npy"):
                     continue
@@ -174,7 +178,7 @@ def read_npz(path: Path, inputs_key: Any = None, targets_key: Any = None, onehot
                     f"{MAX_VALUES:,}-value limit for a dataset"
                 )
         with np.load(io.BytesIO(raw), allow_pickle=False) as npz, warnings.catch_warnings():
-            quiet_about_python2_headers()  # read again as each array is taken
+            quiet_header_warnings()  # read again as each array is taken
             keys = list(npz.files)
             kx = _pick(keys, inputs_key, INPUT_KEYS, "inputs_key", path)
             kt = _pick(keys, targets_key, TARGET_KEYS, "targets_key", path)
