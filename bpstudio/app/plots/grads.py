@@ -62,7 +62,11 @@ class GradientPlotPanel(QWidget):
         self.setObjectName("gradientPlotPanel")
         self.log_box = QCheckBox("Log scale")
         self.log_box.setChecked(True)
-        self.log_box.setToolTip("Logarithmic axis for the gradient norms (vanishing gradients span decades)")
+        self.log_box.setToolTip(
+            "Logarithmic axis for the gradient norms (vanishing gradients span decades). A norm of"
+            " exactly 0 (a layer whose inputs were all 0, such as XOR's (0, 0)) cannot be drawn on it"
+            " and leaves a gap"
+        )
         self.smooth_box = QCheckBox("Smooth")
         self.smooth_box.setChecked(True)
         self.smooth_box.setToolTip("Mean over the last 1 % of the updates")
