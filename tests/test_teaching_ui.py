@@ -99,6 +99,31 @@ def test_walkthrough_follows_micro_steps_and_navigates(window, qtbot):
     assert first.key == "z[1,0]@0"
 
 
+def test_a_large_network_s_walkthrough_is_written_without_holding_the_window(window, qtbot):
+    """A hidden layer of 512 neurons is some 2,500 lines: a step used to lay them all out before it
+    returned (4–7 s for a layer of 4,096). Now the step returns at once and the lines follow over
+    turns of the event loop; each z line still lists a dozen terms of its sum, not all 512."""
+    from bpstudio.app.walkthrough.panel import LARGE_NETWORK
+    from bpstudio.engine import edits as ed
+
+    t, s = window.teaching, window.session
+    panel = t.panel
+    t.show_walkthrough()
+    init = ed.Initial("uniform", {"r": 0.5}, 0)
+    s.edit_network("wide", lambda n: ed.resize_layer(n, 1, 512, init), structural=True)
+    assert sum(s.network.sizes) > LARGE_NETWORK
+    qtbot.waitUntil(lambda: panel._job is None and not panel._stale, timeout=20000)
+    s.step_sample()
+    assert panel._job is not None  # under way, not done before the step returned
+    qtbot.waitUntil(lambda: panel._job is None, timeout=60000)
+    lines = panel.walkthrough.lines
+    assert sum(ln.kind == "delta" for ln in lines) == 512 + 1
+    assert panel.model.rowCount() >= len(lines)
+    out = panel.walkthrough.line("z[2,0]@0")  # the output's sum over 512 hidden neurons
+    assert out.elided and "…" in out.text()
+    assert len(out.refs) < 100  # it points at the terms it prints, not at all 512 connections
+
+
 def test_walkthrough_follows_the_notation_and_exports(window, qtbot, monkeypatch, tmp_path):
     t, s = window.teaching, window.session
     panel = t.panel

@@ -114,7 +114,8 @@ def gradient_lines(b: Builder, wl: int) -> list[Line]:
         f_one: Expr = Prod([*lead, *dsyms]) if len(lead) + len(dsyms) > 1 else dsyms[0]
         formula: Expr = Prefixed("Σₓ", f_one) if b.m > 1 else f_one
         n_terms: list[Expr] = []
-        for q in range(b.m):
+        shown, elided = b.shown(b.m)  # only the samples the sum prints (a batch may hold thousands)
+        for q in shown:
             dns: list[Expr] = [b.delta_num(layer, j, q)]
             if beta_f:
                 dns = [b.fprime_parts(layer, j, q)[0], b.delta_num(layer, j, q)]
@@ -126,7 +127,7 @@ def gradient_lines(b: Builder, wl: int) -> list[Line]:
             elif b.n.bias != "b":
                 nlead = [Num(b.n.bias_sign)]
             n_terms.append(Prod([*nlead, *dns]) if len(nlead) + len(dns) > 1 else dns[0])
-        n_terms, elided = b.elide(n_terms)
+        n_terms = b.with_gap(n_terms, elided)
         subst: Expr = Sum(n_terms) if len(n_terms) > 1 else n_terms[0]
         if s is not None:
             formula = Prod([s, formula])

@@ -77,6 +77,31 @@ class Builder:
         m = self.masks[wl]
         return True if m is None else bool(m[j, k])
 
+    def connected(self, wl: int, n: int, row: int | None = None, col: int | None = None) -> Sequence[int]:
+        """The indices of weight layer ``wl``'s connections that are present along its ``row`` (a
+        neuron's inputs) or ``col`` (a neuron's outputs); ``n`` is that line's length."""
+        m = self.masks[wl]
+        if m is None:
+            return range(n)
+        return np.flatnonzero(m[row] if row is not None else m[:, col]).tolist()
+
+    def shown(self, n: int, lead: int = 0) -> tuple[list[int], bool]:
+        """Which of a sum's ``n`` terms (after ``lead`` fixed ones) are printed, and whether some are
+        left out: the first ones and the last, :attr:`max_terms` in all with the "…", so that only those
+        are written (a neuron with 4,096 inputs is 4,096 terms, of which a dozen are shown)."""
+        if lead + n <= self.max_terms:
+            return list(range(n)), False
+        return [*range(max(self.max_terms - 2 - lead, 0)), n - 1], True
+
+    def with_gap(self, terms: list[Expr], elided: bool) -> list[Expr]:
+        """``terms`` as printed: "…" before the last one when some were left out."""
+        return [*terms[:-1], Text("…"), terms[-1]] if elided else terms
+
+    def refs_for(self, indices: Sequence[int], shown: list[int]) -> Sequence[int]:
+        """The connections a line points at on the canvas: all of them, or, past :attr:`max_weights`
+        (a layer drawn as a block anyway), those its sum prints."""
+        return indices if len(indices) <= self.max_weights else [indices[i] for i in shown]
+
     def fmt(self, x: float) -> str:
         return format_number(x, self.n.digits)
 
@@ -113,12 +138,6 @@ class Builder:
         fsym = fprime_symbol(act, self.sym.z(layer, j))
         value = float(self.tr.layers[layer].fprime[p, j])  # type: ignore[index]
         return Num(value, neuron_key("fprime", layer, j, p), fsym), fsym
-
-    def elide(self, terms: list[Expr]) -> tuple[list[Expr], bool]:
-        if len(terms) <= self.max_terms:
-            return terms, False
-        keep = self.max_terms - 2
-        return [*terms[:keep], Text("…"), terms[-1]], True
 
     def scale_const(self) -> Num | None:
         s = self.tr.scale
@@ -210,19 +229,20 @@ class Builder:
                 f_terms.append(sym.w(wl, j, None))
                 n_terms.append(bias_num)
             refs.append(Ref("bias", wl, j))
-        for k in range(n_prev):
-            if not self.present(wl, j, k):
-                continue
+        ks = self.connected(wl, n_prev, row=j)
+        shown, elided = self.shown(len(ks), lead=len(f_terms))
+        for i in shown:
+            k = ks[i]
             f_terms.append(Prod([sym.w(wl, j, k), sym.a(wl, k)]))
             n_terms.append(
                 Prod([Num(float(W[j, k]), f"w[{wl},{j},{k}]", sym.w(wl, j, k)), self.a_num(wl, k, p)])
             )
+        for k in self.refs_for(ks, shown):
             refs.append(Ref("edge", wl, j, k))
             refs.append(Ref("neuron", wl, k))
         if not f_terms:  # no bias and every connection removed: z = 0
             f_terms, n_terms = [const(0.0, "0")], [const(0.0, "0")]
-        f_terms, _ = self.elide(f_terms)
-        n_terms, elided = self.elide(n_terms)
+        f_terms, n_terms = self.with_gap(f_terms, elided), self.with_gap(n_terms, elided)
         return Line(
             key=neuron_key("z", layer, j, p),
             kind="z",
@@ -312,12 +332,13 @@ class Builder:
             rec = tr.layers[layer]
             group = f"{self.group_prefix(p, multi)}Backward: layer {self.layer_name(layer)}"
             act = rec.activation or "identity"
+            outs = self.outputs(p) if layer == self.L else []  # once per layer, not once per neuron
             for j in range(rec.size):
                 refs: list[Ref] = [Ref("neuron", layer, j)]
                 formula: Expr
                 subst: Expr
                 if layer == self.L and tr.rule == "perceptron":
-                    an, asym, tn, ts = self.outputs(p)[j]
+                    an, asym, tn, ts = outs[j]
                     if self.n.error_signal:
                         formula, subst = Sub(ts, asym), Sub(tn, an)
                     else:
@@ -325,10 +346,9 @@ class Builder:
                     note = "the perceptron rule: the error itself, no f′ (a threshold unit has none)"
                     elided = False
                 elif layer == self.L and self.beta_form(layer):
-                    formula, subst = output_beta_form(tr.loss, j, self.outputs(p))
+                    formula, subst = output_beta_form(tr.loss, j, outs)
                     note, elided = "the error at the output, before the slope", False
                 elif layer == self.L:
-                    outs = self.outputs(p)
                     fp = None if act == "softmax" else self.fprime_parts(layer, j, p)
                     formula, subst, note = output_delta_form(
                         tr.loss,
@@ -372,9 +392,10 @@ class Builder:
         f_terms: list[Expr] = []
         n_terms: list[Expr] = []
         softmax_next = not self.beta_form(nxt)
-        for k in range(W.shape[0]):
-            if not self.present(layer, k, j):
-                continue
+        ks = self.connected(layer, W.shape[0], col=j)
+        shown, elided = self.shown(len(ks))
+        for i in shown:
+            k = ks[i]
             wsym = self.sym.w(layer, k, j)
             wnum = Num(float(W[k, j]), f"w[{layer},{k},{j}]", wsym)
             if softmax_next:  # the next layer is written with −δ: β = Σₖ wₖⱼ·(−δₖ)
@@ -386,12 +407,12 @@ class Builder:
                 fp_num, fp_sym = self.fprime_parts(nxt, k, p)
                 f_terms.append(Prod([wsym, fp_sym, self.sym.delta(nxt, k)]))
                 n_terms.append(Prod([wnum, fp_num, self.delta_num(nxt, k, p)]))
+        for k in self.refs_for(ks, shown):
             refs.append(Ref("edge", layer, k, j))
             refs.append(Ref("neuron", nxt, k))
         if not f_terms:
             return const(0.0, "0"), const(0.0, "0"), False
-        f_terms, _ = self.elide(f_terms)
-        n_terms, elided = self.elide(n_terms)
+        f_terms, n_terms = self.with_gap(f_terms, elided), self.with_gap(n_terms, elided)
         if len(f_terms) == 1:
             return f_terms[0], n_terms[0], elided
         return Sum(f_terms), Sum(n_terms), elided
@@ -402,20 +423,21 @@ class Builder:
         fp_num, fp_sym = self.fprime_parts(layer, j, p)
         f_terms: list[Expr] = []
         n_terms: list[Expr] = []
-        for k in range(W.shape[0]):
-            if not self.present(layer, k, j):
-                continue
+        ks = self.connected(layer, W.shape[0], col=j)
+        shown, elided = self.shown(len(ks))
+        for i in shown:
+            k = ks[i]
             wsym = self.sym.w(layer, k, j)
             f_terms.append(Prod([wsym, self.sym.delta(layer + 1, k)]))
             n_terms.append(
                 Prod([Num(float(W[k, j]), f"w[{layer},{k},{j}]", wsym), self.delta_num(layer + 1, k, p)])
             )
+        for k in self.refs_for(ks, shown):
             refs.append(Ref("edge", layer, k, j))
             refs.append(Ref("neuron", layer + 1, k))
         if not f_terms:
             return Prod([fp_sym, const(0.0, "0")]), Prod([fp_num, const(0.0, "0")]), False
-        f_terms, _ = self.elide(f_terms)
-        n_terms, elided = self.elide(n_terms)
+        f_terms, n_terms = self.with_gap(f_terms, elided), self.with_gap(n_terms, elided)
         if len(f_terms) == 1:
             return (
                 Prod([fp_sym, *f_terms[0].factors]),  # type: ignore[attr-defined]

@@ -64,6 +64,9 @@ HTML_ROLE = Qt.ItemDataRole.UserRole + 1
 LINE_ROLE = Qt.ItemDataRole.UserRole + 2
 #: milliseconds of work per turn of the event loop while the panel is rebuilt after a run
 CHUNK_MS = 8.0
+#: networks with more neurons than this are written out over turns of the event loop even when a
+#: single step changed them (a layer of 4,096 is some 19,000 lines: seconds to lay out at once)
+LARGE_NETWORK = 256
 
 Row = tuple[str, Line | None, str]  # (plain text, line or None for a header, html)
 HTML_FILTER = "HTML pages (*.html *.htm);;All files (*)"
@@ -294,10 +297,14 @@ class WalkthroughPanel(QWidget):
             self.schedule()
 
     def schedule(self) -> None:
-        """Refresh now if the panel is shown and no run is going on; otherwise when it is shown again."""
+        """Refresh if the panel is shown and no run is going on (now, or for a large network over turns
+        of the event loop, so that the window keeps answering); otherwise when it is shown again."""
         self._stale = True
         if self.isVisible() and not self.session.running:
-            self.refresh()
+            if sum(self.session.network.sizes) > LARGE_NETWORK:
+                self.refresh_later()
+            else:
+                self.refresh()
 
     def _running_changed(self, running: bool) -> None:
         """A run ended: rebuild over several turns of the event loop (the window shows the run's last
