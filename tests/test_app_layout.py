@@ -163,6 +163,28 @@ def test_remove_layers():
         ed.remove_layer(net, 0, INIT)
 
 
+def test_edits_refuse_to_grow_a_network_past_the_parameter_limit():
+    """Two layers of 4,096 joined are 16.8 million weights: an edit in the window took 16 s and
+    gigabytes then (a row each in the δ/Δw table, a copy in every undo step), and a few more froze it."""
+    assert ed.parameter_count([784, 4096, 10]) == 784 * 4096 + 4096 + 4096 * 10 + 10 < ed.MAX_EDIT_PARAMETERS
+    net = _net([2, 4096, 1])
+    with pytest.raises(EngineError, match="16,797,697 weights and biases; an edit may make it at most"):
+        ed.insert_layer(net, 1, 4096, "sigmoid", INIT)
+    assert net.sizes == [2, 4096, 1]  # nothing changed
+    net = _net([2, 2, 1])
+    ed.resize_layer(net, 0, 784, INIT)
+    ed.resize_layer(net, 1, 4096, INIT)  # 784-4096-1: 3.2 million, allowed
+    with pytest.raises(EngineError, match="at most 4,000,000"):
+        ed.resize_layer(net, 0, 1000, INIT)
+    ed.insert_layer(net, 2, 3, "sigmoid", INIT)  # 784-4096-3-1
+    ed.resize_layer(net, 0, 700, INIT)  # smaller is always allowed
+    big = _net([600, 600, 600])
+    ed.insert_layer(big, 1, 2, "sigmoid", INIT)  # 600-2-600-600
+    ed.resize_layer(big, 2, 4000, INIT)  # 600-2-4000-600: 2.4 million
+    with pytest.raises(EngineError, match="at most 4,000,000"):  # joining 600 and 4,000: 2.4 + 2.4 million
+        ed.remove_layer(big, 1, INIT)
+
+
 def test_softmax_cannot_go_in_a_hidden_layer():
     net = _net([2, 2, 1])
     with pytest.raises(EngineError, match="softmax"):

@@ -453,3 +453,21 @@ def test_tab_bars_made_later_keep_whole_names_too(qtbot):
     (bar,) = [b for b in w.findChildren(QTabBar) if b.isVisible()]
     assert bar.elideMode() == Qt.TextElideMode.ElideNone and bar.usesScrollButtons()
     assert [bar.tabText(i) for i in range(bar.count())] == ["Loss", "Decision Boundary", "Loss Landscape"]
+
+
+def test_a_layer_too_large_for_the_window_is_refused_with_a_message(qtbot, window, answers):
+    """Layers of 4,096 neurons each are allowed, but two of them joined (16.8 million weights) froze
+    the window for a quarter of a minute and took gigabytes: the edit is refused and says why."""
+    s = window.session
+    t = when_modal("layerDialog", set_layer(qtbot, 4096))
+    window.editor.layer_properties(1)  # the hidden layer: 4,096 neurons (2-4096-1 is allowed)
+    t.stop()
+    assert s.network.sizes == [2, 4096, 1] and not answers.warnings
+    t = when_modal("layerDialog", set_layer(qtbot, 4096))
+    window.editor.layer_properties(0)  # and 4,096 inputs: refused
+    t.stop()
+    assert s.network.sizes == [2, 4096, 1]
+    (title, text), *_ = answers.warnings
+    assert title == "Cannot change the network" and "16,785,409 weights and biases" in text
+    s.undo_stack.undo()
+    assert s.network.sizes == [2, 2, 1]  # one undo step: the allowed edit

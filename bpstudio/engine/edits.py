@@ -18,6 +18,10 @@ from .initialisers import get_initialiser
 from .network import Network
 
 MAX_EDIT_LAYER_SIZE = 4096
+#: the most weights and biases an edit may give a network (784-4096-10 has 3.3 million): each is a row
+#: of the δ/Δw table's weight list and is kept by every undo step, and two layers of 4,096 joined are
+#: 16.8 million (seconds per edit and gigabytes of memory in the window)
+MAX_EDIT_PARAMETERS = 4_000_000
 
 
 class Initial:
@@ -45,6 +49,23 @@ def _check_size(size: int) -> int:
     return size
 
 
+def parameter_count(sizes: list[int]) -> int:
+    """Σₗ (nₗ·nₗ₊₁ + nₗ₊₁): the weights and biases of a fully connected network of ``sizes``."""
+    return sum(a * b + b for a, b in zip(sizes, sizes[1:]))
+
+
+def _check_growth(net: Network, sizes: list[int]) -> None:
+    """Refuse an edit to layer sizes ``sizes`` that would take the network past
+    :data:`MAX_EDIT_PARAMETERS` (one that makes it no larger is always allowed)."""
+    after = parameter_count(sizes)
+    if after > MAX_EDIT_PARAMETERS and after > parameter_count(list(net.sizes)):
+        raise EngineError(
+            f"the network would have {after:,} weights and biases; an edit may make it at most "
+            f"{MAX_EDIT_PARAMETERS:,} (each is listed in the δ/Δw table and kept by every undo step): "
+            "use fewer neurons or layers"
+        )
+
+
 def _check_layer(net: Network, layer: int) -> None:
     if not 0 <= layer < len(net.sizes):
         raise EngineError(f"there is no layer {layer + 1}: the network has {len(net.sizes)} layers")
@@ -63,6 +84,7 @@ def insert_layer(net: Network, position: int, size: int, activation: str, initia
         raise EngineError(f"cannot insert a layer at position {position + 1}")
     sizes = list(net.sizes)
     sizes.insert(position, size)
+    _check_growth(net, sizes)
     key = [*sizes, position]
     if position == 0:
         w, b = initial.draw((net.sizes[0], size), key)
@@ -105,6 +127,7 @@ def remove_layer(net: Network, layer: int, initial: Initial) -> None:
         del net.weights[-1], net.biases[-1], net.masks[-1], net.activations[-1], net.use_bias[-1]
     else:
         sizes = net.sizes[:layer] + net.sizes[layer + 1 :]
+        _check_growth(net, sizes)  # the neighbours joined may be larger than the layers they replace
         w, b = initial.draw((net.sizes[layer + 1], net.sizes[layer - 1]), [*sizes, layer, 3])
         net.weights[layer - 1 : layer + 1] = [w]
         net.biases[layer - 1 : layer + 1] = [b]
@@ -127,6 +150,7 @@ def resize_layer(net: Network, layer: int, size: int, initial: Initial) -> None:
         return
     sizes = list(net.sizes)
     sizes[layer] = size
+    _check_growth(net, sizes)
     key = [*sizes, layer]
     keep = min(size, old)
     if layer > 0:  # rows of the weight layer feeding it
