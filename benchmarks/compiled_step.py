@@ -165,24 +165,29 @@ def use(compiled: bool) -> None:
     fastpath.StepBuffers.compile_step = compiled_step if compiled else NUMPY_STEP  # type: ignore[method-assign]
 
 
+def trainer_for(case, X, T, lr: float) -> Trainer:  # noqa: ANN001
+    """A fresh trainer for ``case`` as `engine.py` trains it (σ hidden; σ + BCE or softmax + CCE; mean)."""
+    out = "sigmoid" if case.sizes[-1] == 1 else "softmax"
+    net = Network.create(list(case.sizes), ["sigmoid", out], init="xavier", seed=0)
+    cfg = TrainConfig(
+        loss="bce" if out == "sigmoid" else "cce",
+        reduction="mean",
+        optimiser="sgd",
+        optimiser_params={"lr": lr},
+        batch_mode="online" if case.batch == 1 else "minibatch",
+        batch_size=case.batch,
+        seed=0,
+    )
+    return Trainer(net, cfg, X, T)
+
+
 def agreement(case, epochs: int = 5) -> float:  # noqa: ANN001
     """Largest |difference| of the weights after ``epochs`` epochs, compiled step against NumPy's."""
     X, T, _y = make_data(case)
-    out = "sigmoid" if case.sizes[-1] == 1 else "softmax"
     weights = []
     for compiled in (False, True):
         use(compiled)
-        net = Network.create(list(case.sizes), ["sigmoid", out], init="xavier", seed=0)
-        cfg = TrainConfig(
-            loss="bce" if out == "sigmoid" else "cce",
-            reduction="mean",
-            optimiser="sgd",
-            optimiser_params={"lr": case.lr},
-            batch_mode="online" if case.batch == 1 else "minibatch",
-            batch_size=case.batch,
-            seed=0,
-        )
-        trainer = Trainer(net, cfg, X, T)
+        trainer = trainer_for(case, X, T, case.lr)
         trainer.run(epochs=epochs)
         weights.append(np.concatenate([w.ravel() for w in trainer.network.weights]))
     use(False)
@@ -192,17 +197,7 @@ def agreement(case, epochs: int = 5) -> float:  # noqa: ANN001
 def step_times(case, rounds: int) -> dict[str, float]:  # noqa: ANN001
     """Median µs of one step (the same batch, η tiny), NumPy's step and the compiled one taking turns."""
     X, T, _y = make_data(case)
-    out = "sigmoid" if case.sizes[-1] == 1 else "softmax"
-    net = Network.create(list(case.sizes), ["sigmoid", out], init="xavier", seed=0)
-    cfg = TrainConfig(
-        loss="bce" if out == "sigmoid" else "cce",
-        optimiser="sgd",
-        optimiser_params={"lr": 1e-9},
-        batch_mode="online" if case.batch == 1 else "minibatch",
-        batch_size=case.batch,
-        seed=0,
-    )
-    trainer = Trainer(net, cfg, X, T)
+    trainer = trainer_for(case, X, T, 1e-9)  # the weights hardly move: every step does the same work
     trainer.run(epochs=1)
     ws = trainer._loop_buffers()
     steps = {"numpy": NUMPY_STEP(ws, trainer), "compiled": compiled_step(ws, trainer)}

@@ -33,14 +33,19 @@ def _params(b: Builder, wl: int) -> list[tuple[int, int | None]]:
     """(j, k) of every present parameter of weight layer ``wl``, bias (k None) first, capped."""
     up = b.tr.updates[wl]
     n_out, n_in = up.W_before.shape
+    mask = b.masks[wl]
+    weights = int(np.count_nonzero(mask)) if mask is not None else n_out * n_in
+    total = weights + (n_out if b.biased[wl] else 0)
     out: list[tuple[int, int | None]] = []
     for j in range(n_out):
+        if len(out) >= b.max_weights:  # the rest are not listed: not enumerated either
+            break
         if b.biased[wl]:
             out.append((j, None))
-        out.extend((j, k) for k in range(n_in) if b.present(wl, j, k))
-    if len(out) > b.max_weights:
+        out.extend((j, k) for k in b.connected(wl, n_in, row=j))
+    if total > b.max_weights:
         note = (
-            f"{b.wname(wl)} has {len(out):,} weights and biases: the gradient and update lines list only "
+            f"{b.wname(wl)} has {total:,} weights and biases: the gradient and update lines list only "
             f"the first {b.max_weights:,}."
         )
         if note not in b.notes:
