@@ -462,9 +462,10 @@ class Session(QObject):
             self.project.input_transform = None
         self._rebuild_trainer()
         if self.trainer is None and self.trainer_problem:
+            problem = self.trainer_problem  # (the rebuild on the old data clears it)
             self.project.dataset, self.project.input_transform = old, old_transform
             self._rebuild_trainer()
-            self.errorOccurred.emit("Dataset does not fit", self.trainer_problem)
+            self.errorOccurred.emit("Dataset does not fit", problem)
             return False
         self.project.optimiser_state = None
         self.project.history = None
