@@ -31,3 +31,23 @@ def test_data_that_do_not_fit_are_refused_with_the_reason(tmp_path, qtbot):
     ((title, text),) = errors
     assert title == "Dataset does not fit" and "missing.csv" in text
 
+
+def test_a_copy_leaves_the_session_s_file_and_data_paths_alone(tmp_path):
+    """copy_document (the autosave) is the project for a file elsewhere, without making it that file's."""
+    data = tmp_path / "course"
+    data.mkdir()
+    (data / "xor.csv").write_text("a,b,y\n0,0,0\n0,1,1\n1,0,1\n1,1,0\n", encoding="utf-8")
+    s = Session()
+    assert s.set_dataset({"file": str(data / "xor.csv")})
+    s.save(data / "net.bps.json")
+    assert s.project.dataset["file"] == "xor.csv"  # named relative to the project from now on
+    s.step_epoch()
+    (tmp_path / "copies").mkdir()
+    doc = s.copy_document(tmp_path / "copies")
+    assert s.path == data / "net.bps.json" and s.dirty and s.project.dataset["file"] == "xor.csv"
+    from bpstudio.formats import load_project, save_project_document
+
+    save_project_document(tmp_path / "copies" / "c.bps.json", doc)
+    copy = load_project(tmp_path / "copies" / "c.bps.json")
+    assert copy.dataset["file"] == "../course/xor.csv" or copy.dataset["file"] == str(data / "xor.csv")
+    assert copy.history is not None and len(copy.history.epochs) == 1

@@ -16,6 +16,7 @@ CHECKS = [
     "main window",
     "first paint",
     "training steps",
+    "autosave",
     "save",
     "reopen",
     "render",
@@ -37,7 +38,7 @@ def test_every_check_passes_on_the_default_example(qtbot):
 
 def test_the_command_line_runs_it_and_exits_zero(qtbot, capsys):
     assert cli.main(["--smoke-test"]) == 0
-    assert "smoke test passed: 9 checks" in capsys.readouterr().out
+    assert "smoke test passed: 10 checks" in capsys.readouterr().out
 
 
 def test_it_runs_on_the_project_given_on_the_command_line(qtbot, capsys):

@@ -3,7 +3,8 @@
 ``launch(args)`` creates the QApplication (Fusion style, the saved theme, sharp high-DPI rendering),
 opens ``args.project`` or the built-in XOR example, and runs the event loop. A project that cannot be
 read raises the engine's error before any window appears, so the command line prints one line and
-exits with status 2.
+exits with status 2. Once the window shows, unhandled errors are reported in it and logged
+(``error_report.py``), and work a crash left unsaved is offered (``recovery.py``).
 
 With ``BPSTUDIO_QUIT_AFTER_PAINT=1`` the app prints ``first-paint <seconds since interpreter start>``
 once the canvas has been painted and quits: ``benchmarks/startup.py`` times launches this way.
@@ -128,8 +129,18 @@ def launch(args: argparse.Namespace) -> int:
         window.show()
         app.exec()
         return 0 if probe.done else 1
+    from PySide6.QtCore import QTimer
+
+    from .error_report import install as report_errors
+    from .recovery import offer_recovery
+
+    reporter = report_errors(lambda: window)
     show_window(window)
-    return int(app.exec())
+    QTimer.singleShot(0, lambda: offer_recovery(window))  # work a crash left unsaved, once the window shows
+    try:
+        return int(app.exec())
+    finally:
+        reporter.uninstall()
 
 
 def show_window(window) -> None:

@@ -11,6 +11,7 @@ The window composes its parts explicitly::
     window.menus["train"], window.toolbars["train"]   # hidden until an action is added
     window.documents.openers.append(fn)  # fn(path) -> bool: open other kinds of file
     window.close_hooks.append(fn)        # fn() -> bool, before closing (False cancels)
+    window.autosaver                     # recovery.py: copies of unsaved work, offered after a crash
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from .lazy_panel import LazyPanel, P, Placeholder
 from .panel_dock import PanelDock
 from .preferences import PreferencesDialog, apply_preferences
 from .presentation import Presentation
+from .recovery import install as install_recovery
 from .screen_fit import (
     ElidedLabel,
     ReadableDockTabs,
@@ -134,6 +136,7 @@ class MainWindow(QMainWindow):
         self._compare_runs = install_compare_runs(self)
         self.lesson = install_lesson(self)
         install_help(self)
+        self.autosaver = install_recovery(self)
         self.toolbar_text = ToolbarText(self)
         ui_scale.follow_font(self, self.toolbar_text.font_changed)
         self._dock_tabs = ReadableDockTabs(self)
@@ -336,4 +339,5 @@ class MainWindow(QMainWindow):
             return
         self.presentation.set_active(False)  # the layout saved is the user's own, not the lecture's
         self.settings.save_window_state(self.saveGeometry(), self.saveState())
+        self.autosaver.closed()
         event.accept()

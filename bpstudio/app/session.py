@@ -28,7 +28,15 @@ from ..engine import (
     TrainingRefused,
 )
 from ..engine.stepper import MicroStep
-from ..formats import DatasetSpec, Project, RunRecord, load_project, network_to_dict, save_project
+from ..formats import (
+    DatasetSpec,
+    Project,
+    RunRecord,
+    load_project,
+    network_to_dict,
+    project_to_dict,
+    save_project_document,
+)
 from ..teaching.labels import Names
 from ..teaching.lesson import train_updates as lesson_train_updates
 from ..teaching.notation import Notation
@@ -223,25 +231,42 @@ class Session(QObject):
         target = Path(path) if path else self.path
         if target is None:
             raise EngineError("this project has no file yet: choose Save As")
-        self.sync_project()
-        dataset = self.project.dataset
-        # a data file named relative to the old folder is named for the new one; an absolute name of a
-        # file in (or next to) the project's folder becomes relative, so the folder can be copied whole
-        old_dir = self.path.parent if self.path is not None else Path.cwd()
-        rebased = rebase_data_paths(dataset, old_dir, target.parent)
-        if rebased is not dataset:
-            self.project.dataset = DatasetSpec(rebased)
-        try:
-            save_project(target, self.project)
-        except BaseException:
-            self.project.dataset = dataset
-            raise
+        doc, dataset = self._document(target.parent)
+        save_project_document(target, doc)
+        self.project.dataset = dataset
         self.path = target
         self._trained_since_save = False
         self.undo_stack.setClean()
         self.fileChanged.emit(str(target))
         self._emit_dirty()
         return target
+
+    def copy_document(self, folder: str | Path) -> dict[str, Any]:
+        """The project as it stands, as a document for a file in ``folder`` (an autosaved copy, see
+        ``recovery.py``; it shares nothing with the project, so another thread may write it). The
+        session's file, data paths and unsaved state stay as they are."""
+        return self._document(Path(folder))[0]
+
+    def _document(self, folder: Path) -> tuple[dict[str, Any], DatasetSpec]:
+        """The project, brought up to date with the trainer, as a document for a file in ``folder``, and
+        the dataset specification it holds: a data file named relative to the current folder is named
+        for ``folder``; an absolute name of a file in (or next to) it becomes relative, so the folder
+        can be copied whole."""
+        self.sync_project()
+        dataset = self.project.dataset
+        old_dir = self.path.parent if self.path is not None else Path.cwd()
+        rebased = rebase_data_paths(dataset, old_dir, folder)
+        spec = rebased if isinstance(rebased, DatasetSpec) else DatasetSpec(rebased)
+        doc = project_to_dict(self.project)
+        if spec is not dataset:
+            doc["dataset"] = spec.to_dict()
+        return doc, spec
+
+    def restore(self, project: Project, path: str | Path | None) -> None:
+        """Open a recovered copy of a project (see ``recovery.py``): as :meth:`set_project`, but with
+        unsaved changes, since it holds work done after ``path`` was last saved (None: never saved)."""
+        self.set_project(project, path)
+        self._mark_trained()
 
     def sync_project(self) -> None:
         """Bring the project's training state (settings, optimiser state, history, progress) up to

@@ -126,6 +126,7 @@ class SmokeTest:
         self.window = None
         self.errors: list[str] = []
         self.painted = False
+        self.autosaved = Path()
 
     # ------------------------------------------------------------------ running
     def run(self) -> SmokeReport:
@@ -134,6 +135,7 @@ class SmokeTest:
             ("main window", self.check_window),
             ("first paint", self.check_paint),
             ("training steps", self.check_training),
+            ("autosave", self.check_autosave),
             ("save", self.check_save),
             ("reopen", self.check_reopen),
             ("render", self.check_render),
@@ -292,6 +294,23 @@ class SmokeTest:
         self._expect(len(losses) >= taken, "the loss history did not grow")
         return f"{taken} updates ({len(stages)} micro-stages), batch loss {losses[-1]:.6g}"
 
+    def check_autosave(self) -> str:
+        """The copy of unsaved work (recovery.py): written by its thread, it loads with the weights
+        as they are; the save that follows removes it."""
+        from ..formats import load_project
+
+        window = self.window
+        saver = window.autosaver
+        self._expect(window.session.dirty, "the session is not marked unsaved after training")
+        self._expect(saver.save_now(), "the autosave did not begin")
+        saver.wait()
+        self._expect(saver.has_copy(), f"no autosaved copy was written in {saver.folder}")
+        copy = load_project(saver.project_file)
+        same = all(np.array_equal(a, b) for a, b in zip(copy.network.weights, window.session.network.weights))
+        self._expect(same, "the autosaved copy holds other weights")
+        self.autosaved = saver.project_file
+        return f"{saver.project_file.stat().st_size:,} bytes in {saver.folder}"
+
     def check_save(self) -> str:
         session = self.window.session
         self.saved_numbers = _numbers(session)
@@ -299,6 +318,7 @@ class SmokeTest:
         session.save(path)
         self._expect(path.is_file() and path.stat().st_size > 0, f"{path} was not written")
         self._expect(not session.dirty, "the session is still marked unsaved after saving")
+        self._expect(not self.autosaved.exists(), f"the autosaved copy {self.autosaved} outlived the save")
         self.saved_path = path
         return f"{path.stat().st_size:,} bytes"
 

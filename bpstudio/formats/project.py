@@ -312,7 +312,13 @@ def load_project(path: str | os.PathLike[str]) -> Project:
 
 def save_project(path: str | os.PathLike[str], project: Project) -> None:
     """Write a project file atomically, after checking it would load again (FormatError if not)."""
-    save_document(path, project_to_dict(project), PROJECT)
+    save_project_document(path, project_to_dict(project))
+
+
+def save_project_document(path: str | os.PathLike[str], doc: dict[str, Any]) -> None:
+    """Write a document made by :func:`project_to_dict` as :func:`save_project` does. The document
+    shares nothing with the project, so it may be written in another thread (an autosave)."""
+    save_document(path, doc, PROJECT)
 
 
 def load_weights(path: str | os.PathLike[str]) -> Network:

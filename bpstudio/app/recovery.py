@@ -1,0 +1,480 @@
+"""Autosave and recovery: unsaved work survives a crash, a power cut or a lab PC switched off.
+
+While the open project has unsaved changes, the window writes a copy of it every
+:data:`AUTOSAVE_SECONDS` (not while a run is training, nor while an exercise is open) into the
+recovery folder, ``<data folder>/bpstudio/recovery`` (``~/.local/share/bpstudio/recovery`` on Linux,
+``%LOCALAPPDATA%\\bpstudio\\recovery`` on Windows). Each window's copy is three files named by a key
+of its own::
+
+    KEY.bps.json    the project as it stood (an ordinary project file; data files named for this folder)
+    KEY.meta.json   what it is: {"format": "bpstudio-recovery", "version": 1, "name", "original", "saved"}
+    KEY.lock        a QLockFile the window's process holds while it runs
+
+Saving the project, opening or starting another one, undoing back to the saved state and closing the
+window remove the copy: it only ever holds work that is not saved anywhere else. At the next start,
+copies whose process is gone (its lock is stale) are offered in *Recover Unsaved Work*; File ▸
+Recover Unsaved Work… offers them later. A recovered project opens with unsaved changes and saves to
+the file it came from (or asks for a name if it never had one).
+
+This module only moves files and asks the user: :meth:`Session.copy_document` gives the project as a
+document (in the GUI thread), a thread of the autosaver writes it with the formats package, and
+:meth:`Session.restore` opens a recovered one.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QLockFile, QObject, QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+)
+
+from ..data.files import rebase_data_paths
+from ..engine import EngineError
+from ..formats import load_project, save_project_document
+from ..formats.io import read_json, write_json_atomic
+from .dialogs import run_modal
+from .screen_fit import fit_dialog
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+#: how often a project with unsaved changes is copied (seconds); longer when a copy is slow to write
+AUTOSAVE_SECONDS = 60
+#: a copy may take at most this share of the time between copies (a network of millions of weights
+#: takes seconds to write: it is then copied less often, so the window stays responsive)
+AUTOSAVE_SHARE = 0.02
+META_FORMAT = "bpstudio-recovery"
+META_VERSION = 1
+#: the largest meta file read (it holds a name, a path and a time)
+MAX_META_BYTES = 64 * 1024
+PROJECT_SUFFIX = ".bps.json"
+META_SUFFIX = ".meta.json"
+LOCK_SUFFIX = ".lock"
+
+_windows = itertools.count(1)
+_clock = time.perf_counter
+
+
+def recovery_folder() -> Path:
+    """``<data folder>/bpstudio/recovery``, resolved afresh each time (tests point XDG_DATA_HOME
+    elsewhere)."""
+    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericDataLocation)
+    return Path(base or Path.home()) / "bpstudio" / "recovery"
+
+
+def _lock(path: Path) -> QLockFile:
+    lock = QLockFile(str(path))
+    lock.setStaleLockTime(0)  # stale only when its process is gone, however old it is
+    return lock
+
+
+def _remove(*paths: Path) -> None:
+    for p in paths:
+        try:
+            p.unlink()
+        except FileNotFoundError:
+            pass
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One autosaved copy left by a window whose process is gone."""
+
+    folder: Path
+    key: str
+    name: str
+    #: the project's file when the copy was made ("" if it had never been saved)
+    original: str
+    #: when the copy was made (seconds since the epoch)
+    saved: float
+
+    @property
+    def project_file(self) -> Path:
+        return self.folder / f"{self.key}{PROJECT_SUFFIX}"
+
+    @property
+    def meta_file(self) -> Path:
+        return self.folder / f"{self.key}{META_SUFFIX}"
+
+    def label(self, now: float | None = None) -> str:
+        """``NAME — autosaved today at 14:32, from /path/file.bps.json`` (or "never saved")."""
+        when = datetime.fromtimestamp(self.saved)
+        today = datetime.fromtimestamp(time.time() if now is None else now).date()
+        day = "today" if when.date() == today else when.strftime("%d %b %Y").lstrip("0")
+        origin = f"from {self.original}" if self.original else "never saved"
+        return f"{self.name} — autosaved {day} at {when:%H:%M}, {origin}"
+
+    def remove(self) -> None:
+        _remove(self.project_file, self.meta_file)
+
+
+def _read_meta(path: Path, project_file: Path) -> tuple[str, str, float]:
+    """(name, original, saved) from a meta file; what it lacks, or all of it when it cannot be read,
+    from the project file's name and time."""
+    meta: Any = None
+    try:
+        meta = read_json(path, "recovery file", max_bytes=MAX_META_BYTES)
+    except (EngineError, OSError, ValueError):
+        pass
+    meta = meta if isinstance(meta, dict) and meta.get("format") == META_FORMAT else {}
+    name, original, saved = meta.get("name"), meta.get("original"), meta.get("saved")
+    if not isinstance(saved, (int, float)) or isinstance(saved, bool) or not 0 < saved < 1e11:
+        saved = project_file.stat().st_mtime
+    name = "".join(ch for ch in name if ch.isprintable()).strip()[:200] if isinstance(name, str) else ""
+    name = name or "Unnamed project"
+    original = original if isinstance(original, str) and "\0" not in original else ""
+    return name, original[:4096], float(saved)
+
+
+def orphaned_entries(folder: Path | None = None) -> list[Entry]:
+    """The copies in ``folder`` (the recovery folder) whose window's process is gone, newest first.
+
+    A copy whose lock another running process holds (another window of bpstudio) is left out.
+    """
+    folder = recovery_folder() if folder is None else folder
+    try:
+        projects = sorted(folder.glob(f"*{PROJECT_SUFFIX}"))
+    except OSError:
+        return []
+    entries = []
+    for project_file in projects:
+        key = project_file.name[: -len(PROJECT_SUFFIX)]
+        lock = _lock(folder / f"{key}{LOCK_SUFFIX}")
+        if not lock.tryLock(0):
+            continue  # its window is still open
+        try:
+            if not project_file.is_file():
+                continue
+            name, original, saved = _read_meta(folder / f"{key}{META_SUFFIX}", project_file)
+            entries.append(Entry(folder, key, name, original, saved))
+        except OSError:
+            continue
+        finally:
+            lock.unlock()
+    return sorted(entries, key=lambda e: e.saved, reverse=True)
+
+
+class _Writer(threading.Thread):
+    """Writes one copy (the document and its meta file) outside the GUI thread."""
+
+    def __init__(self, saver: Autosaver, doc: dict[str, Any], meta: dict[str, Any], started: float) -> None:
+        super().__init__(name="autosave", daemon=True)
+        self.saver, self.doc, self.meta, self.started = saver, doc, meta, started
+        self.project_file, self.meta_file = saver.project_file, saver.meta_file
+        self.generation = saver.generation
+        self.error = ""
+        self.duration = 0.0
+
+    def run(self) -> None:
+        try:
+            save_project_document(self.project_file, self.doc)
+            write_json_atomic(self.meta_file, self.meta)
+        except (EngineError, OSError) as exc:
+            self.error = str(exc)
+        except Exception as exc:  # noqa: BLE001 (said in the status bar, not lost in a thread)
+            self.error = f"{type(exc).__name__}: {exc}"
+        self.duration = _clock() - self.started
+        try:
+            self.saver.written.emit(self)
+        except RuntimeError:  # the window is gone (its closing waits for the copy, so not normally)
+            pass
+
+
+class Autosaver(QObject):
+    """Copies the window's project to the recovery folder while it has unsaved changes.
+
+    The project is turned into a document in the GUI thread (tens of milliseconds for a million
+    weights); encoding, checking and writing it (about a second for a million weights) happen in a
+    thread of its own, one copy at a time.
+    """
+
+    #: a copy was written, or failed (the _Writer): handled in the GUI thread
+    written = Signal(object)
+
+    def __init__(self, window: MainWindow, interval_s: float | None = None) -> None:
+        super().__init__(window)
+        self.window = window
+        self.session = window.session
+        self.folder = recovery_folder()
+        self.key = f"{os.getpid()}-{next(_windows)}-{int(time.time())}"
+        self.interval_s = AUTOSAVE_SECONDS if interval_s is None else interval_s
+        self._lock: QLockFile | None = None
+        #: something changed since the last copy
+        self._pending = False
+        self._failed = False
+        self._closed = False
+        #: counts discards: a copy begun before the last discard is removed once written
+        self.generation = 0
+        self._writer: _Writer | None = None
+        #: how long the last copy took, from the snapshot to the file written (seconds)
+        self.last_duration = 0.0
+        self.written.connect(self._written, Qt.ConnectionType.QueuedConnection)
+        self.timer = QTimer(self)
+        self.timer.setInterval(round(self.interval_s * 1000))
+        self.timer.timeout.connect(self.tick)
+        self.timer.start()
+        s = self.session
+        s.changed.connect(self._touch)
+        s.dirtyChanged.connect(self._dirty_changed)
+        s.runningChanged.connect(lambda running: None if running else self._touch())
+
+    @property
+    def project_file(self) -> Path:
+        return self.folder / f"{self.key}{PROJECT_SUFFIX}"
+
+    @property
+    def meta_file(self) -> Path:
+        return self.folder / f"{self.key}{META_SUFFIX}"
+
+    def has_copy(self) -> bool:
+        return self.project_file.is_file()
+
+    def _touch(self, *_args) -> None:
+        self._pending = True
+
+    def _dirty_changed(self, dirty: bool) -> None:
+        if dirty:
+            self._pending = True
+        else:  # saved, or another project opened, or undone back to the saved state: nothing to keep
+            self.discard(keep_lock=True)
+
+    def tick(self) -> None:
+        """The timer: copy the project if it changed since the last copy and is not saved."""
+        s = self.session
+        if self._pending and s.dirty and not s.running and not s.locked:
+            self.save_now()
+
+    def save_now(self) -> bool:
+        """Begin a copy (written in a thread: :meth:`wait` for it); False if one is still being written
+        (this one follows at the next tick) or the project cannot be copied (said once in the status
+        bar until a copy succeeds)."""
+        if self._closed:
+            return False
+        if self._writer is not None:
+            self._pending = True
+            return False
+        started = _clock()
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            if self._lock is None:
+                lock = _lock(self.folder / f"{self.key}{LOCK_SUFFIX}")
+                if not lock.tryLock(0):
+                    raise OSError(f"cannot lock {lock.fileName()}")
+                self._lock = lock
+            doc = self.session.copy_document(self.folder)
+        except (EngineError, OSError) as exc:
+            self._fail(str(exc))
+            return False
+        meta = {
+            "format": META_FORMAT,
+            "version": META_VERSION,
+            "name": self.window.document_name(),
+            "original": str(self.session.path or ""),
+            "saved": time.time(),
+        }
+        self._pending = False
+        self._writer = _Writer(self, doc, meta, started)
+        self._writer.start()
+        return True
+
+    def wait(self) -> None:
+        """Wait for the copy being written (if any) and take its outcome."""
+        if self._writer is not None:
+            self._written(self._writer)
+
+    def _written(self, writer: _Writer) -> None:
+        if writer is not self._writer:  # already taken by wait()
+            return
+        writer.join()
+        self._writer = None
+        if writer.generation != self.generation:  # discarded while it was being written
+            _remove(writer.project_file, writer.meta_file)
+            return
+        if writer.error:
+            self._pending = True
+            self._fail(writer.error)
+            return
+        self._failed = False
+        self.last_duration = writer.duration
+        interval = max(self.interval_s, self.last_duration / AUTOSAVE_SHARE)
+        self.timer.setInterval(round(interval * 1000))
+
+    def _fail(self, problem: str) -> None:
+        if not self._failed:
+            self._failed = True
+            self.session.statusMessage.emit(f"Autosave failed: {problem}")
+
+    def discard(self, keep_lock: bool = False) -> None:
+        """Remove this window's copy (and, unless ``keep_lock``, give up its lock)."""
+        self.generation += 1
+        _remove(self.project_file, self.meta_file)
+        self._pending = False
+        if not keep_lock and self._lock is not None:
+            self._lock.unlock()
+            self._lock = None
+
+    def closed(self) -> None:
+        """The window closed (its unsaved changes saved or discarded by the user): no copy is left."""
+        self.timer.stop()
+        self.wait()
+        self._closed = True
+        self.discard()
+
+    def recover(self, entry: Entry) -> bool:
+        """Open ``entry`` in the window (after the unsaved-changes prompt); its files are removed once
+        this window's own copy of it is written."""
+        docs = self.window.documents
+        if not docs.maybe_save():
+            return False
+        try:
+            project = load_project(entry.project_file)
+        except (EngineError, OSError) as exc:
+            QMessageBox.warning(
+                self.window,
+                "Cannot recover the project",
+                f"{exc}\n\nThe autosaved copy stays in {entry.folder}.",
+            )
+            return False
+        original = Path(entry.original) if entry.original else None
+        new_dir = original.parent if original is not None else Path.cwd()
+        project.dataset = rebase_data_paths(project.dataset, entry.folder, new_dir)
+        docs.example_name = ""
+        self.session.restore(docs.prepare(project), original)
+        self.wait()  # (a copy of the project before)
+        if self.save_now():
+            self.wait()
+            if self.has_copy():
+                entry.remove()
+        self.session.statusMessage.emit(
+            f"Recovered {entry.name} as autosaved at {datetime.fromtimestamp(entry.saved):%H:%M}: "
+            "save it to keep it"
+        )
+        return True
+
+
+class RecoveryDialog(QDialog):
+    """The autosaved copies left by windows that did not close: open one, delete one, or not now."""
+
+    def __init__(self, window: MainWindow, entries: list[Entry]) -> None:
+        super().__init__(window)
+        self.setObjectName("recoveryDialog")
+        self.setWindowTitle("Recover Unsaved Work")
+        self.window_ = window
+        self.entries = list(entries)
+        intro = QLabel(
+            "Backprop Studio did not close properly, and the projects below had changes that were "
+            "not saved. Their autosaved copies can be opened now (they open unsaved: save them to "
+            "keep them)."
+        )
+        intro.setWordWrap(True)
+        self.list = QListWidget()
+        self.list.setObjectName("recoveryList")
+        for entry in self.entries:
+            item = QListWidgetItem(entry.label())
+            item.setToolTip(str(entry.project_file))
+            self.list.addItem(item)
+        self.list.setCurrentRow(0)
+        self.list.itemActivated.connect(lambda _item: self.open_selected())
+        buttons = QDialogButtonBox()
+        self.open_button = QPushButton("&Open")
+        self.open_button.setObjectName("recoveryOpen")
+        self.open_button.setDefault(True)
+        self.delete_button = QPushButton("&Delete…")
+        self.delete_button.setObjectName("recoveryDelete")
+        self.later_button = QPushButton("&Not Now")
+        self.later_button.setObjectName("recoveryLater")
+        buttons.addButton(self.open_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(self.delete_button, QDialogButtonBox.ButtonRole.DestructiveRole)
+        buttons.addButton(self.later_button, QDialogButtonBox.ButtonRole.RejectRole)
+        self.open_button.clicked.connect(self.open_selected)
+        self.delete_button.clicked.connect(self.delete_selected)
+        self.later_button.clicked.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.list)
+        layout.addWidget(buttons)
+        fit_dialog(self, 640, 300)
+
+    def _selected(self) -> Entry | None:
+        row = self.list.currentRow()
+        return self.entries[row] if 0 <= row < len(self.entries) else None
+
+    def open_selected(self) -> None:
+        entry = self._selected()
+        if entry is not None and self.window_.autosaver.recover(entry):
+            self.accept()
+
+    def delete_selected(self) -> None:
+        entry = self._selected()
+        if entry is None:
+            return
+        answer = QMessageBox.question(
+            self,
+            "Delete the autosaved copy",
+            f"Delete the autosaved copy of {entry.name}? The changes it holds are lost.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            entry.remove()
+        except OSError as exc:
+            QMessageBox.warning(self, "Cannot delete the copy", str(exc))
+            return
+        row = self.list.currentRow()
+        del self.entries[row]
+        self.list.takeItem(row)
+        if not self.entries:
+            self.accept()
+
+
+def offer_recovery(window: MainWindow, say_if_none: bool = False) -> bool:
+    """Show :class:`RecoveryDialog` if windows that did not close left copies; True if one was opened.
+    ``say_if_none``: tell the user when there is nothing to recover (the menu item)."""
+    entries = orphaned_entries()
+    if not entries:
+        if say_if_none:
+            QMessageBox.information(window, "Recover Unsaved Work", "There is no unsaved work to recover.")
+        return False
+    before = window.session.project
+    run_modal(RecoveryDialog(window, entries))
+    return window.session.project is not before
+
+
+def install(window: MainWindow) -> Autosaver:
+    """The window's autosaver (``window.autosaver``), and File ▸ Recover Unsaved Work…"""
+    from PySide6.QtGui import QAction
+
+    saver = Autosaver(window)
+    action = QAction("Recover &Unsaved Work…", window)
+    action.setObjectName("action_recover")
+    action.setStatusTip("Open the autosaved copy of a project that was not saved when bpstudio closed")
+    action.triggered.connect(lambda: offer_recovery(window, say_if_none=True))
+    window.actions["recover"] = action
+    menu = window.menus.get("file")
+    if menu is not None:
+        recent = window.menus["recent"].menuAction()
+        actions = menu.actions()
+        after = actions.index(recent) + 1 if recent in actions else len(actions)
+        if after < len(actions):
+            menu.insertAction(actions[after], action)
+        else:
+            menu.addAction(action)
+    return saver
