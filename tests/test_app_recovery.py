@@ -64,7 +64,7 @@ def test_unsaved_work_is_copied_and_the_copy_goes_once_it_is_saved(window, answe
     saver.timer.timeout.emit()
     saver.wait()
     assert saver.has_copy()
-    assert load_project(saver.project_file).network.sizes == [2, 5, 1]
+    assert load_project(saver.file("project")).network.sizes == [2, 5, 1]
     meta = json.loads(saver.meta_file.read_text(encoding="utf-8"))
     assert meta["format"] == "bpstudio-recovery" and meta["original"] == "" and meta["name"]
     answers.files.append(tmp_path / "mine.bps.json")
@@ -217,6 +217,56 @@ def test_work_left_by_a_killed_window_is_recovered_with_its_data(qtbot, answers,
     assert not w.autosaver.has_copy()
 
 
+def test_an_exercise_s_unsaved_answers_are_copied_and_recovered(qtbot, answers, monkeypatch, tmp_path):
+    """While an exercise is open, the copy is the student's answers (the project is the exercise's,
+    locked); a window that dies leaves them to the next, which reopens the exercise with them."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLineEdit
+
+    from bpstudio import resource_path
+    from bpstudio.teaching import load_answers
+
+    first = MainWindow()
+    qtbot.addWidget(first)
+    first.show()
+    assert first.documents.open_path(resource_path("exercises", "xor-backprop-221.bpx.json"), ask=False)
+    room, saver = first.teaching, first.autosaver
+    saver.timer.timeout.emit()
+    saver.wait()
+    assert not saver.has_copy()  # nothing typed yet
+    key = room.exercise.questions()[0].key
+    edit = room.exercise_panel.findChild(QLineEdit, f"answer:{key}")
+    edit.setFocus()
+    qtbot.keyClicks(edit, "0.3")
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    assert room.unsaved
+    saver.timer.timeout.emit()
+    saver.wait()
+    assert saver.has_copy("answers") and not saver.has_copy("project")
+    _exercise, attempt = load_answers(saver.file("answers"))
+    assert attempt.answers[key].text == "0.3"
+
+    saver._lock.unlock()  # as if its process had died: the lock is stale, the copy stays
+    saver._lock = None
+    (entry,) = recovery.orphaned_entries()
+    assert entry.kind == "answers" and entry.name.startswith("Answers to ") and "never saved" in entry.label()
+
+    second = MainWindow()
+    qtbot.addWidget(second)
+    second.show()
+    when_modal("recoveryDialog", lambda dlg: dlg.open_button.click())
+    assert recovery.offer_recovery(second) is True
+    room2 = second.teaching
+    assert room2.exercise is not None and room2.exercise.title == room.exercise.title
+    assert room2.attempt.answers[key].text == "0.3" and room2.unsaved and second.session.locked
+    assert second.autosaver.has_copy("answers") and not entry.file.exists()
+    answers.files.append(tmp_path / "ana.bpa.json")
+    room2.save_answers()
+    assert not room2.unsaved
+    second.autosaver.timer.timeout.emit()  # nothing unsaved any more: the copy goes
+    assert not second.autosaver.has_copy()
+
+
 def orphan(folder: Path, key: str, project_text: str, meta_text: str) -> recovery.Entry:
     """The files a window that died would have left (no lock file: it was never released)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -242,7 +292,7 @@ def test_a_damaged_copy_is_refused_with_a_message_and_can_be_deleted(window, ans
     when_modal("recoveryDialog", act)
     assert not recovery.offer_recovery(window)
     assert window.session.project is before
-    assert not entry.project_file.exists() and not entry.meta_file.exists()
+    assert not entry.file.exists() and not entry.meta_file.exists()
     assert recovery.orphaned_entries() == []
 
 

@@ -1,24 +1,28 @@
 """Autosave and recovery: unsaved work survives a crash, a power cut or a lab PC switched off.
 
-While the open project has unsaved changes, the window writes a copy of it every
-:data:`AUTOSAVE_SECONDS` (not while a run is training, nor while an exercise is open) into the
-recovery folder, ``<data folder>/bpstudio/recovery`` (``~/.local/share/bpstudio/recovery`` on Linux,
-``%LOCALAPPDATA%\\bpstudio\\recovery`` on Windows). Each window's copy is three files named by a key
-of its own::
+While the open project has unsaved changes, or an exercise has answers the student has not saved,
+the window writes a copy of them every :data:`AUTOSAVE_SECONDS` (a project not while a run is
+training) into the recovery folder, ``<data folder>/bpstudio/recovery``
+(``~/.local/share/bpstudio/recovery`` on Linux, ``%LOCALAPPDATA%\\bpstudio\\recovery`` on Windows).
+Each window's copy is three files named by a key of its own::
 
     KEY.bps.json    the project as it stood (an ordinary project file; data files named for this folder)
-    KEY.meta.json   what it is: {"format": "bpstudio-recovery", "version": 1, "name", "original", "saved"}
+    KEY.bpa.json    or the exercise's answers (an ordinary answers file, the exercise in it)
+    KEY.meta.json   what it is: {"format": "bpstudio-recovery", "version": 1, "kind", "name",
+                    "original", "saved"}
     KEY.lock        a QLockFile the window's process holds while it runs
 
-Saving the project, opening or starting another one, undoing back to the saved state and closing the
-window remove the copy: it only ever holds work that is not saved anywhere else. At the next start,
-copies whose process is gone (its lock is stale) are offered in *Recover Unsaved Work*; File ▸
-Recover Unsaved Work… offers them later. A recovered project opens with unsaved changes and saves to
-the file it came from (or asks for a name if it never had one).
+Saving the project (or the answers), opening or starting another one, undoing back to the saved
+state and closing the window remove the copy: it only ever holds work that is not saved anywhere
+else. At the next start, copies whose process is gone (its lock is stale) are offered in *Recover
+Unsaved Work*; File ▸ Recover Unsaved Work… offers them later. A recovered project (or exercise)
+opens with unsaved changes and saves to the file it came from (or asks for a name if it never had
+one).
 
 This module only moves files and asks the user: :meth:`Session.copy_document` gives the project as a
 document (in the GUI thread), a thread of the autosaver writes it with the formats package, and
-:meth:`Session.restore` opens a recovered one.
+:meth:`Session.restore` opens a recovered one; answers go through ``teaching.results`` and the
+teaching room alike.
 """
 
 from __future__ import annotations
@@ -46,8 +50,10 @@ from PySide6.QtWidgets import (
 
 from ..data.files import rebase_data_paths
 from ..engine import EngineError
-from ..formats import load_project, save_project_document
+from ..formats import load_project, save_document, save_project_document
 from ..formats.io import read_json, write_json_atomic
+from ..teaching import ANSWERS, ANSWERS_SUFFIX, load_answers
+from ..teaching.results import answers_to_dict
 from .dialogs import run_modal
 from .screen_fit import fit_dialog
 
@@ -64,6 +70,8 @@ META_VERSION = 1
 #: the largest meta file read (it holds a name, a path and a time)
 MAX_META_BYTES = 64 * 1024
 PROJECT_SUFFIX = ".bps.json"
+#: the file of each kind of copy: a project, or an exercise's answers
+SUFFIXES = {"project": PROJECT_SUFFIX, "answers": ANSWERS_SUFFIX}
 META_SUFFIX = ".meta.json"
 LOCK_SUFFIX = ".lock"
 
@@ -99,14 +107,16 @@ class Entry:
     folder: Path
     key: str
     name: str
-    #: the project's file when the copy was made ("" if it had never been saved)
+    #: the project's (or the answers') file when the copy was made ("" if it had never been saved)
     original: str
     #: when the copy was made (seconds since the epoch)
     saved: float
+    #: "project" or "answers"
+    kind: str = "project"
 
     @property
-    def project_file(self) -> Path:
-        return self.folder / f"{self.key}{PROJECT_SUFFIX}"
+    def file(self) -> Path:
+        return self.folder / f"{self.key}{SUFFIXES[self.kind]}"
 
     @property
     def meta_file(self) -> Path:
@@ -121,12 +131,12 @@ class Entry:
         return f"{self.name} — autosaved {day} at {when:%H:%M}, {origin}"
 
     def remove(self) -> None:
-        _remove(self.project_file, self.meta_file)
+        _remove(self.file, self.meta_file)
 
 
-def _read_meta(path: Path, project_file: Path) -> tuple[str, str, float]:
+def _read_meta(path: Path, copy_file: Path) -> tuple[str, str, float]:
     """(name, original, saved) from a meta file; what it lacks, or all of it when it cannot be read,
-    from the project file's name and time."""
+    from the copy's file and time."""
     meta: Any = None
     try:
         meta = read_json(path, "recovery file", max_bytes=MAX_META_BYTES)
@@ -135,7 +145,7 @@ def _read_meta(path: Path, project_file: Path) -> tuple[str, str, float]:
     meta = meta if isinstance(meta, dict) and meta.get("format") == META_FORMAT else {}
     name, original, saved = meta.get("name"), meta.get("original"), meta.get("saved")
     if not isinstance(saved, (int, float)) or isinstance(saved, bool) or not 0 < saved < 1e11:
-        saved = project_file.stat().st_mtime
+        saved = copy_file.stat().st_mtime
     name = "".join(ch for ch in name if ch.isprintable()).strip()[:200] if isinstance(name, str) else ""
     name = name or "Unnamed project"
     original = original if isinstance(original, str) and "\0" not in original else ""
@@ -149,20 +159,20 @@ def orphaned_entries(folder: Path | None = None) -> list[Entry]:
     """
     folder = recovery_folder() if folder is None else folder
     try:
-        projects = sorted(folder.glob(f"*{PROJECT_SUFFIX}"))
+        copies = sorted((p, kind) for kind, suffix in SUFFIXES.items() for p in folder.glob(f"*{suffix}"))
     except OSError:
         return []
     entries = []
-    for project_file in projects:
-        key = project_file.name[: -len(PROJECT_SUFFIX)]
+    for copy_file, kind in copies:
+        key = copy_file.name[: -len(SUFFIXES[kind])]
         lock = _lock(folder / f"{key}{LOCK_SUFFIX}")
         if not lock.tryLock(0):
             continue  # its window is still open
         try:
-            if not project_file.is_file():
+            if not copy_file.is_file():
                 continue
-            name, original, saved = _read_meta(folder / f"{key}{META_SUFFIX}", project_file)
-            entries.append(Entry(folder, key, name, original, saved))
+            name, original, saved = _read_meta(folder / f"{key}{META_SUFFIX}", copy_file)
+            entries.append(Entry(folder, key, name, original, saved, kind))
         except OSError:
             continue
         finally:
@@ -173,17 +183,23 @@ def orphaned_entries(folder: Path | None = None) -> list[Entry]:
 class _Writer(threading.Thread):
     """Writes one copy (the document and its meta file) outside the GUI thread."""
 
-    def __init__(self, saver: Autosaver, doc: dict[str, Any], meta: dict[str, Any], started: float) -> None:
+    def __init__(
+        self, saver: Autosaver, kind: str, doc: dict[str, Any], meta: dict[str, Any], started: float
+    ):
         super().__init__(name="autosave", daemon=True)
-        self.saver, self.doc, self.meta, self.started = saver, doc, meta, started
-        self.project_file, self.meta_file = saver.project_file, saver.meta_file
+        self.saver, self.kind, self.doc, self.meta = saver, kind, doc, meta
+        self.file, self.meta_file = saver.file(kind), saver.meta_file
         self.generation = saver.generation
+        self.started = started
         self.error = ""
         self.duration = 0.0
 
     def run(self) -> None:
         try:
-            save_project_document(self.project_file, self.doc)
+            if self.kind == "answers":
+                save_document(self.file, self.doc, ANSWERS)
+            else:
+                save_project_document(self.file, self.doc)
             write_json_atomic(self.meta_file, self.meta)
         except (EngineError, OSError) as exc:
             self.error = str(exc)
@@ -197,9 +213,10 @@ class _Writer(threading.Thread):
 
 
 class Autosaver(QObject):
-    """Copies the window's project to the recovery folder while it has unsaved changes.
+    """Copies the window's unsaved work to the recovery folder: the project, or while an exercise is
+    open the student's answers.
 
-    The project is turned into a document in the GUI thread (tens of milliseconds for a million
+    The work is turned into a document in the GUI thread (tens of milliseconds for a million
     weights); encoding, checking and writing it (about a second for a million weights) happen in a
     thread of its own, one copy at a time.
     """
@@ -233,17 +250,25 @@ class Autosaver(QObject):
         s.changed.connect(self._touch)
         s.dirtyChanged.connect(self._dirty_changed)
         s.runningChanged.connect(lambda running: None if running else self._touch())
+        window.teaching.exercise_panel.changed.connect(self._touch)
 
-    @property
-    def project_file(self) -> Path:
-        return self.folder / f"{self.key}{PROJECT_SUFFIX}"
+    def file(self, kind: str) -> Path:
+        """This window's copy of that kind (``project`` or ``answers``)."""
+        return self.folder / f"{self.key}{SUFFIXES[kind]}"
 
     @property
     def meta_file(self) -> Path:
         return self.folder / f"{self.key}{META_SUFFIX}"
 
-    def has_copy(self) -> bool:
-        return self.project_file.is_file()
+    def has_copy(self, kind: str | None = None) -> bool:
+        return any(self.file(k).is_file() for k in ([kind] if kind else SUFFIXES))
+
+    def unsaved(self) -> str | None:
+        """What has unsaved changes: ``answers`` (an open exercise's), ``project``, or None."""
+        room = self.window.teaching
+        if room.attempt is not None and room.exercise is not None and not room.practice:
+            return "answers" if room.unsaved else None
+        return "project" if self.session.dirty else None
 
     def _touch(self, *_args) -> None:
         self._pending = True
@@ -251,25 +276,30 @@ class Autosaver(QObject):
     def _dirty_changed(self, dirty: bool) -> None:
         if dirty:
             self._pending = True
-        else:  # saved, or another project opened, or undone back to the saved state: nothing to keep
+        elif self.unsaved() is None:  # saved, another project opened, or undone back to the saved state
             self.discard(keep_lock=True)
 
     def tick(self) -> None:
-        """The timer: copy the project if it changed since the last copy and is not saved."""
-        s = self.session
-        if self._pending and s.dirty and not s.running and not s.locked:
+        """The timer: copy the unsaved work if it changed since the last copy; remove the copy once
+        nothing is unsaved (answers saved, an exercise closed)."""
+        kind = self.unsaved()
+        if kind is None:
+            if self.has_copy():
+                self.discard(keep_lock=True)
+        elif self._pending and not (kind == "project" and (self.session.running or self.session.locked)):
             self.save_now()
 
     def save_now(self) -> bool:
-        """Begin a copy (written in a thread: :meth:`wait` for it); False if one is still being written
-        (this one follows at the next tick) or the project cannot be copied (said once in the status
-        bar until a copy succeeds)."""
-        if self._closed:
+        """Begin a copy (written in a thread: :meth:`wait` for it); False if there is nothing unsaved,
+        one is still being written (this one follows at the next tick) or the work cannot be copied
+        (said once in the status bar until a copy succeeds)."""
+        kind = self.unsaved()
+        if self._closed or kind is None:
             return False
         if self._writer is not None:
             self._pending = True
             return False
-        started = _clock()
+        room, started = self.window.teaching, _clock()
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             if self._lock is None:
@@ -277,19 +307,25 @@ class Autosaver(QObject):
                 if not lock.tryLock(0):
                     raise OSError(f"cannot lock {lock.fileName()}")
                 self._lock = lock
-            doc = self.session.copy_document(self.folder)
+            if kind == "answers" and room.attempt is not None and room.exercise is not None:
+                doc = answers_to_dict(room.attempt, room.exercise)
+                name, original = f"Answers to {room.exercise.title or 'an exercise'}", room.answers_path
+            else:
+                doc = self.session.copy_document(self.folder)
+                name, original = self.window.document_name(), self.session.path
         except (EngineError, OSError) as exc:
             self._fail(str(exc))
             return False
         meta = {
             "format": META_FORMAT,
             "version": META_VERSION,
-            "name": self.window.document_name(),
-            "original": str(self.session.path or ""),
+            "kind": kind,
+            "name": name,
+            "original": str(original or ""),
             "saved": time.time(),
         }
         self._pending = False
-        self._writer = _Writer(self, doc, meta, started)
+        self._writer = _Writer(self, kind, doc, meta, started)
         self._writer.start()
         return True
 
@@ -304,12 +340,15 @@ class Autosaver(QObject):
         writer.join()
         self._writer = None
         if writer.generation != self.generation:  # discarded while it was being written
-            _remove(writer.project_file, writer.meta_file)
+            _remove(writer.file, writer.meta_file)
             return
         if writer.error:
             self._pending = True
             self._fail(writer.error)
             return
+        for kind in SUFFIXES:  # a copy of the other kind is older (the exercise was opened or closed)
+            if kind != writer.kind:
+                _remove(self.file(kind))
         self._failed = False
         self.last_duration = writer.duration
         interval = max(self.interval_s, self.last_duration / AUTOSAVE_SHARE)
@@ -323,43 +362,50 @@ class Autosaver(QObject):
     def discard(self, keep_lock: bool = False) -> None:
         """Remove this window's copy (and, unless ``keep_lock``, give up its lock)."""
         self.generation += 1
-        _remove(self.project_file, self.meta_file)
+        _remove(*(self.file(kind) for kind in SUFFIXES), self.meta_file)
         self._pending = False
         if not keep_lock and self._lock is not None:
             self._lock.unlock()
             self._lock = None
 
     def closed(self) -> None:
-        """The window closed (its unsaved changes saved or discarded by the user): no copy is left."""
+        """The window closed (its unsaved work saved or discarded by the user): no copy is left."""
         self.timer.stop()
         self.wait()
         self._closed = True
         self.discard()
 
     def recover(self, entry: Entry) -> bool:
-        """Open ``entry`` in the window (after the unsaved-changes prompt); its files are removed once
+        """Open ``entry`` in the window (after the unsaved-changes prompts); its files are removed once
         this window's own copy of it is written."""
-        docs = self.window.documents
-        if not docs.maybe_save():
+        docs, room = self.window.documents, self.window.teaching
+        if not docs.maybe_save() or not room.maybe_save_answers():
             return False
+        original = Path(entry.original) if entry.original else None
         try:
-            project = load_project(entry.project_file)
+            if entry.kind == "answers":
+                exercise, attempt = load_answers(entry.file)
+            else:
+                project = load_project(entry.file)
         except (EngineError, OSError) as exc:
             QMessageBox.warning(
                 self.window,
-                "Cannot recover the project",
+                "Cannot recover the work",
                 f"{exc}\n\nThe autosaved copy stays in {entry.folder}.",
             )
             return False
-        original = Path(entry.original) if entry.original else None
-        new_dir = original.parent if original is not None else Path.cwd()
-        project.dataset = rebase_data_paths(project.dataset, entry.folder, new_dir)
-        docs.example_name = ""
-        self.session.restore(docs.prepare(project), original)
-        self.wait()  # (a copy of the project before)
+        if entry.kind == "answers":
+            room.start(exercise, attempt, original)
+            room.unsaved = True
+        else:
+            new_dir = original.parent if original is not None else Path.cwd()
+            project.dataset = rebase_data_paths(project.dataset, entry.folder, new_dir)
+            docs.example_name = ""
+            self.session.restore(docs.prepare(project), original)
+        self.wait()  # (a copy of the work before)
         if self.save_now():
             self.wait()
-            if self.has_copy():
+            if self.has_copy(entry.kind):
                 entry.remove()
         self.session.statusMessage.emit(
             f"Recovered {entry.name} as autosaved at {datetime.fromtimestamp(entry.saved):%H:%M}: "
@@ -387,7 +433,7 @@ class RecoveryDialog(QDialog):
         self.list.setObjectName("recoveryList")
         for entry in self.entries:
             item = QListWidgetItem(entry.label())
-            item.setToolTip(str(entry.project_file))
+            item.setToolTip(str(entry.file))
             self.list.addItem(item)
         self.list.setCurrentRow(0)
         self.list.itemActivated.connect(lambda _item: self.open_selected())

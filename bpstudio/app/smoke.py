@@ -305,11 +305,12 @@ class SmokeTest:
         self._expect(saver.save_now(), "the autosave did not begin")
         saver.wait()
         self._expect(saver.has_copy(), f"no autosaved copy was written in {saver.folder}")
-        copy = load_project(saver.project_file)
+        copy_file = saver.file("project")
+        copy = load_project(copy_file)
         same = all(np.array_equal(a, b) for a, b in zip(copy.network.weights, window.session.network.weights))
         self._expect(same, "the autosaved copy holds other weights")
-        self.autosaved = saver.project_file
-        return f"{saver.project_file.stat().st_size:,} bytes in {saver.folder}"
+        self.autosaved = copy_file
+        return f"{copy_file.stat().st_size:,} bytes in {saver.folder}"
 
     def check_save(self) -> str:
         session = self.window.session
