@@ -9,6 +9,10 @@ the copy is on disk (encoding, checking and writing run in a thread), and the lo
 event loop while that thread runs, against the longest turn over the same time without a copy being
 written (the peer, measured right before each copy). Nothing in the window is animating, so both
 longest turns are small unless the copy holds the event loop up.
+
+``--lock`` measures instead how long each step of writing a 784-1000-10 project in a thread keeps
+the main thread waiting (for Python's interpreter lock): encoding, parsing the text back, checking
+the document.
 """
 
 from __future__ import annotations
@@ -39,11 +43,48 @@ def turns(app, seconds: float, until=None) -> float:
     return longest
 
 
+def lock_probe() -> int:
+    """Each step of a copy in a thread, and the longest the main thread waits meanwhile."""
+    import threading
+
+    from bpstudio.engine import Network
+    from bpstudio.formats import Project, project_to_dict
+    from bpstudio.formats.io import encode_json, parse_json
+    from bpstudio.formats.project import PROJECT
+
+    net = Network.create([784, 1000, 10], "sigmoid", init="uniform", init_params={"r": 0.5}, seed=0)
+    doc = project_to_dict(Project(network=net))
+    payload = encode_json(doc)
+    print(f"load average {os.getloadavg()[0]:.2f}; a {len(payload) / 1e6:.1f} MB project")
+    steps = {
+        "encode": lambda: encode_json(doc),
+        "parse the text back": lambda: parse_json(payload),
+        "check the document": lambda: PROJECT.decode(doc),
+    }
+    for name, step in steps.items():
+        done = threading.Event()
+        worker = threading.Thread(target=lambda step=step, done=done: (step(), done.set()))
+        t0 = last = time.perf_counter()
+        worker.start()
+        longest = 0.0
+        while not done.is_set():
+            time.sleep(0.001)
+            now = time.perf_counter()
+            longest, last = max(longest, now - last), now
+        worker.join()
+        took = (time.perf_counter() - t0) * 1000
+        print(f"{name}: {took:.0f} ms, the main thread waited at most {longest * 1000:.0f} ms")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--sizes", default=DEFAULT_SIZES)
+    ap.add_argument("--lock", action="store_true", help="the interpreter lock held by each step instead")
     args = ap.parse_args(argv)
+    if args.lock:
+        return lock_probe()
     home = tempfile.mkdtemp(prefix="bpstudio-autosave-")
     os.environ["XDG_DATA_HOME"] = str(Path(home) / "data")
     os.environ["XDG_CONFIG_HOME"] = str(Path(home) / "config")

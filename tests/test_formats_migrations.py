@@ -317,3 +317,32 @@ def test_a_registered_format_loads_and_saves_through_the_shared_machinery(tmp_pa
     # another registered format is named when a file is opened as the wrong kind
     with pytest.raises(FormatError, match="this is a bpstudio widget file, not a project file"):
         load_project(path)
+
+
+@pytest.mark.parametrize("reparse", [True, False])
+def test_a_document_checked_without_parsing_it_back_is_written_and_refused_alike(tmp_path, reparse):
+    """reparse=False (the autosave's thread) checks the document itself: the same bytes written, the
+    same refusals, with the file untouched."""
+    import json
+
+    from bpstudio.engine import Network
+    from bpstudio.formats import PROJECT_FORMAT, Project, load_project, project_to_dict
+    from bpstudio.formats.project import save_project_document
+
+    net = Network.create([3, 4, 2], "tanh", init="uniform", init_params={"r": 0.5}, seed=3)
+    doc = project_to_dict(Project(network=net, name="p"))
+    save_project_document(tmp_path / "a.bps.json", doc, reparse=reparse)
+    save_project_document(tmp_path / "b.bps.json", project_to_dict(Project(network=net, name="p")))
+    assert (tmp_path / "a.bps.json").read_bytes() == (tmp_path / "b.bps.json").read_bytes()
+    assert load_project(tmp_path / "a.bps.json").network.sizes == [3, 4, 2]
+    for field, value, message in (
+        ("training", {"lr": "fast"}, "training"),
+        ("network", {"sizes": [3, 4, 2]}, "network"),
+        ("name", float("nan"), "name"),
+        ("format", PROJECT_FORMAT + "x", "format"),
+    ):
+        bad = json.loads(json.dumps(doc)) if field != "name" else dict(doc)
+        bad[field] = value
+        with pytest.raises(FormatError, match=message):
+            save_project_document(tmp_path / "a.bps.json", bad, reparse=reparse)
+    assert (tmp_path / "a.bps.json").read_bytes() == (tmp_path / "b.bps.json").read_bytes()

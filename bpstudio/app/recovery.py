@@ -196,10 +196,10 @@ class _Writer(threading.Thread):
 
     def run(self) -> None:
         try:
-            if self.kind == "answers":
-                save_document(self.file, self.doc, ANSWERS)
+            if self.kind == "answers":  # (checked without parsing the text back: see save_document)
+                save_document(self.file, self.doc, ANSWERS, reparse=False)
             else:
-                save_project_document(self.file, self.doc)
+                save_project_document(self.file, self.doc, reparse=False)
             write_json_atomic(self.meta_file, self.meta)
         except (EngineError, OSError) as exc:
             self.error = str(exc)

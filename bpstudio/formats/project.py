@@ -315,10 +315,11 @@ def save_project(path: str | os.PathLike[str], project: Project) -> None:
     save_project_document(path, project_to_dict(project))
 
 
-def save_project_document(path: str | os.PathLike[str], doc: dict[str, Any]) -> None:
+def save_project_document(path: str | os.PathLike[str], doc: dict[str, Any], reparse: bool = True) -> None:
     """Write a document made by :func:`project_to_dict` as :func:`save_project` does. The document
-    shares nothing with the project, so it may be written in another thread (an autosave)."""
-    save_document(path, doc, PROJECT)
+    shares nothing with the project, so it may be written in another thread (an autosave: with
+    ``reparse`` False, see :func:`~bpstudio.formats.registry.save_document`)."""
+    save_document(path, doc, PROJECT, reparse)
 
 
 def load_weights(path: str | os.PathLike[str]) -> Network:

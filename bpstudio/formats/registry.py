@@ -170,17 +170,25 @@ def load_document(path: str | os.PathLike[str], fmt: FileFormat | str) -> Docume
         raise exc.with_source(str(path)) from None
 
 
-def save_document(path: str | os.PathLike[str], doc: Document, fmt: FileFormat | str) -> None:
+def save_document(
+    path: str | os.PathLike[str], doc: Document, fmt: FileFormat | str, reparse: bool = True
+) -> None:
     """Write a current-version document atomically, after checking it would load again.
 
     The document is serialised (NaN, infinity and non-JSON values are refused with the field named),
     parsed back and validated exactly as :func:`load_document` would; nothing is written on error.
+    ``reparse`` False validates the document itself instead of the parsed text: the same values, since
+    the encoder writes only JSON's, and a thread that writes in the background does not hold up the
+    others (parsing a large text holds Python's interpreter lock for its whole length).
     """
     f = get_format(fmt) if isinstance(fmt, str) else fmt
     source = str(path)
     try:
         payload = encode_json(doc, max_bytes=f.max_bytes)
-        f.decode(parse_json(payload, f.what), parsed=True)
+        if reparse:
+            f.decode(parse_json(payload, f.what), parsed=True)
+        else:
+            f.decode(doc)
     except FormatError as exc:
         raise FormatError(f"not saved: {exc.problem}", exc.field, source) from None
     write_bytes_atomic(path, payload)
