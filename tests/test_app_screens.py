@@ -148,3 +148,56 @@ def test_every_dialog_opens_on_the_screen_with_its_buttons(width, height, scale)
     outside = {name: d["frame"] for name, d in dialogs.items() if not inside(d["frame"], report["screen"])}
     assert not outside, (report["screen"], outside)
     assert all(d["buttons_on_screen"] for d in dialogs.values()), dialogs
+
+
+SEESAW = """
+import json
+from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
+from bpstudio.app.screen_fit import PanelScroll
+
+app = QApplication([])
+app.setStyle("Fusion")
+
+
+class Wraps(QWidget):
+    # a row of controls that wraps, as a FlowBar does: wider than 310 pixels it is 98 high, else 96
+    def resizeEvent(self, event):
+        self.setMinimumHeight(98 if event.size().width() > 310 else 96)
+        super().resizeEvent(event)
+
+
+panel = QWidget()
+layout = QVBoxLayout(panel)
+layout.setContentsMargins(0, 0, 0, 0)
+layout.addWidget(Wraps())
+rest = QWidget()
+rest.setMinimumHeight(90)
+layout.addWidget(rest)
+scroll = PanelScroll(panel)
+states = []
+for size in [(320, 192), (320, 193), (500, 300), (320, 192)]:
+    scroll.resize(*size)
+    scroll.show()
+    for _ in range(5):
+        app.processEvents()
+    bar = scroll.verticalScrollBar()
+    view = scroll.viewport()
+    sizes = [panel.width(), view.width(), panel.height(), view.height()]
+    states.append([bar.isVisible(), *sizes, bar.maximum()])
+print(json.dumps(states))
+"""
+
+
+def test_a_panel_whose_height_depends_on_its_width_does_not_rock_its_scroll_bar_to_a_crash():
+    """Without the bar the panel is wide enough to need it, with it narrow enough not to: Qt answered
+    each resize with a nested one until the stack overflowed (the random-use soak, seed 41: the
+    Gradients panel at 336 and 322 pixels). Now the scroll area keeps its bar, and the panel fits the
+    width beside it."""
+    out = subprocess.run([sys.executable, "-c", SEESAW], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert out.returncode == 0, (out.returncode, out.stderr[-2000:])
+    states = json.loads(out.stdout.strip().splitlines()[-1])
+    for bar, panel_w, view_w, panel_h, view_h, scroll in (states[0], states[1], states[3]):
+        assert bar and panel_w == view_w < 320  # the bar stays, and hides no part of the panel
+        assert panel_h >= 192 and scroll == panel_h - view_h  # what does not show can be scrolled to
+    bar, panel_w, view_w, panel_h, view_h, _scroll = states[2]  # room enough: no bar, the whole area
+    assert not bar and (panel_w, panel_h) == (view_w, view_h) == (500, 300)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt
+from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
     QDockWidget,
@@ -51,8 +51,21 @@ PLOTS = ("lossDock", "boundaryDock", "gradientsDock", "landscapeDock", "compareR
 BOTTOM = ("traceTableDock", "walkthroughDock", "chainRuleDock", "lessonDock")
 
 
+#: nested resizes of a panel past which its scroll area stops answering them (see PanelScroll)
+SEESAW_DEPTH = 6
+
+
 class PanelScroll(QScrollArea):
-    """A frameless scroll area around a panel whose own minimum size would not fit a small screen."""
+    """A frameless scroll area around a panel whose own minimum size would not fit a small screen.
+
+    A panel whose least height depends on its width, and not always the narrower the taller (a row
+    of controls that wraps, :class:`~bpstudio.app.flow_layout.FlowBar`), can make the vertical scroll
+    bar come and go for ever: without the bar the panel is wide enough to need it, with it narrow
+    enough not to. Qt answers each resize of the panel with another, nested, until the stack
+    overflows (a crash the random-use soak found, the Gradients panel at 336 and 322 pixels wide).
+    Past :data:`SEESAW_DEPTH` nested resizes the scroll area stops answering them and then keeps
+    its vertical bar (the state that stands) until it is given a new size itself.
+    """
 
     def __init__(self, widget: QWidget) -> None:
         super().__init__()
@@ -60,13 +73,36 @@ class PanelScroll(QScrollArea):
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setWidgetResizable(True)
         self.setWidget(widget)
+        self._resizing = 0
+        self._seesaw = False
 
     def minimumSizeHint(self) -> QSize:
         return PANEL_MINIMUM
 
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() != QEvent.Type.Resize or obj is not self.widget():
+            return super().eventFilter(obj, event)
+        if self._resizing >= SEESAW_DEPTH:
+            if not self._seesaw:
+                self._seesaw = True
+                QTimer.singleShot(0, self, self._keep_bar)
+            return False
+        self._resizing += 1
+        try:
+            return super().eventFilter(obj, event)
+        finally:
+            self._resizing -= 1
+
+    def _keep_bar(self) -> None:
+        if self._seesaw:
+            self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         """A panel with a ``fit_height(pixels)`` method hears how high its visible area is (it may be
         less than the panel's own height, which never goes below its minimum)."""
+        if self._seesaw and event.size() != event.oldSize():  # a new size: the bar as needed again
+            self._seesaw = False
+            self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         super().resizeEvent(event)
         fit = getattr(self.widget(), "fit_height", None)
         if fit is not None:
