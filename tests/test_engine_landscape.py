@@ -167,3 +167,25 @@ def test_principal_directions_of_a_path_of_huge_weights_warn_of_nothing():
         far[2, :5] = 0.5e308
         with pytest.raises(EngineError, match="too far"):
             principal_directions(net, list(far))
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e160, 1e300])
+def test_random_directions_of_huge_weights_are_finite_and_orthogonal(scale):
+    """Squaring weights past 10¹⁵⁴ overflowed (a RuntimeWarning the random-use soak caught, and
+    directions of inf and NaN); the directions are the same up to rounding for ordinary weights."""
+    net = Network.create([3, 5, 2], "tanh", init="uniform", init_params={"r": 0.5}, seed=1)
+    d1_ref, d2_ref = random_directions(net, seed=4)
+    for p in net.parameters():
+        p *= scale
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        d1, d2 = random_directions(net, seed=4)
+    for a, b, ra, rb in zip(d1, d2, d1_ref, d2_ref):
+        assert np.isfinite(a).all() and np.isfinite(b).all()
+        np.testing.assert_allclose(a, ra * scale, rtol=1e-12, atol=0)
+        np.testing.assert_allclose(b, rb * scale, rtol=1e-9, atol=1e-9 * scale)
+    for i in (0, 2):  # each weight part as long as that part of θ
+        norm = float(np.linalg.norm(d1[i] / scale)) * scale
+        assert norm == pytest.approx(float(np.linalg.norm(net.parameters()[i] / scale)) * scale, rel=1e-12)
+    dot = sum(float(np.vdot(a / scale, b / scale)) for a, b in zip(d1, d2))
+    assert abs(dot) < 1e-10

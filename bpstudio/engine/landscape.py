@@ -71,9 +71,23 @@ def unit_direction(
     return out
 
 
+def _norm(x: np.ndarray) -> float:
+    """‖x‖₂ as m·‖x/m‖₂ with m = maxᵢ |xᵢ|: the same value, without the overflow of squaring entries
+    past 10¹⁵⁴ (weights that have grown huge); +inf only when the norm itself is past the largest
+    float."""
+    m = float(np.max(np.abs(x))) if x.size else 0.0
+    if m == 0.0 or not np.isfinite(m):
+        return m
+    return m * float(np.linalg.norm(x / m))
+
+
 def random_directions(net: Network, seed: int = 0) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Two random directions, each weight matrix's (and bias vector's) part scaled to the norm of that
-    part of θ (Li et al. 2018), the second made orthogonal to the first; removed connections stay 0."""
+    part of θ (Li et al. 2018), the second made orthogonal to the first; removed connections stay 0.
+
+    A part dᵢ = (rᵢ/‖rᵢ‖)·‖θᵢ‖ (rᵢ standard normal), so no entry exceeds ‖θᵢ‖; when ‖θᵢ‖ itself is past
+    the largest float, maxⱼ|θᵢⱼ| stands for it. The projection d₂ − (d₁·d₂ / d₁·d₁)·d₁ is computed on
+    the directions divided by their largest entry (the same ratio, no overflow)."""
     rng = np.random.default_rng(seed)
     params = net.parameters()
     dirs = []
@@ -87,14 +101,18 @@ def random_directions(net: Network, seed: int = 0) -> tuple[list[np.ndarray], li
             mask = net.masks[i // 2]
             if mask is not None:
                 r = r * mask
-            norm_p, norm_r = float(np.linalg.norm(p)), float(np.linalg.norm(r))
-            d.append(r * (norm_p / norm_r) if norm_p > 0 and norm_r > 0 else r)
+            norm_p, norm_r = _norm(p), _norm(r)
+            if not np.isfinite(norm_p):
+                norm_p = float(np.max(np.abs(p)))
+            d.append((r / norm_r) * norm_p if norm_p > 0 and norm_r > 0 else r)
         dirs.append(d)
     d1, d2 = dirs
-    dot = sum(float(np.vdot(a, b)) for a, b in zip(d1, d2))
-    n1 = sum(float(np.vdot(a, a)) for a in d1)
-    if n1 > 0:
-        d2 = [b - (dot / n1) * a for a, b in zip(d1, d2)]
+    largest = max((float(np.max(np.abs(a))) for a in d1 + d2 if a.size), default=0.0)
+    if largest > 0:
+        dot = sum(float(np.vdot(a / largest, b / largest)) for a, b in zip(d1, d2))
+        n1 = sum(float(np.vdot(a / largest, a / largest)) for a in d1)
+        if n1 > 0:
+            d2 = [b - (dot / n1) * a for a, b in zip(d1, d2)]
     return d1, d2
 
 
