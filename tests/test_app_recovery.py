@@ -19,7 +19,7 @@ from bpstudio.app.error_report import ErrorReporter
 from bpstudio.app.main_window import MainWindow
 from bpstudio.engine import edits as ed
 from bpstudio.formats import load_project
-from tests.gui_helpers import answer_dialogs, when_modal
+from tests.gui_helpers import answer_dialogs, shown_window, when_modal
 
 ROOT = Path(__file__).resolve().parents[1]
 XOR_CSV = "x1,x2,y\n0,0,0\n0,1,1\n1,0,1\n1,1,0\n"
@@ -32,11 +32,7 @@ def answers(monkeypatch):
 
 @pytest.fixture
 def window(qtbot, answers):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
+    return shown_window(qtbot)
 
 
 def widen(window, n: int) -> None:
