@@ -34,6 +34,9 @@ def test_every_check_passes_on_the_default_example(qtbot):
     assert report.screenshot is not None and report.screenshot.width() >= 200
     assert "XOR" in out.getvalue() and out.getvalue().count("smoke: ok") == len(CHECKS)
     assert not test.tmp.exists(), "the temporary folder was not removed"
+    from bpstudio.app.recovery import recovery_folder
+
+    assert not recovery_folder().exists()  # the autosave check wrote in the temporary folder
 
 
 def test_the_command_line_runs_it_and_exits_zero(qtbot, capsys):

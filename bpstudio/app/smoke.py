@@ -219,6 +219,7 @@ class SmokeTest:
         # keep the user's preferences, recent files and window layout out of it
         settings.store = QSettings(str(self.tmp / "settings.ini"), QSettings.Format.IniFormat)
         window = MainWindow(settings=settings)
+        window.autosaver.folder = self.tmp / "recovery"  # and its copies out of the user's recovery folder
         self.window = window
         session = window.session
         # errors are collected instead of shown in modal message boxes that nobody would answer
