@@ -427,3 +427,23 @@ def test_any_meta_file_gives_an_entry_with_a_name_and_a_time():
         assert "\0" not in entry.original
         assert isinstance(entry.saved, float) and entry.saved > 0 and isinstance(entry.label(), str)
         entry.remove()
+
+
+def test_the_launched_window_reports_errors_and_offers_what_a_crash_left(window, qtbot):
+    """bpstudio's own start (launch.look_after): the error hooks are in place, and a copy left by a
+    window that died is offered once the event loop runs."""
+    import sys
+
+    from bpstudio.app.launch import look_after
+
+    text = (ROOT / "resources" / "examples").glob("*.bps.json")
+    orphan(recovery.recovery_folder(), "77-1-1", next(iter(sorted(text))).read_text("utf-8"), "{}")
+    seen = []
+    when_modal("recoveryDialog", lambda dlg: (seen.append(dlg.list.count()), dlg.later_button.click()))
+    reporter = look_after(window)
+    try:
+        assert sys.excepthook == reporter.excepthook and threading.excepthook == reporter.thread_excepthook
+        qtbot.waitUntil(lambda: seen == [1])
+    finally:
+        reporter.uninstall()
+    assert sys.excepthook != reporter.excepthook

@@ -129,18 +129,26 @@ def launch(args: argparse.Namespace) -> int:
         window.show()
         app.exec()
         return 0 if probe.done else 1
+    reporter = look_after(window)
+    show_window(window)
+    try:
+        return int(app.exec())
+    finally:
+        reporter.uninstall()
+
+
+def look_after(window):
+    """What the launched window has that a test's does not: unhandled errors shown in it and logged
+    (``error_report.py``; the returned reporter's ``uninstall()`` undoes it), and, once the event loop
+    runs, the offer of work a crash left unsaved (``recovery.py``)."""
     from PySide6.QtCore import QTimer
 
     from .error_report import install as report_errors
     from .recovery import offer_recovery
 
     reporter = report_errors(lambda: window)
-    show_window(window)
-    QTimer.singleShot(0, lambda: offer_recovery(window))  # work a crash left unsaved, once the window shows
-    try:
-        return int(app.exec())
-    finally:
-        reporter.uninstall()
+    QTimer.singleShot(0, window, lambda: offer_recovery(window))
+    return reporter
 
 
 def show_window(window) -> None:
