@@ -1,11 +1,15 @@
 """A long random-use soak of the studio window (issue 13.15): ≥ 50,000 actions while training runs.
 
     QT_QPA_PLATFORM=offscreen python benchmarks/soak.py [--actions 50000] [--seed 7]
+                                                        [--no-training] [--autosave SECONDS]
 
 The same monkey as tests/test_app_monkey.py (tests/monkey.py), with every dialog answered at once.
 Prints the actions by kind, the share of actions taken while a run was going, the slowest action,
 the Python exceptions, Qt warnings (other than the offscreen platform's own) and Python warnings seen,
 and the peak memory; exits 1 on any exception, warning or action over 2 s. Figures go in docs/benchmarks.md.
+``--no-training`` leaves the window idle between clicks (the monkey keeps no run going), and
+``--autosave 0.2`` copies unsaved work every 0.2 s instead of every minute: together they exercise
+the autosave (``bpstudio/app/recovery.py``), which makes no copy while a run trains.
 """
 
 from __future__ import annotations
@@ -35,7 +39,15 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--actions", type=int, default=50_000)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--no-training", action="store_true", help="the monkey does not keep a run going")
+    ap.add_argument(
+        "--autosave", type=float, default=None, metavar="SECONDS", help="copy unsaved work this often"
+    )
     args = ap.parse_args(argv)
+    if args.autosave is not None:
+        from bpstudio.app import recovery
+
+        recovery.AUTOSAVE_SECONDS = args.autosave
 
     from PySide6.QtCore import QtMsgType, qInstallMessageHandler
 
@@ -69,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     window.show()
     app.processEvents()
     start = time.perf_counter()
-    report = Monkey(window, args.seed).run(args.actions)
+    report = Monkey(window, args.seed, training=not args.no_training).run(args.actions)
     elapsed = time.perf_counter() - start
     window.training.shutdown()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -78,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print("by kind: " + ", ".join(f"{k} {n:,}" for k, n in report.actions.most_common()))
     print(f"slowest action: {report.slowest * 1000:.0f} ms ({report.slowest_action})")
+    print(f"autosaved copies: {window.autosaver.copies}")
     print(
         f"peak memory: {peak:.0f} MB; exceptions: {len(errors)}; Qt warnings: {len(warnings)}; "
         f"Python warnings (distinct places): {len(py_warnings)}"

@@ -82,8 +82,10 @@ def _usable(widget) -> bool:
 
 
 class Monkey:
-    def __init__(self, window, seed: int) -> None:
+    def __init__(self, window, seed: int, training: bool = True) -> None:
+        """``training`` False: the monkey does not keep a run going (its clicks may still start one)."""
         self.window = window
+        self.training = training
         self.rng = random.Random(seed)
         self.ended: Counter = Counter()
         self.last_end = ""  # why the last run ended ("cancelled", "target", "diverged", ...)
@@ -106,6 +108,8 @@ class Monkey:
             (self.resize, 2),
             (self.keep_training, 25),
         ]
+        if not training:
+            self.kinds = [(kind, weight) for kind, weight in self.kinds if kind != self.keep_training]
 
     # ------------------------------------------------------------------ actions
     def menu_action(self) -> str:
@@ -247,7 +251,8 @@ class Monkey:
         weights = [w for _k, w in self.kinds]
         running = 0
         app = QApplication.instance()
-        self.keep_training()
+        if self.training:
+            self.keep_training()
         for _ in range(n):
             act = self.rng.choices(kinds, weights)[0]
             was_running = bool(self.window.session.running)

@@ -59,7 +59,7 @@ def test_unsaved_work_is_copied_and_the_copy_goes_once_it_is_saved(window, answe
     widen(window, 5)
     saver.timer.timeout.emit()
     saver.wait()
-    assert saver.has_copy()
+    assert saver.has_copy() and saver.copies == 1
     assert load_project(saver.file("project")).network.sizes == [2, 5, 1]
     meta = json.loads(saver.meta_file.read_text(encoding="utf-8"))
     assert meta["format"] == "bpstudio-recovery" and meta["original"] == "" and meta["name"]

@@ -241,6 +241,8 @@ class Autosaver(QObject):
         self._writer: _Writer | None = None
         #: how long the last copy took, from the snapshot to the file written (seconds)
         self.last_duration = 0.0
+        #: copies written so far
+        self.copies = 0
         self.written.connect(self._written, Qt.ConnectionType.QueuedConnection)
         self.timer = QTimer(self)
         self.timer.setInterval(round(self.interval_s * 1000))
@@ -350,6 +352,7 @@ class Autosaver(QObject):
             if kind != writer.kind:
                 _remove(self.file(kind))
         self._failed = False
+        self.copies += 1
         self.last_duration = writer.duration
         interval = max(self.interval_s, self.last_duration / AUTOSAVE_SHARE)
         self.timer.setInterval(round(interval * 1000))
