@@ -447,3 +447,17 @@ def test_the_launched_window_reports_errors_and_offers_what_a_crash_left(window,
     finally:
         reporter.uninstall()
     assert sys.excepthook != reporter.excepthook
+
+
+def test_a_key_with_copies_of_both_kinds_is_one_entry_the_newer():
+    """A crash between writing the answers' copy and removing the project's leaves both: one entry,
+    the newer, and removing it removes both."""
+    folder = recovery.recovery_folder()
+    folder.mkdir(parents=True)
+    (folder / "5-1-1.bps.json").write_text("{}", encoding="utf-8")
+    (folder / "5-1-1.bpa.json").write_text("{}", encoding="utf-8")
+    os.utime(folder / "5-1-1.bps.json", (1.6e9, 1.6e9))
+    (entry,) = recovery.orphaned_entries()
+    assert entry.kind == "answers"
+    entry.remove()
+    assert list(folder.glob("5-1-1*")) == []

@@ -131,7 +131,8 @@ class Entry:
         return f"{self.name} — autosaved {day} at {when:%H:%M}, {origin}"
 
     def remove(self) -> None:
-        _remove(self.file, self.meta_file)
+        """Delete the copy (of either kind) and its meta file."""
+        _remove(*(self.folder / f"{self.key}{suffix}" for suffix in SUFFIXES.values()), self.meta_file)
 
 
 def _read_meta(path: Path, copy_file: Path) -> tuple[str, str, float]:
@@ -162,9 +163,19 @@ def orphaned_entries(folder: Path | None = None) -> list[Entry]:
         copies = sorted((p, kind) for kind, suffix in SUFFIXES.items() for p in folder.glob(f"*{suffix}"))
     except OSError:
         return []
-    entries = []
+    # per key the newer copy (a crash between writing one kind of copy and removing the other kind's
+    # may leave both)
+    newest: dict[str, tuple[float, Path, str]] = {}
     for copy_file, kind in copies:
         key = copy_file.name[: -len(SUFFIXES[kind])]
+        try:
+            mtime = copy_file.stat().st_mtime
+        except OSError:
+            continue
+        if key not in newest or mtime > newest[key][0]:
+            newest[key] = (mtime, copy_file, kind)
+    entries = []
+    for key, (_mtime, copy_file, kind) in sorted(newest.items()):
         lock = _lock(folder / f"{key}{LOCK_SUFFIX}")
         if not lock.tryLock(0):
             continue  # its window is still open
