@@ -461,3 +461,20 @@ def test_a_key_with_copies_of_both_kinds_is_one_entry_the_newer():
     assert entry.kind == "answers"
     entry.remove()
     assert list(folder.glob("5-1-1*")) == []
+
+
+def test_a_box_that_cannot_be_shown_does_not_ask_for_itself_again(reporter, qtbot, monkeypatch):
+    """Showing the message failing (the window gone) must not report an error that asks for the
+    message again, for ever."""
+    calls = []
+
+    def broken(*_a):
+        calls.append(1)
+        raise RuntimeError("Internal C++ object already deleted")
+
+    monkeypatch.setattr(reporter, "_show_box", broken)
+    reporter.reported.emit("ValueError: x", "details")
+    qtbot.waitUntil(lambda: calls == [1])
+    QApplication.processEvents()
+    QApplication.processEvents()
+    assert calls == [1] and reporter.box is None

@@ -161,6 +161,14 @@ class ErrorReporter(QObject):
         )
 
     def _show(self, summary: str, details: str) -> None:
+        """Show the box (or count the error in the one open). Best effort: an error while showing it is
+        left out, since reporting it would only ask for the box again, and again."""
+        try:
+            self._show_box(summary, details)
+        except Exception:  # noqa: BLE001 (already in the log and on standard error)
+            self.box = None
+
+    def _show_box(self, summary: str, details: str) -> None:
         if self.box is not None:
             self.more += 1
             self.box.setText(self.text())
