@@ -123,12 +123,13 @@ class Entry:
         return self.folder / f"{self.key}{META_SUFFIX}"
 
     def label(self, now: float | None = None) -> str:
-        """``NAME — autosaved today at 14:32, from /path/file.bps.json`` (or "never saved")."""
+        """``NAME — autosaved today at 14:32`` and on a second line ``from /path/file.bps.json`` (or
+        "never saved")."""
         when = datetime.fromtimestamp(self.saved)
         today = datetime.fromtimestamp(time.time() if now is None else now).date()
         day = "today" if when.date() == today else when.strftime("%d %b %Y").lstrip("0")
         origin = f"from {self.original}" if self.original else "never saved"
-        return f"{self.name} — autosaved {day} at {when:%H:%M}, {origin}"
+        return f"{self.name} — autosaved {day} at {when:%H:%M}\n{origin}"
 
     def remove(self) -> None:
         """Delete the copy (of either kind) and its meta file."""
@@ -445,9 +446,13 @@ class RecoveryDialog(QDialog):
         intro.setWordWrap(True)
         self.list = QListWidget()
         self.list.setObjectName("recoveryList")
+        # a long path loses its middle rather than pushing the list wider (the whole one in the tooltip)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setSpacing(3)
         for entry in self.entries:
             item = QListWidgetItem(entry.label())
-            item.setToolTip(str(entry.file))
+            item.setToolTip(f"{entry.original or 'never saved'}\n(the copy: {entry.file})")
             self.list.addItem(item)
         self.list.setCurrentRow(0)
         self.list.itemActivated.connect(lambda _item: self.open_selected())
