@@ -478,3 +478,22 @@ def test_a_box_that_cannot_be_shown_does_not_ask_for_itself_again(reporter, qtbo
     QApplication.processEvents()
     QApplication.processEvents()
     assert calls == [1] and reporter.box is None
+
+
+def test_a_recovery_folder_that_cannot_be_written_is_said_once(window, tmp_path):
+    """(Root ignores file permissions, so the folder is a file here.)"""
+    said = []
+    window.session.statusMessage.connect(said.append)
+    saver = window.autosaver
+    saver.folder = tmp_path / "a-file"
+    saver.folder.write_text("not a folder", encoding="utf-8")
+    widen(window, 3)
+    for _ in range(3):
+        saver.timer.timeout.emit()
+        saver.wait()
+    failures = [m for m in said if m.startswith("Autosave failed")]
+    assert len(failures) == 1 and "a-file" in failures[0]
+    saver.folder = tmp_path / "folder"  # writable again: the next tick copies, and says nothing
+    saver.timer.timeout.emit()
+    saver.wait()
+    assert saver.has_copy() and len([m for m in said if m.startswith("Autosave failed")]) == 1
