@@ -497,3 +497,32 @@ def test_a_recovery_folder_that_cannot_be_written_is_said_once(window, tmp_path)
     saver.timer.timeout.emit()
     saver.wait()
     assert saver.has_copy() and len([m for m in said if m.startswith("Autosave failed")]) == 1
+
+
+CRASHING_PROCESS = """
+import ctypes, sys
+from pathlib import Path
+from PySide6.QtWidgets import QApplication
+from bpstudio.app.error_report import ErrorReporter
+
+app = QApplication([])
+ErrorReporter(lambda: None, folder=Path(sys.argv[1])).install()
+
+def deep_inside_bpstudio():
+    ctypes.string_at(0)  # a fault in native code, as a crash in Qt would be
+
+deep_inside_bpstudio()
+"""
+
+
+def test_a_crash_of_the_process_leaves_its_python_stack_in_crash_log(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-c", CRASHING_PROCESS, str(tmp_path)],
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode < 0  # killed by the signal
+    log = (tmp_path / "crash.log").read_text(encoding="utf-8")
+    assert "Fatal Python error" in log and "deep_inside_bpstudio" in log
