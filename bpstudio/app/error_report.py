@@ -28,9 +28,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMessageBox, QWidget
+
+from .settings import data_folder
 
 #: errors.log and crash.log are cut to their newer half when they grow past this
 MAX_LOG_BYTES = 1 << 20
@@ -40,8 +42,7 @@ MAX_SUMMARY = 300
 
 def log_folder() -> Path:
     """``<data folder>/bpstudio`` (e.g. ~/.local/share/bpstudio), resolved afresh each time."""
-    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericDataLocation)
-    return Path(base or Path.home()) / "bpstudio"
+    return data_folder()
 
 
 def _trim(path: Path, limit: int = MAX_LOG_BYTES) -> None:

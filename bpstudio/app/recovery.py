@@ -36,7 +36,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QLockFile, QObject, QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtCore import QLockFile, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -56,6 +56,7 @@ from ..teaching import ANSWERS, ANSWERS_SUFFIX, load_answers
 from ..teaching.results import answers_to_dict
 from .dialogs import run_modal
 from .screen_fit import fit_dialog
+from .settings import data_folder
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -80,10 +81,8 @@ _clock = time.perf_counter
 
 
 def recovery_folder() -> Path:
-    """``<data folder>/bpstudio/recovery``, resolved afresh each time (tests point XDG_DATA_HOME
-    elsewhere)."""
-    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericDataLocation)
-    return Path(base or Path.home()) / "bpstudio" / "recovery"
+    """``<data folder>/bpstudio/recovery`` (:func:`~bpstudio.app.settings.data_folder`)."""
+    return data_folder() / "recovery"
 
 
 def _lock(path: Path) -> QLockFile:

@@ -47,6 +47,13 @@ def settings_file() -> Path:
     return Path(base or Path.home()) / ORGANISATION / f"{APPLICATION}.ini"
 
 
+def data_folder() -> Path:
+    """``<data folder>/bpstudio`` (e.g. ~/.local/share/bpstudio on Linux): the autosaved copies of
+    unsaved work and the error logs. Resolved afresh each time (tests point XDG_DATA_HOME elsewhere)."""
+    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericDataLocation)
+    return Path(base or Path.home()) / ORGANISATION
+
+
 def qsettings() -> QSettings:
     return QSettings(str(settings_file()), QSettings.Format.IniFormat)
 
