@@ -124,3 +124,57 @@ def test_the_dataset_box_is_narrow_but_its_list_shows_every_name_whole(qtbot):
     fm = box.fontMetrics()
     longest = max(fm.horizontalAdvance(box.itemText(i)) for i in range(box.count()))
     assert box.view().minimumWidth() >= longest
+
+
+def heights_over_widths(flow: FlowLayout, widths: range) -> list[int]:
+    return [flow.heightForWidth(w) for w in widths]
+
+
+def test_the_gradient_panel_bar_never_grows_taller_when_it_is_given_more_width(qtbot):
+    """It did: 96 pixels at 322 wide, 98 at 336, as a tall box moved onto a line of short ones; a
+    scroll area around the panel then showed and hid its bar with every resize (the soak, seed 41)."""
+    panel = GradientPlotPanel(Session())
+    qtbot.addWidget(panel)
+    panel.resize(348, 500)
+    panel.show()
+    qtbot.waitExposed(panel)
+    flow = panel.findChild(FlowBar).flow
+    heights = heights_over_widths(flow, range(120, 900))
+    assert all(b <= a for a, b in zip(heights, heights[1:])), [
+        (w, a, b) for w, a, b in zip(range(121, 900), heights, heights[1:]) if b > a
+    ]
+    assert heights[0] > heights[-1]  # it does wrap
+
+
+def test_no_bar_of_any_controls_grows_taller_when_wider(qtbot):
+    """Greedy wrapping with one line height: more width never means more lines (random controls)."""
+    import random
+
+    from PySide6.QtCore import QSize
+    from PySide6.QtWidgets import QSizePolicy, QSpacerItem, QWidgetItem
+
+    class Box(QWidget):
+        def __init__(self, w: int, h: int) -> None:
+            super().__init__()
+            self._hint = QSize(w, h)
+
+        def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+            return self._hint
+
+        def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+            return QSize(min(self._hint.width(), 40), self._hint.height())
+
+    rng = random.Random(7)
+    for _ in range(60):
+        host = QWidget()
+        qtbot.addWidget(host)
+        flow = FlowLayout(host, spacing=rng.choice([0, 4, 6]))
+        for _ in range(rng.randint(1, 9)):
+            if rng.random() < 0.15:
+                flow.addItem(QSpacerItem(0, 0, QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum))
+            else:
+                box = Box(rng.randint(8, 260), rng.randint(12, 44))
+                box.setParent(host)
+                flow.addItem(QWidgetItem(box))
+        heights = heights_over_widths(flow, range(1, 700, 3))
+        assert all(b <= a for a, b in zip(heights, heights[1:])), heights

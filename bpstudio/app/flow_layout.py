@@ -105,10 +105,18 @@ class FlowLayout(QLayout):
         return [line for line in lines if any(self._items[i].spacerItem() is None for i in line)]
 
     def _place(self, rect: QRect, apply: bool) -> int:
-        """Lay the items out in ``rect`` (or only measure); returns the height they take."""
+        """Lay the items out in ``rect`` (or only measure); returns the height they take.
+
+        Every line is as high as the tallest item of the bar, each item centred in its line. With
+        lines as high as their own items, a wider bar could wrap into a taller arrangement (a tall
+        item moving onto a line of short ones), and a scroll area around a panel whose least height
+        grows as it widens can show and hide its scroll bar for ever. With one line height, the
+        height is the number of lines times it, and greedy wrapping never needs more lines when
+        given more width: the height never grows as the width does."""
         m = self.contentsMargins()
         area = rect.adjusted(m.left(), m.top(), -m.right(), -m.bottom())
         y = area.y()
+        height = max((self._items[i].sizeHint().height() for i in self._shown()), default=0)
         for line in self._lines(max(area.width(), 1)):
             widgets = [i for i in line if self._items[i].spacerItem() is None]
             widths = {
@@ -117,7 +125,6 @@ class FlowLayout(QLayout):
                 )
                 for i in widgets
             }
-            height = max(self._items[i].sizeHint().height() for i in widgets)
             spare = area.width() - sum(widths.values()) - self._gap * (len(widgets) - 1)
             weights = {i: self._stretch[i] for i in line if self._stretch[i] > 0}
             total = sum(weights.values())
