@@ -124,6 +124,68 @@ def test_a_large_network_s_walkthrough_is_written_without_holding_the_window(win
     assert len(out.refs) < 100  # it points at the terms it prints, not at all 512 connections
 
 
+def wide_network(window, qtbot, width: int) -> None:
+    from bpstudio.engine import edits as ed
+
+    s = window.session
+    init = ed.Initial("uniform", {"r": 0.5}, 0)
+    s.edit_network("wide", lambda n: ed.resize_layer(n, 1, width, init), structural=True)
+
+
+def test_a_walkthrough_behind_another_tab_waits_until_its_tab_is_chosen(window, qtbot):
+    """Behind the δ/Δw table's tab the panel is "visible" to Qt: every step of a network of 4,096
+    hidden neurons wrote it out all the same (half a second with the window held each time), at a
+    width it did not have, so choosing its tab laid all 19,000 rows out again in one go (2.5 s)."""
+    t, s = window.teaching, window.session
+    panel = t.panel
+    t.show_walkthrough()
+    wide_network(window, qtbot, 600)
+    qtbot.waitUntil(lambda: panel._job is None, timeout=30000)
+    table = window.docks["traceTableDock"]
+    table.raise_()
+    qtbot.waitUntil(lambda: panel.visibleRegion().isEmpty())
+    s.step_sample()
+    assert panel._stale and panel._job is None  # not written while out of sight
+    t.show_walkthrough()
+    assert panel._job is not None  # chosen: written over turns of the event loop, not at once
+    qtbot.waitUntil(lambda: panel._job is None and not panel._stale, timeout=60000)
+    assert panel.walkthrough.line("delta[1,599]@0").value == s.trace.layers[1].delta[0, 599]
+
+
+def test_a_long_walkthrough_keeps_every_row_measured_and_is_laid_out_in_batches(window, qtbot):
+    """Rows are measured (their rich text laid out) ahead of the view; the cache of sizes held 4,096
+    and was cleared when full, so of a long walkthrough's rows (two widths each) the view found few
+    and laid the rest out again in one turn. And a long list is laid out in batches: resizing the
+    dock then never holds the window for the whole list."""
+    from PySide6.QtWidgets import QListView
+
+    from bpstudio.app.walkthrough.panel import BATCHED_ROWS
+
+    t, s = window.teaching, window.session
+    panel = t.panel
+    t.show_walkthrough()
+    assert panel.view.layoutMode() == QListView.LayoutMode.SinglePass  # a small network
+    wide_network(window, qtbot, 600)
+    qtbot.waitUntil(lambda: panel._job is None, timeout=30000)
+    s.step_sample()
+    qtbot.waitUntil(lambda: panel._job is None and not panel._stale, timeout=60000)
+    rows = panel.model.rows
+    assert len(rows) > BATCHED_ROWS and len(rows) * 2 > panel.view.itemDelegate().CACHE
+    assert panel.view.layoutMode() == QListView.LayoutMode.Batched
+    width = panel.view.viewport().width()
+    sizes = panel.view.itemDelegate()._sizes
+    assert all((html, width) in sizes for _text, _line, html in rows)
+    # the batched view still goes to any line, and shows it once laid out
+    panel.select_key("delta[1,590]@0")
+    row = panel.current_row()
+    assert panel.current_line().key == "delta[1,590]@0"
+    panel.view.scrollTo(panel.model.index(row, 0))
+    qtbot.waitUntil(
+        lambda: panel.view.viewport().rect().intersects(panel.view.visualRect(panel.model.index(row, 0))),
+        timeout=30000,
+    )
+
+
 def test_walkthrough_follows_the_notation_and_exports(window, qtbot, monkeypatch, tmp_path):
     t, s = window.teaching, window.session
     panel = t.panel

@@ -405,3 +405,21 @@ def test_an_exponent_inside_an_exponent_is_raised_in_rich_text():
     shown = [line.html() for line in wt.lines]
     assert any("e<sup>−2×10⁻⁵</sup>" in h for h in shown), shown
     assert not any(re.search(r"<sup>[^<]*<sup>", h) for h in shown)
+
+
+def test_a_walkthrough_can_be_written_a_neuron_at_a_time():
+    """walkthrough_steps: a pause after every neuron's lines (a window writes a wide layer over turns
+    of its event loop), then the walkthrough, the same as build_walkthrough's."""
+    from bpstudio.teaching.walkthrough import walkthrough_steps
+
+    trace, net, cfg = random_case(5, "cce", "softmax", "adam", "mean")
+    samples = list(range(trace.batch_size))
+    whole = build_walkthrough(trace, net, cfg, Notation(), samples=samples)
+    pieces = list(walkthrough_steps(trace, net, cfg, Notation(), samples=samples))
+    *pauses, last = pieces
+    assert all(p is None for p in pauses) and last is not None
+    assert len(pauses) >= 2 * sum(net.sizes[1:]) * len(samples)  # forward and δ of each neuron
+    assert last.to_text() == whole.to_text()
+    assert [ln.key for ln in last.lines] == [ln.key for ln in whole.lines]
+    with pytest.raises(ValueError, match="sample 9 is not in this step"):
+        list(walkthrough_steps(trace, net, cfg, Notation(), samples=[8]))

@@ -33,7 +33,7 @@ from .results import (
     load_answers,
     save_answers,
 )
-from .walkthrough import build_walkthrough
+from .walkthrough import build_walkthrough, walkthrough_steps
 
 __all__ = [
     "ANSWERS",
@@ -56,6 +56,7 @@ __all__ = [
     "accepts",
     "answer_key_csv",
     "build_walkthrough",
+    "walkthrough_steps",
     "check_answer",
     "evaluate_text",
     "export_results",

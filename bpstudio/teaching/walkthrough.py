@@ -8,7 +8,7 @@ stages the trace has reached, so a micro-step in progress shows the lines comput
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -149,7 +149,8 @@ class Builder:
         return Num(s)
 
     # -------------------------------------------------------------- forward
-    def forward(self, p: int, multi: bool) -> None:
+    def forward(self, p: int, multi: bool) -> Iterator[None]:
+        """The forward lines of sample ``p`` (z, a, f′ of each neuron), pausing after each neuron."""
         tr = self.tr
         for layer in range(1, self.L + 1):
             if not self.done(f"forward {layer}"):
@@ -210,6 +211,7 @@ class Builder:
                             sample=p,
                         )
                     )
+                yield
 
     def z_line(self, layer: int, j: int, p: int, group: str, W: np.ndarray, b: np.ndarray) -> Line:
         """zⱼ⁽ˡ⁾ = wⱼ₀·x₀ + Σₖ wⱼₖ·aₖ (or bⱼ + Σₖ wⱼₖ·aₖ) with the weights before the update."""
@@ -324,7 +326,8 @@ class Builder:
         )
 
     # -------------------------------------------------------------- backward (δ)
-    def deltas(self, p: int, multi: bool) -> None:
+    def deltas(self, p: int, multi: bool) -> Iterator[None]:
+        """The δ lines of sample ``p``, output layer first, pausing after each neuron."""
         tr = self.tr
         for layer in range(self.L, 0, -1):
             if not self.done(f"backward {layer}"):
@@ -384,6 +387,7 @@ class Builder:
                         sample=p,
                     )
                 )
+                yield
 
     def hidden_beta(self, layer: int, j: int, p: int, refs: list[Ref]) -> tuple[Expr, Expr, bool]:
         """βⱼ = Σₖ wₖⱼ·f′(zₖ)·βₖ over the next layer (the weights before the update): 000's recursion."""
@@ -448,29 +452,38 @@ class Builder:
 
     # -------------------------------------------------------------- all
     def build(self, samples: Sequence[int]) -> list[Line]:
+        for _ in self.steps(samples):
+            pass
+        return self.lines
+
+    def steps(self, samples: Sequence[int]) -> Iterator[None]:
+        """Write the lines of ``samples`` into :attr:`lines`, pausing (``yield``) after each neuron
+        and each layer's gradients and updates: a caller can spread a wide network's walkthrough
+        (a layer of 4,096 neurons is some 19,000 lines) over turns of an event loop."""
         multi = len(samples) > 1
         for p in samples:
             if not 0 <= p < self.m:
                 raise ValueError(f"sample {p + 1} is not in this step (it has {self.m})")
         for p in samples:
-            self.forward(p, multi)
+            yield from self.forward(p, multi)
             self.sample_loss(p, multi)
         self.batch_loss()
         for p in samples:
-            self.deltas(p, multi)
+            yield from self.deltas(p, multi)
         for layer in range(self.L, 0, -1):
             if self.done(f"backward {layer}"):
                 self.lines.extend(gradient_lines(self, layer - 1))
+                yield
         if self.done("update"):
             if self.tr.applied:
                 for wl in range(self.L):
                     self.lines.extend(update_lines(self, wl))
+                    yield
             else:
                 self.notes.append(
                     "This sample's gradients were added to its mini-batch's total; the weights change "
                     "after the last sample of the batch."
                 )
-        return self.lines
 
 
 def header_lines(
@@ -527,12 +540,32 @@ def build_walkthrough(
     ``network`` supplies the connection masks (removed connections are left out of the sums);
     ``config`` the regularisation strengths. Gradient and update lines cover the whole batch.
     """
+    steps = walkthrough_steps(trace, network, config, notation, samples, title, max_terms, max_weights)
+    for w in steps:
+        if w is not None:
+            return w
+    raise AssertionError("walkthrough_steps ends with the walkthrough")  # pragma: no cover
+
+
+def walkthrough_steps(
+    trace: StepTrace,
+    network: Network | None = None,
+    config: TrainConfig | None = None,
+    notation: Notation | None = None,
+    samples: Sequence[int] | None = None,
+    title: str = "",
+    max_terms: int = MAX_TERMS,
+    max_weights: int = MAX_WEIGHTS,
+) -> Iterator[Walkthrough | None]:
+    """:func:`build_walkthrough` a piece at a time: ``None`` after each neuron's lines (and each
+    layer's gradients and updates), then the walkthrough itself, last."""
     notation = notation or Notation()
     samples = [0] if samples is None else [int(p) for p in samples]
     b = Builder(trace, network, config, notation, max_terms, max_weights)
-    lines = b.build(samples)
-    return Walkthrough(
-        lines=lines,
+    for _ in b.steps(samples):
+        yield None
+    yield Walkthrough(
+        lines=b.lines,
         notation=notation,
         title=title,
         header=header_lines(trace, notation, samples, config),

@@ -33,6 +33,7 @@ from PySide6.QtGui import (
     QTextDocument,
 )
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QApplication,
     QComboBox,
     QFileDialog,
@@ -51,7 +52,7 @@ from PySide6.QtWidgets import (
 
 from ...engine import EngineError
 from ...formats.view import LETTERS
-from ...teaching import Notation, Walkthrough, build_walkthrough
+from ...teaching import Notation, Walkthrough, walkthrough_steps
 from ...teaching.expr import HtmlRenderer
 from ...teaching.model import Line, Ref
 from ...teaching.notation import LETTER_ROLES, PRESETS, VIEW_KEYS, preset_of
@@ -67,6 +68,10 @@ CHUNK_MS = 8.0
 #: networks with more neurons than this are written out over turns of the event loop even when a
 #: single step changed them (a layer of 4,096 is some 19,000 lines: seconds to lay out at once)
 LARGE_NETWORK = 256
+#: a walkthrough of more rows than this is laid out by the list view in batches of BATCH_ROWS (each
+#: row's rich text is laid out at the view's width: about 0.1 ms)
+BATCHED_ROWS = 2000
+BATCH_ROWS = 200
 
 Row = tuple[str, Line | None, str]  # (plain text, line or None for a header, html)
 HTML_FILTER = "HTML pages (*.html *.htm);;All files (*)"
@@ -147,12 +152,27 @@ class HtmlDelegate(QStyledItemDelegate):
     """Paints a row's HTML (sub/superscripts, Greek) with word wrap."""
 
     MARGIN = 4
-    #: sizes of recently laid-out rows, by (html, width): laying out rich text is the slow part
+    #: sizes of recently laid-out rows, by (html, width): laying out rich text is the slow part. The
+    #: cache holds this many beyond the rows measured ahead for the walkthrough on show.
     CACHE = 4096
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._sizes: dict[tuple[str, int], QSize] = {}
+        self._limit: int | None = self.CACHE
+
+    def begin_measuring(self) -> None:
+        """A new walkthrough's rows are about to be measured ahead (:meth:`measure`): forget the old
+        sizes and keep every new one until :meth:`end_measuring`. A bounded cache would drop the
+        first rows of a long walkthrough (a layer of 4,096 neurons is some 19,000 rows, at two widths)
+        before the view asks for them, and the view would then lay them all out again in one turn of
+        the event loop: seconds with the window frozen."""
+        self._sizes.clear()
+        self._limit = None
+
+    def end_measuring(self) -> None:
+        """The rows are on show: keep their sizes, and at most :data:`CACHE` more."""
+        self._limit = len(self._sizes) + self.CACHE
 
     def _document(self, option: QStyleOptionViewItem, index: QModelIndex) -> QTextDocument:
         return self._layout(option.font, str(index.data(HTML_ROLE) or ""), option.rect.width())
@@ -172,7 +192,7 @@ class HtmlDelegate(QStyledItemDelegate):
         if size is None:
             doc = self._layout(font, html, width)
             size = QSize(int(doc.idealWidth()), int(doc.size().height()))
-            if len(self._sizes) >= self.CACHE:
+            if self._limit is not None and len(self._sizes) >= self._limit:
                 self._sizes.clear()
             self._sizes[key] = size
         return size
@@ -211,6 +231,37 @@ class HtmlDelegate(QStyledItemDelegate):
         return self._size(option.font, str(index.data(HTML_ROLE) or ""), width)
 
 
+class LinesView(QListView):
+    """The list of lines. A long list is laid out in batches (:data:`BATCHED_ROWS`), and a row whose
+    batch is not laid out yet has no place to scroll to: a row asked for then (the current line kept
+    over a rebuild, a jump) is scrolled to once the list is laid out."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._wanted: tuple[QPersistentModelIndex, QAbstractItemView.ScrollHint] | None = None
+
+    def scrollTo(  # noqa: N802 (Qt's name)
+        self,
+        index: QModelIndex | QPersistentModelIndex,
+        hint: QAbstractItemView.ScrollHint = QAbstractItemView.ScrollHint.EnsureVisible,
+    ) -> None:
+        super().scrollTo(index, hint)
+        waiting = index.isValid() and self.visualRect(index).isEmpty()
+        self._wanted = (QPersistentModelIndex(index), hint) if waiting else None
+
+    def timerEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().timerEvent(event)  # (the batches are laid out on a timer)
+        if self._wanted is None:
+            return
+        index, hint = self._wanted
+        last = self.model().index(self.model().rowCount() - 1, 0)
+        if not index.isValid():
+            self._wanted = None
+        elif not self.visualRect(last).isEmpty():  # all laid out (the view keeps its place till then)
+            self._wanted = None
+            super().scrollTo(self.model().index(index.row(), index.column()), hint)
+
+
 class WalkthroughPanel(QWidget):
     """The panel; ``lineActivated`` tells which line became current (None when none)."""
 
@@ -245,7 +296,7 @@ class WalkthroughPanel(QWidget):
         self.export_button.setMenu(self._export_menu())
         self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
 
-        self.view = QListView()
+        self.view = LinesView()
         self.view.setObjectName("walkthroughLines")
         self.model = WalkthroughModel(self)
         self.view.setModel(self.model)
@@ -253,6 +304,7 @@ class WalkthroughPanel(QWidget):
         self.view.setResizeMode(QListView.ResizeMode.Adjust)
         self.view.setWordWrap(True)
         self.view.setUniformItemSizes(False)
+        self.view.setBatchSize(BATCH_ROWS)
         self.view.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)
         self.view.setSelectionMode(QListView.SelectionMode.SingleSelection)
         self.view.selectionModel().currentChanged.connect(self._current_changed)
@@ -300,11 +352,17 @@ class WalkthroughPanel(QWidget):
         """Refresh if the panel is shown and no run is going on (now, or for a large network over turns
         of the event loop, so that the window keeps answering); otherwise when it is shown again."""
         self._stale = True
-        if self.isVisible() and not self.session.running:
-            if sum(self.session.network.sizes) > LARGE_NETWORK:
-                self.refresh_later()
-            else:
-                self.refresh()
+        if hidden(self) or self.session.running:
+            self._cancel()  # a rebuild under way would show what is no longer so
+        else:
+            self._bring_up_to_date()
+
+    def _bring_up_to_date(self) -> None:
+        """Rebuild now, or for a large network over turns of the event loop."""
+        if sum(self.session.network.sizes) > LARGE_NETWORK:
+            self.refresh_later()
+        else:
+            self.refresh()
 
     def _running_changed(self, running: bool) -> None:
         """A run ended: rebuild over several turns of the event loop (the window shows the run's last
@@ -317,8 +375,8 @@ class WalkthroughPanel(QWidget):
 
     def catch_up(self) -> None:
         """The panel came into view (its dock's tab was chosen): rebuild if it is out of date."""
-        if self._stale and self.isVisible():
-            self.refresh()
+        if self._stale and self.isVisible() and self._job is None:
+            self._bring_up_to_date()
 
     @property
     def rebuilding(self) -> bool:
@@ -333,8 +391,8 @@ class WalkthroughPanel(QWidget):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        if self._stale:
-            self.refresh()
+        if self._stale and self._job is None:
+            self._bring_up_to_date()
 
     # ------------------------------------------------------------------ widgets
     def _tool(self, text: str, tip: str, slot) -> QToolButton:
@@ -481,8 +539,9 @@ class WalkthroughPanel(QWidget):
     def refresh(self) -> None:
         """Rebuild the lines from the session now (keeping the current line when it still exists)."""
         self._cancel()
-        for _ in self._rebuild(measure=False):
-            pass
+        with collector_paused():
+            for _ in self._rebuild(measure=False):
+                pass
 
     def refresh_later(self) -> None:
         """Rebuild the lines as :meth:`refresh` does, spread over turns of the event loop (each about
@@ -504,12 +563,13 @@ class WalkthroughPanel(QWidget):
             return
         deadline = time.perf_counter() + CHUNK_MS / 1000.0
         try:
-            for _ in job:
-                if self._job is not job:  # cancelled meanwhile (by a refresh it caused)
-                    return
-                if time.perf_counter() >= deadline:
-                    frame_scheduler().request(hash((id(self), "rebuild")), self._advance, self)
-                    return
+            with collector_paused():
+                for _ in job:
+                    if self._job is not job:  # cancelled meanwhile (by a refresh it caused)
+                        return
+                    if time.perf_counter() >= deadline:
+                        frame_scheduler().request(hash((id(self), "rebuild")), self._advance, self)
+                        return
         finally:
             if self._job is job and job.gi_frame is None:  # done (or failed): nothing under way
                 self._job = None
@@ -541,23 +601,28 @@ class WalkthroughPanel(QWidget):
         self.sample_box.setCurrentIndex(self.sample)
         self.sample_box.setVisible(m > 1)
         self._syncing = False
+        steps = walkthrough_steps(
+            trace,
+            self.session.network,
+            self.session.config,
+            presenter.notation,
+            samples=[self.sample],
+            title=self.session.project.name or "Walkthrough",
+        )
+        w: Walkthrough | None = None
         try:
-            with collector_paused():
-                w = build_walkthrough(
-                    trace,
-                    self.session.network,
-                    self.session.config,
-                    presenter.notation,
-                    samples=[self.sample],
-                    title=self.session.project.name or "Walkthrough",
-                )
+            for w in steps:  # a neuron's lines at a time
+                if w is None:
+                    yield
         except (EngineError, ValueError, IndexError) as exc:
             self._show(None, f"Cannot write this step out: {exc}")
             return
-        yield  # writing the lines out is the longest single piece
+        assert w is not None  # the steps end with the walkthrough
         rows: list[Row] = []
         widths = self._widths() if measure else ()
         delegate = self.view.itemDelegate()
+        if measure and isinstance(delegate, HtmlDelegate):
+            delegate.begin_measuring()
         for row in self.model.rows_of(w):
             rows.append(row)
             if measure and isinstance(delegate, HtmlDelegate):
@@ -586,7 +651,15 @@ class WalkthroughPanel(QWidget):
 
     def _show(self, w: Walkthrough | None, message: str, rows: list[Row] | None = None) -> None:
         self.walkthrough = w
-        self.model.set_rows(rows if rows is not None else list(self.model.rows_of(w)))
+        rows = rows if rows is not None else list(self.model.rows_of(w))
+        # a long list laid out in one go (at a new width: a resized dock) holds the window for
+        # seconds; in batches, the view answers between them
+        batched = len(rows) > BATCHED_ROWS
+        self.view.setLayoutMode(QListView.LayoutMode.Batched if batched else QListView.LayoutMode.SinglePass)
+        self.model.set_rows(rows)
+        delegate = self.view.itemDelegate()
+        if isinstance(delegate, HtmlDelegate):
+            delegate.end_measuring()
         self.message.setText(message)
         self.message.setVisible(bool(message))
         self.jump_box.clear()
