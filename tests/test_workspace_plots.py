@@ -94,6 +94,30 @@ def test_decision_boundary_is_the_network_output(session, qtbot):
     assert len(p.scatter["train"].data) == 4
 
 
+def test_a_wide_network_s_decision_boundary_has_a_coarser_grid_within_the_budget(session, qtbot):
+    """A hidden layer of 4,096 on the 120 × 120 grid was 59 million activations: 470 MB kept and
+    2 s of every step's redraw (the step itself held that long). The grid now shrinks to keep the
+    activations within GRID_BUDGET, and is fine again when the layer is narrow again."""
+    from bpstudio.app.plots.boundary import GRID_BUDGET, MIN_RESOLUTION, grid_resolution
+    from bpstudio.engine import edits as ed
+
+    assert grid_resolution([2, 2, 1]) == RESOLUTION
+    assert grid_resolution([2, 4096, 1]) == MIN_RESOLUTION < RESOLUTION
+    p = show(qtbot, BoundaryPlotPanel(session))
+    init = ed.Initial("uniform", {"r": 0.5}, 0)
+    session.edit_network("wide", lambda n: ed.resize_layer(n, 1, 1500, init), structural=True)
+    xs, ys = p.grid
+    assert MIN_RESOLUTION < xs.size == ys.size < RESOLUTION
+    kept = sum(a.size for a in p.activations()[1:])
+    assert kept <= GRID_BUDGET
+    gx, gy = np.meshgrid(xs, ys, indexing="ij")
+    session.step_sample()
+    expect = session.network.predict(np.column_stack([gx.ravel(), gy.ravel()]))[:, 0]
+    np.testing.assert_allclose(p.values.ravel(), expect)  # the output on the coarser grid
+    session.undo_stack.undo()
+    assert p.grid[0].size == RESOLUTION and p.values.shape == (RESOLUTION, RESOLUTION)
+
+
 def test_the_decision_boundary_title_shortens_to_fit_and_grows_back(session, qtbot):
     """A narrow dock (1280×800 at 150 %) cut "… line: output = 0.5" at the edge: the title drops its
     parts from the end until it fits, and gets them back in a wider dock."""
