@@ -344,3 +344,55 @@ def test_make_exercise_refuses_bad_selectors(tmp_path, capsys):
     project = resource_path("examples", "xor.bps.json")
     assert main(["make-exercise", str(project), "--out", str(tmp_path / "x.bpx.json"), "--ask", "zz"]) == 2
     assert "unknown quantity 'zz'" in capsys.readouterr().err
+
+
+def wide_exercise(width: int, samples: list[int], ask: list[str] | None = None) -> Exercise:
+    """The XOR exercise's project with a hidden layer of ``width`` neurons."""
+    from bpstudio.engine import edits as ed
+
+    ex = load_exercise(XOR)
+    project = ex.project
+    ed.resize_layer(project.network, 1, width, ed.Initial("uniform", {"r": 0.5}, 0))
+    return Exercise(project=project, title="wide", samples=samples, ask=ask or ["*"])
+
+
+def test_the_window_asks_at_most_a_thousand_questions_and_paper_any_number(tmp_path, capsys):
+    """A hidden layer of 4,096 asked whole is 18,789 questions: each a box in the window, which then
+    took five minutes to open. check_workable refuses such an exercise for the window, saying why;
+    a narrow question on the same network is fine, and a worksheet takes every question."""
+    from bpstudio.engine import EngineError
+    from bpstudio.teaching.exercise import MAX_QUESTIONS, check_workable
+
+    wide = wide_exercise(4096, [0])
+    with pytest.raises(EngineError, match=r"18,789 questions, and the window asks at most 1,000"):
+        check_workable(len(wide.questions()))
+    check_workable(len(wide_exercise(4096, [0], ["delta[2,*]@*"]).questions()))  # the output's δ: 1
+    check_workable(MAX_QUESTIONS)
+    path = tmp_path / "wide.bpx.json"
+    save_exercise(path, wide)
+    assert main(["worksheet", str(path), "--out", str(tmp_path / "sheet.tex")]) == 0
+    assert (tmp_path / "sheet.tex").read_text().count(r"\item") > 18_789
+    # the command line writes such an exercise, and says the window will not open it
+    from bpstudio.formats.project import save_project
+
+    save_project(tmp_path / "wide.bps.json", wide.project)
+    capsys.readouterr()
+    assert (
+        main(["make-exercise", str(tmp_path / "wide.bps.json"), "--out", str(tmp_path / "x.bpx.json")]) == 0
+    )
+    err = capsys.readouterr().err
+    assert "18789 questions" in err and "note: the window will not open it: that is 18,789" in err
+
+
+def test_a_step_too_large_to_work_by_hand_is_refused_before_it_is_computed(tmp_path):
+    """64 samples through a layer of 4,096 would be written out (800,000 lines) before counting."""
+    from bpstudio.engine import EngineError
+
+    ex = wide_exercise(4096, [0, 1, 2, 3] * 16)
+    with pytest.raises(EngineError, match=r"64 sample\(s\) through 4,097 neurons, too large"):
+        ex.questions()
+    assert "trace" not in ex.__dict__  # (a cached property: never computed)
+    path = tmp_path / "wide.bpx.json"
+    save_exercise(path, ex)  # a file may hold it; opening it says why it cannot be worked
+    with pytest.raises(EngineError, match="too large to work by hand"):
+        Attempt.for_exercise(load_exercise(path))

@@ -382,6 +382,36 @@ def test_xnor_exercise_hides_the_canvas_values(window, qtbot, monkeypatch):
     assert t.attempt.answers["a[2,0]@3"].correct
 
 
+def test_an_exercise_too_large_to_work_by_hand_is_refused(window, qtbot, monkeypatch, tmp_path):
+    """An exercise file of a hidden layer of 4,096 asked whole (18,789 questions) held the window for
+    five minutes while it made a box for each. Now it is refused with the reason, and the project
+    that was open stays open; so is a practice of that many quantities."""
+    import copy
+
+    from bpstudio.engine import edits as ed
+    from bpstudio.teaching import Exercise, save_exercise
+
+    t, s = window.teaching, window.session
+    wide_network(window, qtbot, 4096)
+    project = copy.copy(s.project)
+    project.network = s.network.copy()
+    path = tmp_path / "wide.bpx.json"
+    save_exercise(path, Exercise(project=project, title="wide"))
+    s.edit_network("narrow", lambda n: ed.resize_layer(n, 1, 3, ed.Initial("uniform", {"r": 0.5}, 0)), True)
+    open_via_file_menu(window, monkeypatch, path)
+    assert window.warnings[-1][0] == "Cannot open the file"
+    assert "18,789 questions, and the window asks at most 1,000" in window.warnings[-1][1]
+    assert t.attempt is None and not s.locked and s.network.sizes == [2, 3, 1]
+    # a practice of every z, a and δ of the wide step: 12,291 boxes
+    s.undo_stack.undo()
+    s.step_sample()
+    for kind, action in t.practice_actions.items():
+        action.setChecked(kind in ("z", "a", "delta"))
+    assert not t.start_practice()
+    assert window.warnings[-1][0] == "Too much to practise"
+    assert "12,291 quantities" in window.warnings[-1][1] and not s.locked and t.attempt is None
+
+
 def test_practice_on_the_current_step(window, qtbot):
     t, s = window.teaching, window.session
     s.step_sample()
@@ -437,6 +467,22 @@ def test_exercise_dialog_reports_problems(qtbot):
     for box in dlg.kind_boxes.values():
         box.setChecked(False)
     assert not dlg.ok_button.isEnabled()
+
+
+def test_exercise_dialog_refuses_more_questions_than_the_window_asks(qtbot):
+    from bpstudio.app.exercises.dialog import ExerciseDialog
+    from bpstudio.engine import edits as ed
+    from bpstudio.teaching import Notation
+    from bpstudio.workspace import load_example
+
+    project = load_example("xor")
+    ed.resize_layer(project.network, 1, 400, ed.Initial("uniform", {"r": 0.5}, 0))
+    dlg = ExerciseDialog(None, project, Notation())
+    qtbot.addWidget(dlg)
+    assert not dlg.ok_button.isEnabled() and "the window asks at most 1,000" in dlg.count.text()
+    for kind, box in dlg.kind_boxes.items():
+        box.setChecked(kind == "delta")
+    assert dlg.ok_button.isEnabled() and dlg.count.text().startswith("401 questions")
 
 
 def test_answered_fields_stay_readable_after_switching_to_dark(window, qtbot):

@@ -399,6 +399,8 @@ class Autosaver(QObject):
         try:
             if entry.kind == "answers":
                 exercise, attempt = load_answers(entry.file)
+                room.start(exercise, attempt, original)
+                room.unsaved = True
             else:
                 project = load_project(entry.file)
         except (EngineError, OSError) as exc:
@@ -408,10 +410,7 @@ class Autosaver(QObject):
                 f"{exc}\n\nThe autosaved copy stays in {entry.folder}.",
             )
             return False
-        if entry.kind == "answers":
-            room.start(exercise, attempt, original)
-            room.unsaved = True
-        else:
+        if entry.kind != "answers":
             new_dir = original.parent if original is not None else Path.cwd()
             project.dataset = rebase_data_paths(project.dataset, entry.folder, new_dir)
             docs.example_name = ""

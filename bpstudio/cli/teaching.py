@@ -18,10 +18,10 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from ..engine import CONVENTIONS, learning_rule
+from ..engine import CONVENTIONS, EngineError, learning_rule
 from ..formats.io import write_bytes_atomic
 from ..formats.view import LETTERS
-from ..teaching.exercise import STOP_AFTER, Exercise, Tolerance, load_exercise, save_exercise
+from ..teaching.exercise import STOP_AFTER, Exercise, Tolerance, check_workable, load_exercise, save_exercise
 from ..teaching.lesson import load_lesson, replay
 from ..teaching.model import KINDS, check_selector
 from ..teaching.notation import BIAS_STYLES, NUMBERING, PRESETS, WEIGHT_INDEX, Notation
@@ -238,6 +238,10 @@ def _run_make(args: argparse.Namespace) -> int:
     questions = ex.questions()
     save_exercise(args.out, ex)
     print(f"wrote {args.out}: {len(questions)} questions", file=sys.stderr)
+    try:
+        check_workable(len(questions))
+    except EngineError as exc:
+        print(f"note: the window will not open it: {str(exc).removeprefix('ask: ')}", file=sys.stderr)
     return 0
 
 

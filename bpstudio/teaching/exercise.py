@@ -35,6 +35,13 @@ EXERCISE_FORMAT = "bpstudio-exercise"
 EXERCISE_VERSION = 1
 EXERCISE_SUFFIX = ".bpx.json"
 STOP_AFTER = ("forward", "backward", "update")
+#: the most questions the window asks at once (an exercise or a practice): each is a box, and a step
+#: of a hidden layer of 4,096 neurons is some 19,000 quantities (5 minutes to open, the window held).
+#: Worksheets and quizzes, on paper, take any number.
+MAX_QUESTIONS = 1000
+#: the largest step an exercise is written out for, in samples × neurons past the input (checked
+#: before the walkthrough is built: a file may ask 64 samples of a wide network)
+MAX_STEP_NEURONS = 20_000
 CREATED_WITH = f"bpstudio {__version__}"
 
 
@@ -205,6 +212,12 @@ class Exercise:
 
     @cached_property
     def walkthrough(self) -> Walkthrough:
+        neurons = sum(self.network.sizes[1:])
+        if neurons * len(self.samples) > MAX_STEP_NEURONS:
+            raise EngineError(
+                f"samples: this step is {len(self.samples)} sample(s) through {neurons:,} neurons, too "
+                f"large to work by hand (at most {MAX_STEP_NEURONS:,} neurons × samples)"
+            )
         tr = self.trace
         return build_walkthrough(
             tr,
@@ -223,6 +236,17 @@ class Exercise:
                 "ask: no quantity of this exercise matches " + ", ".join(repr(s) for s in self.ask)
             )
         return lines
+
+
+def check_workable(n_questions: int) -> None:
+    """Raise EngineError when an exercise of ``n_questions`` is more than the window asks at once
+    (:data:`MAX_QUESTIONS`), saying what to do."""
+    if n_questions > MAX_QUESTIONS:
+        raise EngineError(
+            f"ask: that is {n_questions:,} questions, and the window asks at most {MAX_QUESTIONS:,} at "
+            "once: ask for fewer kinds of quantity or fewer samples, or use a smaller network (a "
+            "worksheet, `bpstudio worksheet`, takes any number)"
+        )
 
 
 def fingerprint(doc: dict[str, Any]) -> str:

@@ -30,6 +30,7 @@ from ...data import prepare
 from ...engine import EngineError, learning_rule
 from ...formats import Project
 from ...teaching import Exercise, Notation, Tolerance
+from ...teaching.exercise import check_workable
 from ...teaching.notation import PRESETS, preset_of
 from ..screen_fit import FormScroll, fit_dialog
 
@@ -232,6 +233,7 @@ class ExerciseDialog(QDialog):
     def update_count(self) -> None:
         try:
             n = len(self.exercise().questions())
+            check_workable(n)
         except (EngineError, ValueError) as exc:
             self.count.setText(f"<span style='color:#b3261e'>{exc}</span>")
             self.ok_button.setEnabled(False)

@@ -42,6 +42,7 @@ from ...teaching import (
     save_answers,
     save_exercise,
 )
+from ...teaching.exercise import MAX_QUESTIONS, check_workable
 from ...teaching.quiz import MAX_VARIANTS as MAX_QUIZ_VARIANTS
 from ...teaching.quiz import moodle_xml, qti_package
 from ..changes import Change
@@ -198,8 +199,10 @@ class TeachingRoom(QObject):
         return False
 
     def start(self, exercise: Exercise, attempt: Attempt | None, answers_path: Path | None) -> None:
-        """Open ``exercise`` (with a saved attempt) in the window."""
+        """Open ``exercise`` (with a saved attempt) in the window; EngineError (nothing changed) when it
+        asks more than the window can (:func:`~bpstudio.teaching.exercise.check_workable`)."""
         attempt = attempt or Attempt.for_exercise(exercise)
+        check_workable(len(attempt.questions))
         self._opening = True
         try:
             self.session.set_project(exercise.student_project())
@@ -282,6 +285,15 @@ class TeachingRoom(QObject):
         if not questions:
             QMessageBox.information(
                 self.window, "Nothing to practise", "None of the chosen quantities is in this step."
+            )
+            return False
+        if len(questions) > MAX_QUESTIONS:
+            QMessageBox.information(
+                self.window,
+                "Too much to practise",
+                f"This step has {len(questions):,} quantities of the chosen kinds, and a practice asks "
+                f"at most {MAX_QUESTIONS:,}. Hide fewer kinds (Exercises ▸ Practise on the Current "
+                "Step), or practise on a smaller network.",
             )
             return False
         self.exercise, self.practice = None, True
@@ -392,7 +404,7 @@ class TeachingRoom(QObject):
             return False
         try:
             exercise = dlg.exercise()
-            exercise.questions()
+            check_workable(len(exercise.questions()))
         except (EngineError, ValueError) as exc:
             QMessageBox.warning(self.window, "Cannot build the exercise", str(exc))
             return False
