@@ -423,3 +423,22 @@ def test_a_walkthrough_can_be_written_a_neuron_at_a_time():
     assert [ln.key for ln in last.lines] == [ln.key for ln in whole.lines]
     with pytest.raises(ValueError, match="sample 9 is not in this step"):
         list(walkthrough_steps(trace, net, cfg, Notation(), samples=[8]))
+
+
+def test_the_batch_loss_of_a_large_batch_prints_a_dozen_of_its_terms():
+    """A full batch of 50,000 samples wrote E = s·(E₁ + E₂ + … all 50,000): a line of megabytes that
+    held the window while it was laid out. Its sum is now cut as the other long sums are."""
+    rng = np.random.default_rng(3)
+    X = rng.uniform(-1, 1, size=(300, 2))
+    T = (X[:, :1] * X[:, 1:] > 0).astype(float)
+    net = Network.create([2, 2, 1], "sigmoid", seed=3)
+    trainer = Trainer(net, TrainConfig(batch_mode="full"), X, T)
+    trace = trainer.step_batch()
+    assert trace.batch_size == 300
+    w = build_walkthrough(trace, net, trainer.config, Notation(), samples=[0, 299])
+    e = w.line("E")
+    assert e.elided and "…" in e.text() and len(e.text()) < 400
+    assert e.value == trace.loss_before
+    assert "E₃₀₀" in e.text()  # the last term is printed, after the "…"
+    small = build_walkthrough(Trainer(net, TrainConfig(batch_mode="full"), X[:4], T[:4]).step_batch(), net)
+    assert not small.line("E").elided and "…" not in small.line("E").text()

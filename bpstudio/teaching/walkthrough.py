@@ -296,10 +296,12 @@ class Builder:
         if self.m == 1 and not tr.penalty:
             return
         s = self.scale_const()
-        f_terms: list[Expr] = [self.sym.error(q) for q in range(self.m)]
+        shown, elided = self.shown(self.m)  # a full batch may be thousands of samples
+        f_terms: list[Expr] = [self.sym.error(q) for q in shown]
         n_terms: list[Expr] = [
-            Num(float(tr.loss_per_sample[q]), error_key(q), self.sym.error(q)) for q in range(self.m)
+            Num(float(tr.loss_per_sample[q]), error_key(q), self.sym.error(q)) for q in shown
         ]
+        f_terms, n_terms = self.with_gap(f_terms, elided), self.with_gap(n_terms, elided)
         f: Expr = Sum(f_terms) if len(f_terms) > 1 else f_terms[0]
         n: Expr = Sum(n_terms) if len(n_terms) > 1 else n_terms[0]
         if s is not None:
@@ -322,6 +324,7 @@ class Builder:
                 value=float(tr.loss_before),
                 refs=tuple(Ref("neuron", self.L, j) for j in range(tr.layers[self.L].size)),
                 note=note,
+                elided=elided,
             )
         )
 

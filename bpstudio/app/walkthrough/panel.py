@@ -281,6 +281,8 @@ class WalkthroughPanel(QWidget):
             "Which sample of the batch to follow through the forward and backward pass"
         )
         self.sample_box.currentIndexChanged.connect(self._sample_changed)
+        #: the step's sample indices the box lists
+        self._sample_key: tuple[int, ...] = ()
         self.jump_box = QComboBox()
         self.jump_box.setObjectName("walkthroughJump")
         self.jump_box.setToolTip("Jump to a layer of the forward or backward pass, the error, or an update")
@@ -594,9 +596,13 @@ class WalkthroughPanel(QWidget):
             return
         m = trace.batch_size
         self._syncing = True
-        self.sample_box.clear()
-        for p in range(m):
-            self.sample_box.addItem(f"Sample {p + 1}: training sample {trace.sample_indices[p] + 1}", p)
+        key = tuple(trace.sample_indices)
+        if key != self._sample_key:  # (a full batch may be tens of thousands: refilled when it changes)
+            self._sample_key = key
+            self.sample_box.clear()
+            self.sample_box.addItems(
+                [f"Sample {p + 1}: training sample {i + 1}" for p, i in enumerate(trace.sample_indices)]
+            )
         self.sample = min(self.sample, m - 1)
         self.sample_box.setCurrentIndex(self.sample)
         self.sample_box.setVisible(m > 1)
@@ -675,7 +681,7 @@ class WalkthroughPanel(QWidget):
     def _sample_changed(self, i: int) -> None:
         if self._syncing or i < 0:
             return
-        self.sample = int(self.sample_box.itemData(i))
+        self.sample = i  # (item i is the batch's sample i)
         self.refresh()
 
     # ------------------------------------------------------------------ navigation
