@@ -47,7 +47,7 @@ from ...formats import DatasetSpec
 from ...teaching.labels import fmt
 from ..changes import Change
 from ..flow_layout import FlowBar, FlowLayout
-from ..plots.boundary import POINT_COLOURS
+from ..plots.boundary import point_brushes
 from .import_dialog import FILE_FILTER, ask_import
 
 SCALING_TEXT = {
@@ -554,9 +554,7 @@ class DatasetPanel(QWidget):
         side = image_side(ds)
         if ds.n_inputs == 2:
             labels = ds.labels() if ds.is_classification else np.zeros(len(ds), dtype=int)
-            self.scatter.setData(
-                pos=ds.X, brush=[pg.mkBrush(POINT_COLOURS[c % len(POINT_COLOURS)]) for c in labels]
-            )
+            self.scatter.setData(pos=ds.X, brush=point_brushes(labels))
             self.scatter_widget.getPlotItem().setLabels(bottom=ds.input_names[0], left=ds.input_names[1])
             self.preview.setCurrentWidget(self.scatter_widget)
         elif side:
