@@ -202,6 +202,10 @@ def test_the_walkthrough_lists_a_batch_s_samples_once_per_batch(window, qtbot):
     box.model().rowsInserted.connect(lambda *_a: inserted.append(1))
     panel.refresh()
     assert not inserted and box.count() == 4
+    # sized for its longest name without measuring every item (0.4 s for 50,000), and shows it whole
+    longest = max((box.itemText(i) for i in range(box.count())), key=box.fontMetrics().horizontalAdvance)
+    assert box.sizeAdjustPolicy() == box.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+    assert box.sizeHint().width() > box.fontMetrics().horizontalAdvance(longest) + 10
     box.setCurrentIndex(2)  # the third sample of the batch
     assert panel.sample == 2
     assert panel.walkthrough.lines[0].key.endswith("@2")

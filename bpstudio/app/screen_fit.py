@@ -18,11 +18,13 @@ scroll (:class:`ReadableDockTabs`) rather than all shrinking to "Lo…".
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
+    QComboBox,
     QDockWidget,
     QFrame,
     QLabel,
@@ -141,6 +143,16 @@ def fit_dialog(dialog: QWidget, width: int | None = None, height: int | None = N
         free = screen.availableGeometry().size() - FRAME_MARGIN
         want = want.boundedTo(free)
     dialog.resize(want.expandedTo(dialog.minimumSizeHint()))
+
+
+def size_to_text(box: QComboBox, longest: str) -> None:
+    """Size ``box`` for ``longest`` (the longest of its items' texts, known to the caller) instead
+    of measuring every item: Qt measures every item's text for a box's size (on showing it, on each
+    layout), 0.4 s for the 50,000 samples of a full batch."""
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    fm = box.fontMetrics()  # (Qt counts the length in widths of an "X", and adds an icon's room)
+    text = fm.horizontalAdvance(longest) - box.iconSize().width() - 4
+    box.setMinimumContentsLength(max(1, math.ceil(text / max(fm.horizontalAdvance("X"), 1))))
 
 
 def scrollable(widget: QWidget) -> QWidget:

@@ -38,7 +38,7 @@ from .. import ui_scale
 from ..changes import Change
 from ..flow_layout import FlowBar, FlowLayout, Together
 from ..plots.common import frame_scheduler, hidden
-from ..screen_fit import FoldingLabel, PanelScroll
+from ..screen_fit import FoldingLabel, PanelScroll, size_to_text
 from ..session import NO_SELECTION, Selection
 from .model import TraceTableModel
 
@@ -325,12 +325,15 @@ class TraceTablePanel(QWidget):
         if trace is None:
             self.sample_box.addItem("(no step yet)", 0)
         else:
-            for i, idx in enumerate(trace.sample_indices):
-                self.sample_box.addItem(
-                    f"Sample {idx + 1}" if len(key) == 1 else f"{i + 1}: sample {idx + 1}", i
-                )
+            names = [
+                f"Sample {idx + 1}" if len(key) == 1 else f"{i + 1}: sample {idx + 1}"
+                for i, idx in enumerate(trace.sample_indices)
+            ]
             if len(key) > 1:
-                self.sample_box.addItem("Batch mean", -1)
+                names.append("Batch mean")
+            size_to_text(self.sample_box, max(names, key=len))
+            for i, name in enumerate(names):
+                self.sample_box.addItem(name, -1 if i == len(key) else i)
         pos = self.sample_box.findData(previous)
         self.sample_box.setCurrentIndex(pos if pos >= 0 else 0)
         self.sample_box.blockSignals(False)

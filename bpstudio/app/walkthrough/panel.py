@@ -59,6 +59,7 @@ from ...teaching.notation import LETTER_ROLES, PRESETS, VIEW_KEYS, preset_of
 from ...teaching.presenter import NOTATION_KEYS, notation_from_view
 from ..changes import Change
 from ..plots.common import frame_scheduler, hidden
+from ..screen_fit import size_to_text
 from ..session import Selection, Session
 
 HTML_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -600,9 +601,9 @@ class WalkthroughPanel(QWidget):
         if key != self._sample_key:  # (a full batch may be tens of thousands: refilled when it changes)
             self._sample_key = key
             self.sample_box.clear()
-            self.sample_box.addItems(
-                [f"Sample {p + 1}: training sample {i + 1}" for p, i in enumerate(trace.sample_indices)]
-            )
+            names = [f"Sample {p + 1}: training sample {i + 1}" for p, i in enumerate(trace.sample_indices)]
+            size_to_text(self.sample_box, max(names, key=len))
+            self.sample_box.addItems(names)
         self.sample = min(self.sample, m - 1)
         self.sample_box.setCurrentIndex(self.sample)
         self.sample_box.setVisible(m > 1)
