@@ -597,9 +597,9 @@ class WalkthroughPanel(QWidget):
             return
         m = trace.batch_size
         self._syncing = True
-        key = tuple(trace.sample_indices)
-        if key != self._sample_key:  # (a full batch may be tens of thousands: refilled when it changes)
-            self._sample_key = key
+        listed = tuple(trace.sample_indices)
+        if listed != self._sample_key:  # (a full batch may be tens of thousands: refilled when it changes)
+            self._sample_key = listed
             self.sample_box.clear()
             names = [f"Sample {p + 1}: training sample {i + 1}" for p, i in enumerate(trace.sample_indices)]
             size_to_text(self.sample_box, max(names, key=len))
