@@ -54,6 +54,7 @@ from ..formats import load_project, save_document, save_project_document
 from ..formats.io import read_json, write_json_atomic
 from ..teaching import ANSWERS, ANSWERS_SUFFIX, load_answers
 from ..teaching.results import answers_to_dict
+from . import gui_gc
 from .dialogs import run_modal
 from .screen_fit import fit_dialog
 from .settings import data_folder
@@ -339,6 +340,7 @@ class Autosaver(QObject):
         }
         self._pending = False
         self._writer = _Writer(self, kind, doc, meta, started)
+        gui_gc.hold()  # no collection in the writer's thread (released in _written)
         self._writer.start()
         return True
 
@@ -351,6 +353,7 @@ class Autosaver(QObject):
         if writer is not self._writer:  # already taken by wait()
             return
         writer.join()
+        gui_gc.release()
         self._writer = None
         if writer.generation != self.generation:  # discarded while it was being written
             _remove(writer.file, writer.meta_file)

@@ -168,6 +168,7 @@ class SmokeTest:
 
     def _cleanup(self) -> None:
         if self.window is not None:
+            self.window.autosaver.closed()  # its lock and copies go before their folder does
             self.window.hide()
             self.window.deleteLater()
             self._process_events()

@@ -24,6 +24,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from .. import gui_gc
+
 #: the longest a task waits for the window to take a partial result (a safety net)
 RESUME_TIMEOUT = 2.0
 
@@ -107,6 +109,8 @@ class BackgroundTask(QObject):
         self.name = name
         self._thread: QThread | None = None
         self._worker: _Worker | None = None
+        #: the garbage collector is held for the running thread (bpstudio.app.gui_gc)
+        self._held = False
 
     @property
     def running(self) -> bool:
@@ -127,6 +131,8 @@ class BackgroundTask(QObject):
         worker.partial.connect(self._on_partial)
         worker.ended.connect(self._on_ended)
         self._thread, self._worker = thread, worker
+        gui_gc.hold()  # no collection in the worker thread (released in _end or stop)
+        self._held = True
         thread.start()
 
     def cancel(self) -> None:
@@ -151,6 +157,7 @@ class BackgroundTask(QObject):
         thread.wait()
         if self._worker is worker and worker.done:
             self._end(worker)
+        self._release()
 
     # ------------------------------------------------------------------ the worker's signals
     @Slot(object)
@@ -167,9 +174,15 @@ class BackgroundTask(QObject):
                 self._thread.wait()
             self._end(worker)
 
+    def _release(self) -> None:
+        if self._held:
+            self._held = False
+            gui_gc.release()
+
     def _end(self, worker: _Worker) -> None:
         thread = self._thread
         self._worker = self._thread = None
+        self._release()  # (the thread has finished: _on_ended and stop wait for it)
         if thread is not None:
             thread.deleteLater()
         if worker.error is not None:

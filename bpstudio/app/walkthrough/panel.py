@@ -16,7 +16,6 @@ line is scrolled to when the rebuild ends; uniform item sizes do not fit rows th
 
 from __future__ import annotations
 
-import gc
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -57,6 +56,7 @@ from ...teaching.expr import HtmlRenderer
 from ...teaching.model import Line, Ref
 from ...teaching.notation import LETTER_ROLES, PRESETS, VIEW_KEYS, preset_of
 from ...teaching.presenter import NOTATION_KEYS, notation_from_view
+from .. import gui_gc
 from ..changes import Change
 from ..plots.common import frame_scheduler, hidden
 from ..screen_fit import size_to_text
@@ -82,13 +82,11 @@ HTML_FILTER = "HTML pages (*.html *.htm);;All files (*)"
 def collector_paused() -> Iterator[None]:
     """Python's cyclic garbage collector paused: the tens of thousands of small objects a walkthrough is
     written with would start it dozens of times (a third of the time it takes); it catches up after."""
-    enabled = gc.isenabled()
-    gc.disable()
+    gui_gc.hold()  # (the same pause as while a worker thread runs: bpstudio.app.gui_gc)
     try:
         yield
     finally:
-        if enabled:
-            gc.enable()
+        gui_gc.release()
 
 
 def selections(refs: tuple[Ref, ...]) -> tuple[Selection, ...]:
