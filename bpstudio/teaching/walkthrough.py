@@ -454,11 +454,6 @@ class Builder:
         return Prod([fp_sym, Sum(f_terms)]), Prod([fp_num, Sum(n_terms)]), elided
 
     # -------------------------------------------------------------- all
-    def build(self, samples: Sequence[int]) -> list[Line]:
-        for _ in self.steps(samples):
-            pass
-        return self.lines
-
     def steps(self, samples: Sequence[int]) -> Iterator[None]:
         """Write the lines of ``samples`` into :attr:`lines`, pausing (``yield``) after each neuron
         and each layer's gradients and updates: a caller can spread a wide network's walkthrough
@@ -543,11 +538,9 @@ def build_walkthrough(
     ``network`` supplies the connection masks (removed connections are left out of the sums);
     ``config`` the regularisation strengths. Gradient and update lines cover the whole batch.
     """
-    steps = walkthrough_steps(trace, network, config, notation, samples, title, max_terms, max_weights)
-    for w in steps:
-        if w is not None:
-            return w
-    raise AssertionError("walkthrough_steps ends with the walkthrough")  # pragma: no cover
+    *_pauses, w = walkthrough_steps(trace, network, config, notation, samples, title, max_terms, max_weights)
+    assert w is not None  # (the steps end with the walkthrough)
+    return w
 
 
 def walkthrough_steps(
